@@ -1,0 +1,2 @@
+export const PACKAGE_NAME = '@vmkit/memory-bus';
+export type * from './types.js';
