@@ -65,7 +65,13 @@ export interface MemoryBusApi {
   addRam(name: string, base: number, size: number, opts?: { priority?: number }): RegionHandle;
   /** ROM: reads return `data`; writes are dropped (a 'rom-write' event when tracing). */
   addRom(name: string, base: number, data: Uint8Array, opts?: { priority?: number }): RegionHandle;
-  addMmio(name: string, base: number, size: number, handler: IoHandler, opts?: { priority?: number }): RegionHandle;
+  addMmio(
+    name: string,
+    base: number,
+    size: number,
+    handler: IoHandler,
+    opts?: { priority?: number },
+  ): RegionHandle;
   /** Make [targetOffset, targetOffset+size) of `target` visible at `base` too. */
   addAlias(
     name: string,
@@ -102,7 +108,13 @@ export interface MemoryBusApi {
 }
 
 export interface IoBusApi {
-  addPio(name: string, base: number, size: number, handler: IoHandler, opts?: { priority?: number }): RegionHandle;
+  addPio(
+    name: string,
+    base: number,
+    size: number,
+    handler: IoHandler,
+    opts?: { priority?: number },
+  ): RegionHandle;
   in8(port: number): number;
   in16(port: number): number;
   in32(port: number): number;
