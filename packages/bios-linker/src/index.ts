@@ -1,1 +1,20 @@
 export const PACKAGE_NAME = '@vmkit/bios-linker';
+export type { WritePciConfigArgs } from './builder.js';
+export { LinkerBuilder } from './builder.js';
+export type { DecodedName, DecodeOptions, DecodeResult } from './codec.js';
+export {
+  DEFAULT_MAX_ENTRIES,
+  decodeLoader,
+  encodeLoader,
+  formatCommand,
+  formatLoader,
+  LAYOUT,
+  readName,
+} from './codec.js';
+export type { ExecuteOptions, ExecuteResult, LoaderAllocation, LoaderEnv } from './execute.js';
+export { executeLoader } from './execute.js';
+export type { IgdOpRegionFragmentOptions } from './igd.js';
+export { igdOpRegionLoaderFragment } from './igd.js';
+export * from './types.js';
+export type { LoaderFileInfo } from './validate.js';
+export { validateLoader } from './validate.js';
