@@ -1,4 +1,11 @@
 // Runs under plain Node against the installed tarball (scripts/pack-check.mjs).
-import { PACKAGE_NAME } from '@vmkit/pc-platform';
+import { DualPic } from '@vmkit/pc-platform';
 
-if (PACKAGE_NAME !== '@vmkit/pc-platform') throw new Error('unexpected export');
+const pic = new DualPic();
+pic.masterIo.write(0, 1, 0x11);
+pic.masterIo.write(1, 1, 0x08);
+pic.masterIo.write(1, 1, 0x04);
+pic.masterIo.write(1, 1, 0x01);
+pic.masterIo.write(1, 1, 0x00);
+pic.setIrq(1, true);
+if (!pic.pending() || pic.acknowledge() !== 0x09) throw new Error('PIC did not deliver IRQ1 as vector 9');
