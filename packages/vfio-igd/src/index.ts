@@ -1,5 +1,14 @@
 export const PACKAGE_NAME = '@vmkit/vfio-igd';
-export * from './bytes.js';
+export * from './blobs.js';
+export { base64Decode } from './bytes.js';
+export * from './catalogue.js';
+export * from './device.js';
+export * from './events.js';
 export * from './generation.js';
+export * from './host.js';
+export * from './legacy.js';
 export * from './opregion.js';
+export * from './policy.js';
+export * from './util.js';
 export * from './vbt.js';
+export * from './virtual-regs.js';
