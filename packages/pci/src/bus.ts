@@ -55,6 +55,11 @@ export class PciBus {
   readonly io: IoBusApi | null;
   readonly memBarPriority: number;
   readonly ioBarPriority: number;
+  /** @internal Registration options for BAR regions. `mayOverlap` (an extra option of the
+   * @vmkit/memory-bus classes, ignored by other implementations) lets guest-programmed BARs overlap
+   * each other as on real hardware, the most recently mapped one winning. */
+  readonly memBarOpts: { priority: number; mayOverlap: boolean };
+  readonly ioBarOpts: { priority: number; mayOverlap: boolean };
   private readonly root: PciBus;
   private listener: PciEventListener | null;
   private readonly slots: (PciDevice | null)[] = new Array<PciDevice | null>(256).fill(null);
@@ -71,6 +76,8 @@ export class PciBus {
     this.memBarPriority = parentBus ? parentBus.memBarPriority : (opts.memBarPriority ?? -1);
     this.ioBarPriority = parentBus ? parentBus.ioBarPriority : (opts.ioBarPriority ?? 1);
     this.listener = opts.onEvent ?? null;
+    this.memBarOpts = { priority: this.memBarPriority, mayOverlap: true };
+    this.ioBarOpts = { priority: this.ioBarPriority, mayOverlap: true };
   }
 
   /** Bus number: 0 for a root bus, the bridge's secondary bus number register otherwise. */

@@ -407,11 +407,11 @@ export class PciDevice {
         if (b.handle.base !== addr) b.handle.move(addr);
         if (!b.handle.enabled) b.handle.setEnabled(true);
       } else if (b.space === 'io') {
-        b.handle = bus.io!.addPio(b.name, addr, b.size, b.handler!, { priority: bus.ioBarPriority });
+        b.handle = bus.io!.addPio(b.name, addr, b.size, b.handler!, bus.ioBarOpts);
       } else if (b.romData) {
-        b.handle = bus.memory!.addRom(b.name, addr, b.romData, { priority: bus.memBarPriority });
+        b.handle = bus.memory!.addRom(b.name, addr, b.romData, bus.memBarOpts);
       } else {
-        b.handle = bus.memory!.addMmio(b.name, addr, b.size, b.handler!, { priority: bus.memBarPriority });
+        b.handle = bus.memory!.addMmio(b.name, addr, b.size, b.handler!, bus.memBarOpts);
       }
       b.address = addr;
       bus.emit({
