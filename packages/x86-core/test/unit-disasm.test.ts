@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { disassemble } from '../src/index.js';
+import { asm } from './unit-fakes.js';
+
+describe('disassembler', () => {
+  it('decodes 16- and 32-bit forms with lengths', () => {
+    const b16 = asm('bits 16\nmov ax, 0x1234\nmov [bx+si+4], al\nrep movsb\njmp 0xf000:0xe05b\n');
+    expect(disassemble(b16, 0, 16)).toEqual({ text: 'mov ax, 0x1234', length: 3 });
+    expect(disassemble(b16, 3, 16)).toEqual({ text: 'mov byte [bx+si+0x4], al', length: 3 });
+    expect(disassemble(b16, 6, 16)).toEqual({ text: 'rep movsb', length: 2 });
+    expect(disassemble(b16, 8, 16)).toEqual({ text: 'jmp far 0xf000:0xe05b', length: 5 });
+    const b32 = asm('bits 32\nmov dword [eax+ecx*4+0x10], 5\nlgdt [0x1000]\ncpuid\n');
+    expect(disassemble(b32, 0, 32)).toEqual({ text: 'mov dword [eax+ecx*4+0x10], 0x5', length: 8 });
+    expect(disassemble(b32, 8, 32)).toEqual({ text: 'lgdt [0x1000]', length: 7 });
+    expect(disassemble(b32, 15, 32)).toEqual({ text: 'cpuid', length: 2 });
+  });
+  it('never throws on truncated input', () => {
+    expect(disassemble(new Uint8Array([0x66, 0xb8]), 0, 16)).toEqual({ text: 'db 0x66', length: 1 });
+  });
+});
