@@ -209,6 +209,14 @@ export function validateLoader(
             'resultOffset',
             `checksum byte ${hex(cmd.resultOffset)} lies outside the summed range (QEMU asserts it inside)`,
           );
+        for (const r of pointerFields.get(cmd.file) ?? []) {
+          if (cmd.resultOffset >= r.start && cmd.resultOffset < r.end)
+            add(
+              'error',
+              'resultOffset',
+              `checksum byte ${hex(cmd.resultOffset)} lies inside the pointer patched by entry ${r.index}; the pointer would be corrupted`,
+            );
+        }
         const list = checksums.get(cmd.file) ?? [];
         list.push({ start: cmd.start, end: cmd.start + cmd.length, index: i });
         checksums.set(cmd.file, list);

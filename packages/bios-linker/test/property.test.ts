@@ -35,7 +35,7 @@ const fileArb = fc.record({
   zone: fc.constantFrom('high' as const, 'high' as const, 'fseg' as const),
 });
 
-const planArb: fc.Arbitrary<Plan> = fc
+const rawPlanArb: fc.Arbitrary<Plan> = fc
   .uniqueArray(fileArb, { minLength: 1, maxLength: 5, selector: (f) => f.name })
   .chain((files) => {
     const n = files.length;
@@ -88,6 +88,17 @@ const planArb: fc.Arbitrary<Plan> = fc
       ),
     });
   });
+
+// A checksum byte inside a pointer field corrupts the pointer (validateLoader reports it): drop those.
+const planArb: fc.Arbitrary<Plan> = rawPlanArb.map((p) => ({
+  ...p,
+  checksums: p.checksums.filter(
+    (c) =>
+      !p.pointers.some(
+        (q) => q.dest === c.file && c.result >= q.slot * SLOT && c.result < q.slot * SLOT + q.size,
+      ),
+  ),
+}));
 
 function build(plan: Plan): { cmds: LinkerCommand[]; blobs: Map<string, Uint8Array> } {
   const b = new LinkerBuilder();
@@ -147,15 +158,10 @@ describe('property: valid scripts', () => {
           expect(a?.zone).toBe(f.zone);
         }
         const name = (i: number) => (plan.files[i] as FileSpec).name;
-        // Pointers: only check those whose bytes no later checksum touched.
         for (const p of plan.pointers) {
           const d0 = addr.get(name(p.dest))?.addr ?? 0;
           const s0 = addr.get(name(p.src))?.addr ?? 0;
           const at = p.slot * SLOT;
-          const touched = plan.checksums.some(
-            (c) => c.file === p.dest && c.result >= at && c.result < at + p.size,
-          );
-          if (touched) continue;
           let v = 0n;
           for (let i = p.size - 1; i >= 0; i--) v = (v << 8n) | BigInt(env.mem[d0 + at + i] as number);
           expect(v).toBe((BigInt(s0) + BigInt(p.srcOffset)) & ((1n << BigInt(p.size * 8)) - 1n));

@@ -114,6 +114,19 @@ describe('validateLoader', () => {
     );
   });
 
+  it('reports a checksum byte that lands inside a pointer field', () => {
+    const cmds: LinkerCommand[] = [
+      { kind: 'allocate', file: 'etc/acpi/tables', align: 64, zone: 1 },
+      { kind: 'add-pointer', destFile: 'etc/acpi/tables', srcFile: 'etc/acpi/tables', offset: 0x10, size: 4 },
+      { kind: 'add-checksum', file: 'etc/acpi/tables', resultOffset: 0x12, start: 0, length: 0x24 },
+    ];
+    const issues = validateLoader(cmds, files);
+    expect(issues.map((i) => `${i.severity}:${i.index}:${i.field}`)).toEqual(['error:2:resultOffset']);
+    expect(issues[0]?.message).toMatch(
+      /entry 2 \(offset 0x100\) ADD_CHECKSUM field resultOffset: checksum byte 0x12 lies inside the pointer patched by entry 1/,
+    );
+  });
+
   it('warns when a pointer is patched after a checksum that covers it', () => {
     const cmds: LinkerCommand[] = [
       { kind: 'allocate', file: 'etc/acpi/tables', align: 64, zone: 1 },
