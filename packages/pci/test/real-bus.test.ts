@@ -69,6 +69,14 @@ describe('on a real MemoryBus/IoBus', () => {
     expect(io.in32(0xcf8)).toBe(0x80002080);
     sel(bdf(0, 5, 0), 0);
     expect(io.in32(0xcfc)).toBe(0xffffffff);
+    // Straddling the end of 0xCFF: the IoBus splits per byte; lanes 0xCFD..0xCFF hit config
+    // 0x41..0x43 and port 0xD00 is unassigned (0xff).
+    sel(b, 0x40);
+    expect(io.in32(0xcfd)).toBe(
+      (0xff000000 | (((0x43 ^ 0x5a) << 16) | ((0x42 ^ 0x5a) << 8) | (0x41 ^ 0x5a))) >>> 0,
+    );
+    // Inside the region but across 0xCFB/0xCFC: CONFIG_ADDRESS bytes 2..3, then config 0x40..0x41.
+    expect(io.in32(0xcfa)).toBe((((0x41 ^ 0x5a) << 24) | ((0x40 ^ 0x5a) << 16) | 0x8000) >>> 0);
   });
 
   it('command register decode maps and unmaps each BAR kind', () => {
