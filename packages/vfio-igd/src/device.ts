@@ -2,7 +2,7 @@
 // @vmkit/pci's PciDevice (BAR sizing/decoding, command, interrupt line), the host's
 // device-specific bytes (capabilities, 0x40..) read-only, and the IGD registers virtualised by
 // IgdVirtualRegisters (GMCH, BDSM, SWSCI, ASLS) — QEMU hw/vfio/igd.c + hw/vfio/pci.c semantics.
-import { type BarDefinition, findCapability, PciDevice } from '@vmkit/pci';
+import { type BarDefinition, findCapability, PciDevice, type PciDeviceState } from '@vmkit/pci';
 import type { BarInfo, IgdHostSource } from './host.js';
 import { type IgdVirtualOptions, IgdVirtualRegisters } from './virtual-regs.js';
 
@@ -145,6 +145,17 @@ export class IgdPciDevice extends PciDevice {
       if (!regs.owns(o)) super.configWrite(o, 1, (value >>> (8 * i)) & 0xff);
     }
     regs.write(offset, size, value);
+    this.syncVirtual();
+  }
+
+  /** State as data: the PCI state plus the virtual registers. */
+  override getState(): PciDeviceState & { igd: ReturnType<IgdVirtualRegisters['getState']> } {
+    return { ...super.getState(), igd: this.regs.getState() };
+  }
+
+  override setState(state: PciDeviceState & { igd?: ReturnType<IgdVirtualRegisters['getState']> }): void {
+    super.setState(state);
+    if (state.igd) this.regs.setState(state.igd);
     this.syncVirtual();
   }
 

@@ -3,6 +3,7 @@
 // vfio_pci_igd_lpc_init (which ids are copied) and the 2016 "igd passthrough chipset tweaks"
 // series; docs/igd-passthrough.md §5.
 
+import { PciDevice } from '@vmkit/pci';
 import type { IgdHostSource, PciIdentity } from './host.js';
 import { formatBdfText } from './util.js';
 
@@ -103,4 +104,31 @@ export function applyConfigPatches(
   set: (offset: number, size: 1 | 2 | 4, value: number) => void,
 ): void {
   for (const p of patches) set(p.offset, p.size, p.value);
+}
+
+/**
+ * The ISA/LPC bridge for guest 00:1f.0 carrying the host LPC's vendor, device, revision and
+ * subsystem ids (QEMU "vfio-pci-igd-lpc-bridge", class 0x0601). Throws if the plan has none.
+ */
+export function createLegacyLpcBridge(plan: LegacyModePlan, name = 'igd-lpc-bridge'): PciDevice {
+  const id = plan.lpcBridge;
+  if (!id) throw new Error('legacy mode: the plan has no host LPC identity (lpcBridge)');
+  return new PciDevice({
+    name,
+    vendorId: id.vendorId,
+    deviceId: id.deviceId,
+    classCode: 0x060100,
+    revision: id.revision,
+    subsystemVendorId: id.subsystemVendorId,
+    subsystemId: id.subsystemId,
+  });
+}
+
+/** Applies the host-bridge patches to the VM's 00:00.0 function (host-side writes, no masks). */
+export function applyHostBridgePatches(plan: LegacyModePlan, hostBridge: PciDevice): void {
+  applyConfigPatches(plan.hostBridgePatches, (offset, size, value) => {
+    if (size === 1) hostBridge.config.set8(offset, value);
+    else if (size === 2) hostBridge.config.set16(offset, value);
+    else hostBridge.config.set32(offset, value);
+  });
 }

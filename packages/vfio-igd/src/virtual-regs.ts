@@ -288,6 +288,22 @@ export class IgdVirtualRegisters {
     this.policy.unmap();
   }
 
+  /** Restores state captured by getState(); re-applies the OpRegion policy for a non-zero ASLS. */
+  setState(state: IgdVirtualState): void {
+    const put = (off: number, v: number) => {
+      for (let i = 0; i < 4; i++) this.bytes[off + i] = (v >>> (8 * i)) & 0xff;
+    };
+    this.policy.unmap();
+    if (this.bdsmOffset >= 0) put(this.bdsmOffset, state.bdsmLo >>> 0);
+    if (this.bdsmOffset === 0xc0) put(0xc4, state.bdsmHi >>> 0);
+    put(IGD_SWSCI, (state.swsci >>> 0) & (SWSCI_SCISEL | SWSCI_GSSCIE) & ~SWSCI_GSSCIE);
+    put(IGD_ASLS, state.asls >>> 0);
+    this.lastAsls = state.asls >>> 0;
+    if (this.policy.policy === 'map' || this.policy.policy === 'map-rw') {
+      if (this.lastAsls !== 0) this.policy.onAslsWrite(this.lastAsls);
+    }
+  }
+
   getState(): IgdVirtualState {
     return {
       asls: this.asls,

@@ -381,3 +381,38 @@ describe('published blobs, linker fragment and legacy mode', () => {
     );
   });
 });
+
+describe('state and legacy devices', () => {
+  it('getState/setState round-trips the virtual registers and re-maps a map-policy overlay', () => {
+    const a = setup('tgl', { policy: 'map' });
+    a.dev.configWrite(0xc0, 4, 0x7c000001);
+    a.dev.configWrite(ASLS, 4, 0x500000);
+    a.dev.configWrite(0x04, 2, 0x0006);
+    const st = JSON.parse(JSON.stringify(a.dev.getState()));
+    const b = setup('tgl', { policy: 'map' });
+    b.dev.setState(st);
+    expect(b.dev.configRead(ASLS, 4)).toBe(0x500000);
+    expect(b.dev.regs.bdsm).toBe(0x7c000001n);
+    expect(b.dev.configRead(0x04, 2)).toBe(0x0006);
+    expect(b.memory.overlays.map((o) => o.addr)).toEqual([0x500000]);
+  });
+  it('creates the legacy LPC bridge and patches the host bridge', async () => {
+    const { createLegacyLpcBridge, applyHostBridgePatches } = await import('../src/index.js');
+    const { PciDevice } = await import('@vmkit/pci');
+    const plan = planLegacyMode({ source: catalogueSource('hsw'), guestAddress: '00:02.0' });
+    const lpc = createLegacyLpcBridge(plan);
+    expect(lpc.configRead(0, 4)).toBe(0x8c4f8086);
+    expect(lpc.configRead(0x08, 4)).toBe(0x06010005);
+    const hb = new PciDevice({
+      name: 'i440fx',
+      vendorId: 0x8086,
+      deviceId: 0x1237,
+      classCode: 0x060000,
+      revision: 2,
+    });
+    applyHostBridgePatches(plan, hb);
+    expect(hb.configRead(0x08, 1)).toBe(0x06);
+    expect(hb.configRead(0x2c, 4)).toBe(0x22128086);
+    expect(hb.configRead(0, 4)).toBe(0x12378086);
+  });
+});
