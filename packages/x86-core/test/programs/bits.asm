@@ -1,0 +1,15 @@
+; BT*/BSF/BSR, SETcc/CMOVcc, BSWAP/XADD/CMPXCHG/CMPXCHG8B in real mode and 32-bit protected mode.
+%define USE_PM32
+%include "inc/lib.inc"
+section .text16
+tests16:
+%define IDB 0x1000
+%include "inc/bits-body.inc"
+    ret
+section .text32
+bits 32
+tests32:
+%undef IDB
+%define IDB 0x2000
+%include "inc/bits-body.inc"
+    ret
