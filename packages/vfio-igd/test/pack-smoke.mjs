@@ -1,4 +1,7 @@
 // Runs under plain Node against the installed tarball (scripts/pack-check.mjs).
-import { PACKAGE_NAME } from '@vmkit/vfio-igd';
+import { catalogueSource, decodeOpRegion } from '@vmkit/vfio-igd';
 
-if (PACKAGE_NAME !== '@vmkit/vfio-igd') throw new Error('unexpected export');
+const d = decodeOpRegion(catalogueSource('tgl').opRegion);
+if (!d.ok || d.vbtLocation !== 'extended' || d.header.version.raw !== 0x0201 || d.vbt.blocks.length < 4) {
+  throw new Error(`unexpected decode: ${JSON.stringify(d.problems)}`);
+}
