@@ -23,6 +23,7 @@ export const MBOX_SWSCI = 1 << 1;
 export const MBOX_ASLE = 1 << 2;
 export const MBOX_VBT = 1 << 3;
 export const MBOX_ASLE_EXT = 1 << 4;
+export const MBOX_BACKLIGHT = 1 << 5;
 
 type Fields = Record<string, number | string | readonly number[]>;
 
@@ -71,7 +72,8 @@ export interface DecodedOpRegion {
   readonly problems: readonly Problem[];
 }
 
-const MBOX_NAMES = ['ACPI', 'SWSCI', 'ASLE', 'VBT', 'ASLE-EXT'];
+// intel_opregion.c MBOX_*: bit 5 MBOX_BACKLIGHT = mailbox #2 used for backlight (valid from v3.x).
+const MBOX_NAMES = ['ACPI', 'SWSCI', 'ASLE', 'VBT', 'ASLE-EXT', 'BACKLIGHT'];
 
 function u32s(b: Uint8Array, off: number, n: number): number[] {
   const a: number[] = [];
@@ -137,6 +139,7 @@ function decodeMbox3(b: Uint8Array): Fields {
     stat: u32(b, m + 0xb6),
     rvda: hex(u64(b, m + 0xba), 16),
     rvds: u32(b, m + 0xc2),
+    vrsr: b[m + 0xc6], // DGFX video RAM self refresh (newer i915)
   };
 }
 
@@ -209,7 +212,7 @@ export function decodeOpRegion(bytes: Uint8Array): DecodedOpRegion {
       `OpRegion SIZE says ${sizeKiB} KiB (${declared} bytes) but only ${bytes.length} bytes are present`,
     );
   }
-  if (mbox & ~0x1f) warn('mbox', 0x58, `unknown mailbox bits ${hex(mbox & ~0x1f, 8)}`);
+  if (mbox & ~0x3f) warn('mbox', 0x58, `unknown mailbox bits ${hex((mbox & ~0x3f) >>> 0, 8)}`);
   const need = (bit: number, off: number, size: number, name: string): boolean => {
     if (!(mbox & bit)) return false;
     if (off + size > bytes.length) {

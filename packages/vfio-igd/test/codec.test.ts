@@ -189,3 +189,41 @@ describe('OpRegion corruption', () => {
     expect(decodeOpRegion(shown).ok).toBe(true);
   });
 });
+
+describe('decoders never throw on hostile bytes', () => {
+  const fcP = import('fast-check');
+  const real = files.map((f) => new Uint8Array(readFileSync(join(DIR, f))));
+  it('random and mutated inputs give JSON-able results, never exceptions', async () => {
+    const fc = (await fcP).default;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: real.length - 1 }),
+        fc.array(fc.record({ at: fc.nat(), v: fc.integer({ min: 0, max: 255 }) }), { maxLength: 24 }),
+        fc.nat({ max: 20000 }),
+        fc.boolean(),
+        (which, muts, cut, wrap) => {
+          let b: Uint8Array = wrap ? buildOpRegion({ vbt: real[which] }) : real[which].slice();
+          // Aim half of the mutations at the headers/pointers where they matter most.
+          for (const m of muts) b[m.at % 2 ? m.at % 0x40 : m.at % b.length] = m.v;
+          if (wrap) for (const m of muts.slice(0, 4)) b[0x3ba + (m.at % 12)] = m.v;
+          b = b.subarray(0, Math.min(b.length, cut + 1));
+          const d = wrap ? decodeOpRegion(b) : decodeVbt(b);
+          JSON.stringify(d);
+          (wrap ? formatOpRegion(d as never) : formatVbt(d as never)).length;
+          for (const p of d.problems) expect(p.offset).toBeGreaterThanOrEqual(0);
+        },
+      ),
+      { numRuns: 400, seed: 7 },
+    );
+  });
+  it('random bytes', async () => {
+    const fc = (await fcP).default;
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 0x3000 }), (b) => {
+        decodeVbt(b);
+        decodeOpRegion(b);
+      }),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+});
