@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import { asm, rig } from './unit-fakes.js';
+
+// Enter 32-bit flat protected mode, then run `body` at CPL 0 with an IDT whose vectors 0..31 all
+// point at `exc` (which records vector-independent state) unless the body installs its own.
+function pm(body: string, tail = '') {
+  return rig(
+    asm(`bits 16
+org 0x7c00
+  cli
+  xor ax, ax
+  mov ds, ax
+  lgdt [gdtr]
+  mov eax, cr0
+  or al, 1
+  mov cr0, eax
+  jmp 0x08:pm32
+bits 32
+pm32:
+  mov ax, 0x10
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  mov esp, 0x70000
+  ; build IDT at 0x1000: 32 interrupt gates → exc_stub_N
+  mov edi, 0x1000
+  mov ecx, 0
+.fill:
+  mov eax, ecx
+  shl eax, 4
+  add eax, exc_stubs
+  mov [edi], ax
+  mov word [edi+2], 0x08
+  mov word [edi+4], 0x8e00
+  shr eax, 16
+  mov [edi+6], ax
+  add edi, 8
+  inc ecx
+  cmp ecx, 32
+  jb .fill
+  lidt [idtr]
+${body}
+  hlt
+align 16, db 0x90
+exc_stubs:
+%assign i 0
+%rep 32
+  mov byte [0x600], i
+  jmp near exc_common
+  align 16, db 0x90
+%assign i i+1
+%endrep
+exc_common:
+  mov [0x604], esp
+  mov eax, cr2
+  mov [0x608], eax
+  mov eax, [esp]
+  mov [0x60c], eax
+  mov eax, [esp+4]
+  mov [0x610], eax
+  hlt
+${tail}
+align 8
+gdt:
+  dq 0
+  dq 0x00cf9a000000ffff ; 0x08 code32 ring 0
+  dq 0x00cf92000000ffff ; 0x10 data32 ring 0
+  dq 0x00cffa000000ffff ; 0x18 code32 ring 3
+  dq 0x00cff2000000ffff ; 0x20 data32 ring 3
+  dw 0x67, tss, 0x8900, 0 ; 0x28 TSS (base < 64 KiB)
+  dw 0, 0x08, 0xec00, 0  ; 0x30 call gate placeholder (offset patched by tests), DPL 3
+gdt_end:
+gdtr:
+  dw gdt_end - gdt - 1
+  dd gdt
+idtr:
+  dw 32*8 - 1
+  dd 0x1000
+align 4
+tss:
+  dd 0
+  dd 0x60000 ; esp0
+  dd 0x10    ; ss0
+  times 23 dd 0
+`),
+  );
+}
+
+describe('protected mode', () => {
+  it('delivers #GP through the IDT with an error code (stub records it)', () => {
+    const r = pm(`
+  mov ax, 0x28        ; a TSS selector into DS: #GP(0x28)
+  mov ds, ax`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    const dv = new DataView(r.mem.ram.buffer);
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(dv.getUint32(0x60c, true)).toBe(0x28);
+    expect(dv.getUint32(0x604, true)).toBe(0x70000 - 16);
+  });
+
+  it('#NP for a not-present data segment', () => {
+    const r = pm(`
+  and byte [gdt+0x10+5], 0x7f   ; clear P in the ring-0 data descriptor
+  mov ax, 0x10
+  mov fs, ax`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    expect(r.mem.ram[0x600]).toBe(11);
+    expect(new DataView(r.mem.ram.buffer).getUint32(0x60c, true)).toBe(0x10);
+  });
+
+  it('IRET to ring 3, INT from ring 3 switches to the TSS stack', () => {
+    const r = pm(
+      `
+  mov ax, 0x28
+  ltr ax
+  ; IDT vector 0x40: DPL-3 interrupt gate to ring0_isr
+  mov eax, ring0_isr
+  mov [0x1000 + 0x40*8], ax
+  mov word [0x1000 + 0x40*8 + 2], 0x08
+  mov word [0x1000 + 0x40*8 + 4], 0xee00
+  shr eax, 16
+  mov [0x1000 + 0x40*8 + 6], ax
+  mov word [idtr], 0x41*8-1
+  lidt [idtr]
+  push dword 0x23     ; SS
+  push dword 0x50000  ; ESP
+  push dword 0x202    ; EFLAGS (IF)
+  push dword 0x1b     ; CS
+  push dword user
+  iretd`,
+      `
+user:
+  mov ax, 0x23
+  mov ds, ax
+  mov dword [0x700], 0x33333333
+  int 0x40
+  mov dword [0x704], 0x44444444
+  cli                  ; CPL 3 > IOPL 0: #GP
+ring0_isr:
+  mov [0x710], esp
+  mov eax, [esp+4]
+  mov [0x714], eax   ; CS pushed
+  mov eax, [esp+16]
+  mov [0x718], eax   ; SS pushed
+  mov eax, [esp+12]
+  mov [0x71c], eax   ; ESP pushed
+  iretd
+`,
+    );
+    const exit = r.cpu.run(10000);
+    expect(r.events.filter((e) => e.kind === 'exception')).toEqual([
+      expect.objectContaining({ kind: 'exception', vector: 13, errorCode: 0, cs: 0x1b }),
+    ]);
+    expect(exit.reason).toBe('halted');
+    const dv = new DataView(r.mem.ram.buffer);
+    expect(dv.getUint32(0x700, true)).toBe(0x33333333);
+    expect(dv.getUint32(0x710, true)).toBe(0x60000 - 20);
+    expect(dv.getUint32(0x714, true)).toBe(0x1b);
+    expect(dv.getUint32(0x718, true)).toBe(0x23);
+    expect(dv.getUint32(0x71c, true)).toBe(0x50000);
+    expect(dv.getUint32(0x704, true)).toBe(0x44444444);
+    // then CLI at CPL 3 → #GP delivered on the ring-0 stack
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(dv.getUint32(0x604, true)).toBe(0x60000 - 24);
+  });
+
+  it('paging: 4 KiB and 4 MiB pages, #PF with CR2 and error code, INVLPG', () => {
+    const r = pm(`
+  ; page directory at 0x80000, one page table at 0x81000 identity-mapping 0..4 MiB,
+  ; PDE 1 a 4 MiB page mapping 0x400000.. → physical 0 (PSE)
+  mov edi, 0x80000
+  xor eax, eax
+  mov ecx, 1024
+  rep stosd
+  mov dword [0x80000], 0x81000 | 3
+  mov dword [0x80004], 0x00000083
+  mov edi, 0x81000
+  mov eax, 3
+  mov ecx, 1024
+.pt:
+  stosd
+  add eax, 0x1000
+  loop .pt
+  and dword [0x81000 + 0x90*4], ~2   ; page 0x90000 read-only
+  mov dword [0x90010], 0x5a5a5a5a
+  mov eax, cr4
+  or eax, 0x10
+  mov cr4, eax
+  mov eax, 0x80000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, 0x80010000   ; PG | WP
+  mov cr0, eax
+  mov eax, [0x490010]  ; via the 4 MiB page → physical 0x90010
+  mov [0x620], eax
+  mov byte [0x90000], 1   ; write to read-only page: #PF(err 3)`);
+    expect(r.cpu.run(100000).reason).toBe('halted');
+    const dv = new DataView(r.mem.ram.buffer);
+    expect(dv.getUint32(0x620, true)).toBe(0x5a5a5a5a);
+    expect(r.mem.ram[0x600]).toBe(14);
+    expect(dv.getUint32(0x608, true)).toBe(0x90000);
+    expect(dv.getUint32(0x60c, true)).toBe(3);
+    expect(r.mem.ram[0x90000]).toBe(0);
+    // accessed/dirty bits were set in the page table entries
+    expect(dv.getUint32(0x81000 + 0x0 * 4, true) & 0x20).toBe(0x20);
+  });
+
+  it('CPUID, EFLAGS.ID, MTRR MSRs, unknown MSR #GP', () => {
+    const r = pm(`
+  pushfd
+  pop eax
+  xor eax, 0x200000
+  push eax
+  popfd
+  pushfd
+  pop ebx
+  xor eax, ebx
+  mov [0x640], eax     ; 0 when ID toggled
+  xor eax, eax
+  cpuid
+  mov [0x644], ebx
+  mov [0x648], edx
+  mov [0x64c], ecx
+  mov eax, 1
+  cpuid
+  mov [0x650], eax
+  mov [0x654], edx
+  mov ecx, 0xfe
+  rdmsr
+  mov [0x658], eax
+  mov ecx, 0x2ff
+  mov eax, 0xc06
+  xor edx, edx
+  wrmsr
+  xor eax, eax
+  rdmsr
+  mov [0x65c], eax
+  rdtsc
+  mov ecx, 0x12345678
+  rdmsr`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    const dv = new DataView(r.mem.ram.buffer);
+    expect(dv.getUint32(0x640, true)).toBe(0);
+    const vendor = new TextDecoder().decode(r.mem.ram.subarray(0x644, 0x650));
+    expect(vendor).toBe('GenuineIntel');
+    expect(dv.getUint32(0x650, true)).toBe(0x663);
+    const edx = dv.getUint32(0x654, true);
+    expect(edx & 1).toBe(0); // no FPU
+    expect(edx & (1 << 4)).not.toBe(0); // TSC
+    expect(edx & (1 << 5)).not.toBe(0); // MSR
+    expect(edx & (1 << 12)).not.toBe(0); // MTRR
+    expect(edx & (1 << 9)).toBe(0); // no APIC by default
+    const cap = dv.getUint32(0x658, true);
+    expect(cap & 0xff).toBeGreaterThanOrEqual(1);
+    expect(cap & 0x100).toBe(0x100);
+    expect(dv.getUint32(0x65c, true)).toBe(0xc06);
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(r.events.some((e) => e.kind === 'msr' && e.index === 0x12345678 && !e.known)).toBe(true);
+  });
+
+  it('far CALL through a call gate and RETF', () => {
+    const r = pm(
+      `
+  mov eax, gate_target
+  mov [gdt+0x30], ax
+  shr eax, 16
+  mov [gdt+0x36], ax
+  call 0x30:0
+  mov dword [0x680], 0x77
+  call 0x08:near_far
+  mov dword [0x688], 0x99`,
+      `
+gate_target:
+  mov dword [0x684], 0x55
+  retf
+near_far:
+  retf`,
+    );
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    const dv = new DataView(r.mem.ram.buffer);
+    expect(dv.getUint32(0x684, true)).toBe(0x55);
+    expect(dv.getUint32(0x680, true)).toBe(0x77);
+    expect(dv.getUint32(0x688, true)).toBe(0x99);
+    expect(r.events.filter((e) => e.kind === 'exception')).toEqual([]);
+  });
+});
