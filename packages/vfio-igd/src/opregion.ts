@@ -147,7 +147,7 @@ function decodeMbox5(b: Uint8Array): Fields {
   const m = OPREGION_MBOX5;
   // BDDC holds a panel EDID (128/256 bytes) when PHED is non-zero.
   const edidHeader = u32(b, m + 4) === 0xffffff00 && u32(b, m + 8) === 0x00ffffff;
-  return { phed: u32(b, m), bddcEdidHeader: edidHeader ? 'present' : 'absent' };
+  return { phed: u32(b, m), edid: edidHeader ? 'present' : 'absent' };
 }
 
 /**
@@ -340,12 +340,13 @@ export function formatOpRegion(d: DecodedOpRegion): string {
   for (const m of d.mailboxes) {
     L.push(`Mailbox ${m.index} ${m.name} at ${hex(m.offset, 4)} (${m.size} bytes)`);
     for (const [k, v] of Object.entries(m.fields)) {
+      const w = k === 'bclm' ? 4 : 8; // BCLM is u16[20]; the other arrays are u32
       const s =
         typeof v === 'number'
-          ? hex(v, 8)
+          ? hex(v, k === 'vrsr' ? 2 : 8)
           : typeof v === 'string'
             ? v
-            : v.map((x) => hex(x, x > 0xffff ? 8 : 4)).join(' ');
+            : v.map((x) => hex(x, w)).join(' ');
       L.push(`  ${k.toUpperCase().padEnd(6)} ${s}`);
     }
   }
