@@ -1,0 +1,217 @@
+import { IoBus, MemoryBus } from '@vmkit/memory-bus';
+import { bdf } from '@vmkit/pci';
+import { describe, expect, it } from 'vitest';
+import { piixSlotPirq } from '../src/chipset.js';
+import { createPcPlatform } from '../src/platform.js';
+import type { PlatformEvent } from '../src/types.js';
+import { ManualClock } from './helpers.js';
+
+function setup(extra: Partial<Parameters<typeof createPcPlatform>[0]> = {}) {
+  const memory = new MemoryBus();
+  const io = new IoBus();
+  const clock = new ManualClock();
+  const events: PlatformEvent[] = [];
+  const a20: boolean[] = [];
+  let resets = 0;
+  const p = createPcPlatform({
+    memory,
+    io,
+    clock,
+    ramSize: 128 * 1024 * 1024,
+    cpuA20: (e) => a20.push(e),
+    onReset: () => resets++,
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
+  return { memory, io, clock, events, a20, p, resets: () => resets };
+}
+
+const cfgAddr = (b: number, off: number) => (0x80000000 | (b << 8) | (off & 0xfc)) >>> 0;
+
+describe('i440FX host bridge', () => {
+  it('identifies as QEMU’s i440fx through mechanism #1', () => {
+    const { io } = setup();
+    io.out32(0xcf8, cfgAddr(bdf(0, 0, 0), 0));
+    expect(io.in32(0xcfc)).toBe(0x12378086);
+    io.out32(0xcf8, cfgAddr(bdf(0, 0, 0), 0x08));
+    expect(io.in32(0xcfc)).toBe(0x06000002);
+    io.out32(0xcf8, cfgAddr(bdf(0, 0, 0), 0x2c));
+    expect(io.in32(0xcfc)).toBe(0x11001af4);
+    io.out32(0xcf8, cfgAddr(bdf(0, 0, 0), 0x70));
+    expect(io.in8(0xcfe)).toBe(0x02); // SMRAM
+  });
+
+  it('PAM routes 0xC0000–0xFFFFF reads and writes separately (SeaBIOS shadowing)', () => {
+    const { memory, p } = setup();
+    const ram = memory.addRam('ram', 0, 0x100000);
+    void ram;
+    const bios = new Uint8Array(0x20000).fill(0xaa);
+    memory.addRom('isa-bios', 0xe0000, bios, { priority: 1 });
+    // PAM 0: reads ROM, writes dropped
+    expect(memory.read8(0xf0000)).toBe(0xaa);
+    memory.write8(0xf0000, 0x11);
+    expect(memory.read8(0xf0000)).toBe(0xaa);
+    // SeaBIOS: 0x58 ← 0x33333000, 0x5C ← 0x33333333 (RAM read/write)
+    p.pci.configWrite(bdf(0, 0, 0), 0x58, 4, 0x33333000);
+    p.pci.configWrite(bdf(0, 0, 0), 0x5c, 4, 0x33333333);
+    expect(memory.read8(0xf0000)).toBe(0x00);
+    memory.write8(0xf0000, 0x5a);
+    expect(memory.read8(0xf0000)).toBe(0x5a);
+    // write-only DRAM: reads ROM, writes RAM
+    p.pci.configWrite(bdf(0, 0, 0), 0x59, 1, 0x20);
+    expect(memory.read8(0xf0000)).toBe(0xaa);
+    memory.write8(0xf0001, 0x77);
+    // read-only DRAM (the lock)
+    p.pci.configWrite(bdf(0, 0, 0), 0x59, 1, 0x10);
+    expect(memory.read8(0xf0001)).toBe(0x77);
+    memory.write8(0xf0001, 0x00);
+    expect(memory.read8(0xf0001)).toBe(0x77);
+    // 16K segments are independent: 0xC4000 follows the high nibble of 0x5A
+    p.pci.configWrite(bdf(0, 0, 0), 0x5a, 1, 0x30);
+    memory.write8(0xc4000, 0x42);
+    memory.write8(0xc0000, 0x42);
+    expect(memory.read8(0xc4000)).toBe(0x42);
+    expect(memory.read8(0xc0000)).toBe(0xff); // PCI/ROM side: unassigned below the BIOS alias
+    expect(p.i440fx.pamAttribute(2)).toBe(3);
+  });
+});
+
+describe('PIIX3 ISA bridge', () => {
+  it('has the multifunction header, PIRQ defaults and routes PCI INTx to ISA IRQs', () => {
+    const { p } = setup();
+    const b = bdf(0, 1, 0);
+    expect(p.pci.configRead(b, 0x0e, 1)).toBe(0x80);
+    expect(p.pci.configRead(b, 0x60, 4)).toBe(0x80808080);
+    // Unmask IRQ11 on the PICs (vectors 0x08/0x70), route PIRQA→11 like SeaBIOS (0x60 ← 0x0b).
+    p.pic.masterIo.write(0, 1, 0x11);
+    p.pic.masterIo.write(1, 1, 0x08);
+    p.pic.masterIo.write(1, 1, 0x04);
+    p.pic.masterIo.write(1, 1, 0x01);
+    p.pic.masterIo.write(1, 1, 0xfb);
+    p.pic.slaveIo.write(0, 1, 0x11);
+    p.pic.slaveIo.write(1, 1, 0x70);
+    p.pic.slaveIo.write(1, 1, 0x02);
+    p.pic.slaveIo.write(1, 1, 0x01);
+    p.pic.slaveIo.write(1, 1, 0xf7);
+    p.pic.writeElcr(1, 0x08);
+    p.piix3.setPirq(0, true);
+    expect(p.pic.pending()).toBe(false); // link disabled (0x80)
+    p.pci.configWrite(b, 0x60, 1, 0x0b);
+    expect(p.pic.pending()).toBe(true);
+    expect(p.interrupts.acknowledge()).toBe(0x73);
+    p.piix3.setPirq(0, false);
+    p.pic.slaveIo.write(0, 1, 0x20);
+    p.pic.masterIo.write(0, 1, 0x20);
+    expect(p.pic.pending()).toBe(false);
+    expect(piixSlotPirq(2, 1)).toBe(1); // 00:02.0 INTA# → PIRQB
+  });
+});
+
+describe('PIIX3 IDE', () => {
+  it('exposes BAR4 as a 16-byte I/O BAR and decodes the bus-master block when enabled', () => {
+    const { io, p } = setup();
+    const b = bdf(0, 1, 1);
+    expect(p.pci.configRead(b, 0x08, 4)).toBe(0x01018000);
+    expect(p.pci.configRead(b, 0x20, 4)).toBe(1);
+    p.pci.configWrite(b, 0x20, 4, 0xffffffff);
+    expect(p.pci.configRead(b, 0x20, 4)).toBe(0xfffffff1);
+    p.pci.configWrite(b, 0x20, 4, 0xc000);
+    p.pci.configWrite(b, 0x04, 2, 0x0001);
+    io.out32(0xc004, 0x1000);
+    expect(p.ideBusMaster.read(4, 4)).toBe(0x1000);
+    expect(io.in8(0x1f7)).toBe(0);
+  });
+});
+
+describe('PIIX4 PM', () => {
+  it('presets 0x5B = 0x02 (SMM initialised), maps the PM block at pm_base and SMBus at 0x90', () => {
+    const { io, clock, p } = setup();
+    const b = bdf(0, 1, 3);
+    expect(p.pci.configRead(b, 0x08, 4)).toBe(0x06800003);
+    expect(p.pci.configRead(b, 0x3d, 1)).toBe(1);
+    expect(p.pci.configRead(b, 0x58, 4)).toBe(0x02000000);
+    expect(io.in32(0x608)).toBe(0xffffffff);
+    // SeaBIOS piix4_pm_setup
+    p.pci.configWrite(b, 0x40, 4, 0x601);
+    expect(io.in32(0x608)).toBe(0xffffffff); // not enabled yet
+    p.pci.configWrite(b, 0x80, 1, 0x01);
+    clock.t = 1e9;
+    expect(io.in32(0x608)).toBe(3579545);
+    expect(p.pci.configRead(b, 0x40, 4)).toBe(0x601);
+    p.pci.configWrite(b, 0x90, 4, 0x701);
+    p.pci.configWrite(b, 0xd2, 1, 0x09);
+    io.out8(0x702, 0x48);
+    expect(io.in8(0x700) & 0x04).toBe(0x04);
+    // moving pm_base
+    p.pci.configWrite(b, 0x40, 4, 0xb001);
+    expect(io.in32(0x608)).toBe(0xffffffff);
+    expect(io.in32(0xb008)).toBe(3579545);
+  });
+
+  it('reports an SMI on APMC writes only when DEVACTB.APMC_EN is set', () => {
+    const { io, events, p } = setup();
+    // 0x5B = 0x02 is APMC_EN (bit 25 of DEVACTB): the preset already "enables" SMIs.
+    p.pci.configWrite(bdf(0, 1, 3), 0x58, 4, 0);
+    io.out8(0xb2, 0);
+    expect(events.some((e) => e.kind === 'smi')).toBe(false);
+    p.pci.configWrite(bdf(0, 1, 3), 0x58, 4, 0x02000000);
+    io.out8(0xb2, 0);
+    expect(events.some((e) => e.kind === 'smi')).toBe(true);
+  });
+});
+
+describe('PcPlatform composition', () => {
+  it('wires A20 and reset from both sources and aggregates timers', () => {
+    const { io, clock, a20, p, resets } = setup();
+    io.out8(0x92, 0x02);
+    io.out8(0x64, 0xdd);
+    expect(a20).toEqual([true, false]);
+    io.out8(0x64, 0xfe);
+    expect(resets()).toBe(1);
+    expect(p.nextDeadline()).toBeNull();
+    io.out8(0x43, 0x34);
+    io.out8(0x40, 0);
+    io.out8(0x40, 0);
+    const d = p.nextDeadline() as number;
+    expect(d).toBeGreaterThan(54_000_000);
+    expect(d).toBeLessThan(55_000_000);
+    // Unmask IRQ0 as SeaBIOS does; the timer interrupt arrives through the LAPIC virtual wire.
+    io.out8(0x20, 0x11);
+    io.out8(0x21, 0x08);
+    io.out8(0x21, 0x04);
+    io.out8(0x21, 0x01);
+    io.out8(0x21, 0xfe);
+    p.interrupts.pending() && p.interrupts.acknowledge(); // initial OUT0 rise when programmed
+    io.out8(0x20, 0x20);
+    clock.t = d;
+    p.update(d);
+    expect(p.interrupts.pending()).toBe(true);
+    expect(p.interrupts.acknowledge()).toBe(0x08);
+  });
+
+  it('fills CMOS for the RAM size and round-trips the whole state as JSON', () => {
+    const { io, p, memory, clock } = setup();
+    io.out8(0x70, 0x34);
+    expect(io.in8(0x71) | (io.in8(0x70) & 0)).toBe(0x00); // (128M − 16M) / 64K = 0x700 → low byte 0
+    io.out8(0x70, 0x35);
+    expect(io.in8(0x71)).toBe(0x07);
+    p.pci.configWrite(bdf(0, 1, 3), 0x40, 4, 0x601);
+    p.pci.configWrite(bdf(0, 1, 3), 0x80, 1, 0x01);
+    io.out8(0x64, 0xaa);
+    const json = JSON.parse(JSON.stringify(p.getState()));
+    const io2 = new IoBus();
+    const q = createPcPlatform({ memory: new MemoryBus(), io: io2, clock, ramSize: 128 * 1024 * 1024 });
+    q.setState(json);
+    expect(q.getState()).toEqual(p.getState());
+    expect(io2.in8(0x60)).toBe(0x55);
+    expect(io2.in32(0x608)).toBe(io.in32(0x608));
+    void memory;
+  });
+
+  it('LAPIC and IOAPIC are mapped at their standard addresses', () => {
+    const { memory } = setup();
+    expect(memory.read32(0xfee00030)).toBe(0x50014);
+    memory.write32(0xfec00000, 1);
+    expect(memory.read32(0xfec00010)).toBe(0x00170020);
+  });
+});
