@@ -13,13 +13,19 @@ const gate = toolGate('nasm', 'qemu-system-i386');
 
 describe.skipIf(gate.skip)('oracle programs: core vs QEMU TCG', () => {
   for (const p of PROGRAMS) {
-    it(`${p.name}`, () => {
-      const image = assembleProgram(p.name);
-      const q = runQemu(image);
+    const image = () => assembleProgram(p.name);
+    it(`${p.name}: QEMU confirms the expected values`, () => {
+      const q = runQemu(image());
       expect(q.timedOut, 'QEMU timed out').toBe(false);
       const qv = judge(q.lines);
       expect(qv.problems, 'QEMU disagrees with the expected values').toEqual([]);
-      const r = runImage(image);
+      expect(qv.passed).toBeGreaterThan(10);
+    });
+    // A program exposing a known core bug is `it.fails` (see p.knownBug) so it flips when fixed.
+    const test = p.knownBug === undefined ? it : it.fails;
+    test(`${p.name}: core report equals QEMU's`, () => {
+      const q = runQemu(image());
+      const r = runImage(image());
       expect(r.lines).toEqual(q.lines);
     });
   }
