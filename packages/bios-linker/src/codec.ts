@@ -12,6 +12,7 @@ import {
   ENTRY_SIZE,
   FILE_NAME_FIELD,
   formatBdf,
+  isPaddingCommand,
   type LinkerCommand,
   type LoaderIssue,
   MAX_FILE_NAME,
@@ -389,9 +390,18 @@ export function formatLoader(input: readonly LinkerCommand[] | Uint8Array): stri
   }
   const lines: string[] = [];
   for (let i = 0; i < cmds.length; i++) {
-    lines.push(
-      `#${String(i).padStart(3, ' ')} @${hex(i * ENTRY_SIZE).padStart(7, ' ')} ${formatCommand(cmds[i] as LinkerCommand)}`,
-    );
+    const prefix = `#${String(i).padStart(3, ' ')} @${hex(i * ENTRY_SIZE).padStart(7, ' ')}`;
+    if (isPaddingCommand(cmds[i] as LinkerCommand)) {
+      // Collapse a run of all-zero entries (QEMU pads etc/table-loader to 4 KiB; SeaBIOS skips them).
+      let j = i;
+      while (j + 1 < cmds.length && isPaddingCommand(cmds[j + 1] as LinkerCommand)) j++;
+      lines.push(
+        `${prefix} PADDING          ${j - i + 1} all-zero entr${j === i ? 'y' : 'ies'} (#${i}..#${j}, skipped)`,
+      );
+      i = j;
+      continue;
+    }
+    lines.push(`${prefix} ${formatCommand(cmds[i] as LinkerCommand)}`);
   }
   for (const p of problems) lines.push(`! ${p.severity}: ${p.message}`);
   return lines.join('\n');

@@ -69,7 +69,10 @@ export interface ExecuteResult {
   /** true when the blob was rejected as a whole (nothing executed) or execution stopped early. */
   aborted: boolean;
   allocations: LoaderAllocation[];
+  /** Entries with an unknown command number, skipped (all-zero padding entries are only counted in `padding`). */
   skipped: Array<{ index: number; command: number }>;
+  /** All-zero entries (QEMU pads etc/table-loader to a 4 KiB multiple); skipped like any unknown command. */
+  padding: number;
   /** One message per failing entry: "entry N (offset 0x...) COMMAND field F: reason". */
   errors: string[];
   /** Things SeaBIOS tolerates silently (ALLOCATE of a missing/empty file, duplicate ALLOCATE). */
@@ -110,6 +113,7 @@ export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteO
     aborted: false,
     allocations: [],
     skipped: [],
+    padding: 0,
     errors: [],
     warnings: [],
   };
@@ -161,6 +165,10 @@ export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteO
       (command === CMD_WRITE_PCI_CONFIG && known === 'all');
     if (!isKnown) {
       // romfile_loader_execute: `default: /* Skip commands that we don't recognize. */`
+      if (command === 0 && script.subarray(base, base + ENTRY_SIZE).every((b) => b === 0)) {
+        result.padding++; // QEMU pads the blob to 4 KiB with all-zero entries
+        continue;
+      }
       result.skipped.push({ index, command });
       log(`table-loader: ${prefix}: skipped (unknown command)`);
       continue;

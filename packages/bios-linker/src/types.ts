@@ -110,6 +110,13 @@ export interface LoaderIssue {
   message: string;
 }
 
+/** An all-zero entry (command 0, zero body): QEMU pads etc/table-loader with these to a 4 KiB multiple. */
+export function isPaddingCommand(cmd: LinkerCommand): boolean {
+  if (cmd.kind !== 'unknown' || cmd.command !== 0) return false;
+  for (let i = 0; i < cmd.body.length; i++) if (cmd.body[i] !== 0) return false;
+  return true;
+}
+
 export function commandNumber(cmd: LinkerCommand): number {
   switch (cmd.kind) {
     case 'allocate':

@@ -5,6 +5,7 @@ import {
   commandName,
   commandNumber,
   ENTRY_SIZE,
+  isPaddingCommand,
   isPointerSize,
   type LinkerCommand,
   type LoaderIssue,
@@ -290,6 +291,7 @@ export function validateLoader(
         break;
       }
       case 'unknown': {
+        if (isPaddingCommand(cmd)) break; // QEMU's zero padding
         add('warning', 'command', `unknown command ${hex(cmd.command >>> 0)}; SeaBIOS skips it`);
         if (!(cmd.body instanceof Uint8Array) || cmd.body.length !== ENTRY_SIZE - 4)
           add('error', 'body', `body must be ${ENTRY_SIZE - 4} bytes`);

@@ -215,9 +215,12 @@ describe('formatLoader', () => {
   });
 
   it('appends decode problems when given bytes', () => {
-    const text = formatLoader(new Uint8Array(130));
-    expect(text).toMatch(/UNKNOWN {10}command=0x0/);
-    expect(text).toMatch(/! error: blob length 130 is not a multiple of 128/);
+    const bytes = new Uint8Array(128 * 3 + 2);
+    bytes[0] = 9;
+    const text = formatLoader(bytes);
+    expect(text).toMatch(/^# {2}0 @ {4}0x0 UNKNOWN {10}command=0x9/);
+    expect(text).toMatch(/# {2}1 @ {3}0x80 PADDING {10}2 all-zero entries \(#1..#2, skipped\)/);
+    expect(text).toMatch(/! error: blob length 386 is not a multiple of 128/);
   });
 });
 
