@@ -1,24 +1,28 @@
 // Host bridge access to config space: configuration mechanism #1 (PCI Local Bus Spec 3.0
 // §3.2.2.3.2; ports 0xCF8/0xCFC) and ECAM / MMCONFIG (PCI Express Base Spec §7.2.2).
 //
-// Behaviour follows QEMU hw/pci/pci_host.c and hw/pci/pcie_host.c:
+// Behaviour follows QEMU hw/pci/pci_host.c and hw/pci/pcie_host.c, checked against
+// qemu-system-i386 through qtest (test/qemu-oracle.test.ts):
 //  - 0xCF8 latches only on a 32-bit write at 0xCF8 itself (pci_host_config_write: addr != 0 ||
-//    len != 4 → ignored) and reads back what was written (all 32 bits, reserved ones included).
+//    len != 4 → ignored) and reads back what was written, all 32 bits. A narrower read anywhere in
+//    0xCF8..0xCFB returns the low bytes of the latch (pci_host_config_read returns config_reg and
+//    the memory core masks it to the access width).
 //  - 0xCFC..0xCFF: with bit 31 of CONFIG_ADDRESS clear, reads return all-ones and writes are dropped
-//    (pci_host_data_read/write). Otherwise the access goes to bus (addr >> 16) & 0xff, devfn
-//    (addr >> 8) & 0xff, register (addr & 0xfc) + byte lane.
+//    (pci_host_data_read/write). Otherwise the access at byte lane L goes to bus (addr >> 16) & 0xff,
+//    devfn (addr >> 8) & 0xff, register (addr | L) & 0xff — QEMU ORs the lane into the latched
+//    value, so latched bits 1:0 offset the register (pci_data_read(s->bus, s->config_reg | (addr & 3))).
 //  - A function that is absent (or hidden because function 0 is absent) reads all-ones; writes
 //    are dropped (pci_data_read/write: "empty").
-//  - Offsets at or beyond the function's config size read all-ones and writes are dropped
-//    (pci_host_config_read_common: limit <= addr → ~0). Via ECAM a conventional (256-byte)
-//    function thus reads all-ones at 0x100..0xfff (pcie_mmcfg_data_read with
-//    limit = pci_config_size()).
-//  - Byte lanes: an access whose bytes do not form one naturally aligned 1/2/4-byte unit inside
-//    the data dword (e.g. a 32-bit access at 0xCFD, or a 16-bit access at 0xCFF) is split into
-//    single-byte config accesses, one per byte lane, as an x86 CPU splits a misaligned I/O access
-//    into byte-enabled bus cycles. Lanes that fall outside 0xCF8..0xCFF read 0xff and are dropped.
-//    Sub-dword reads of 0xCF8..0xCFB return the matching bytes of CONFIG_ADDRESS. (QEMU's memory
-//    core rejects misaligned accesses to these regions instead; we follow the hardware.)
+//  - pci_host_config_read_common: an access starting at or beyond the function's config size
+//    (limit) reads all-ones / is dropped; one that starts inside but runs past it is shortened to
+//    limit - offset bytes (the missing high bytes read 0). Via ECAM the limit is the function's
+//    config size, so a conventional function reads all-ones at 0x100..0xfff (pcie_mmcfg_data_read);
+//    via mechanism #1 it is 256.
+//  - Misaligned accesses (a 32-bit access at 0xCFD, a 16-bit access at 0xCFF, a 32-bit access at
+//    0xCFA) are split as QEMU's memory core splits them (memory_access_size): the next piece is the
+//    largest power of two ≤ the remaining length, ≤ 4, ≤ the alignment of the port, and not
+//    crossing the 0xCF8/0xCFC register boundary; bytes past 0xCFF read 0xff. (An x86 CPU likewise
+//    turns a misaligned I/O access into byte-enabled cycles.) ECAM splits the same way.
 
 import type { AccessSize, IoBusApi, IoHandler, MemoryBusApi, RegionHandle } from '@vmkit/memory-bus';
 import { bdfBus, bdfDevfn } from './bdf.js';
@@ -39,6 +43,17 @@ export interface PciHostState {
 
 const ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
 
+/** QEMU memory_access_size for a region taking aligned 1..4-byte accesses: the length of the next
+ * piece of an access at `pos` (alignment taken from pos) with `remaining` bytes, `room` bytes
+ * left in the register. */
+function pieceLength(pos: number, remaining: number, room: number): number {
+  let l = Math.min(remaining, room);
+  if (l > 4) l = 4;
+  const align = pos & -pos;
+  if (align !== 0 && align < l) l = align;
+  return l >= 4 ? 4 : l >= 2 ? 2 : 1;
+}
+
 /** Mechanism #1 as an IoHandler for the 8 ports 0xCF8..0xCFF (offset 0 = 0xCF8). */
 class Mechanism1Handler implements IoHandler {
   constructor(private readonly host: PciHost) {}
@@ -46,15 +61,21 @@ class Mechanism1Handler implements IoHandler {
   read(offset: number, size: AccessSize): number {
     const h = this.host;
     if (offset === 0 && size === 4) return h.configAddress;
-    const lane = offset - 4;
-    if (lane >= 0 && lane + size <= 4 && (lane & (size - 1)) === 0) return h.dataRead(lane, size);
+    if (offset >= 4 && offset + size <= 8 && (offset & (size - 1)) === 0) return h.dataRead(offset - 4, size);
     let v = 0;
-    for (let i = 0; i < size; i++) {
-      const o = offset + i;
-      let byte = 0xff;
-      if (o >= 0 && o < 4) byte = (h.configAddress >>> (o * 8)) & 0xff;
-      else if (o >= 4 && o < 8) byte = h.dataRead(o - 4, 1);
-      v |= byte << (i * 8);
+    let pos = offset;
+    const end = offset + size;
+    while (pos < end) {
+      if (pos < 0 || pos >= 8) {
+        v |= 0xff << ((pos - offset) * 8);
+        pos++;
+        continue;
+      }
+      // Offsets are relative to 0xCF8, which is 8-aligned, so pos's alignment is the port's.
+      const l = pieceLength(pos === 0 ? 8 : pos, end - pos, pos < 4 ? 4 - pos : 8 - pos);
+      const piece = pos < 4 ? h.configAddress & ONES[l] : h.dataRead(pos - 4, l);
+      v |= piece << ((pos - offset) * 8);
+      pos += l;
     }
     return v >>> 0;
   }
@@ -65,16 +86,17 @@ class Mechanism1Handler implements IoHandler {
       h.configAddress = value >>> 0;
       return;
     }
-    const lane = offset - 4;
-    if (lane >= 0 && lane + size <= 4 && (lane & (size - 1)) === 0) {
-      h.dataWrite(lane, size, value);
-      return;
-    }
-    // Partial accesses to 0xCF8..0xCFB do not latch (QEMU pci_host_config_write); data lanes are
-    // written one byte at a time.
-    for (let i = 0; i < size; i++) {
-      const o = offset + i;
-      if (o >= 4 && o < 8) h.dataWrite(o - 4, 1, (value >>> (i * 8)) & 0xff);
+    let pos = offset;
+    const end = offset + size;
+    while (pos < end) {
+      if (pos < 4 || pos >= 8) {
+        // Partial writes to 0xCF8..0xCFB do not latch (QEMU pci_host_config_write).
+        pos++;
+        continue;
+      }
+      const l = pieceLength(pos, end - pos, 8 - pos);
+      h.dataWrite(pos - 4, l, (value >>> ((pos - offset) * 8)) & ONES[l]);
+      pos += l;
     }
   }
 }
@@ -87,33 +109,49 @@ class EcamHandler implements IoHandler {
   ) {}
 
   read(offset: number, size: AccessSize): number {
-    const reg = offset & 0xfff;
-    if ((reg & (size - 1)) === 0 && offset >= 0 && offset + size <= this.size) {
-      return this.host.access(false, offset >>> 12, reg, size, 0, PCIE_CONFIG_SPACE_SIZE);
+    if ((offset & (size - 1)) === 0 && offset >= 0 && offset + size <= this.size) {
+      return this.host.access(false, offset >>> 12, offset & 0xfff, size, 0, PCIE_CONFIG_SPACE_SIZE);
     }
     let v = 0;
-    for (let i = 0; i < size; i++) {
-      const o = offset + i;
-      const byte =
-        o >= 0 && o < this.size
-          ? this.host.access(false, o >>> 12, o & 0xfff, 1, 0, PCIE_CONFIG_SPACE_SIZE)
-          : 0xff;
-      v |= byte << (i * 8);
+    let pos = offset;
+    const end = offset + size;
+    while (pos < end) {
+      if (pos < 0 || pos >= this.size) {
+        v |= 0xff << ((pos - offset) * 8);
+        pos++;
+        continue;
+      }
+      const l = pieceLength(pos, end - pos, this.size - pos);
+      v |=
+        this.host.access(false, pos >>> 12, pos & 0xfff, l, 0, PCIE_CONFIG_SPACE_SIZE) <<
+        ((pos - offset) * 8);
+      pos += l;
     }
     return v >>> 0;
   }
 
   write(offset: number, size: AccessSize, value: number): void {
-    const reg = offset & 0xfff;
-    if ((reg & (size - 1)) === 0 && offset >= 0 && offset + size <= this.size) {
-      this.host.access(true, offset >>> 12, reg, size, value, PCIE_CONFIG_SPACE_SIZE);
+    if ((offset & (size - 1)) === 0 && offset >= 0 && offset + size <= this.size) {
+      this.host.access(true, offset >>> 12, offset & 0xfff, size, value, PCIE_CONFIG_SPACE_SIZE);
       return;
     }
-    for (let i = 0; i < size; i++) {
-      const o = offset + i;
-      if (o >= 0 && o < this.size) {
-        this.host.access(true, o >>> 12, o & 0xfff, 1, (value >>> (i * 8)) & 0xff, PCIE_CONFIG_SPACE_SIZE);
+    let pos = offset;
+    const end = offset + size;
+    while (pos < end) {
+      if (pos < 0 || pos >= this.size) {
+        pos++;
+        continue;
       }
+      const l = pieceLength(pos, end - pos, this.size - pos);
+      this.host.access(
+        true,
+        pos >>> 12,
+        pos & 0xfff,
+        l,
+        (value >>> ((pos - offset) * 8)) & ONES[l],
+        PCIE_CONFIG_SPACE_SIZE,
+      );
+      pos += l;
     }
   }
 }
@@ -169,18 +207,18 @@ export class PciHost {
   dataRead(lane: number, size: number): number {
     const a = this.configAddress;
     if ((a & PCI_CONFIG_ADDRESS_ENABLE) === 0) return ONES[size];
-    return this.access(false, (a >>> 8) & 0xffff, (a & 0xfc) + lane, size, 0, PCI_CONFIG_SPACE_SIZE);
+    return this.access(false, (a >>> 8) & 0xffff, (a | lane) & 0xff, size, 0, PCI_CONFIG_SPACE_SIZE);
   }
 
   /** @internal */
   dataWrite(lane: number, size: number, value: number): void {
     const a = this.configAddress;
     if ((a & PCI_CONFIG_ADDRESS_ENABLE) === 0) return;
-    this.access(true, (a >>> 8) & 0xffff, (a & 0xfc) + lane, size, value, PCI_CONFIG_SPACE_SIZE);
+    this.access(true, (a >>> 8) & 0xffff, (a | lane) & 0xff, size, value, PCI_CONFIG_SPACE_SIZE);
   }
 
   /**
-   * @internal One config access that does not cross a dword: route, check limits, call the
+   * @internal One config access (QEMU pci_host_config_*_common): route, check limits, call the
    * function, report. `busDevfn` = bus << 8 | devfn; `limit` is the access path's window.
    */
   access(
@@ -196,9 +234,11 @@ export class PciHost {
     let result = ONES[size];
     if (dev) {
       const lim = Math.min(limit, dev.config.size);
-      if (offset + size <= lim) {
-        if (write) dev.configWrite(offset, size, value & ONES[size]);
-        else result = dev.configRead(offset, size) & ONES[size];
+      if (offset < lim) {
+        // pci_host_config_{read,write}_common: MIN(len, limit - addr) bytes reach the function.
+        const len = offset + size <= lim ? size : lim - offset;
+        if (write) dev.configWrite(offset, len, value & ONES[len]);
+        else result = dev.configRead(offset, len) & ONES[len];
       }
     }
     if (this.bus.hasListener) {

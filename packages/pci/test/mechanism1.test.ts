@@ -34,10 +34,12 @@ describe('mechanism #1 (0xCF8/0xCFC)', () => {
     io.out16(0xcf8, 0x1234);
     io.out16(0xcfa, 0x0000);
     expect(io.in32(0xcf8)).toBe(0x80001800);
-    // Sub-dword reads see the latched bytes.
-    expect(io.in8(0xcfb)).toBe(0x80);
+    // Narrower reads anywhere in 0xCF8..0xCFB return the low bytes of the latch (QEMU:
+    // pci_host_config_read returns config_reg; the memory core masks it to the width).
+    expect(io.in8(0xcfb)).toBe(0x00);
+    expect(io.in8(0xcf8)).toBe(0x00);
     expect(io.in16(0xcf8)).toBe(0x1800);
-    expect(io.in16(0xcfa)).toBe(0x8000);
+    expect(io.in16(0xcfa)).toBe(0x1800);
   });
   it('reads every width at every data byte offset from the selected dword', () => {
     const { io } = setup();
@@ -61,10 +63,19 @@ describe('mechanism #1 (0xCF8/0xCFC)', () => {
     io.out16(0xcfe, 0xdead);
     expect(dev.config.get32(0x60)).toBe(0xdeadbeef);
   });
-  it('the low two bits of CONFIG_ADDRESS do not offset the register (spec: dword select)', () => {
-    const { io } = setup();
+  it('latched bits 1:0 are ORed into the register number (QEMU pci_host_data_read)', () => {
+    const { io, events } = setup();
     io.out32(0xcf8, addr(0, 3, 0, 0x40) | 3);
-    expect(io.in8(0xcfc)).toBe(0x40);
+    expect(io.in32(0xcf8)).toBe(addr(0, 3, 0, 0x43));
+    expect(io.in8(0xcfc)).toBe(0x43);
+    expect(io.in8(0xcfd)).toBe(0x43); // 3 | 1
+    expect(io.in16(0xcfe)).toBe(0x4443); // 3 | 2 = 3: bytes 0x43, 0x44
+    events.length = 0;
+    expect(io.in32(0xcfc)).toBe(0x46454443); // 4 bytes from 0x43 (crosses the dword, as QEMU)
+    expect(events[0]).toMatchObject({ offset: 0x43, size: 4 });
+    // Running past 0xff: QEMU shortens the access to the bytes below the limit; the rest read 0.
+    io.out32(0xcf8, addr(0, 3, 0, 0xfc) | 3);
+    expect(io.in32(0xcfc)).toBe(0x000000ff);
   });
   it('with the enable bit clear, data reads are all-ones and writes are dropped', () => {
     const { io, dev } = setup();
@@ -121,22 +132,21 @@ describe('mechanism #1 (0xCF8/0xCFC)', () => {
     io.out32(0xcfc, 0xffff0000); // 32-bit write: command 0, clear every W1C bit
     expect(io.in16(0xcfe)).toBe(0x0210);
   });
-  it('straddling accesses are split by byte lane (a 32-bit read at 0xCFD, 16-bit at 0xCFF)', () => {
+  it('misaligned accesses are split as QEMU memory_access_size does (32-bit at 0xCFD, 16-bit at 0xCFF)', () => {
     const { io, host, events } = setup();
     io.out32(0xcf8, addr(0, 3, 0, 0x40));
     events.length = 0;
-    // Lanes 0xCFD..0xCFF hit config 0x41..0x43; the 4th byte lies outside 0xCF8..0xCFF.
+    // 0xCFD (1 byte, config 0x41), 0xCFE (2 bytes, 0x42..0x43); the 4th byte lies beyond 0xCFF.
     expect(host.mechanism1.read(5, 4)).toBe(0xff434241);
     expect(events.map((e) => e.kind === 'pci-config-read' && [e.offset, e.size])).toEqual([
       [0x41, 1],
-      [0x42, 1],
-      [0x43, 1],
+      [0x42, 2],
     ]);
     expect(host.mechanism1.read(7, 2)).toBe(0xff43);
     // A 16-bit read at 0xCFD: lanes 1..2.
     expect(io.in16(0xcfd)).toBe(0x4241);
-    // A 32-bit read at 0xCFA: two CONFIG_ADDRESS bytes then config 0x40, 0x41.
-    expect(host.mechanism1.read(2, 4)).toBe((0x4140 << 16) | 0x8000);
+    // A 32-bit read at 0xCFA: a 16-bit read of CONFIG_ADDRESS (its low half) then config 0x40..0x41.
+    expect(host.mechanism1.read(2, 4)).toBe(((0x4140 << 16) | 0x1840) >>> 0);
     // Straddling writes write the data lanes only and never latch 0xCF8.
     host.mechanism1.write(2, 4, 0xbbaa1234);
     expect(host.configAddress).toBe(addr(0, 3, 0, 0x40));

@@ -75,8 +75,8 @@ describe('on a real MemoryBus/IoBus', () => {
     expect(io.in32(0xcfd)).toBe(
       (0xff000000 | (((0x43 ^ 0x5a) << 16) | ((0x42 ^ 0x5a) << 8) | (0x41 ^ 0x5a))) >>> 0,
     );
-    // Inside the region but across 0xCFB/0xCFC: CONFIG_ADDRESS bytes 2..3, then config 0x40..0x41.
-    expect(io.in32(0xcfa)).toBe((((0x41 ^ 0x5a) << 24) | ((0x40 ^ 0x5a) << 16) | 0x8000) >>> 0);
+    // Inside the region but across 0xCFB/0xCFC: the low half of CONFIG_ADDRESS, then config 0x40..0x41.
+    expect(io.in32(0xcfa)).toBe((((0x41 ^ 0x5a) << 24) | ((0x40 ^ 0x5a) << 16) | 0x2040) >>> 0);
   });
 
   it('command register decode maps and unmaps each BAR kind', () => {
