@@ -3,6 +3,7 @@ export * from './blobs.js';
 export { base64Decode } from './bytes.js';
 export * from './catalogue.js';
 export * from './device.js';
+export * from './diagnose.js';
 export * from './events.js';
 export * from './generation.js';
 export * from './host.js';
