@@ -3,10 +3,13 @@ import {
   CMD_WRITE_PCI_CONFIG,
   decodeLoader,
   encodeLoader,
+  formatBdf,
   formatLoader,
   igdOpRegionLoaderFragment,
+  isPowerOfTwoOrZero,
   LinkerBuilder,
   type LinkerCommand,
+  parseBdf,
 } from '../src/index.js';
 
 function hexdump(b: Uint8Array): string {
@@ -269,5 +272,20 @@ describe('LinkerBuilder', () => {
       },
     ]);
     expect(igdOpRegionLoaderFragment({ bdf: '0001:02:03.1' })[1]).toMatchObject({ segment: 1, bdf: 0x0219 });
+  });
+});
+
+describe('helpers', () => {
+  it('isPowerOfTwoOrZero follows SeaBIOS (0 accepted)', () => {
+    expect([0, 1, 2, 4096, 0x80000000].every(isPowerOfTwoOrZero)).toBe(true);
+    expect([3, 12, 0xc0000000, 0xffffffff, -1, 1.5, 2 ** 32].some(isPowerOfTwoOrZero)).toBe(false);
+  });
+
+  it('parseBdf / formatBdf', () => {
+    expect(parseBdf('00:02.0')).toEqual({ segment: 0, bdf: 0x10 });
+    expect(parseBdf('0001:ff:1f.7')).toEqual({ segment: 1, bdf: 0xffff });
+    expect(formatBdf(0xffff, 1)).toBe('0001:ff:1f.7');
+    expect(() => parseBdf('00:20.0')).toThrow(/device 32 > 31/);
+    expect(() => parseBdf('junk')).toThrow(/cannot parse "junk"/);
   });
 });
