@@ -416,3 +416,18 @@ describe('state and legacy devices', () => {
     expect(hb.configRead(0, 4)).toBe(0x12378086);
   });
 });
+
+describe('hostile host dumps', () => {
+  it('a looping or out-of-range capability chain does not hang the device model', async () => {
+    const { sourceFromDumps } = await import('../src/index.js');
+    const c = catalogueSource('kbl').config.slice(0, 256);
+    c[0x34] = 0x40;
+    c[0x40] = 0x05;
+    c[0x41] = 0x40; // MSI capability pointing at itself
+    const dev = new IgdPciDevice({ source: sourceFromDumps({ config: c }) });
+    expect(dev.configRead(0x34, 1)).toBe(0x40);
+    const c2 = catalogueSource('kbl').config.slice(0, 256);
+    c2[0x34] = 0xfe;
+    expect(new IgdPciDevice({ source: sourceFromDumps({ config: c2 }) }).configRead(0x34, 1)).toBe(0xfe);
+  });
+});
