@@ -27,6 +27,8 @@ const OUT_AUX_OBF = 0x20;
 
 /** QEMU ps2.c PS2_QUEUE_SIZE: the keyboard buffers at most 16 bytes. */
 const QUEUE_SIZE = 16;
+/** Scan code set number as it reads through set-1 translation (QEMU ps2.c KBD_CMD_SCANCODE). */
+const TRANSLATED_SET_ID = [0, 0x43, 0x41, 0x3f];
 
 /**
  * Scan code set 1 ("PC/XT", what QEMU uses internally) → set 2 raw codes, for keys 0x00–0x7F.
@@ -312,7 +314,7 @@ export class I8042 {
       case 0xf0: // scancode set
         if (v === 0) {
           this.kq(0xfa);
-          this.kq(this.translating ? [0, 0x43, 0x41, 0x3f][this.scancodeSet] : this.scancodeSet);
+          this.kq(this.translating ? TRANSLATED_SET_ID[this.scancodeSet] : this.scancodeSet);
         } else {
           if (v >= 1 && v <= 3) this.scancodeSet = v;
           this.kq(0xfa);

@@ -51,25 +51,29 @@ export interface PitState {
 }
 
 class Channel {
+  // Power-on state as QEMU hw/timer/i8254_common.c pit_reset_common: mode 3, count 0x10000,
+  // counting from reset (channel 2's gate is low but QEMU counts it anyway).
   count = 0x10000;
   latchedCount = 0;
   countLatched = 0;
   statusLatched = false;
   status = 0;
-  readState = RW_LSB;
-  writeState = RW_LSB;
+  // Access mode 0 until the first control word (zeroed state in QEMU; accesses act as LSB).
+  readState = 0;
+  writeState = 0;
   writeLatch = 0;
-  rwMode = RW_LSB;
-  mode = 0;
+  rwMode = 0;
+  mode = 3;
   bcd = false;
   gate: boolean;
-  loadTime = 0;
-  running = false;
+  loadTime: number;
+  running = true;
   armed = false;
   frozen = 0;
 
-  constructor(gate: boolean) {
+  constructor(gate: boolean, now: number) {
     this.gate = gate;
+    this.loadTime = now;
   }
 
   /** Counter clocks elapsed since counting started. */
@@ -186,7 +190,7 @@ class Channel {
 
 /** 8254 PIT. Channel 0 drives IRQ0; channel 2's gate and OUT are reached through port 0x61. */
 export class Pit implements TimerDevice {
-  private readonly ch = [new Channel(true), new Channel(true), new Channel(false)];
+  private readonly ch: Channel[];
   private speakerData = false;
   private irqLevel = false;
   private irqTime = 0;
@@ -201,6 +205,10 @@ export class Pit implements TimerDevice {
   constructor(opts: { clock: Clock; irq?: IrqSink }) {
     this.clock = opts.clock;
     this.irq = opts.irq ?? null;
+    const now = this.clock.now();
+    this.ch = [new Channel(true, now), new Channel(true, now), new Channel(false, now)];
+    this.irqTime = now;
+    this.syncIrq(now);
     this.io = {
       read: (offset: number, _size: AccessSize) => this.readPort(offset & 3),
       write: (offset: number, _size: AccessSize, value: number) => this.writePort(offset & 3, value & 0xff),
@@ -428,14 +436,11 @@ export class Pit implements TimerDevice {
   }
 
   reset(): void {
-    for (let i = 0; i < 3; i++) {
-      const c = new Channel(i !== 2);
-      this.ch[i].setState(c.getState());
-    }
+    const now = this.clock.now();
+    for (let i = 0; i < 3; i++) this.ch[i].setState(new Channel(i !== 2, now).getState());
     this.speakerData = false;
-    if (this.irq && this.irqLevel) this.irq.setIrq(0, false);
-    this.irqLevel = false;
-    this.irqTime = this.clock.now();
+    this.irqTime = now;
+    this.syncIrq(now);
   }
 
   getState(): PitState {

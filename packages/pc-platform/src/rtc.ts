@@ -170,18 +170,35 @@ export class Rtc implements TimerDevice {
     this.storeTime(this.secBase);
   }
 
-  /** Current guest time in whole seconds since 1970 and the sub-second nanoseconds. */
-  private guestTime(now: number): [number, number] {
-    if (!this.running) return [this.stoppedSec, this.stoppedNs];
+  /** Guest time at `now`, written to gtSec (whole seconds since 1970) and gtNs (sub-second ns);
+   * fields instead of a returned tuple so port reads allocate nothing. */
+  private gtSec = 0;
+  private gtNs = 0;
+  private guestTime(now: number): void {
+    if (!this.running) {
+      this.gtSec = this.stoppedSec;
+      this.gtNs = this.stoppedNs;
+      return;
+    }
     const dt = now - this.nsBase;
     const s = Math.floor(dt / NS_PER_S);
-    return [this.secBase + s, dt - s * NS_PER_S];
+    this.gtSec = this.secBase + s;
+    this.gtNs = dt - s * NS_PER_S;
+  }
+
+  private guestSec(now: number): number {
+    this.guestTime(now);
+    return this.gtSec;
+  }
+
+  private guestNs(now: number): number {
+    this.guestTime(now);
+    return this.gtNs;
   }
 
   /** The guest's current date/time (decoded, independent of BCD/12h mode). */
   now(): RtcDateTime {
-    const [s] = this.guestTime(this.clock.now());
-    const { weekday: _w, ...t } = dateTimeFromSeconds(s);
+    const { weekday: _w, ...t } = dateTimeFromSeconds(this.guestSec(this.clock.now()));
     return t;
   }
 
@@ -257,7 +274,7 @@ export class Rtc implements TimerDevice {
   /** Account for update cycles and periodic ticks up to `now` (sets UF/AF/PF, drives IRQF). */
   private advance(now: number): void {
     if (this.running) {
-      const [sec] = this.guestTime(now);
+      const sec = this.guestSec(now);
       if (sec > this.lastUpdateSec) {
         this.cmos[RTC_REG_C] |= REG_C_UF;
         // Alarm: check every second that passed (bounded: a day covers every alarm pattern).
@@ -323,11 +340,11 @@ export class Rtc implements TimerDevice {
       case RTC_DAY_OF_MONTH:
       case RTC_MONTH:
       case RTC_YEAR:
-        if (this.running) this.storeTime(this.guestTime(now)[0]);
+        if (this.running) this.storeTime(this.guestSec(now));
         return this.cmos[i];
       case RTC_REG_A: {
         let v = this.cmos[RTC_REG_A] & ~REG_A_UIP;
-        if (this.running && this.guestTime(now)[1] >= NS_PER_S - UIP_HOLD_NS) v |= REG_A_UIP;
+        if (this.running && this.guestNs(now) >= NS_PER_S - UIP_HOLD_NS) v |= REG_A_UIP;
         return v;
       }
       case RTC_REG_C: {
@@ -364,7 +381,7 @@ export class Rtc implements TimerDevice {
       case RTC_YEAR:
         this.cmos[i] = v;
         // Writing while the clock runs sets it at once (QEMU cmos_ioport_write: rtc_set_time).
-        if (this.running) this.restartFromRegisters(now, this.guestTime(now)[1]);
+        if (this.running) this.restartFromRegisters(now, this.guestNs(now));
         break;
       case RTC_REG_A: {
         this.advance(now);
@@ -390,7 +407,7 @@ export class Rtc implements TimerDevice {
         if (this.running && (old ^ nv) & (REG_B_DM | REG_B_24H)) {
           // Re-encode the time registers in the new format.
           this.cmos[RTC_REG_B] = nv;
-          this.storeTime(this.guestTime(now)[0]);
+          this.storeTime(this.guestSec(now));
         }
         this.cmos[RTC_REG_B] = nv;
         if (old & REG_B_SET && !(nv & REG_B_SET) && this.dividerRunning()) {
@@ -414,10 +431,11 @@ export class Rtc implements TimerDevice {
 
   private stop(now: number): void {
     if (!this.running) return;
-    const [s, ns] = this.guestTime(now);
-    this.storeTime(s);
+    this.guestTime(now);
+    const s = this.gtSec;
     this.stoppedSec = s;
-    this.stoppedNs = ns;
+    this.stoppedNs = this.gtNs;
+    this.storeTime(s);
     this.running = false;
   }
 
@@ -437,8 +455,7 @@ export class Rtc implements TimerDevice {
     const b = this.cmos[RTC_REG_B];
     if (this.running && b & (REG_B_UIE | REG_B_AIE)) {
       const now = this.clock.now();
-      const [, ns] = this.guestTime(now);
-      next = now - ns + NS_PER_S;
+      next = now - this.guestNs(now) + NS_PER_S;
     }
     const p = this.periodNs();
     if (p > 0) {

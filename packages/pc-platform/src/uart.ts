@@ -29,6 +29,7 @@ const MSR_DCD = 0x80;
 const MSR_DSR = 0x20;
 const MSR_CTS = 0x10;
 const FIFO_SIZE = 16;
+const TRIGGER_LEVELS = [1, 4, 8, 14];
 
 export interface UartState {
   divider: number;
@@ -75,7 +76,7 @@ export class Uart16550 implements IoHandler {
 
   private triggerLevel(): number {
     if (!this.fifoEnabled) return 1;
-    return [1, 4, 8, 14][this.fcr >> 6];
+    return TRIGGER_LEVELS[this.fcr >> 6];
   }
 
   private updateIrq(): void {

@@ -2,7 +2,9 @@ import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { bdf } from '@vmkit/pci';
 import { describe, expect, it } from 'vitest';
 import { piixSlotPirq } from '../src/chipset.js';
+import { PIT_HZ } from '../src/pit.js';
 import { createPcPlatform } from '../src/platform.js';
+import { ticksToNs } from '../src/time.js';
 import type { PlatformEvent } from '../src/types.js';
 import { ManualClock } from './helpers.js';
 
@@ -168,7 +170,8 @@ describe('PcPlatform composition', () => {
     expect(a20).toEqual([true, false]);
     io.out8(0x64, 0xfe);
     expect(resets()).toBe(1);
-    expect(p.nextDeadline()).toBeNull();
+    // Power-on: channel 0 already runs in mode 3 with count 0x10000 (QEMU pit_reset_common).
+    expect(p.nextDeadline()).toBe(ticksToNs(0x10000, PIT_HZ));
     io.out8(0x43, 0x34);
     io.out8(0x40, 0);
     io.out8(0x40, 0);

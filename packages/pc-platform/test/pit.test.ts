@@ -183,3 +183,21 @@ describe('8254 PIT', () => {
     expect(other.getState()).toEqual(pit.getState());
   });
 });
+
+describe('8254 power-on state', () => {
+  it('matches QEMU pit_reset_common: mode 3, count 0x10000, counting, IRQ0 toggling', () => {
+    const clock = new ManualClock();
+    const irq = new RecordingIrq();
+    const pit = new Pit({ clock, irq });
+    const io = new TestIo();
+    io.map(0x40, 4, pit.io);
+    io.out8(0x43, 0xc2); // read-back status of channel 0
+    expect(io.in8(0x40)).toBe(0x80 | (3 << 1)); // OUT high, mode 3, rw 0
+    expect(irq.levels[0]).toBe(true);
+    const half = ticksToNs(0x8000, PIT_HZ);
+    clock.t = half;
+    pit.update(half);
+    expect(irq.levels[0]).toBe(false);
+    expect(pit.nextDeadline()).toBe(tickNs(0x10000));
+  });
+});
