@@ -233,6 +233,13 @@ export class Cpu {
   private excVector = 0;
   private excCode = -1;
 
+  /** Copies of CS base/limit for the fetch path. */
+  private csBase = 0;
+  private csLimit = 0xffff;
+  /** Number of breakpoints (avoids Set.size in the loop). */
+  private bpCount = 0;
+  private softIntTaken = false;
+
   // Instruction-fetch page cache.
   private fetchPage = 1;
   private fetchBuf: Uint8Array = new Uint8Array(4096);
@@ -375,14 +382,17 @@ export class Cpu {
 
   addBreakpoint(linear: number): void {
     this.breakpoints.add(linear >>> 0);
+    this.bpCount = this.breakpoints.size;
   }
 
   removeBreakpoint(linear: number): void {
     this.breakpoints.delete(linear >>> 0);
+    this.bpCount = this.breakpoints.size;
   }
 
   clearBreakpoints(): void {
     this.breakpoints.clear();
+    this.bpCount = 0;
   }
 
   /** Execute exactly one instruction (or deliver one pending interrupt). */
@@ -453,7 +463,7 @@ export class Cpu {
         }
       }
       if (this.halted) return 'halted';
-      if (this.breakpoints.size > 0) {
+      if (this.bpCount > 0) {
         const lin = (this.segBase[CS] + this.eip) >>> 0;
         if (this.breakpoints.has(lin) && this.bpResume !== lin) {
           this.bpResume = lin;
@@ -464,16 +474,18 @@ export class Cpu {
       this.startEip = this.eip;
       this.startEsp = regs[ESP];
       const tf = this.flags & TF;
+      if (tf !== 0) this.softIntTaken = false;
       this.execute();
       this.instructionCount++;
-      if (tf !== 0 && this.flags & TF) {
+      // Single-step trap: taken when TF was set as the instruction started (also after the POPF/IRET
+      // that clears it), but not for INT n / INT3 / INTO, whose handler runs first (SDM 17.3.1.4).
+      if (tf !== 0 && !this.softIntTaken) {
         this.dr[6] |= 0x4000;
         this.startEip = this.eip;
         this.startEsp = regs[ESP];
         this.deliverInterrupt(DB, -1, 0, this.eip);
       }
       if (this.stopRequested) return 'stopped';
-      if (this.shutdownState) return 'shutdown';
     }
     return 'budget';
   }
@@ -823,6 +835,14 @@ export class Cpu {
     }
   }
 
+  /** Real-mode / vm86 CS load: selector and base only. */
+  private setCsReal(sel: number): void {
+    this.segSel[CS] = sel & 0xffff;
+    this.segBase[CS] = (sel & 0xffff) << 4;
+    this.csBase = this.segBase[CS];
+    this.fetchPage = 1;
+  }
+
   private updateSegRange(s: number): void {
     const attr = this.segAttr[s];
     const limit = this.segLimit[s];
@@ -842,6 +862,10 @@ export class Cpu {
       this.segHi[s] = limit;
     }
     this.segWritable[s] = !this.pe || (attr & 0x1a) === 0x12 ? 1 : 0;
+    if (s === CS) {
+      this.csBase = this.segBase[CS];
+      this.csLimit = this.segHi[CS];
+    }
   }
 
   private updateModes(): void {
@@ -1155,9 +1179,9 @@ export class Cpu {
 
   private fetch8(): number {
     const eip = this.eip;
-    if (eip > this.segHi[CS]) this.fault(GP, 0);
+    if (eip > this.csLimit) this.fault(GP, 0);
     this.eip = eip + 1;
-    const lin = (this.segBase[CS] + eip) | 0;
+    const lin = (this.csBase + eip) | 0;
     if ((lin & ~0xfff) === this.fetchPage) return this.fetchBuf[this.fetchOff + (lin & 0xfff)];
     return this.fetchSlow(lin);
   }
@@ -1738,9 +1762,7 @@ export class Cpu {
     sel &= 0xffff;
     if (!this.pe || this.flags & VM) {
       if (!this.o32) off &= 0xffff;
-      this.segSel[CS] = sel;
-      this.segBase[CS] = sel << 4;
-      this.fetchPage = 1;
+      this.setCsReal(sel);
       this.eip = off >>> 0;
       return;
     }
@@ -1780,9 +1802,7 @@ export class Cpu {
         this.push16(retCs);
         this.push16(retEip);
       }
-      this.segSel[CS] = sel;
-      this.segBase[CS] = sel << 4;
-      this.fetchPage = 1;
+      this.setCsReal(sel);
       this.eip = off >>> 0;
       return;
     }
@@ -1911,9 +1931,7 @@ export class Cpu {
       const off = this.peekStack(size, 0);
       const sel = this.peekStack(size, size) & 0xffff;
       this.setSp(this.regs[ESP] + 2 * size + imm);
-      this.segSel[CS] = sel;
-      this.segBase[CS] = sel << 4;
-      this.fetchPage = 1;
+      this.setCsReal(sel);
       this.eip = o32 ? off >>> 0 : off & 0xffff;
       return;
     }
@@ -1963,9 +1981,7 @@ export class Cpu {
       const sel = this.peekStack(size, size) & 0xffff;
       const fl = this.peekStack(size, 2 * size);
       this.setSp(this.regs[ESP] + 3 * size);
-      this.segSel[CS] = sel;
-      this.segBase[CS] = sel << 4;
-      this.fetchPage = 1;
+      this.setCsReal(sel);
       this.eip = o32 ? off >>> 0 : off & 0xffff;
       this.writeEflags(fl, o32 ? -1 : 0xffff, true);
       this.nmiBlocked = false;
@@ -2053,9 +2069,7 @@ export class Cpu {
       this.push16(retEip);
       this.flags &= ~(IF | TF | AC | RF);
       const sel = (ent >>> 16) & 0xffff;
-      this.segSel[CS] = sel;
-      this.segBase[CS] = sel << 4;
-      this.fetchPage = 1;
+      this.setCsReal(sel);
       this.eip = ent & 0xffff;
       this.halted = false;
       return;
@@ -2208,6 +2222,7 @@ export class Cpu {
 
   /** Software interrupt (INT n, INT3, INTO): the return address is the next instruction. */
   private softInt(vector: number): void {
+    this.softIntTaken = true;
     this.deliverInterrupt(vector, -1, 1, this.eip);
   }
 

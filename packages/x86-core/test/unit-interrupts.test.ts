@@ -159,3 +159,56 @@ ud:
     expect(r.mem.ram[0x100500]).toBe(0);
   });
 });
+
+describe('state and single step', () => {
+  it('getState/setState round-trips and continues identically', () => {
+    const code = asm(`${PROLOG}
+  mov ecx, 50
+  xor eax, eax
+.l:
+  add eax, ecx
+  loop .l
+  mov [0x500], eax
+  hlt
+`);
+    const a = rig(code);
+    a.cpu.run(40);
+    const st = JSON.parse(JSON.stringify(a.cpu.getState()));
+    const b = rig(code);
+    b.mem.ram.set(a.mem.ram);
+    b.cpu.setState(st);
+    expect(b.cpu.getRegisters()).toEqual(a.cpu.getRegisters());
+    a.cpu.run(1000);
+    b.cpu.run(1000);
+    expect(b.cpu.getRegisters()).toEqual(a.cpu.getRegisters());
+    expect(b.mem.ram[0x500] | (b.mem.ram[0x501] << 8)).toBe(1275);
+  });
+
+  it('TF raises #DB after each instruction', () => {
+    const r = rig(
+      asm(`${PROLOG}
+  mov word [1*4], db_handler
+  mov word [1*4+2], 0
+  pushf
+  pop ax
+  or ax, 0x100
+  push ax
+  popf              ; TF=1 from here on (no trap after POPF itself)
+  nop
+  nop
+  pushf
+  pop ax
+  and ax, ~0x100
+  push ax
+  popf              ; still traps (TF was set when POPF started)
+  hlt
+db_handler:
+  inc byte [0x500]
+  iret
+`),
+    );
+    expect(r.cpu.run(1000).reason).toBe('halted');
+    // traps after: nop, nop, pushf, pop, and, push, popf (the handler itself runs with TF=0)
+    expect(r.mem.ram[0x500]).toBe(7);
+  });
+});
