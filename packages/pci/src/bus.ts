@@ -27,6 +27,8 @@ import {
   PCI_PRIMARY_BUS,
   PCI_SEC_STATUS,
   PCI_SECONDARY_BUS,
+  PCI_STATUS_66MHZ,
+  PCI_STATUS_FAST_BACK,
   PCI_STATUS_W1C_BITS,
   PCI_SUBORDINATE_BUS,
 } from './constants.js';
@@ -261,6 +263,8 @@ export class PciBridge extends PciDevice {
     c.setWritable(PCI_IO_LIMIT, 1, PCI_IO_RANGE_MASK);
     c.setWritable(PCI_SEC_STATUS, 2, 0);
     c.setW1C(PCI_SEC_STATUS, 2, PCI_STATUS_W1C_BITS);
+    // QEMU pci_bridge_initfn: secondary status reports 66 MHz and fast back-to-back capable.
+    c.set16(PCI_SEC_STATUS, PCI_STATUS_66MHZ | PCI_STATUS_FAST_BACK);
     c.setWritable(PCI_MEMORY_BASE, 2, PCI_MEMORY_RANGE_MASK);
     c.setWritable(PCI_MEMORY_LIMIT, 2, PCI_MEMORY_RANGE_MASK);
     c.set16(PCI_PREF_MEMORY_BASE, PCI_PREF_RANGE_TYPE_64);
