@@ -22,6 +22,8 @@ export interface DeviceSpec {
   bars?: Array<BarSpec | null>;
   romSize?: number;
   interruptPin?: number;
+  /** Type 1 header: bus numbers, I/O, memory and 64-bit prefetchable windows writable. */
+  bridge?: boolean;
 }
 
 export class FakePciDevice {
@@ -73,7 +75,18 @@ export class FakePciDevice {
         }
       }
     }
-    if (spec.romSize) m32(0x30, (~(spec.romSize - 1) & 0xfffff800) | 1);
+    if (spec.romSize) m32(spec.bridge ? 0x38 : 0x30, (~(spec.romSize - 1) & 0xfffff800) | 1);
+    if (spec.bridge) {
+      for (const o of [0x18, 0x19, 0x1a, 0x3e, 0x3f]) this.wmask[o] = 0xff;
+      this.wmask[0x1c] = 0xf0; // I/O base/limit, 16-bit decode
+      this.wmask[0x1d] = 0xf0;
+      m32(0x20, 0xfff0fff0);
+      m32(0x24, 0xfff0fff0);
+      c[0x24] = 1; // 64-bit prefetchable window
+      c[0x26] = 1;
+      m32(0x28, 0xffffffff);
+      m32(0x2c, 0xffffffff);
+    }
   }
   read(off: number, size: number): number {
     let v = 0;

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { E820_RAM, E820_RESERVED, E820Map, runSeabiosPort, SeabiosMalloc } from '../src/index.js';
+import { addI440fxDevices, bdf, makePlatform } from './platform.js';
+
+describe('E820Map (src/e820map.c semantics)', () => {
+  it('splits, merges and removes like e820_add / e820_remove', () => {
+    const m = new E820Map();
+    m.add(0, 0x8000000, E820_RAM);
+    m.add(0xfffc0000, 0x40000, E820_RESERVED);
+    m.remove(0xa0000, 0x50000);
+    m.add(0xf0000, 0x10000, E820_RESERVED);
+    m.add(0x7000000, 0x1000000, E820_RESERVED);
+    expect(m.entries()).toEqual([
+      { start: 0, size: 0xa0000, type: E820_RAM },
+      { start: 0xf0000, size: 0x10000, type: E820_RESERVED },
+      { start: 0x100000, size: 0x6f00000, type: E820_RAM },
+      { start: 0x7000000, size: 0x1000000, type: E820_RESERVED },
+      { start: 0xfffc0000, size: 0x40000, type: E820_RESERVED },
+    ]);
+    // giving part of the reservation back as RAM merges with the RAM below it
+    m.add(0x7000000, 0xfe0000, E820_RAM);
+    expect(m.entries()[2]).toEqual({ start: 0x100000, size: 0x7ee0000, type: E820_RAM });
+    expect(m.entries()[3]).toEqual({ start: 0x7fe0000, size: 0x20000, type: E820_RESERVED });
+    // a hole in the middle of an entry splits it
+    m.remove(0x200000, 0x1000);
+    expect(m.entries()[2]).toEqual({ start: 0x100000, size: 0x100000, type: E820_RAM });
+    expect(m.entries()[3]).toEqual({ start: 0x201000, size: 0x7ddf000, type: E820_RAM });
+    expect(m.dump()[0]).toBe('e820 map has 6 items:');
+    expect(m.dump()[1]).toBe('  0: 0000000000000000 - 00000000000a0000 = 1 RAM');
+  });
+
+  it('drops inserts past 32 entries and reports it', () => {
+    const m = new E820Map();
+    let overflow = 0;
+    m.onOverflow = () => overflow++;
+    for (let i = 0; i < 40; i++) m.add(i * 0x2000, 0x1000, i % 2 ? E820_RAM : E820_RESERVED);
+    expect(m.entries().length).toBe(32);
+    expect(overflow).toBe(8);
+  });
+});
+
+describe('SeabiosMalloc (src/malloc.c semantics)', () => {
+  it('allocates top-down with alignment, charges bookkeeping to ZoneTmpHigh, and frees back', () => {
+    const z = new SeabiosMalloc();
+    z.add('tmphigh', 0x100000, 0x7000000);
+    z.add('high', 0x7000000, 0x8000000);
+    // two alloc_add bookkeeping records (44 bytes, 16-aligned) came out of ZoneTmpHigh's top
+    expect(z.alloc('tmphigh', 100, 16)).toBe(0x7000000 - 0x30 - 0x30 - 0x70);
+    const a = z.alloc('high', 0x2000, 4096);
+    expect(a).toBe(0x7ffe000);
+    const b = z.alloc('high', 0x20000, 64);
+    expect(b).toBe(0x7fde000);
+    expect(z.lowest('high')).toEqual({ start: 0x7000000, end: 0x7fde000, allocated: 0 });
+    expect(z.alloc('high', 0x1000000, 16)).toBe(0); // no room left for 16 MiB
+    expect(z.alloc('high', 0, 16)).toBe(0); // size 0 fails as in malloc_palloc
+    expect(z.free(b)).toBe(true);
+    expect(z.lowest('high')!.end).toBe(0x7ffe000);
+    expect(z.free(b)).toBe(false);
+    // the freed space is reused
+    expect(z.alloc('high', 0x1000, 4096)).toBe(0x7ffd000);
+  });
+});
+
+describe('PCI enumeration rules', () => {
+  it('skips functions 1-7 of single-function devices and scans multifunction ones', () => {
+    const p = makePlatform();
+    addI440fxDevices(p.pci);
+    p.pci.add({ bdf: bdf(0, 4, 0), vendor: 0x1234, device: 0x1111, classCode: 0x0200 });
+    p.pci.add({ bdf: bdf(0, 4, 1), vendor: 0x1234, device: 0x2222, classCode: 0x0200 }); // ghost
+    p.pci.add({ bdf: bdf(0, 6, 0), vendor: 0x1234, device: 0x3333, classCode: 0x0200, headerType: 0x80 });
+    p.pci.add({ bdf: bdf(0, 6, 5), vendor: 0x1234, device: 0x4444, classCode: 0x0200 });
+    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    expect(r.pciDevices.map((d) => d.name)).toEqual([
+      '00:00.0',
+      '00:01.0',
+      '00:01.1',
+      '00:01.3',
+      '00:04.0',
+      '00:06.0',
+      '00:06.5',
+    ]);
+  });
+
+  it('numbers buses behind a bridge, sizes its windows and maps the device behind it', () => {
+    const p = makePlatform();
+    addI440fxDevices(p.pci);
+    const br = p.pci.add({
+      bdf: bdf(0, 5, 0),
+      vendor: 0x1234,
+      device: 0x0001,
+      classCode: 0x0604,
+      headerType: 0x01,
+      bridge: true,
+    });
+    const nic = p.pci.add({
+      bdf: bdf(1, 0, 0),
+      vendor: 0x1234,
+      device: 0x5555,
+      classCode: 0x0200,
+      interruptPin: 1,
+      bars: [
+        { kind: 'mem32', size: 0x100000 },
+        { kind: 'io', size: 0x40 },
+      ],
+    });
+    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    for (const line of [
+      'PCI: pci_bios_init_bus_rec bdf = 0x28',
+      'PCI: primary bus = 0x0',
+      'PCI: secondary bus = 0xff -> 0x1',
+      'PCI: pci_bios_init_bus_rec bus = 0x1',
+      'PCI: subordinate bus = 0x0 -> 0x1',
+      'Found 6 PCI devices (max PCI bus is 01)',
+      'PCI: secondary bus 1 size 00001000 type io',
+      'PCI: secondary bus 1 size 00200000 type mem',
+      'PCI: secondary bus 1 size 00000000 type prefmem',
+      'PCI: IO: c000 - d00f',
+    ]) {
+      expect(r.log).toContain(line);
+    }
+    expect([br.cfg[0x18], br.cfg[0x19], br.cfg[0x1a]]).toEqual([0, 1, 1]);
+    // I/O window 0xc000-0xcfff (largest alignment first), the IDE after it
+    expect(br.cfg[0x1c]).toBe(0xc0);
+    expect(br.cfg[0x1d]).toBe(0xc0);
+    expect(nic.u32(0x14)).toBe(0xc001);
+    expect(p.pci.devices.get(bdf(0, 1, 1))!.u32(0x20)).toBe(0xd001);
+    // memory window [0xfea00000, 0xfebfffff] at the top of the 32-bit window, the NIC BAR inside
+    // (bits 15:4 of the base/limit registers are address bits 31:20; the limit's low 20 bits are 1s)
+    const memBase = (br.read(0x20, 2) & 0xfff0) * 0x10000;
+    const memLimit = (br.read(0x22, 2) & 0xfff0) * 0x10000 + 0xfffff;
+    expect(memLimit - memBase + 1).toBe(0x200000);
+    expect(nic.u32(0x10)).toBe(memBase);
+    expect(r.pciDevices.find((d) => d.name === '01:00.0')!.parent).toBe(bdf(0, 5, 0));
+    // PIIX swizzle across the bridge: pin A of 01:00.0 behind slot 5 → pci_irqs[(0 + 0 + 5 - 1) & 3]
+    expect(nic.cfg[0x3c]).toBe(10);
+    expect(br.read(0x3e, 2) & 0x2).toBe(0x2); // SERR forwarding enabled
+  });
+
+  it('ends PCI setup like SeaBIOS panics when the 32-bit window cannot fit non-64-bit BARs', () => {
+    const p = makePlatform({ ramSize: 0xe0000000 });
+    addI440fxDevices(p.pci);
+    p.pci.add({
+      bdf: bdf(0, 3, 0),
+      vendor: 0x1234,
+      device: 0x1,
+      classCode: 0x0300,
+      bars: [{ kind: 'mem32', size: 0x80000000 }],
+    });
+    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    expect(r.pci?.panic).toBe('PCI: out of 32bit address space');
+    expect(r.log).toContain('PCI: out of 32bit address space');
+  });
+});
