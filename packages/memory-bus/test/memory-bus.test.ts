@@ -573,3 +573,55 @@ describe('guest accesses never throw (seeded fuzz)', () => {
     }
   });
 });
+
+describe('lazy chunks seen through aliases, inspection helpers', () => {
+  it('a first write through an alias allocates the chunk and fills both mappings in the page tables', () => {
+    const bus = new MemoryBus();
+    const ram = bus.addRam('ram', 0, 0x4000000); // 64 MiB → 1 MiB chunks
+    bus.addAlias('window', 0xc000_0000, ram, 0x200000, 0x100000);
+    expect(bus.pages.readBuf[0x200]).toBeNull();
+    bus.write32(0xc000_0010, 0x11223344);
+    expect(bus.allocatedBytes()).toBe(0x100000);
+    expect(bus.pages.readBuf[0x200]).not.toBeNull();
+    expect(bus.pages.writeBuf[0xc0000]).toBe(bus.pages.readBuf[0x200]);
+    expect(bus.read32(0x200010)).toBe(0x11223344);
+  });
+
+  it('a ROM that ends mid-page leaves that page on the slow path', () => {
+    const bus = new MemoryBus();
+    bus.addRom('opt', 0xc0000, new Uint8Array(0x1800).fill(0xaa));
+    expect(bus.pages.readBuf[0xc0]).not.toBeNull();
+    expect(bus.pages.readBuf[0xc1]).toBeNull();
+    expect(bus.read16(0xc17ff)).toBe(0xffaa);
+  });
+
+  it('resolve() and listRegions() describe the map', () => {
+    const bus = new MemoryBus();
+    bus.addRam('ram', 0, 0x100000);
+    bus.addMmio('dev', 0xfee00000, 0x1000, recorder().h, { priority: 2, enabled: false });
+    expect(bus.resolve(0x1000)).toEqual({ read: 'ram', write: 'ram' });
+    expect(bus.resolve(0xfee00000)).toEqual({ read: null, write: null });
+    expect(bus.listRegions()).toEqual([
+      { name: 'ram', kind: 'ram', base: 0, size: 0x100000, priority: 0, enabled: true },
+      { name: 'dev', kind: 'mmio', base: 0xfee00000, size: 0x1000, priority: 2, enabled: false },
+    ]);
+  });
+});
+
+describe('IoBus overlap for guest-programmed windows', () => {
+  it('mayOverlap PIO regions: the most recently mapped wins, and disabling reveals the other', () => {
+    const io = new IoBus();
+    const a = recorder();
+    const b = recorder();
+    io.addPio('bar-a', 0xc000, 0x40, a.h, { priority: 1, mayOverlap: true });
+    const rb = io.addPio('bar-b', 0xc100, 0x40, b.h, { priority: 1, mayOverlap: true });
+    rb.move(0xc020);
+    io.in8(0xc030);
+    io.in8(0xc010);
+    expect(b.log).toEqual(['r1@16']);
+    expect(a.log).toEqual(['r1@16']);
+    rb.setEnabled(false);
+    io.in8(0xc030);
+    expect(a.log).toEqual(['r1@16', 'r1@48']);
+  });
+});

@@ -151,3 +151,43 @@ describe('PCI enumeration rules', () => {
     expect(r.log).toContain('PCI: out of 32bit address space');
   });
 });
+
+describe('Q35', () => {
+  it('reserves PCIEXBAR, opens the window above it, and sets up the ICH9 LPC', () => {
+    const p = makePlatform();
+    p.pci.add({ bdf: 0, vendor: 0x8086, device: 0x29c0, classCode: 0x0600, subsystem: [0x1af4, 0x1100] });
+    const lpc = p.pci.add({
+      bdf: bdf(0, 0x1f, 0),
+      vendor: 0x8086,
+      device: 0x2918,
+      classCode: 0x0601,
+      headerType: 0x80,
+    });
+    const nic = p.pci.add({
+      bdf: bdf(0, 3, 0),
+      vendor: 0x1234,
+      device: 0x1,
+      classCode: 0x0200,
+      interruptPin: 1,
+      bars: [{ kind: 'mem32', size: 0x1000 }],
+    });
+    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    for (const line of [
+      'Running on QEMU (q35)',
+      'PCIe: using q35 mmconfig at 0xb0000000',
+      'PCI: 32: 00000000c0000000 - 00000000fec00000',
+      'Q35 LPC init: elcr=00 0c',
+      'Using pmtimer, ioport 0xb008',
+    ]) {
+      expect(r.log).toContain(line);
+    }
+    expect(r.e820).toContainEqual({ start: 0xb0000000, size: 0x10000000, type: E820_RESERVED });
+    expect(r.e820).toContainEqual({ start: 0xfed1c000, size: 0x4000, type: E820_RESERVED });
+    expect(p.pci.devices.get(0)!.u32(0x60)).toBe(0xb0000001);
+    expect(lpc.u32(0x40)).toBe(0xb001);
+    expect([...lpc.cfg.subarray(0x60, 0x64)]).toEqual([10, 10, 11, 11]);
+    expect([...lpc.cfg.subarray(0x68, 0x6c)]).toEqual([10, 10, 11, 11]);
+    // mch_pci_slot_get_irq: slot 3, pin A → pci_irqs[(0 + 3) & 3]
+    expect(nic.cfg[0x3c]).toBe(11);
+  });
+});
