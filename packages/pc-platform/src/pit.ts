@@ -14,7 +14,8 @@ export const PIT_HZ = 1_193_182;
 /** QEMU hw/audio/pcspk.c PIT_REFRESH_INTERVAL / DRAM refresh period (15.085 µs). */
 export const REFRESH_INTERVAL_NS = 15_085;
 
-const RW_LSB = 1;
+// Access modes (control word bits 5-4): 1 = LSB only (the default branches below), 2 = MSB only,
+// 3 = LSB then MSB (WORD0/WORD1 track which half comes next).
 const RW_MSB = 2;
 const RW_WORD0 = 3;
 const RW_WORD1 = 4;
