@@ -3,6 +3,7 @@
 // (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
 
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
+import { disassemble } from './disasm.js';
 import type {
   CpuEvent,
   CpuEventListener,
@@ -668,6 +669,15 @@ export class Cpu {
     this.fetchPage = 1;
   }
 
+  /** Disassemble the instruction at CS:EIP (or at `linear`) without side effects. */
+  disassembleAt(linear?: number): { linear: number; text: string; length: number; bytes: number[] } {
+    const lin = linear === undefined ? (this.segBase[CS] + this.eip) >>> 0 : linear >>> 0;
+    const bytes = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) bytes[i] = this.peekLin8((lin + i) | 0);
+    const d = disassemble(bytes, 0, this.cs32 ? 32 : 16);
+    return { linear: lin, text: d.text, length: d.length, bytes: Array.from(bytes.subarray(0, d.length)) };
+  }
+
   /** Human-readable register dump. */
   dumpRegisters(): string {
     const r = this.getRegisters();
@@ -729,8 +739,17 @@ export class Cpu {
     return f;
   }
 
+  private lazyCF(): number {
+    const a = this.lzA;
+    const b = this.lzB;
+    const r = this.lzR;
+    if (this.lzOp === LZ_ADD) return (((a & b) | ((a | b) & ~r)) >>> this.lzSign) & 1;
+    if (this.lzOp === LZ_SUB) return (((~a & b) | ((~a | b) & r)) >>> this.lzSign) & 1;
+    return 0;
+  }
+
   private getCF(): number {
-    if (this.lzMask & CF) return this.lazyFlags() & CF;
+    if (this.lzMask & CF) return this.lazyCF();
     return this.flags & CF;
   }
 
@@ -800,7 +819,9 @@ export class Cpu {
   }
 
   private lazy(op: number, a: number, b: number, r: number, sign: number, mask: number): void {
-    if ((this.lzMask & ~mask) !== 0) this.settle();
+    // INC/DEC keep CF: materialise only CF from the previous producer (all other arithmetic flags are
+    // overwritten by this one).
+    if (mask !== ARITH && (this.lzMask & CF) !== 0) this.flags = (this.flags & ~CF) | this.lazyCF();
     this.lzOp = op;
     this.lzA = a;
     this.lzB = b;
@@ -2149,7 +2170,6 @@ export class Cpu {
     this.flags &= ~(TF | NT | RF | VM);
     if (!trap) this.flags &= ~IF;
     this.halted = false;
-    if (newCpl !== ((oldCs & 3) | 0)) this.invalidateSegsForCpl();
   }
 
   private checkWriteAt(cpl: number, off: number, len: number): void {

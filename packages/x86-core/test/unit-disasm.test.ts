@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { disassemble } from '../src/index.js';
-import { asm } from './unit-fakes.js';
+import { asm, rig } from './unit-fakes.js';
 
 describe('disassembler', () => {
   it('decodes 16- and 32-bit forms with lengths', () => {
@@ -16,5 +16,17 @@ describe('disassembler', () => {
   });
   it('never throws on truncated input', () => {
     expect(disassemble(new Uint8Array([0x66, 0xb8]), 0, 16)).toEqual({ text: 'db 0x66', length: 1 });
+  });
+
+  it('disassembles at CS:EIP through the CPU', () => {
+    const r = rig(asm('bits 16\norg 0x7c00\n  mov ax, 0x1234\n  hlt\n'));
+    expect(r.cpu.disassembleAt().text).toBe('jmp far 0x7c0:0x0');
+    r.cpu.run(1);
+    expect(r.cpu.disassembleAt()).toEqual({
+      linear: 0x7c00,
+      text: 'mov ax, 0x1234',
+      length: 3,
+      bytes: [0xb8, 0x34, 0x12],
+    });
   });
 });
