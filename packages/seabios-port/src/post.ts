@@ -75,6 +75,9 @@ export interface SeabiosPortOptions {
   tableLoader?: 'all' | 'seabios-1.16' | false;
   /** Run intel_igd_setup (default true). false shows what the linker path alone achieves. */
   igdSetup?: boolean;
+  /** Whether the build probes for Xen (CONFIG_XEN; bios-256k yes, bios.bin (128k) no): prints
+   * "No Xen hypervisor found." (the port has no CPUID to find one). Default true. */
+  xenProbe?: boolean;
 }
 
 export type SeabiosPortEvent =
@@ -168,7 +171,7 @@ export function runSeabiosPort(args: RunSeabiosPortArgs): SeabiosPortResult {
   log(`SeaBIOS (version ${opts.version ?? '1.16.2-vmkit-seabios-port'})`);
   if (opts.buildLine) log(`BUILD: ${opts.buildLine}`);
   // xen_preinit: CPUID leaves 0x40000000+ carry no Xen signature for this port (no CPUID here).
-  log('No Xen hypervisor found.');
+  if (opts.xenProbe !== false) log('No Xen hypervisor found.');
 
   // ---- qemu_preinit → qemu_detect (src/fw/paravirt.c)
   {

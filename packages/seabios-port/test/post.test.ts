@@ -63,6 +63,21 @@ describe('runSeabiosPort on a QEMU-like i440FX, 128 MiB', () => {
     expect(r.log.slice(r.log.indexOf('e820 map has 7 items:'))).toEqual(ref.slice(dumpStart, dumpStart + 8));
   });
 
+  it('matches the 128k build too (no Xen probe, smaller init code)', () => {
+    const p = makePlatform({ files: qemuLikeLoader() });
+    addI440fxDevices(p.pci);
+    const r = runSeabiosPort({
+      io: p.io,
+      memory: p.memory,
+      options: { xenProbe: false, initRelocation: { from: 0xe2120, size: 53952, align: 32 } },
+    });
+    const ref = readFileSync(new URL('qemu72-i440fx-128M-bios128k.debugcon.log', REF), 'utf8').split('\n');
+    expect(isSubsequence(r.log.slice(1), ref)).toBeNull();
+    expect(r.log).toContain('Relocating init from 0x000e2120 to 0x06ff2ca0 (size 53952)');
+    const dumpStart = ref.findIndex((l) => l.startsWith('e820 map has'));
+    expect(r.log.slice(r.log.indexOf('e820 map has 7 items:'))).toEqual(ref.slice(dumpStart, dumpStart + 8));
+  });
+
   it('programs the hardware: IDE BAR, IRQ routing, PM base, command registers', () => {
     const p = makePlatform({ files: qemuLikeLoader() });
     addI440fxDevices(p.pci);
