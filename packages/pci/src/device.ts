@@ -180,6 +180,7 @@ export class PciDevice {
   /** Header-type specific: how many BAR registers the header has. */
   protected readonly barCount: number;
 
+  /** `headerType` is for subclasses (PciBridge passes 1); devices leave it at 0. */
   constructor(opts: PciDeviceOptions, headerType = 0) {
     if (!opts || typeof opts.name !== 'string' || opts.name === '')
       throw new Error('PciDevice: name is required');
