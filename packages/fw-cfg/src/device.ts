@@ -154,7 +154,7 @@ class Entry {
   ) {
     if (typeof data === 'function') {
       this.compute = data;
-      this.data = new Uint8Array(0);
+      this.data = EMPTY; // filled by FwCfg.initCompute at registration, then on every select
     } else {
       this.compute = null;
       this.data = data;
@@ -173,6 +173,23 @@ const EMPTY = new Uint8Array(0);
 
 function describeKey(key: number): string {
   return `0x${key.toString(16).padStart(4, '0')}`;
+}
+
+/** Items computed on select get their initial contents (and so their directory size) at
+ * registration; a callback that fails then is host misuse. */
+function initCompute(e: Entry, what: string): void {
+  if (e.compute === null) return;
+  let r: unknown;
+  try {
+    r = e.compute();
+  } catch (err) {
+    throw new Error(
+      `fw_cfg ${what}: read callback threw at registration: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  if (!(r instanceof Uint8Array))
+    throw new TypeError(`fw_cfg ${what}: read callback did not return a Uint8Array`);
+  e.data = r;
 }
 
 function checkData(data: unknown, what: string): void {
@@ -281,6 +298,7 @@ export class FwCfg {
       throw new Error(`fw_cfg addItem: key ${describeKey(key)} is already registered`);
     }
     const e = new Entry(data, opts.writable ?? false, opts.onWrite ?? null, null);
+    initCompute(e, `item ${describeKey(key)}`);
     e.key = key;
     this.entries[arch][idx] = e;
   }
@@ -294,6 +312,7 @@ export class FwCfg {
     }
     checkData(data, `item ${describeKey(key)}`);
     const e = new Entry(data, old.writable, old.onWrite, null);
+    initCompute(e, `item ${describeKey(key)}`);
     e.key = old.key;
     this.entries[arch][key & FW_CFG_ENTRY_MASK] = e;
     if (this.cur === old) this.cur = e;
@@ -330,6 +349,7 @@ export class FwCfg {
       );
     }
     if (nb.indexOf(0) >= 0) throw new RangeError(`fw_cfg addFile: name "${name}" contains a NUL byte`);
+    initCompute(e, `file "${name}"`);
     if (this.files.length >= this.fileSlots) {
       throw new RangeError(
         `fw_cfg addFile: cannot add "${name}": all ${this.fileSlots} file slots are used (raise fileSlots)`,
@@ -365,6 +385,7 @@ export class FwCfg {
     checkData(data, `file "${name}"`);
     const old = this.files[i];
     const e = new Entry(data, old.writable, old.onWrite, name);
+    initCompute(e, `file "${name}"`);
     e.key = old.key;
     this.files[i] = e;
     this.entries[0][e.key] = e;

@@ -94,23 +94,29 @@ describe('read callbacks (items computed on select)', () => {
     let n = 0;
     g.fw.addFile('etc/counter', () => new Uint8Array(++n).fill(n));
     g.fw.addItem(0x8005, () => Uint8Array.of(0xa5));
+    expect(n).toBe(1); // run once at registration: the directory has a real size
     const f = guestFindFile(g, 'etc/counter')!;
-    expect(n).toBe(0);
-    g.select(f.select);
-    expect([...g.read(2)]).toEqual([1, 0]);
+    expect(f.size).toBe(1);
     g.select(f.select);
     expect([...g.read(3)]).toEqual([2, 2, 0]);
-    expect(guestFindFile(g, 'etc/counter')!.size).toBe(2);
-    expect(g.dmaDesc((f.select << 16) | 0x08 | 0x02, 3, 0x8000)).toBe(0);
-    expect([...g.rig.bytes(0x8000, 3)]).toEqual([3, 3, 3]);
+    g.select(f.select);
+    expect([...g.read(4)]).toEqual([3, 3, 3, 0]);
+    expect(guestFindFile(g, 'etc/counter')!.size).toBe(3);
+    expect(g.dmaDesc((f.select << 16) | 0x08 | 0x02, 4, 0x8000)).toBe(0);
+    expect([...g.rig.bytes(0x8000, 4)]).toEqual([4, 4, 4, 4]);
     g.select(0x8005);
     expect(g.readByte()).toBe(0xa5);
   });
 
   it('a throwing callback is reported, reads return zeros, nothing escapes to the guest', () => {
     const g = makeGuest('io');
+    expect(() => g.fw.addFile('etc/worse', () => 'x' as unknown as Uint8Array)).toThrow(
+      /file "etc\/worse": read callback did not return a Uint8Array/,
+    );
+    let calls = 0;
     g.fw.addFile('etc/bad', () => {
-      throw new Error('boom');
+      if (calls++ > 0) throw new Error('boom');
+      return new Uint8Array(4).fill(7);
     });
     const f = guestFindFile(g, 'etc/bad')!;
     expect(() => g.select(f.select)).not.toThrow();
