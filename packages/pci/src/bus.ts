@@ -48,6 +48,12 @@ export interface PciBusOptions {
   /** Priority of I/O BAR regions. Default 1 (QEMU pci_update_mappings adds BARs at priority 1). */
   ioBarPriority?: number;
   onEvent?: PciEventListener;
+  /**
+   * INTx routing out of the root bus: called when the OR of the INTx lines arriving at root slot
+   * `slot` on pin `pin` (0 = INTA#) changes. The board maps (slot, pin) to an interrupt (PIIX:
+   * PIRQ[(slot + pin) & 3], QEMU pci_slot_get_pirq) and ORs lines that share it.
+   */
+  onIntx?: (slot: number, pin: number, level: boolean) => void;
 }
 
 export class PciBus {
@@ -66,6 +72,9 @@ export class PciBus {
   private listener: PciEventListener | null;
   private readonly slots: (PciDevice | null)[] = new Array<PciDevice | null>(256).fill(null);
   private readonly bridges: PciBridge[] = [];
+  private intxListener: ((slot: number, pin: number, level: boolean) => void) | null;
+  /** Root bus: number of asserted functions per (slot, pin). */
+  private readonly intxCount = new Int32Array(32 * 4);
 
   constructor(opts: PciBusOptions = {}, parentBridge: PciBridge | null = null) {
     this.parentBridge = parentBridge;
@@ -78,6 +87,7 @@ export class PciBus {
     this.memBarPriority = parentBus ? parentBus.memBarPriority : (opts.memBarPriority ?? -1);
     this.ioBarPriority = parentBus ? parentBus.ioBarPriority : (opts.ioBarPriority ?? 1);
     this.listener = opts.onEvent ?? null;
+    this.intxListener = opts.onIntx ?? null;
     this.memBarOpts = { priority: this.memBarPriority, mayOverlap: true };
     this.ioBarOpts = { priority: this.ioBarPriority, mayOverlap: true };
   }
@@ -90,6 +100,30 @@ export class PciBus {
   /** Set (or clear with null) the event listener of the whole hierarchy. */
   setListener(listener: PciEventListener | null): void {
     this.root.listener = listener;
+  }
+
+  /** Set (or clear) the INTx router of the hierarchy (see PciBusOptions.onIntx). */
+  setIntxListener(listener: ((slot: number, pin: number, level: boolean) => void) | null): void {
+    this.root.intxListener = listener;
+  }
+
+  /** Current OR-ed level at root slot `slot`, pin `pin` (0..3). */
+  intxLevel(slot: number, pin: number): boolean {
+    return this.root.intxCount[((slot & 31) << 2) | (pin & 3)] > 0;
+  }
+
+  /** @internal a function at `devfn` on this bus changed its effective INTx line by `delta` (±1). */
+  routeIntx(devfn: number, pin: number, delta: number): void {
+    const br = this.parentBridge;
+    if (br?.bus) {
+      br.bus.routeIntx(br.devfn, (pin + (devfn >>> 3)) & 3, delta);
+      return;
+    }
+    const i = ((devfn >>> 3) << 2) | (pin & 3);
+    const before = this.intxCount[i];
+    const after = before + delta;
+    this.intxCount[i] = after;
+    if (before > 0 !== after > 0 && this.intxListener) this.intxListener(devfn >>> 3, pin & 3, after > 0);
   }
 
   get hasListener(): boolean {
@@ -150,6 +184,7 @@ export class PciBus {
   removeDevice(devfn: number): PciDevice | null {
     const d = this.slots[devfn & 0xff];
     if (!d) return null;
+    d.deassertIntx();
     d.unmapAll();
     this.slots[devfn & 0xff] = null;
     const bi = this.bridges.indexOf(d as PciBridge);

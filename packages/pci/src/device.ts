@@ -31,6 +31,7 @@ import {
   PCI_ROM_ADDRESS1,
   PCI_ROM_SLOT,
   PCI_STATUS,
+  PCI_STATUS_INTERRUPT,
   PCI_STATUS_W1C_BITS,
   PCI_SUBSYSTEM_ID,
   PCI_SUBSYSTEM_VENDOR_ID,
@@ -176,6 +177,9 @@ export class PciDevice {
   bus: PciBus | null = null;
   /** devfn on its bus (set by PciBus.addDevice). */
   devfn = -1;
+  private intxRequested = false;
+  private intxAsserted = false;
+  private intxPin = 0;
   protected readonly bars: (BarSlot | null)[];
   /** Header-type specific: how many BAR registers the header has. */
   protected readonly barCount: number;
@@ -354,12 +358,68 @@ export class PciDevice {
     this.config.write(offset, size, value);
     const end = offset + size;
     const romOff = this.bars[PCI_ROM_SLOT]?.offset ?? PCI_ROM_ADDRESS;
+    // COMMAND.INTX_DISABLE (bit 10) gates the line (QEMU pci_update_irq_disabled).
+    if (offset < PCI_COMMAND + 2 && end > PCI_COMMAND + 1) this.propagateIntx();
     if (
       (offset < PCI_COMMAND + 2 && end > PCI_COMMAND) ||
       (offset < PCI_BASE_ADDRESS_0 + 4 * this.barCount && end > PCI_BASE_ADDRESS_0) ||
       (offset < romOff + 4 && end > romOff)
     ) {
       this.updateMappings();
+    }
+  }
+
+  /**
+   * Drive this function's INTx# line (the pin in config 0x3d; a function without a pin ignores
+   * this). As QEMU pci_irq_handler: the status register's interrupt bit follows the requested
+   * level; the line reaches the router only while COMMAND.INTX_DISABLE is clear. Behind bridges the
+   * pin is swizzled ((pin + slot) % 4 at each bridge, QEMU pci_swizzle_map_irq_fn) and the root bus
+   * reports (slot, pin, level) — level being the OR of every function sharing it — to `onIntx`.
+   */
+  setIrq(level: boolean): void {
+    const pin = this.config.bytes[PCI_INTERRUPT_PIN];
+    if (pin < 1 || pin > 4) return;
+    this.intxRequested = level;
+    const st = this.config.bytes;
+    if (level) st[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+    else st[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
+    this.propagateIntx();
+  }
+
+  /** True while the function requests an interrupt (status bit 3). */
+  get irqLevel(): boolean {
+    return this.intxRequested;
+  }
+
+  private propagateIntx(): void {
+    const pin = this.config.bytes[PCI_INTERRUPT_PIN];
+    const disabled = (this.config.get16(PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE) !== 0;
+    const effective = this.intxRequested && !disabled && pin >= 1 && pin <= 4 && this.bus !== null;
+    if (effective === this.intxAsserted) return;
+    this.intxAsserted = effective;
+    const bus = this.bus;
+    if (!bus) return;
+    bus.routeIntx(this.devfn, (this.intxPin = pin - 1), effective ? 1 : -1);
+    if (bus.hasListener)
+      bus.emit({ kind: 'pci-intx', bdf: this.bdf, device: this.name, pin: pin - 1, level: effective });
+  }
+
+  /** @internal drop the line (reset, unplug). */
+  deassertIntx(): void {
+    this.intxRequested = false;
+    this.config.bytes[PCI_STATUS] &= ~PCI_STATUS_INTERRUPT;
+    if (this.intxAsserted && this.bus) {
+      this.intxAsserted = false;
+      this.bus.routeIntx(this.devfn, this.intxPin, -1);
+      if (this.bus.hasListener) {
+        this.bus.emit({
+          kind: 'pci-intx',
+          bdf: this.bdf,
+          device: this.name,
+          pin: this.intxPin,
+          level: false,
+        });
+      }
     }
   }
 
@@ -481,6 +541,7 @@ export class PciDevice {
    * cache line size, interrupt line, BARs (keeping their type bits) and the ROM BAR; then remap.
    */
   reset(): void {
+    this.deassertIntx();
     const cfg = this.config;
     cfg.set16(
       PCI_COMMAND,

@@ -39,6 +39,16 @@ export type PciEvent =
       address: number;
       size: number;
       error: string;
-    };
+    }
+  | PciIntxEvent;
+
+export type PciIntxEvent = {
+  kind: 'pci-intx';
+  bdf: number;
+  device: string;
+  /** 0 = INTA# .. 3 = INTD# (the function's own pin, before swizzling). */
+  pin: number;
+  level: boolean;
+};
 
 export type PciEventListener = (e: PciEvent) => void;

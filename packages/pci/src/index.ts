@@ -27,5 +27,5 @@ export {
   pciBarAddress,
   type RomDefinition,
 } from './device.js';
-export type { PciEvent, PciEventListener } from './events.js';
+export type { PciEvent, PciEventListener, PciIntxEvent } from './events.js';
 export { PciHost, type PciHostState } from './host.js';
