@@ -311,3 +311,30 @@ describe('variant-specific registers', () => {
 });
 
 const MMIO = 0x0902_0000;
+
+describe('mapping', () => {
+  it('MMIO without DMA maps 16 bytes: no DMA register, ID bit 1 clear', () => {
+    const g = makeGuest('mmio', { dma: false });
+    const m = g.rig.memory;
+    g.select(FwCfgKey.ID);
+    expect(m.read8(MMIO)).toBe(1);
+    expect(m.read32(MMIO + 16)).toBe(0xffffffff); // unassigned
+  });
+
+  it('MMIO: a 64-bit read of the DMA register gives the signature bytes in order', () => {
+    const g = makeGuest('mmio');
+    const v = g.rig.memory.read64(MMIO + 16);
+    const bytes = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => Number((v >> BigInt(8 * i)) & 0xffn));
+    expect(String.fromCharCode(...bytes)).toBe('QEMU CFG');
+  });
+
+  it('ioHandlers() can be mapped by a composer at another base', () => {
+    const g = makeGuest('io');
+    const { ctl, dma } = g.fw.ioHandlers();
+    g.rig.io.addPio('fw-cfg-alt', 0x700, 2, ctl);
+    g.rig.io.addPio('fw-cfg-alt-dma', 0x704, 8, dma!);
+    g.rig.io.out16(0x700, FwCfgKey.SIGNATURE);
+    expect([0, 1, 2, 3].map(() => g.rig.io.in8(0x701))).toEqual([0x51, 0x45, 0x4d, 0x55]);
+    expect(g.rig.io.in8(0x704)).toBe(0x51);
+  });
+});
