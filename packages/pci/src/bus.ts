@@ -191,6 +191,8 @@ export class PciBus {
     if (bi >= 0) this.bridges.splice(bi, 1);
     d.bus = null;
     d.devfn = -1;
+    // Functions behind an unplugged bridge are cut off: unmap their BARs.
+    if (d instanceof PciBridge) d.secondaryBus.updateAllMappings();
     return d;
   }
 
@@ -235,10 +237,11 @@ export class PciBus {
 
   /** True when a transaction to [addr, addr+size) in `space` reaches this bus from the host. */
   forwards(space: 'mem' | 'io', addr: number, size: number): boolean {
-    let bus: PciBus = this;
+    let bus: PciBus | null = this;
     while (bus.parentBridge) {
       if (!bus.parentBridge.forwards(space, addr, size)) return false;
-      bus = bus.parentBridge.bus!;
+      bus = bus.parentBridge.bus;
+      if (!bus) return false; // the bridge was unplugged: nothing reaches this bus
     }
     return true;
   }

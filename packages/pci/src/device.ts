@@ -448,14 +448,16 @@ export class PciDevice {
           // Disabling cannot meaningfully fail; keep going.
         }
       }
-      bus?.emit({
-        kind: 'pci-bar-unmapped',
-        bdf: this.bdf,
-        device: this.name,
-        bar: b.index,
-        space: b.space,
-        address: old,
-      });
+      if (bus?.hasListener) {
+        bus.emit({
+          kind: 'pci-bar-unmapped',
+          bdf: this.bdf,
+          device: this.name,
+          bar: b.index,
+          space: b.space,
+          address: old,
+        });
+      }
       return;
     }
     if (!bus || !space) {
@@ -475,18 +477,9 @@ export class PciDevice {
         b.handle = bus.memory!.addMmio(b.name, addr, b.size, b.handler!, bus.memBarOpts);
       }
       b.address = addr;
-      bus.emit({
-        kind: 'pci-bar-mapped',
-        bdf: this.bdf,
-        device: this.name,
-        bar: b.index,
-        space: b.space,
-        address: addr,
-        size: b.size,
-      });
     } catch (err) {
-      // A guest-chosen address the bus refuses (e.g. a same-priority overlap): leave it unmapped
-      // and report, never throw into the guest's config write.
+      // A guest-chosen address the bus refuses (e.g. an address beyond its range): leave it
+      // unmapped and report, never throw into the guest's config write.
       b.address = -1;
       if (b.handle?.enabled) {
         try {
@@ -504,6 +497,18 @@ export class PciDevice {
         address: addr,
         size: b.size,
         error: err instanceof Error ? err.message : String(err),
+      });
+      return;
+    }
+    if (bus.hasListener) {
+      bus.emit({
+        kind: 'pci-bar-mapped',
+        bdf: this.bdf,
+        device: this.name,
+        bar: b.index,
+        space: b.space,
+        address: addr,
+        size: b.size,
       });
     }
   }

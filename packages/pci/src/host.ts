@@ -305,11 +305,20 @@ export class PciHost {
    * state names a function this host does not have.
    */
   setState(state: PciHostState): void {
-    const byName = new Map<string, PciDevice>();
-    for (const { device } of this.bus.walk()) byName.set(device.name, device);
+    if (!state || !Array.isArray(state.devices))
+      throw new Error('PciHost.setState: state.devices must be an array');
+    // Match by name; the k-th entry with a name goes to the k-th function with that name in walk
+    // order (names need not be unique).
+    const byName = new Map<string, PciDevice[]>();
+    for (const { device } of this.bus.walk()) {
+      const list = byName.get(device.name);
+      if (list) list.push(device);
+      else byName.set(device.name, [device]);
+    }
     for (const d of state.devices) {
-      const dev = byName.get(d.name);
-      if (!dev) throw new Error(`PciHost.setState: no function named '${d.name}' (bdf ${d.bdf})`);
+      const dev = byName.get(d.name)?.shift();
+      if (!dev)
+        throw new Error(`PciHost.setState: no function named '${d.name}' (bdf ${d.bdf}) left to restore`);
       dev.setState(d.state);
     }
     this.configAddress = state.configAddress >>> 0;
