@@ -181,6 +181,11 @@ export class PciHost {
     this.bus.setListener(listener);
   }
 
+  /** Set (or clear) the INTx router: called with (root slot, pin 0..3, OR-ed level). */
+  setIntxListener(listener: ((slot: number, pin: number, level: boolean) => void) | null): void {
+    this.bus.setIntxListener(listener);
+  }
+
   /** Shorthand for host.bus.addDevice(device, dev, fn). */
   addDevice(device: PciDevice, dev: number, fn = 0): PciDevice {
     return this.bus.addDevice(device, dev, fn);

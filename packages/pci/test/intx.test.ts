@@ -81,4 +81,13 @@ describe('INTx', () => {
     expect(lines).toEqual([]);
     expect(d.irqLevel).toBe(false);
   });
+  it('the router can be set after construction', () => {
+    const host = new PciHost();
+    const seen: string[] = [];
+    const d = host.addDevice(simpleDevice('x', { interruptPin: 4 }), 9);
+    d.setIrq(true); // no router yet: the level is still tracked
+    host.setIntxListener((slot, pin, level) => seen.push(`${slot}:${pin}:${level}`));
+    d.setIrq(false);
+    expect(seen).toEqual(['9:3:false']);
+  });
 });
