@@ -1,1 +1,0 @@
-export const PACKAGE_NAME = '@vmkit/cli';

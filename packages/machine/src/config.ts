@@ -1,0 +1,232 @@
+// The machine's validated config object: defaults, readable errors, no Node APIs. The CLI, the
+// test rig and the web demo all build one of these; `validateConfig` is the only way in.
+import type { IgdHostSource } from '@vmkit/vfio-igd';
+import { formatSize, parseSize } from './size.js';
+
+export type OpRegionPolicy = 'fw-cfg' | 'map' | 'map-rw' | 'copy-on-asls';
+export const OPREGION_POLICIES: readonly OpRegionPolicy[] = ['fw-cfg', 'map', 'map-rw', 'copy-on-asls'];
+
+export interface HleOptions {
+  /** Run SeaBIOS's intel_igd_setup (default true); false leaves the IGD to the linker path alone. */
+  igdSetup?: boolean;
+  /** Which etc/table-loader commands the port executes: 'all' (with WRITE_PCI_CONFIG, default) or
+   * 'seabios-1.16' (exactly what real SeaBIOS 1.16 runs: the new command is skipped). */
+  tableLoader?: 'all' | 'seabios-1.16';
+}
+
+export type FirmwareConfig =
+  | { kind: 'hle'; options?: HleOptions }
+  /** A BIOS image run by the x86 core, mapped as QEMU maps `-bios`. `name` is for reports. */
+  | { kind: 'image'; image: Uint8Array; name: string };
+
+export interface IgdConfigInput {
+  source: IgdHostSource;
+  /** '00:02.0' by default (the only address SeaBIOS programs BDSM for). */
+  bdf?: string;
+  policy?: OpRegionPolicy;
+  /** GMCH GMS override (raw field value), validated per generation by vfio-igd. */
+  gms?: number;
+  /** `etc/igd-bdsm-size` in bytes; 'auto' = the stolen size decoded from GMCH (recent QEMU). */
+  bdsmSize?: number | 'auto';
+  /** Legacy (VGA) mode chipset tweaks. */
+  legacy?: boolean;
+  /** Also publish ALLOCATE + WRITE_PCI_CONFIG in etc/table-loader. */
+  linker?: boolean;
+  /** Publish etc/igd-opregion (default true). */
+  opregion?: boolean;
+  /** Override the class code the guest sees (e.g. 0x038000 to reproduce the "display class" case). */
+  classCode?: number;
+}
+
+export interface ExtraDeviceInput {
+  /** An extra PCI function described by ids and BARs (e.g. a second Intel VGA device). */
+  kind: 'pci-stub';
+  bdf: string;
+  vendorId: number;
+  deviceId: number;
+  classCode: number;
+  bars?: Array<{ index: number; kind: 'io' | 'mem32' | 'mem64'; size: number; prefetchable?: boolean }>;
+}
+
+export interface MachineConfigInput {
+  chipset?: string;
+  memory?: number | string;
+  cpus?: number;
+  firmware?: FirmwareConfig;
+  /** Extra fw_cfg files; names must live under opt/ (QEMU's rule for user files). */
+  fwCfgFiles?: Array<{ name: string; data: Uint8Array }>;
+  igd?: IgdConfigInput | null;
+  /** Additional IGD-like or other PCI functions. */
+  extraDevices?: ExtraDeviceInput[];
+  /** Event kinds to record in the result's event list ('all' for everything). */
+  trace?: string[];
+  /** Nominal instruction rate for the virtual clock (instructions per virtual second). */
+  instructionsPerSecond?: number;
+  /** RTC start time, ISO 8601 (deterministic default). */
+  startDate?: string;
+}
+
+export interface MachineConfig {
+  chipset: 'i440fx';
+  memory: number;
+  cpus: 1;
+  firmware: FirmwareConfig;
+  fwCfgFiles: Array<{ name: string; data: Uint8Array }>;
+  igd:
+    | (Required<Omit<IgdConfigInput, 'gms' | 'classCode'>> & {
+        gms?: number;
+        classCode?: number;
+        bdfNumber: number;
+      })
+    | null;
+  extraDevices: Array<ExtraDeviceInput & { bdfNumber: number }>;
+  trace: Set<string>;
+  instructionsPerSecond: number;
+  startDate: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `invalid machine config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Smallest and largest guest RAM this machine builds (QEMU's pc machine accepts more; 3.5 GiB is
+ * the largest size the tests cover and the largest that fits below the PCI hole without highmem). */
+export const MIN_MEMORY = 16 * 1024 * 1024;
+export const MAX_MEMORY = 64 * 1024 ** 3;
+
+export function parseBdfText(text: string): number | undefined {
+  const m = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim());
+  if (!m) return undefined;
+  if (m[1] && Number.parseInt(m[1], 16) !== 0) return undefined; // one PCI segment
+  const bus = Number.parseInt(m[2]!, 16);
+  const dev = Number.parseInt(m[3]!, 16);
+  if (dev > 31) return undefined;
+  return (bus << 8) | (dev << 3) | Number(m[4]);
+}
+
+export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
+  const problems: string[] = [];
+  const chipset = input.chipset ?? 'i440fx';
+  if (chipset === 'q35') {
+    problems.push(
+      "chipset 'q35' is not supported yet (only 'i440fx'); note that IGD legacy mode can never work on Q35: " +
+        'its ICH9 LPC occupies 00:1f.0',
+    );
+  } else if (chipset !== 'i440fx') {
+    problems.push(`chipset '${chipset}' is unknown (supported: i440fx)`);
+  }
+
+  const memory = parseSize(input.memory ?? '128M');
+  if (memory === undefined)
+    problems.push(`memory '${input.memory}' is not a size (examples: 128M, 3584M, 2G)`);
+  else if (memory < MIN_MEMORY)
+    problems.push(`memory ${formatSize(memory)} is below the minimum of ${formatSize(MIN_MEMORY)}`);
+  else if (memory > MAX_MEMORY)
+    problems.push(`memory ${formatSize(memory)} is above the maximum of ${formatSize(MAX_MEMORY)}`);
+  else if (memory % (1024 * 1024) !== 0) problems.push(`memory ${memory} is not a whole number of MiB`);
+
+  const cpus = input.cpus ?? 1;
+  if (cpus !== 1) problems.push(`cpus ${cpus}: only 1 CPU is supported`);
+
+  const firmware = input.firmware ?? { kind: 'hle' };
+  if (firmware.kind === 'image') {
+    const n = firmware.image.length;
+    if (n === 0) problems.push(`firmware image ${firmware.name} is empty`);
+    else if (n % 4096 !== 0 || n > 16 * 1024 * 1024) {
+      problems.push(
+        `firmware image ${firmware.name} is ${n} bytes: a BIOS image must be a multiple of 4 KiB and at most 16 MiB`,
+      );
+    }
+  } else if (firmware.kind !== 'hle') {
+    problems.push(`firmware kind '${(firmware as { kind: string }).kind}' is unknown (hle or image)`);
+  }
+
+  const fwCfgFiles = input.fwCfgFiles ?? [];
+  for (const f of fwCfgFiles) {
+    if (!f.name.startsWith('opt/')) problems.push(`fw_cfg file '${f.name}': user files must be named opt/…`);
+    if (utf8Length(f.name) > 55) problems.push(`fw_cfg file '${f.name}': name longer than 55 bytes`);
+  }
+
+  let igd: MachineConfig['igd'] = null;
+  if (input.igd) {
+    const i = input.igd;
+    const bdfText = i.bdf ?? '00:02.0';
+    const bdfNumber = parseBdfText(bdfText);
+    if (bdfNumber === undefined) problems.push(`igd bdf '${bdfText}' is not a PCI address like 00:02.0`);
+    else if (bdfNumber >> 8 !== 0) problems.push(`igd bdf '${bdfText}': only bus 0 exists on this machine`);
+    else if (bdfNumber === 0 || bdfNumber >> 3 === 1) {
+      problems.push(`igd bdf '${bdfText}' is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)`);
+    }
+    const policy = i.policy ?? 'fw-cfg';
+    if (!OPREGION_POLICIES.includes(policy)) {
+      problems.push(`opregion policy '${policy}' is unknown (${OPREGION_POLICIES.join(', ')})`);
+    }
+    const bdsmSize = i.bdsmSize ?? 'auto';
+    if (
+      bdsmSize !== 'auto' &&
+      (!Number.isSafeInteger(bdsmSize) || bdsmSize < 0 || bdsmSize % (1024 * 1024) !== 0)
+    ) {
+      problems.push(`igd bdsm size ${bdsmSize} must be a whole number of MiB (or auto)`);
+    }
+    igd = {
+      source: i.source,
+      bdf: bdfText,
+      bdfNumber: bdfNumber ?? 0x10,
+      policy,
+      gms: i.gms,
+      bdsmSize,
+      legacy: i.legacy ?? false,
+      linker: i.linker ?? false,
+      opregion: i.opregion ?? true,
+      classCode: i.classCode,
+    };
+  }
+
+  const extraDevices: MachineConfig['extraDevices'] = [];
+  const taken = new Set<number>(igd ? [igd.bdfNumber] : []);
+  for (const d of input.extraDevices ?? []) {
+    const n = parseBdfText(d.bdf);
+    if (n === undefined || n >> 8 !== 0) {
+      problems.push(`extra device bdf '${d.bdf}' is not a bus-0 PCI address like 00:03.0`);
+      continue;
+    }
+    if (n === 0 || n >> 3 === 1 || taken.has(n))
+      problems.push(`extra device bdf '${d.bdf}' is already in use`);
+    taken.add(n);
+    extraDevices.push({ ...d, bdfNumber: n });
+  }
+
+  const ips = input.instructionsPerSecond ?? 1_000_000_000;
+  if (!(ips >= 1_000_000 && ips <= 100_000_000_000))
+    problems.push(`instructionsPerSecond ${ips} out of range`);
+  const startDate = input.startDate ?? '2016-05-01T00:00:00Z';
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(startDate)) {
+    problems.push(`startDate '${startDate}' must look like 2016-05-01T00:00:00Z`);
+  }
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    chipset: 'i440fx',
+    memory: memory!,
+    cpus: 1,
+    firmware,
+    fwCfgFiles,
+    igd,
+    extraDevices,
+    trace: new Set(input.trace ?? []),
+    instructionsPerSecond: ips,
+    startDate,
+  };
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}

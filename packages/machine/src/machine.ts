@@ -1,0 +1,454 @@
+// The one composition point (DESIGN.md §1): a validated config → a PC with memory and port
+// spaces, the i440FX/PIIX chipset, fw_cfg with QEMU's items, the assigned IGD and its fw_cfg
+// files, the virtual clock, one event stream, and a firmware (the x86 core running a BIOS image,
+// or the TypeScript SeaBIOS port). Platform-neutral: the apps provide files and output.
+
+import { buildPcAcpi, buildSmbios } from '@vmkit/acpi';
+import { encodeLoader, type LinkerCommand } from '@vmkit/bios-linker';
+import { addStandardItems, FwCfg, type FwCfgEvent } from '@vmkit/fw-cfg';
+import { IoBus, MemoryBus, type RegionHandle } from '@vmkit/memory-bus';
+import { createPcPlatform, type PcPlatform } from '@vmkit/pc-platform';
+import { formatBdf, PciDevice, type PciEvent } from '@vmkit/pci';
+import {
+  applyHostBridgePatches,
+  createLegacyLpcBridge,
+  decodeOpRegion,
+  IGD_BDSM_SIZE_FILE,
+  IGD_OPREGION_FILE,
+  IgdPciDevice,
+  igdBdsmSizeBlob,
+  linkerFragment,
+  planLegacyMode,
+  UnbackedBar,
+} from '@vmkit/vfio-igd';
+import type { Cpu } from '@vmkit/x86-core';
+import { ConfigError, type MachineConfig, type MachineConfigInput, validateConfig } from './config.js';
+import { type MemoryLayout, qemuE820Table, qemuPcLayout } from './e820.js';
+import { EventStream } from './events.js';
+import { bootHle } from './firmware-hle.js';
+import { bootImage } from './firmware-image.js';
+import type { BootReport, E820Entry, IgdReport, PciBarReport, PciDeviceReport } from './report.js';
+
+export interface MachineSinks {
+  /** Debug console (port 0x402) lines as the firmware prints them. */
+  debugcon?: (line: string) => void;
+  /** COM1 bytes. */
+  serial?: (byte: number) => void;
+}
+
+export interface BootOptions {
+  /** Stop once the debug console has printed this text. */
+  until?: string;
+  /** Instruction budget for image firmware (default 200 M). */
+  maxInstructions?: number;
+  /** Called every few million instructions (image firmware). */
+  onProgress?: (p: { instructions: number; virtualTimeNs: number }) => void;
+}
+
+/** The debug-console text at which SeaBIOS has attempted every boot device. */
+export const BOOT_FAIL_TEXT = 'No bootable device.';
+
+export class Machine {
+  readonly config: MachineConfig;
+  readonly memory = new MemoryBus();
+  readonly io = new IoBus();
+  readonly layout: MemoryLayout;
+  readonly events: EventStream;
+  readonly platform: PcPlatform;
+  readonly fwCfg: FwCfg;
+  readonly igd: IgdPciDevice | null = null;
+  readonly extraDevices: PciDevice[] = [];
+  /** Debug console lines so far. */
+  readonly log: string[] = [];
+  /** The CPU, for image firmware (created at boot). */
+  cpu: Cpu | null = null;
+  /** Virtual time in ns: instructions at the nominal rate plus time skipped while halted. */
+  private instructionsAtWarp = 0;
+  private warpNs = 0;
+  private readonly nsPerInstruction: number;
+  private readonly debugconListeners: Array<(line: string) => void> = [];
+  /** Guest writes that reached a host OpRegion image (map-rw). */
+  hostOpregionWrites = 0;
+  private bootDone = false;
+
+  constructor(input: MachineConfigInput | MachineConfig, sinks: MachineSinks = {}) {
+    const config =
+      input instanceof Object && 'trace' in input && input.trace instanceof Set
+        ? (input as MachineConfig)
+        : validateConfig(input as MachineConfigInput);
+    this.config = config;
+    this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
+    this.events = new EventStream(() => this.now(), config.trace);
+    const { memory, io, events } = this;
+    memory.setTracer(
+      config.trace.has('bus') || config.trace.has('all') ? (e) => events.emit({ ...e }) : null,
+    );
+
+    // Memory: RAM below and above 4 GiB as QEMU lays it out; VGA window unassigned until SMRAM opens.
+    this.layout = qemuPcLayout(config.memory);
+    memory.addRam('ram-below-4g', 0, this.layout.below4g);
+    if (this.layout.above4g) memory.addRam('ram-above-4g', 0x1_0000_0000, this.layout.above4g);
+    memory.setRouting(0xa0000, 0x20000, 'none', 'none');
+
+    if (sinks.debugcon) this.debugconListeners.push(sinks.debugcon);
+    this.platform = createPcPlatform({
+      memory,
+      io,
+      clock: { now: () => this.now() },
+      ramSize: config.memory,
+      cpuA20: (en) => this.cpu?.setA20(en),
+      onReset: () => {
+        events.emit({ kind: 'machine-reset-request' });
+        this.cpu?.requestStop();
+      },
+      sinks: {
+        debugconLine: (line) => this.onDebugconLine(line),
+        serial: sinks.serial,
+      },
+      serial: false, // QEMU -nodefaults has no COM1
+      startDate: parseDate(config.startDate),
+      onEvent: (e) => {
+        if (events.wants(e.kind)) events.emit({ ...e });
+      },
+    });
+    this.platform.i440fx.onSmramOpen = (open) =>
+      memory.setRouting(0xa0000, 0x20000, open ? 'ram' : 'none', open ? 'ram' : 'none');
+    this.platform.pci.setListener((e: PciEvent) => {
+      if (events.wants(e.kind)) events.emit({ ...e, bdf: formatBdf(e.bdf) });
+    });
+
+    // fw_cfg at 0x510 with DMA, QEMU 7.2's items for `-machine pc -m N -nodefaults`.
+    this.fwCfg = new FwCfg({
+      memory,
+      dma: true,
+      onEvent: (e: FwCfgEvent) => {
+        if (events.wants('fw-cfg')) events.emit({ ...e, kind: `fw-cfg-${e.kind}` });
+      },
+    });
+    this.fwCfg.attachIo(io);
+
+    // The assigned IGD.
+    const igdLoader: LinkerCommand[] = [];
+    const files: Array<{ name: string; data: Uint8Array }> = [];
+    if (config.igd) {
+      const ic = config.igd;
+      const classOverride = ic.classCode;
+      const source =
+        classOverride === undefined
+          ? ic.source
+          : { ...ic.source, identity: { ...ic.source.identity, classCode: classOverride } };
+      const igd = new IgdPciDevice({
+        source,
+        policy: ic.policy,
+        gmsOverride: ic.gms,
+        memory: {
+          readGuest: (addr, len) => memory.readBytes(addr, len),
+          writeGuest: (addr, data) => memory.writeBytes(addr, data),
+          mapOverlay: (addr, size, handler) => {
+            const wrapped = {
+              read: (o: number, s: 1 | 2 | 4) => handler.read(o, s),
+              write: (o: number, s: 1 | 2 | 4, v: number) => {
+                if (ic.policy === 'map-rw') this.hostOpregionWrites++;
+                handler.write(o, s, v);
+              },
+            };
+            const h: RegionHandle = memory.addMmio(
+              `igd-opregion-overlay@${addr.toString(16)}`,
+              addr,
+              size,
+              wrapped,
+              {
+                priority: 10,
+              },
+            );
+            return h;
+          },
+        },
+        onEvent: (e) => events.emit({ ...e }),
+      });
+      (this as { igd: IgdPciDevice | null }).igd = igd;
+      this.platform.pci.addDevice(igd, (ic.bdfNumber >> 3) & 31, ic.bdfNumber & 7);
+      if (ic.legacy) {
+        const at1f = this.platform.pci.bus.deviceAt((0x1f << 3) | 0);
+        const plan = planLegacyMode({
+          source,
+          guestAddress: ic.bdf,
+          occupantAt1f: at1f ? at1f.name : undefined,
+          romSize: source.romSize,
+        });
+        if (!plan.ok) throw new ConfigError(plan.errors.map((e) => `legacy mode: ${e}`));
+        applyHostBridgePatches(plan, this.platform.i440fx);
+        this.platform.pci.addDevice(createLegacyLpcBridge(plan), 0x1f, 0);
+        events.emit({
+          kind: 'igd-legacy-mode',
+          lpc: plan.lpcBridge,
+          hostBridgePatches: plan.hostBridgePatches,
+        });
+      }
+      if (ic.opregion && source.opRegion) files.push({ name: IGD_OPREGION_FILE, data: source.opRegion });
+      const bdsmSize =
+        ic.bdsmSize === 'auto' ? (igd.regs.bdsmOffset < 0 ? 0 : igd.regs.stolen.dsmBytes) : ic.bdsmSize;
+      files.push({ name: IGD_BDSM_SIZE_FILE, data: igdBdsmSizeBlob(bdsmSize) });
+      if (ic.linker && ic.opregion && source.opRegion) {
+        igdLoader.push(...linkerFragment({ bdf: ic.bdf }));
+      }
+    }
+    for (const d of config.extraDevices) {
+      const dev = new PciDevice({
+        name: `extra-${d.bdf}`,
+        vendorId: d.vendorId,
+        deviceId: d.deviceId,
+        classCode: d.classCode,
+        bars: (() => {
+          const bars: Array<{
+            kind: 'io' | 'mem32' | 'mem64';
+            size: number;
+            prefetchable?: boolean;
+            handler: UnbackedBar;
+          } | null> = [null, null, null, null, null, null];
+          // No device behind the stub's BARs: reads all-ones, writes dropped (as an empty BAR).
+          for (const b of d.bars ?? [])
+            bars[b.index] = {
+              kind: b.kind,
+              size: b.size,
+              prefetchable: b.prefetchable,
+              handler: new UnbackedBar(),
+            };
+          return bars;
+        })(),
+      });
+      this.extraDevices.push(dev);
+      this.platform.pci.addDevice(dev, (d.bdfNumber >> 3) & 31, d.bdfNumber & 7);
+    }
+
+    // ACPI + SMBIOS as QEMU publishes them; the IGD's linker commands join the same table-loader
+    // (ALLOCATEs first, as QEMU's builder orders them).
+    const acpi = buildPcAcpi({
+      ramSize: config.memory,
+      below4g: this.layout.below4g,
+      above4g: this.layout.above4g,
+      cpus: 1,
+    });
+    const smbios = buildSmbios({
+      ramSize: config.memory,
+      below4g: this.layout.below4g,
+      above4g: this.layout.above4g,
+      cpus: 1,
+    });
+    const all = [...acpi.loader, ...igdLoader];
+    const loaderCommands = [
+      ...all.filter((c) => c.kind === 'allocate'),
+      ...all.filter((c) => c.kind !== 'allocate'),
+    ];
+    const fw = this.fwCfg;
+    addStandardItems(fw, {
+      ramSize: config.memory,
+      nbCpus: 1,
+      maxCpus: 1,
+      nographic: true,
+      bootMenu: false,
+      irq0Override: true,
+      hpet: null,
+      e820: qemuE820Table(this.layout).map((e) => ({ addr: e.start, len: e.end - e.start, type: e.type })),
+    });
+    fw.addItem(0x8000, new Uint8Array(0)); // FW_CFG_ACPI_TABLES: empty on pc (tables come via the loader)
+    // QEMU hw/acpi/core.c acpi_pm1_cnt_init: {128, 0, 0, 129, 128, 128} with [3] = 1 | !disable_s3 << 7
+    // and [4] = s4_val | !disable_s4 << 7; PIIX4 defaults disable_s3 = disable_s4 = 0, s4_val = 2.
+    fw.addFile('etc/system-states', Uint8Array.of(128, 0, 0, 129, 130, 128));
+    for (const f of acpi.files) fw.addFile(f.name, f.data);
+    for (const f of smbios.files) fw.addFile(f.name, f.data);
+    if (loaderCommands.length) fw.addFile('etc/table-loader', padLoader(encodeLoader(loaderCommands)));
+    for (const f of files) fw.addFile(f.name, f.data);
+    for (const f of config.fwCfgFiles) fw.addFile(f.name, f.data);
+    fw.addFile('etc/tpm/log', new Uint8Array(0)); // no TPM: QEMU still registers the empty file
+    fw.addFile('bootorder', new Uint8Array(0));
+    fw.addFile('bios-geometry', new Uint8Array(0));
+  }
+
+  /** Virtual nanoseconds since power-on. */
+  now(): number {
+    const n = this.cpu ? this.cpu.instructionCount : 0;
+    return (
+      this.warpNs +
+      (n - this.instructionsAtWarp) * this.nsPerInstruction +
+      this.instructionsAtWarp * this.nsPerInstruction
+    );
+  }
+
+  /** Skip virtual time forward (while the CPU halts) to `t`. */
+  warpTo(t: number): void {
+    const cur = this.now();
+    if (t > cur) this.warpNs += t - cur;
+  }
+
+  onDebugcon(listener: (line: string) => void): () => void {
+    this.debugconListeners.push(listener);
+    return () => {
+      const i = this.debugconListeners.indexOf(listener);
+      if (i >= 0) this.debugconListeners.splice(i, 1);
+    };
+  }
+
+  /** Firmware log lines arrive here (debugcon for image firmware, the port's log for hle). */
+  onDebugconLine(line: string): void {
+    this.log.push(line);
+    if (this.events.wants('debugcon')) this.events.emit({ kind: 'debugcon', line });
+    for (const l of this.debugconListeners) l(line);
+  }
+
+  /** Run the firmware to a stop condition and report. A machine boots once. */
+  boot(opts: BootOptions = {}): BootReport {
+    if (this.bootDone) throw new Error('Machine.boot: this machine has already booted; create a new one');
+    this.bootDone = true;
+    const fw = this.config.firmware;
+    const result = fw.kind === 'hle' ? bootHle(this, opts) : bootImage(this, fw.image, opts);
+    this.events.emit({ kind: 'machine-stop', reason: result.reason, detail: result.detail });
+    return {
+      firmware: { kind: fw.kind, image: fw.kind === 'image' ? fw.name : null, fallback: null },
+      result: {
+        reason: result.reason,
+        detail: result.detail,
+        instructions: this.cpu ? this.cpu.instructionCount : 0,
+        virtualTimeNs: Math.round(this.now()),
+      },
+      igd: this.igdReport(result.e820),
+      e820: result.e820,
+      pci: this.pciReport(),
+      log: [...this.log],
+    };
+  }
+
+  pciReport(): PciDeviceReport[] {
+    const out: PciDeviceReport[] = [];
+    for (const { bdf, device } of this.platform.pci.bus.walk()) {
+      const cfg = (o: number, s: number) => device.configRead(o, s);
+      const hex4 = (n: number) => n.toString(16).padStart(4, '0');
+      const bars: PciBarReport[] = [];
+      for (const b of device.barInfos()) {
+        let address: number;
+        if (b.kind === 'rom') {
+          address = (cfg(0x30, 4) & 0xfffff800) >>> 0;
+        } else {
+          const lo = cfg(0x10 + 4 * b.bar, 4) >>> 0;
+          address = b.kind === 'io' ? lo & 0xfffffffc : (lo & 0xfffffff0) >>> 0;
+          if (b.kind === 'mem64') address += (cfg(0x14 + 4 * b.bar, 4) >>> 0) * 0x1_0000_0000;
+        }
+        const prefetchable =
+          b.kind === 'mem32' || b.kind === 'mem64' ? (cfg(0x10 + 4 * b.bar, 4) & 8) !== 0 : false;
+        bars.push({ index: b.bar, kind: b.kind, prefetchable, address, size: b.size });
+      }
+      out.push({
+        bdf: formatBdf(bdf),
+        vendor: hex4(cfg(0, 2)),
+        device: hex4(cfg(2, 2)),
+        class: (cfg(8, 4) >>> 8).toString(16).padStart(6, '0'),
+        name: device.name,
+        bars,
+      });
+    }
+    return out;
+  }
+
+  private igdReport(e820: E820Entry[]): IgdReport | null {
+    const igd = this.igd;
+    const ic = this.config.igd;
+    if (!igd || !ic) return null;
+    const regs = igd.regs;
+    const asls = regs.asls >>> 0;
+    const opregion = ic.opregion ? igd.source.opRegion : undefined;
+    const opregionSize = opregion?.length ?? 0;
+    const notes: string[] = [];
+    let guestOpregionValid = false;
+    let problems: string[] = [];
+    if (asls) {
+      const probeLen = Math.max(opregionSize, 0x2000);
+      const bytes = this.memory.readBytes(asls, probeLen);
+      const d = decodeGuestOpRegion(bytes);
+      guestOpregionValid = d.ok;
+      problems = d.problems;
+    } else {
+      notes.push(
+        'ASLS is 0: the firmware never wrote an OpRegion address (the guest driver will run without one)',
+      );
+    }
+    const cls = (igd.configRead(0x08, 4) >>> 8) & 0xffffff;
+    if (cls !== 0x030000) {
+      notes.push(
+        `class code is ${cls.toString(16).padStart(6, '0')}, not 030000: SeaBIOS's intel_igd_setup only handles class exactly 0x0300 (VGA), so it ignored this device`,
+      );
+    }
+    if (ic.bdfNumber !== 0x10) {
+      notes.push(`the IGD is at ${ic.bdf}, not 00:02.0: SeaBIOS programs BDSM only for 00:02.0`);
+    }
+    if (regs.bdsmOffset === 0xc0) {
+      notes.push('generation ≥ 11: BDSM is the 64-bit register at 0xC0, which SeaBIOS never programs');
+    } else if (regs.bdsmOffset < 0) {
+      notes.push('this generation has no BDSM register');
+    }
+    const bdsm = Number(regs.bdsm);
+    const bdsmFile = this.fwCfg.getFile(IGD_BDSM_SIZE_FILE);
+    let bdsmSize = 0;
+    if (bdsmFile && bdsmFile.length === 8) {
+      bdsmSize = Number(new DataView(bdsmFile.buffer, bdsmFile.byteOffset, 8).getBigUint64(0, true));
+    }
+    const covered = (start: number, len: number, pred: (type: number) => boolean) =>
+      len > 0 && e820.some((e) => e.start <= start && e.end >= start + len && pred(e.type));
+    return {
+      bdf: ic.bdf,
+      model: `${igd.source.origin} ${hex4(igd.source.identity.vendorId)}:${hex4(igd.source.identity.deviceId)}`,
+      generation: regs.generation > 0 ? regs.generation : null,
+      policy: ic.policy,
+      asls,
+      opregionSize,
+      guestOpregionValid,
+      guestOpregionProblems: problems,
+      bdsm,
+      bdsmSize,
+      bdsmReserved: bdsm !== 0 && covered(bdsm, bdsmSize, (t) => t === 2),
+      opregionReserved: asls !== 0 && covered(asls, opregionSize || 0x2000, (t) => t !== 1),
+      hostOpregionWrites: this.hostOpregionWrites,
+      linkerAutomation: ic.linker,
+      notes,
+    };
+  }
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+function decodeGuestOpRegion(bytes: Uint8Array): { ok: boolean; problems: string[] } {
+  // The guest sees 8 KiB at ASLS (plus an extended VBT after it, 2.1 relative addressing): decode
+  // what is there with the same validator the CLI uses, trimmed to the size the header claims.
+  const d = decodeOpRegion(bytes);
+  return {
+    ok: d.ok,
+    problems: d.problems
+      .filter((p) => p.severity === 'error')
+      .map((p) => `${p.field}@0x${p.offset.toString(16)}: ${p.message}`),
+  };
+}
+
+/** QEMU pads etc/table-loader to 4 KiB with zero entries (the reference shows 4096 bytes). */
+function padLoader(bytes: Uint8Array): Uint8Array {
+  const size = Math.max(4096, Math.ceil(bytes.length / 4096) * 4096);
+  const out = new Uint8Array(size);
+  out.set(bytes);
+  return out;
+}
+
+function parseDate(iso: string) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/.exec(iso)!;
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+  };
+}
+
+export function createMachine(input: MachineConfigInput, sinks: MachineSinks = {}): Machine {
+  return new Machine(input, sinks);
+}
