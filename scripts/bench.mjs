@@ -40,5 +40,6 @@ for (const file of files) {
 }
 const w = (s, n) => String(s).padEnd(n);
 console.log(`${w('package', 14)} ${w('metric', 40)} ${'value'.padStart(14)}  unit`);
-for (const r of rows) console.log(`${w(r.package, 14)} ${w(r.metric, 40)} ${String(r.value).padStart(14)}  ${r.unit}`);
+for (const r of rows)
+  console.log(`${w(r.package, 14)} ${w(r.metric, 40)} ${String(r.value).padStart(14)}  ${r.unit}`);
 process.exit(failures ? 1 : 0);

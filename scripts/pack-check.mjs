@@ -5,14 +5,25 @@
 // condition), importing the package by name and calling one real function. This is how users
 // consume single packages.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkgsDir = join(root, 'packages');
 const packages = readdirSync(pkgsDir)
-  .map((d) => ({ dir: join(pkgsDir, d), json: JSON.parse(readFileSync(join(pkgsDir, d, 'package.json'), 'utf8')) }))
+  .map((d) => ({
+    dir: join(pkgsDir, d),
+    json: JSON.parse(readFileSync(join(pkgsDir, d, 'package.json'), 'utf8')),
+  }))
   .filter((p) => !p.json.private);
 
 const work = mkdtempSync(join(tmpdir(), 'vmkit-pack-'));
@@ -26,11 +37,17 @@ try {
     if (!existsSync(join(p.dir, 'dist', 'index.js'))) {
       throw new Error(`${p.json.name}: dist/index.js missing; run the build first`);
     }
-    const out = execFileSync('pnpm', ['pack', '--pack-destination', tarDir], { cwd: p.dir, encoding: 'utf8' });
+    const out = execFileSync('pnpm', ['pack', '--pack-destination', tarDir], {
+      cwd: p.dir,
+      encoding: 'utf8',
+    });
     const tgz = out.trim().split('\n').pop().trim();
     tarballs.push(tgz);
   }
-  writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module' }));
+  writeFileSync(
+    join(proj, 'package.json'),
+    JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
+  );
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', ...tarballs], {
     cwd: proj,
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -45,7 +62,11 @@ try {
     const target = join(proj, `smoke-${p.json.name.replace('@vmkit/', '')}.mjs`);
     copyFileSync(smoke, target);
     try {
-      execFileSync(process.execPath, [target], { cwd: proj, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      execFileSync(process.execPath, [target], {
+        cwd: proj,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
       console.log(`ok   ${p.json.name}`);
     } catch (e) {
       failed++;
