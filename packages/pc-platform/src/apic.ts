@@ -63,7 +63,7 @@ function testBit(words: Uint32Array, v: number): boolean {
 
 export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
   private id = 0;
-  private apicBase = LAPIC_BASE | 0x900; // BSP + global enable (IA32_APIC_BASE MSR)
+  private apicBase = (LAPIC_BASE | 0x900) >>> 0; // BSP + global enable (IA32_APIC_BASE MSR)
   private tpr = 0;
   private svr = 0xff;
   private ldr = 0;
@@ -122,7 +122,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
   }
 
   setApicBaseMsr(v: number): void {
-    this.apicBase = (this.apicBase & 0x100) | (v & 0xfffff800) | (v & 0x800);
+    this.apicBase = ((this.apicBase & 0x100) | (v & 0xfffff000) | (v & 0x800)) >>> 0;
   }
 
   private get softwareEnabled(): boolean {
@@ -309,7 +309,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
         this.eoi();
         return;
       case 0xd0:
-        this.ldr = v & 0xff000000;
+        this.ldr = (v & 0xff000000) >>> 0;
         return;
       case 0xe0:
         this.dfr = (v | 0x0fffffff) >>> 0;
@@ -322,11 +322,11 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
         this.esr = 0;
         return;
       case 0x300:
-        this.icrLo = v & ~0x1000;
+        this.icrLo = (v & ~0x1000) >>> 0;
         this.sendIpi();
         return;
       case 0x310:
-        this.icrHi = v & 0xff000000;
+        this.icrHi = (v & 0xff000000) >>> 0;
         return;
       case 0x320:
       case 0x330:
@@ -415,7 +415,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
 
   setState(s: LapicState): void {
     this.id = s.id & 0xff;
-    this.apicBase = s.apicBase;
+    this.apicBase = s.apicBase >>> 0;
     this.tpr = s.tpr & 0xff;
     this.svr = s.svr & 0x13ff;
     this.ldr = s.ldr >>> 0;

@@ -227,7 +227,14 @@ export class Piix3IsaBridge extends PciDevice {
 
   override setState(state: Parameters<PciDevice['setState']>[0]): void {
     super.setState(state);
-    this.reroute();
+    // Recompute which ISA IRQs the links hold without driving them: the PIC's restored state
+    // already has the line levels.
+    let high = 0;
+    for (let l = 0; l < 4; l++) {
+      const irq = this.pirqLevel & (1 << l) ? this.pirqRoute(l) : -1;
+      if (irq >= 0) high |= 1 << irq;
+    }
+    this.routedHigh = high;
   }
 }
 

@@ -58,6 +58,9 @@ export interface I8042State {
   kbdQueue: number[];
   auxQueue: number[];
   kbd: { scanEnabled: boolean; scancodeSet: number; leds: number; writeCmd: number; lastByte: number };
+  /** IRQ1 / IRQ12 levels as driven (the PIC's own state holds the line; restoring doesn't re-drive). */
+  irq1: boolean;
+  irq12: boolean;
 }
 
 export class I8042 {
@@ -434,6 +437,8 @@ export class I8042 {
         writeCmd: this.kbdWriteCmd,
         lastByte: this.lastByte,
       },
+      irq1: this.irq1,
+      irq12: this.irq12,
     };
   }
 
@@ -452,6 +457,7 @@ export class I8042 {
     this.leds = s.kbd.leds;
     this.kbdWriteCmd = s.kbd.writeCmd;
     this.lastByte = s.kbd.lastByte & 0xff;
-    this.refill();
+    this.irq1 = s.irq1;
+    this.irq12 = s.irq12;
   }
 }
