@@ -97,6 +97,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
   }
 
   reset(): void {
+    this.apicBase = (LAPIC_BASE | 0x900) >>> 0;
     this.tpr = 0;
     this.svr = 0xff;
     this.ldr = 0;
@@ -464,6 +465,7 @@ export class IoApic implements IoHandler {
   reset(): void {
     this.id = 0;
     this.sel = 0;
+    this.lines = 0;
     for (let i = 0; i < IOAPIC_PINS; i++) {
       this.redir[2 * i] = LVT_MASKED;
       this.redir[2 * i + 1] = 0;

@@ -379,8 +379,10 @@ export class DualPic implements InterruptLine, IrqSink {
     return c === this.m ? 'master' : 'slave';
   }
 
-  /** Power-on reset (QEMU pic_reset: also clears ELCR). */
-  reset(): void {
+  /** Power-on reset (QEMU pic_reset: also clears ELCR). With `dropLines`, the input wires are
+   * considered low too (every device is being reset at the same time). */
+  reset(dropLines = false): void {
+    if (dropLines) this.lines = 0;
     this.m.elcr = 0;
     this.s.elcr = 0;
     this.m.initReset();

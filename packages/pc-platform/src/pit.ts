@@ -441,6 +441,8 @@ export class Pit implements TimerDevice {
     for (let i = 0; i < 3; i++) this.ch[i].setState(new Channel(i !== 2, now).getState());
     this.speakerData = false;
     this.irqTime = now;
+    // The PIC is reset with the rest of the machine; drive OUT0's power-on level afresh.
+    this.irqLevel = false;
     this.syncIrq(now);
   }
 

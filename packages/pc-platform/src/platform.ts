@@ -210,6 +210,35 @@ export class PcPlatform implements TimerDevice {
     for (let i = 0; i < this.timers.length; i++) this.timers[i].update(now);
   }
 
+  /**
+   * System reset of every device this platform owns (what a machine does on a reset request):
+   * power-on state for the PICs, PIT, 8042, port 0x92, UART, DMA, IDE, APM, SMBus, ACPI PM, APICs
+   * and the four chipset functions; the RTC keeps its time and CMOS RAM (QEMU rtc_reset). The CPU's
+   * A20 is the machine's business (a CPU reset enables it).
+   */
+  reset(): void {
+    this.pic.reset(true);
+    if (this.lapic) this.lapic.reset();
+    if (this.ioapic) this.ioapic.reset();
+    this.pit.reset();
+    this.rtc.reset();
+    this.kbc.setState(new I8042().getState());
+    this.port92.setState(new Port92().getState());
+    if (this.uart) this.uart.setState(new Uart16550().getState());
+    if (this.debugcon) this.debugcon.setState({ partial: [] });
+    this.dma.setState(new Dma8237().getState());
+    this.ide[0].setState(new IdeChannel({ index: 0 }).getState());
+    this.ide[1].setState(new IdeChannel({ index: 1 }).getState());
+    this.ideBusMaster.setState(new IdeBusMaster().getState());
+    this.apm.setState({ cnt: 0, sts: 0 });
+    this.smbus.setState(new SmbusHost().getState());
+    this.acpi.reset();
+    this.i440fx.reset();
+    this.piix3.reset();
+    this.piix3Ide.reset();
+    this.piix4Pm.reset();
+  }
+
   getState(): PcPlatformState {
     return {
       pic: this.pic.getState(),

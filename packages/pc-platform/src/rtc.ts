@@ -469,6 +469,15 @@ export class Rtc implements TimerDevice {
     this.advance(now);
   }
 
+  /** System reset (QEMU mc146818rtc.c rtc_reset): time and CMOS RAM survive; PIE/AIE/SQWE and
+   * the register C flags clear and IRQ8 drops. */
+  reset(): void {
+    this.cmos[RTC_REG_B] &= ~(REG_B_PIE | REG_B_AIE | 0x08);
+    this.cmos[RTC_REG_C] = 0;
+    this.irqLevel = false;
+    this.lastPeriodic = 0;
+  }
+
   /** Raw CMOS byte access for the host (no side effects). */
   getCmos(index: number): number {
     return this.cmos[index & 0x7f];

@@ -218,3 +218,33 @@ describe('PcPlatform composition', () => {
     expect(memory.read32(0xfec00010)).toBe(0x00170020);
   });
 });
+
+describe('PcPlatform.reset', () => {
+  it('returns devices to power-on state, keeps RTC time/CMOS, unlocks PAM', () => {
+    const { io, clock, p, memory } = setup();
+    memory.addRam('ram', 0, 0x100000);
+    p.pci.configWrite(bdf(0, 0, 0), 0x59, 1, 0x30);
+    io.out8(0x21, 0x00); // PIC state
+    io.out8(0x64, 0xaa); // 8042 output pending
+    io.out8(0x3fb, 0x83); // UART DLAB
+    io.out8(0x70, 0x0b);
+    io.out8(0x71, 0x42); // RTC PIE
+    p.pci.configWrite(bdf(0, 1, 3), 0x40, 4, 0x601);
+    p.pci.configWrite(bdf(0, 1, 3), 0x80, 1, 1);
+    clock.t = 5e9;
+    p.reset();
+    expect(p.i440fx.pamAttribute(0)).toBe(0);
+    expect(io.in8(0x64)).toBe(0x18);
+    expect(io.in8(0x3fb)).toBe(0x00);
+    io.out8(0x70, 0x0b);
+    expect(io.in8(0x71)).toBe(0x02); // PIE cleared, 24h kept
+    io.out8(0x70, 0x00);
+    expect(io.in8(0x71)).toBe(0x05); // the clock kept running: 5 s after the start date
+    io.out8(0x70, 0x31);
+    expect(io.in8(0x71)).toBe(0xff); // CMOS RAM kept (extended memory, capped at 0xffff KiB)
+    expect(io.in32(0x608)).toBe(0xffffffff); // PM block unmapped again
+    expect(p.pci.configRead(bdf(0, 1, 0), 0x60, 4)).toBe(0x80808080);
+    expect(p.pic.getState().master.initState).toBe(0);
+    expect(p.pic.getState().lines & ~1).toBe(0); // only OUT0 (PIT mode 3 at power-on) drives a line
+  });
+});
