@@ -205,18 +205,11 @@ function linkDevice(n: string, uid: number, reg: string): Aml {
   );
 }
 
-/** QEMU build_piix4_pci0_int: _PRT, the PIRQ field, IQST/IQCR helpers and the link devices. */
+/** QEMU build_piix4_pci0_int: _PRT, IQST/IQCR helpers and the link devices (PRQn live in S08). */
 function pci0Interrupts(): Aml {
   return scope(
     '\\_SB',
     scope('PCI0', prtMethod()),
-    // PIIX3 PIRQRC[A:D] at config 0x60..0x63 of the ISA bridge
-    field('PCI0.ISA.P40C', FieldAccess.Byte, [
-      ['PRQ0', 8],
-      ['PRQ1', 8],
-      ['PRQ2', 8],
-      ['PRQ3', 8],
-    ]),
     // IQST: bit 7 set = routing disabled → 0x09 (present, not enabled), else 0x0B
     method('IQST', 1, false, ifThen(and(int(0x80), arg(0)), ret(int(0x09))), ret(int(0x0b))),
     method(
@@ -303,18 +296,6 @@ export function buildDsdtBody(o: DsdtOptions): Aml {
   terms.push(
     scope('\\_SB', device('PCI0', name('_HID', eisaId('PNP0A03')), name('_ADR', Zero), name('_UID', Zero))),
   );
-  // build_piix4_isa_bridge + build_isa_devices_aml
-  terms.push(
-    scope(
-      '_SB.PCI0',
-      device(
-        'ISA',
-        name('_ADR', int(0x00010000)),
-        operationRegion('P40C', RegionSpace.PCI_Config, int(0x60), 4),
-        ...isaDevices(o),
-      ),
-    ),
-  );
   terms.push(pci0Interrupts());
   if (o.hpet) terms.push(hpetDevice(o.hpetBase));
   terms.push(scope('\\_GPE', name('_HID', str('ACPI0006'))));
@@ -353,7 +334,33 @@ export function buildDsdtBody(o: DsdtOptions): Aml {
       ),
     );
   }
-  // The host bridge at 00:00.0 as a namespace node (QEMU emits S00 with _ADR 0).
-  terms.push(scope('\\_SB.PCI0', device('S00', name('_ADR', Zero))));
+  // The root bus devices as QEMU 7.2 build_append_pci_bus_devices names them (S%02X by devfn):
+  // the host bridge S00 and the PIIX3 ISA bridge S08 at 00:01.0, whose build_aml hook
+  // (hw/isa/piix3.c / build_piix4_isa_bridge) adds the PIRQ route registers and the ISA devices.
+  terms.push(
+    scope(
+      '\\_SB',
+      scope(
+        'PCI0',
+        device('S00', name('_ADR', Zero)),
+        device(
+          'S08',
+          name('_ADR', int(0x00010000)),
+          operationRegion('P40C', RegionSpace.PCI_Config, int(0x60), 4),
+          // PIIX3 PIRQRC[A:D] at config 0x60..0x63 (used by the LNKx methods)
+          scope(
+            '\\_SB',
+            field('PCI0.S08.P40C', FieldAccess.Byte, [
+              ['PRQ0', 8],
+              ['PRQ1', 8],
+              ['PRQ2', 8],
+              ['PRQ3', 8],
+            ]),
+          ),
+          ...isaDevices(o),
+        ),
+      ),
+    ),
+  );
   return amlJoin(...terms);
 }

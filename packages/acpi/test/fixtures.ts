@@ -12,6 +12,10 @@ export function qemuFile(mem: Mem, name: string): Uint8Array {
   return new Uint8Array(gunzipSync(readFileSync(file)));
 }
 
+export function qemuFileNamed(base: string): Uint8Array {
+  return new Uint8Array(gunzipSync(readFileSync(new URL(`./fixtures/${base}.gz`, import.meta.url))));
+}
+
 export interface TableRef {
   signature: string;
   offset: number;
