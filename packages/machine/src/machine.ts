@@ -122,7 +122,7 @@ export class Machine {
       memory,
       dma: true,
       onEvent: (e: FwCfgEvent) => {
-        if (events.wants('fw-cfg')) events.emit({ ...e, kind: `fw-cfg-${e.kind}` });
+        if (events.wants(e.kind)) events.emit({ ...e });
       },
     });
     this.fwCfg.attachIo(io);
