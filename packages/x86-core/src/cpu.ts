@@ -87,6 +87,12 @@ const CR4_PSE = 0x10;
 /** Thrown (a single preallocated object) to abort the current instruction with an exception. */
 const FAULT = { fault: true };
 
+/** Element iterations (or page-sized bulk runs) of a REP string instruction per step. */
+const REP_CHUNK = 4096;
+
+const PREFIX = new Uint8Array(256);
+for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
+
 const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
   let p = 1;
@@ -240,6 +246,8 @@ export class Cpu {
   /** Number of breakpoints (avoids Set.size in the loop). */
   private bpCount = 0;
   private softIntTaken = false;
+  /** Something needs the slow loop path (STI/MOV SS shadow, NMI, HLT, breakpoints). */
+  private slow = true;
 
   // Instruction-fetch page cache.
   private fetchPage = 1;
@@ -326,6 +334,7 @@ export class Cpu {
     this.nmiPending = false;
     this.nmiBlocked = false;
     this.inhibit = false;
+    this.slow = true;
     this.shutdownState = false;
     this.msrs.clear();
     this.flushTlb();
@@ -375,6 +384,7 @@ export class Cpu {
 
   raiseNmi(): void {
     this.nmiPending = true;
+    this.slow = true;
   }
 
   setInterruptLine(line: InterruptLine | null): void {
@@ -384,11 +394,13 @@ export class Cpu {
   addBreakpoint(linear: number): void {
     this.breakpoints.add(linear >>> 0);
     this.bpCount = this.breakpoints.size;
+    this.slow = true;
   }
 
   removeBreakpoint(linear: number): void {
     this.breakpoints.delete(linear >>> 0);
     this.bpCount = this.breakpoints.size;
+    this.slow = true;
   }
 
   clearBreakpoints(): void {
@@ -406,7 +418,7 @@ export class Cpu {
     const start = this.instructionCount;
     if (this.shutdownState) return { reason: 'shutdown', instructions: 0 };
     this.stopRequested = false;
-    const end = start + Math.max(0, Math.floor(maxInstructions));
+    let end = start + Math.max(0, Math.floor(maxInstructions));
     let reason: RunReason = 'budget';
     for (;;) {
       try {
@@ -416,6 +428,9 @@ export class Cpu {
         if (e === FAULT) {
           this.eip = this.startEip;
           this.regs[ESP] = this.startEsp;
+          // An exception delivery counts against the budget, so a handler that faults again forever
+          // cannot keep run() from returning.
+          end--;
           this.deliverException(this.excVector, this.excCode);
           if (this.shutdownState) {
             reason = 'triple-fault';
@@ -441,6 +456,16 @@ export class Cpu {
   private loop(end: number): RunReason {
     const regs = this.regs;
     while (this.instructionCount < end) {
+      if (!this.slow && (this.flags & (IF | TF)) === 0) {
+        // Fast path: no interrupt window to check, not halted, no breakpoints, no single-step.
+        this.startEip = this.eip;
+        this.startEsp = regs[ESP];
+        this.execute();
+        this.instructionCount++;
+        if (this.stopRequested) return 'stopped';
+        continue;
+      }
+      this.slow = this.nmiPending || this.halted || this.bpCount > 0;
       // Interrupt window.
       if (this.inhibit) {
         this.inhibit = false;
@@ -657,6 +682,7 @@ export class Cpu {
     this.nmiPending = st.nmiPending;
     this.nmiBlocked = st.nmiBlocked;
     this.inhibit = st.inhibitInterrupts;
+    this.slow = true;
     this.shutdownState = st.shutdown;
     this.instructionCount = st.instructionCount;
     this.tscOffset = BigInt(st.tscOffset);
@@ -1224,11 +1250,27 @@ export class Cpu {
   }
 
   private fetch16(): number {
+    const eip = this.eip;
+    const lin = (this.csBase + eip) | 0;
+    if ((lin & ~0xfff) === this.fetchPage && (lin & 0xfff) < 0xfff && eip + 1 <= this.csLimit) {
+      this.eip = eip + 2;
+      const i = this.fetchOff + (lin & 0xfff);
+      const b = this.fetchBuf;
+      return b[i] | (b[i + 1] << 8);
+    }
     const lo = this.fetch8();
     return lo | (this.fetch8() << 8);
   }
 
   private fetch32(): number {
+    const eip = this.eip;
+    const lin = (this.csBase + eip) | 0;
+    if ((lin & ~0xfff) === this.fetchPage && (lin & 0xfff) < 0xffd && eip + 3 <= this.csLimit) {
+      this.eip = eip + 4;
+      const i = this.fetchOff + (lin & 0xfff);
+      const b = this.fetchBuf;
+      return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    }
     const a = this.fetch8();
     const b = this.fetch8();
     const c = this.fetch8();
@@ -2286,54 +2328,46 @@ export class Cpu {
     this.segOvr = -1;
     this.rep = 0;
     let op = this.fetch8();
-    // Prefixes.
-    for (;;) {
+    // Prefixes (one table load on the common no-prefix path).
+    while (PREFIX[op] !== 0) {
       switch (op) {
         case 0x66:
           o32 = !this.cs32;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x67:
           a32 = !this.cs32;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x26:
           this.segOvr = ES;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x2e:
           this.segOvr = CS;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x36:
           this.segOvr = SS;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x3e:
           this.segOvr = DS;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x64:
           this.segOvr = FS;
-          op = this.fetch8();
-          continue;
+          break;
         case 0x65:
           this.segOvr = GS;
-          op = this.fetch8();
-          continue;
-        case 0xf0:
-          op = this.fetch8();
-          continue;
+          break;
         case 0xf2:
           this.rep = 2;
-          op = this.fetch8();
-          continue;
+          break;
         case 0xf3:
           this.rep = 1;
-          op = this.fetch8();
-          continue;
+          break;
+        default:
+          // 0xF0 LOCK: accepted.
+          break;
       }
-      break;
+      op = this.fetch8();
+      // An instruction longer than 15 bytes raises #GP(0) (SDM vol. 2 2.3.11).
+      if (((this.eip - this.startEip) & 0xffffffff) > 14) this.fault(GP, 0);
     }
     this.o32 = o32;
     this.a32 = a32;
@@ -2422,7 +2456,7 @@ export class Cpu {
         break;
       case 0x17:
         this.popSeg(SS);
-        this.inhibit = true;
+        this.inhibit = this.slow = true;
         break;
       case 0x1e:
         this.pushO(this.segSel[DS]);
@@ -2450,7 +2484,8 @@ export class Cpu {
       case 0x45:
       case 0x46:
       case 0x47:
-        this.setReg(osize, op & 7, this.inc(osize, this.getReg(osize, op & 7)));
+        if (o32) r[op & 7] = this.inc(4, r[op & 7]);
+        else this.setReg(2, op & 7, this.inc(2, r[op & 7] & 0xffff));
         break;
       case 0x48:
       case 0x49:
@@ -2460,7 +2495,8 @@ export class Cpu {
       case 0x4d:
       case 0x4e:
       case 0x4f:
-        this.setReg(osize, op & 7, this.dec(osize, this.getReg(osize, op & 7)));
+        if (o32) r[op & 7] = this.dec(4, r[op & 7]);
+        else this.setReg(2, op & 7, this.dec(2, r[op & 7] & 0xffff));
         break;
       case 0x50:
       case 0x51:
@@ -2609,7 +2645,7 @@ export class Cpu {
         this.modrm();
         if (this.reg === CS || this.reg > 5) this.ud();
         this.loadSeg(this.reg, this.readRm16());
-        if (this.reg === SS) this.inhibit = true;
+        if (this.reg === SS) this.inhibit = this.slow = true;
         break;
       }
       case 0x8f: {
@@ -2917,7 +2953,7 @@ export class Cpu {
         break;
       case 0xf4:
         if (this.cpl !== 0) this.fault(GP, 0);
-        this.halted = true;
+        this.halted = this.slow = true;
         break;
       case 0xf5:
         this.settle();
@@ -2939,7 +2975,7 @@ export class Cpu {
         break;
       case 0xfb:
         if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
-        if ((this.flags & IF) === 0) this.inhibit = true;
+        if ((this.flags & IF) === 0) this.inhibit = this.slow = true;
         this.flags |= IF;
         break;
       case 0xfc:
@@ -3003,7 +3039,7 @@ export class Cpu {
     const sel = this.rd16(this.eaSeg, this.eaOff + osize);
     this.loadSeg(s, sel);
     this.setReg(osize, this.reg, off);
-    if (s === SS) this.inhibit = true;
+    if (s === SS) this.inhibit = this.slow = true;
   }
 
   private pusha(): void {
@@ -3355,6 +3391,12 @@ export class Cpu {
 
   // ---------------------------------------------------------------- strings
 
+  /** A long REP is split into chunks: re-execute the same instruction later (an interrupt window
+   * opens in between, as on hardware), so no single step of run() is unbounded. */
+  private repRestart(): void {
+    this.eip = this.startEip;
+  }
+
   private strSrcSeg(): number {
     return this.segOvr >= 0 ? this.segOvr : DS;
   }
@@ -3389,7 +3431,12 @@ export class Cpu {
       return;
     }
     let n = this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       if (delta > 0 && n > 1) {
         const done = this.bulkMovs(size, src, n);
         if (done > 0) {
@@ -3456,7 +3503,12 @@ export class Cpu {
       return;
     }
     let n = this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       if (delta > 0 && n > 1) {
         const done = this.bulkStos(size, v, n);
         if (done > 0) {
@@ -3517,7 +3569,12 @@ export class Cpu {
       return;
     }
     let n = this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       this.setReg(size, EAX, this.rdS(size, src, this.idx(ESI)));
       this.advance(ESI, delta);
       n--;
@@ -3537,7 +3594,12 @@ export class Cpu {
       return;
     }
     let n = this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       const a = this.rdS(size, src, this.idx(ESI));
       const b = this.rdS(size, ES, this.idx(EDI));
       this.alu(7, size, a, b);
@@ -3559,7 +3621,12 @@ export class Cpu {
       return;
     }
     let n = this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       this.alu(7, size, a, this.rdS(size, ES, this.idx(EDI)));
       this.advance(EDI, delta);
       n--;
@@ -3573,7 +3640,12 @@ export class Cpu {
     const delta = this.flags & DF ? -size : size;
     const port = this.regs[EDX] & 0xffff;
     let n = this.rep === 0 ? 1 : this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       this.checkWrite(ES, this.idx(EDI), size);
       const v = this.ioIn(size, port);
       this.wrS(size, ES, this.idx(EDI), v);
@@ -3588,7 +3660,12 @@ export class Cpu {
     const delta = this.flags & DF ? -size : size;
     const port = this.regs[EDX] & 0xffff;
     let n = this.rep === 0 ? 1 : this.repCount();
+    let budget = REP_CHUNK;
     while (n > 0) {
+      if (--budget < 0) {
+        this.repRestart();
+        return;
+      }
       const v = this.rdS(size, src, this.idx(ESI));
       this.ioOut(size, port, v);
       this.advance(ESI, delta);
