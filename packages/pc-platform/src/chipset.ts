@@ -142,10 +142,17 @@ export class Piix3IsaBridge extends PciDevice {
   private readonly irq: IrqSink | null;
   /** Level of each PIRQ link as driven by PCI devices. */
   private pirqLevel = 0;
+  /** Per root-bus slot, the INTA–INTD levels (bits 0–3) reported through setIntx. */
+  private readonly intx = new Uint8Array(32);
   /** ISA IRQs currently driven high by PIRQ routing (bitmask). */
   private routedHigh = 0;
+  /** Reset Control Register at 0xCF9 (QEMU hw/isa/piix3.c rcr_read/rcr_write): bit 1 reset type. */
+  private rcr = 0;
+  private readonly onEvent: PlatformEventListener | undefined;
+  /** Called when the guest writes 0xCF9 with bit 2 set (system reset). */
+  onReset: (() => void) | null = null;
 
-  constructor(opts: { irq?: IrqSink } = {}) {
+  constructor(opts: { irq?: IrqSink; onEvent?: PlatformEventListener } = {}) {
     super({
       name: 'piix3-isa',
       vendorId: 0x8086,
@@ -156,7 +163,49 @@ export class Piix3IsaBridge extends PciDevice {
       subsystemId: QEMU_SUBSYSTEM_ID,
     });
     this.irq = opts.irq ?? null;
+    this.onEvent = opts.onEvent;
     this.resetRegisters();
+  }
+
+  /** Port 0xCF9 read (byte). */
+  readRcr(): number {
+    return this.rcr;
+  }
+
+  /** Port 0xCF9 write: bit 2 requests a system reset, bit 1 (hard/soft) is kept. */
+  writeRcr(v: number): void {
+    if (v & 4) {
+      this.onEvent?.({ kind: 'reset-request', source: 'cf9' });
+      this.onReset?.();
+      return;
+    }
+    this.rcr = v & 2;
+  }
+
+  get resetControl(): number {
+    return this.rcr;
+  }
+
+  set resetControl(v: number) {
+    this.rcr = v & 2;
+  }
+
+  /**
+   * A root-bus PCI function's INTx pin changed (pin 0–3 = INTA#–INTD#; the shape of
+   * PciHost.setIntxListener). Sources sharing a PIRQ link are OR-ed (QEMU piix3_set_irq_level).
+   */
+  setIntx(slot: number, pin: number, level: boolean): void {
+    if (slot < 0 || slot > 31 || pin < 0 || pin > 3) return;
+    if (level) this.intx[slot] |= 1 << pin;
+    else this.intx[slot] &= ~(1 << pin);
+    let links = 0;
+    for (let sl = 0; sl < 32; sl++) {
+      const m = this.intx[sl];
+      if (m === 0) continue;
+      for (let p = 0; p < 4; p++) if (m & (1 << p)) links |= 1 << piixSlotPirq(sl, p + 1);
+    }
+    this.pirqLevel = (this.pirqLevel & 0xf0) | links;
+    this.reroute();
   }
 
   /** QEMU hw/isa/piix3.c piix3_reset register values (command reads 0 as in the 7.2 trace). */
@@ -197,9 +246,9 @@ export class Piix3IsaBridge extends PciDevice {
     return irq < 3 || irq === 8 || irq === 13 ? -1 : irq;
   }
 
-  /** A PCI device drives PIRQ link `link` (0–3 = PIRQA–D). */
+  /** Drive PIRQ link `link` (0–3 = PIRQA–D) directly (OR-ed with the setIntx sources). */
   setPirq(link: number, level: boolean): void {
-    const bit = 1 << (link & 3);
+    const bit = 0x10 << (link & 3);
     if (level) this.pirqLevel |= bit;
     else this.pirqLevel &= ~bit;
     this.reroute();
@@ -208,8 +257,9 @@ export class Piix3IsaBridge extends PciDevice {
   /** Recompute the ISA IRQ levels as the OR of all links routed to each (QEMU piix3_set_irq_level). */
   private reroute(): void {
     let high = 0;
+    const levels = (this.pirqLevel | (this.pirqLevel >> 4)) & 0x0f;
     for (let l = 0; l < 4; l++) {
-      if (!(this.pirqLevel & (1 << l))) continue;
+      if (!(levels & (1 << l))) continue;
       const irq = this.pirqRoute(l);
       if (irq >= 0) high |= 1 << irq;
     }
@@ -222,6 +272,7 @@ export class Piix3IsaBridge extends PciDevice {
   override reset(): void {
     super.reset();
     this.resetRegisters();
+    this.rcr = 0;
     this.reroute();
   }
 
@@ -230,8 +281,9 @@ export class Piix3IsaBridge extends PciDevice {
     // Recompute which ISA IRQs the links hold without driving them: the PIC's restored state
     // already has the line levels.
     let high = 0;
+    const levels = (this.pirqLevel | (this.pirqLevel >> 4)) & 0x0f;
     for (let l = 0; l < 4; l++) {
-      const irq = this.pirqLevel & (1 << l) ? this.pirqRoute(l) : -1;
+      const irq = levels & (1 << l) ? this.pirqRoute(l) : -1;
       if (irq >= 0) high |= 1 << irq;
     }
     this.routedHigh = high;

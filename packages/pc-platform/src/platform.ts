@@ -3,7 +3,7 @@
 // pin n, IRQ0 → pin 2 as QEMU's ioapic_set_irq), A20 and reset, and give the machine one timer
 // interface over all of them.
 
-import type { IoBusApi, MemoryBusApi } from '@vmkit/memory-bus';
+import type { AccessSize, IoBusApi, IoHandler, MemoryBusApi } from '@vmkit/memory-bus';
 import { PciHost, type PciHostState } from '@vmkit/pci';
 import { AcpiPm, type AcpiPmState, SmbusHost, type SmbusState } from './acpi-pm.js';
 import { IOAPIC_BASE, IoApic, type IoApicState, LAPIC_BASE, type LapicState, LocalApic } from './apic.js';
@@ -78,6 +78,8 @@ export interface PcPlatformState {
   lapic: LapicState | null;
   ioapic: IoApicState | null;
   pci: PciHostState;
+  /** PIIX3 reset control register (0xCF9). */
+  rcr: number;
 }
 
 /** ISA IRQ fan-out to the 8259 pair and the I/O APIC. */
@@ -113,6 +115,8 @@ export class PcPlatform implements TimerDevice {
   readonly piix3: Piix3IsaBridge;
   readonly piix3Ide: Piix3Ide;
   readonly piix4Pm: Piix4Pm;
+  /** 0xCF8–0xCFF handler: PciHost mechanism #1 plus the PIIX3 reset control register at 0xCF9. */
+  readonly pciConfigIo: IoHandler;
   /** ISA IRQ input (devices outside this package raise IRQs here). */
   readonly irq: IrqSink;
   /** What the CPU's `interrupts` option should be: the LAPIC (virtual wire to the 8259) or the 8259. */
@@ -176,14 +180,35 @@ export class PcPlatform implements TimerDevice {
     if (this.ioapic) memory.addMmio('ioapic', IOAPIC_BASE, 0x1000, this.ioapic);
 
     // PCI functions.
+    this.i440fx = new I440fxHostBridge({ memory, onEvent });
+    this.piix3 = new Piix3IsaBridge({ irq, onEvent });
+    this.piix3.onReset = reset;
+    // 0xCF8–0xCFF: PCI mechanism #1, except byte accesses to 0xCF9, which reach the PIIX3 Reset
+    // Control Register (QEMU maps it over the host's ports). One region so that 32-bit
+    // CONFIG_ADDRESS accesses are not split by the bus.
+    const piix3 = this.piix3;
+    let mech1: IoHandler | null = null;
+    this.pciConfigIo = {
+      read: (off: number, size: AccessSize) =>
+        off === 1 && size === 1
+          ? piix3.readRcr()
+          : mech1
+            ? mech1.read(off, size)
+            : 0xffffffff >>> (32 - 8 * size),
+      write: (off: number, size: AccessSize, v: number) => {
+        if (off === 1 && size === 1) piix3.writeRcr(v & 0xff);
+        else mech1?.write(off, size, v);
+      },
+    };
     if (o.pci) {
-      this.pci = o.pci;
+      this.pci = o.pci; // the caller attached it (or maps platform.pciConfigIo at 0xCF8)
     } else {
       this.pci = new PciHost({ memory, io });
-      this.pci.attachIo(io);
+      io.addPio('pci-config+rcr', 0xcf8, 8, this.pciConfigIo);
     }
-    this.i440fx = new I440fxHostBridge({ memory, onEvent });
-    this.piix3 = new Piix3IsaBridge({ irq });
+    mech1 = this.pci.mechanism1;
+    // Root-bus INTx → PIIX3 PIRQ links → ISA IRQs.
+    this.pci.setIntxListener((slot, pin, level) => piix3.setIntx(slot, pin, level));
     this.piix3Ide = new Piix3Ide({ busMaster: this.ideBusMaster });
     this.piix4Pm = new Piix4Pm({ io, pm: this.acpi, smbus: this.smbus, apm: this.apm, smm: o.smm, onEvent });
     this.pci.addDevice(this.i440fx, 0, 0);
@@ -257,6 +282,7 @@ export class PcPlatform implements TimerDevice {
       lapic: this.lapic ? this.lapic.getState() : null,
       ioapic: this.ioapic ? this.ioapic.getState() : null,
       pci: this.pci.getState(),
+      rcr: this.piix3.resetControl,
     };
   }
 
@@ -267,6 +293,7 @@ export class PcPlatform implements TimerDevice {
     if ((s.lapic === null) !== (this.lapic === null))
       throw new Error('PcPlatform.setState: apic presence differs');
     this.pci.setState(s.pci);
+    this.piix3.resetControl = s.rcr;
     this.pic.setState(s.pic);
     this.pit.setState(s.pit);
     this.rtc.setState(s.rtc);

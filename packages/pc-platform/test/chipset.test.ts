@@ -1,5 +1,5 @@
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
-import { bdf } from '@vmkit/pci';
+import { bdf, PciDevice } from '@vmkit/pci';
 import { describe, expect, it } from 'vitest';
 import { piixSlotPirq } from '../src/chipset.js';
 import { PIT_HZ } from '../src/pit.js';
@@ -246,5 +246,52 @@ describe('PcPlatform.reset', () => {
     expect(p.pci.configRead(bdf(0, 1, 0), 0x60, 4)).toBe(0x80808080);
     expect(p.pic.getState().master.initState).toBe(0);
     expect(p.pic.getState().lines & ~1).toBe(0); // only OUT0 (PIT mode 3 at power-on) drives a line
+  });
+});
+
+describe('PIIX3 reset control (0xCF9) and INTx routing', () => {
+  it('0xCF9 byte writes with bit 2 request a reset; 32-bit CONFIG_ADDRESS still works', () => {
+    const { io, p, resets, events } = setup();
+    io.out8(0xcf9, 0x02);
+    expect(io.in8(0xcf9)).toBe(0x02);
+    expect(resets()).toBe(0);
+    io.out32(0xcf8, 0x80000000);
+    expect(io.in32(0xcf8)).toBe(0x80000000);
+    expect(io.in16(0xcfc)).toBe(0x8086);
+    io.out8(0xcf9, 0x06); // SeaBIOS qemu_reboot: 0x02 then 0x06
+    expect(resets()).toBe(1);
+    expect(events).toContainEqual({ kind: 'reset-request', source: 'cf9' });
+    expect(p.getState().rcr).toBe(0x02);
+  });
+
+  it('a PCI function’s INTx reaches the PIC through its PIRQ link', () => {
+    const { p } = setup();
+    const dev = new PciDevice({
+      name: 'nic',
+      vendorId: 0x1234,
+      deviceId: 1,
+      classCode: 0x020000,
+      interruptPin: 1,
+    });
+    p.pci.addDevice(dev, 3, 0); // slot 3 INTA → PIRQC
+    p.pci.configWrite(bdf(0, 1, 0), 0x62, 1, 0x0a); // PIRQC → IRQ10
+    p.pic.writeElcr(1, 0x04);
+    p.pic.masterIo.write(0, 1, 0x11);
+    p.pic.masterIo.write(1, 1, 0x08);
+    p.pic.masterIo.write(1, 1, 0x04);
+    p.pic.masterIo.write(1, 1, 0x01);
+    p.pic.masterIo.write(1, 1, 0xfb);
+    p.pic.slaveIo.write(0, 1, 0x11);
+    p.pic.slaveIo.write(1, 1, 0x70);
+    p.pic.slaveIo.write(1, 1, 0x02);
+    p.pic.slaveIo.write(1, 1, 0x01);
+    p.pic.slaveIo.write(1, 1, 0xfb);
+    dev.setIrq(true);
+    expect(p.interrupts.pending()).toBe(true);
+    expect(p.interrupts.acknowledge()).toBe(0x72);
+    dev.setIrq(false);
+    p.pic.slaveIo.write(0, 1, 0x20);
+    p.pic.masterIo.write(0, 1, 0x20);
+    expect(p.interrupts.pending()).toBe(false);
   });
 });
