@@ -3378,7 +3378,7 @@ export class Cpu {
     let ax = r[EAX] & 0xffff;
     if ((ax & 0xf) > 9 || this.flags & AF) {
       if (dir > 0) ax = (ax + 0x106) & 0xffff;
-      else ax = ((ax - 6) & 0xff) | ((((ax >> 8) - 1) & 0xff) << 8);
+      else ax = (ax - 6 - 0x100) & 0xffff; // AX ← AX − 6 (borrow reaches AH), AH ← AH − 1 (SDM AAS)
       ax &= 0xff0f;
       this.setReg(2, EAX, ax);
       this.setResultFlags(ax & 0xff, 7, CF | AF);

@@ -111,6 +111,11 @@ describe('arithmetic results', () => {
   add al, 0x27
   daa                 ; 0x42
   mov [0x536], al
+  mov al, 0x0f
+  add al, 1           ; AF=1
+  mov ax, 0x1d02
+  aas                 ; AX - 6 borrows from AH, then AH - 1: 0x1B0C
+  mov [0x538], ax
 `);
     const dv = new DataView(r.mem.ram.buffer);
     const u32 = (a: number) => dv.getUint32(a, true);
@@ -129,6 +134,7 @@ describe('arithmetic results', () => {
     expect(u32(0x530)).toBe(0xf0123456);
     expect(dv.getUint16(0x534, true)).toBe(99);
     expect(r.mem.ram[0x536]).toBe(0x42);
+    expect(dv.getUint16(0x538, true)).toBe(0x1b0c);
   });
 
   it('raises #DE for division by zero and quotient overflow', () => {
