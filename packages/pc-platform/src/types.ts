@@ -29,8 +29,6 @@ export interface TimerDevice {
 export type PlatformEvent =
   | { kind: 'pic-spurious'; chip: 'master' | 'slave'; vector: number }
   | { kind: 'pic-unsupported'; chip: 'master' | 'slave'; what: string; value: number }
-  | { kind: 'pit-unsupported'; channel: number; what: string; value: number }
-  | { kind: 'rtc-unsupported'; what: string; value: number }
   | { kind: 'kbd-command'; command: number; supported: boolean }
   | { kind: 'kbd-reset-request' }
   | { kind: 'ps2-command'; command: number; supported: boolean }
