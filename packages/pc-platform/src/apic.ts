@@ -115,6 +115,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
     this.initialCount = 0;
     this.loadTime = this.clock.now();
     this.timerFired = 0;
+    this.expiry = Number.POSITIVE_INFINITY;
   }
 
   /** IA32_APIC_BASE MSR (0x1B) value, for the CPU's RDMSR/WRMSR. */
@@ -150,7 +151,11 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
   }
 
   pending(): boolean {
-    if (this.timerDue(this.clock.now())) this.fireTimer(this.clock.now());
+    // Called by the CPU at instruction boundaries: the timer check is one comparison.
+    if (this.initialCount !== 0) {
+      const now = this.clock.now();
+      if (now >= this.expiry) this.fireTimer(now);
+    }
     if (this.ownPending() >= 0) return true;
     return this.pic !== null && this.acceptPic() && this.pic.pending();
   }
@@ -215,9 +220,16 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
     return this.loadTime + (this.timerFired + 1) * this.initialCount * 2 ** this.divShift();
   }
 
-  private timerDue(now: number): boolean {
+  /** Cached nextExpiry() (Infinity when none); refreshed whenever a timer register changes. */
+  private expiry = Number.POSITIVE_INFINITY;
+
+  private refreshExpiry(): void {
     const t = this.nextExpiry();
-    return t !== null && t <= now;
+    this.expiry = t === null ? Number.POSITIVE_INFINITY : t;
+  }
+
+  private timerDue(now: number): boolean {
+    return now >= this.expiry;
   }
 
   private fireTimer(now: number): void {
@@ -225,6 +237,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
     const n = Math.floor((now - this.loadTime) / per);
     if (n <= this.timerFired) return;
     this.timerFired = this.timerPeriodic() ? n : 1;
+    this.refreshExpiry();
     const l = this.lvt[LVT_TIMER];
     if (!(l & LVT_MASKED) && this.softwareEnabled) this.deliver(l & 0xff, false);
   }
@@ -337,13 +350,17 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
       case 0x370: {
         const i = (off - 0x320) >> 4;
         this.lvt[i] = v & LVT_WRITE_MASK[i];
-        if (i === LVT_TIMER && this.timerDue(this.clock.now())) this.fireTimer(this.clock.now());
+        if (i === LVT_TIMER) {
+          this.refreshExpiry();
+          if (this.timerDue(this.clock.now())) this.fireTimer(this.clock.now());
+        }
         return;
       }
       case 0x380:
         this.initialCount = v >>> 0;
         this.loadTime = this.clock.now();
         this.timerFired = 0;
+        this.refreshExpiry();
         return;
       case 0x3e0: {
         // Keep the elapsed count consistent across a divider change.
@@ -353,6 +370,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
         if (this.initialCount !== 0 && !this.timerPeriodic()) {
           this.loadTime = now - (this.initialCount - remaining) * 2 ** this.divShift();
         }
+        this.refreshExpiry();
         return;
       }
       default:
@@ -432,6 +450,7 @@ export class LocalApic implements InterruptLine, TimerDevice, IoHandler {
     this.initialCount = s.initialCount >>> 0;
     this.loadTime = s.loadTime;
     this.timerFired = s.timerFired;
+    this.refreshExpiry();
   }
 }
 
