@@ -1,0 +1,287 @@
+// x86-core benchmark. Run from the repo root:
+//   node --conditions=@vmkit/source --import tsx packages/x86-core/bench/cpu.bench.ts
+// Workloads (sources in test/programs/bench/*.asm; loaded at 0x1000, pass count at [0xFF0]):
+//   memset32   SeaBIOS's byte-store memset loop (test/je/dec/movb/jmp), 32-bit flat PM  -> MIPS
+//   rep-stosb  rep stosb over 1 MiB of RAM, 32-bit flat PM                            -> GB/s
+//   rep-movsb  rep movsb 1 MiB RAM -> RAM, 32-bit flat PM                              -> GB/s
+//   mix32      ALU/branch/call/stack mix, 32-bit flat PM                               -> MIPS
+//   real16     real-mode gcc -m16 style code with 0x66/0x67 prefixes                   -> MIPS
+// With nasm on PATH the bodies are assembled from source (and compared with the bytes embedded
+// below, which are the fallback without nasm). With qemu-system-i386 (and nasm) the same bodies
+// run under QEMU TCG, wrapped in the oracle skeleton: QEMU's rate is (work of a long run - work of
+// a 1-pass run) / (wall time difference), which cancels QEMU's start-up time. Instruction counts
+// per pass come from the core (the bodies are deterministic).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
+import { IoBus, MemoryBus } from '@vmkit/memory-bus';
+import { Cpu } from '../src/index.js';
+import { assemble, findTool, PROGRAMS_DIR } from '../test/harness/tools.js';
+
+interface Workload {
+  name: string;
+  file: string;
+  mode: 16 | 32;
+  /** Bytes moved per pass (REP workloads report GB/s), else 0 (MIPS). */
+  bytesPerPass: number;
+  /** Embedded encoding (nasm 2.16 output of the source) used when nasm is absent. */
+  hex: string;
+  /** Passes for the measured core run and for the long QEMU run. */
+  corePasses: number;
+  qemuPasses: number;
+}
+
+const MIB = 1024 * 1024;
+const WORKLOADS: Workload[] = [
+  {
+    name: 'memset32',
+    file: 'memset32',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: '8b35f00f0000bf00001000b90000010031c085c974064988040febf64e75e7e6f4f4',
+    corePasses: 60,
+    qemuPasses: 1500,
+  },
+  {
+    name: 'rep-stosb',
+    file: 'repstos32',
+    mode: 32,
+    bytesPerPass: MIB,
+    hex: '8b2df00f0000bf00001000b900001000b055f3aa4d75efe6f4f4',
+    corePasses: 400,
+    qemuPasses: 150,
+  },
+  {
+    name: 'rep-movsb',
+    file: 'repmovs32',
+    mode: 32,
+    bytesPerPass: MIB,
+    hex: '8b2df00f0000be00001000bf00002000b900001000f3a44d75ece6f4f4',
+    corePasses: 400,
+    qemuPasses: 8,
+  },
+  {
+    name: 'mix32',
+    file: 'mix32',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: '8b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3',
+    corePasses: 12000,
+    qemuPasses: 300000,
+  },
+  {
+    name: 'real16',
+    file: 'real16',
+    mode: 16,
+    bytesPerPass: 0,
+    hex: '668b2ef00f66bc0070000066b9e803000066be0020000066678b048e6601c8666789048e66670fb7560266e80b000000664975e3664d75d3e6f4f4665366678d1c42665b66c3',
+    corePasses: 1500,
+    qemuPasses: 40000,
+  },
+];
+
+function fromHex(h: string): Uint8Array {
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(h.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function toHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+class ExitPort implements IoHandler {
+  cpu: Cpu | null = null;
+  read(_o: number, size: AccessSize): number {
+    return size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff;
+  }
+  write(_o: number, _s: AccessSize, _v: number): void {
+    this.cpu?.requestStop();
+  }
+}
+
+/** A core with 16 MiB RAM and the body at 0x1000, in the body's mode. */
+function makeCore(body: Uint8Array, mode: 16 | 32, passes: number): Cpu {
+  const memory = new MemoryBus();
+  memory.addRam('ram', 0, 16 * MIB);
+  const io = new IoBus();
+  const exit = new ExitPort();
+  io.addPio('debug-exit', 0xf4, 4, exit);
+  const cpu = new Cpu({ memory, io });
+  exit.cpu = cpu;
+  memory.writeBytes(0x1000, body);
+  memory.write32(0xff0, passes);
+  cpu.reset();
+  if (mode === 32) {
+    const data = { selector: 0x10, base: 0, limit: 0xffffffff, access: 0xc093 };
+    cpu.setRegisters({
+      eip: 0x1000,
+      esp: 0x80000,
+      cr0: 0x11,
+      segments: {
+        cs: { selector: 0x08, base: 0, limit: 0xffffffff, access: 0xc09b },
+        ds: data,
+        es: data,
+        ss: data,
+        fs: data,
+        gs: data,
+      },
+    });
+  } else {
+    const seg = { selector: 0, base: 0, limit: 0xffff, access: 0x93 };
+    cpu.setRegisters({
+      eip: 0x1000,
+      esp: 0x7000,
+      cr0: 0x10,
+      segments: {
+        cs: { selector: 0, base: 0, limit: 0xffff, access: 0x9b },
+        ds: seg,
+        es: seg,
+        ss: seg,
+        fs: seg,
+        gs: seg,
+      },
+    });
+  }
+  return cpu;
+}
+
+/** Run to the debug-exit write; returns retired instructions and seconds. */
+function runCore(body: Uint8Array, mode: 16 | 32, passes: number): { instructions: number; seconds: number } {
+  const cpu = makeCore(body, mode, passes);
+  const t0 = performance.now();
+  for (;;) {
+    const e = cpu.run(50_000_000);
+    if (e.reason !== 'budget') {
+      if (e.reason !== 'stopped') throw new Error(`bench body stopped with ${e.reason}`);
+      break;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { instructions: cpu.instructionCount, seconds };
+}
+
+function qemuImage(w: Workload, bodyPath: string, passes: number): Uint8Array {
+  const src =
+    w.mode === 32
+      ? `%define USE_PM32
+%include "inc/lib.inc"
+section .text16
+tests16:
+    ret
+section .text32
+bits 32
+tests32:
+    mov esi, body
+    mov edi, 0x1000
+    mov ecx, body_end - body
+    rep movsb
+    mov dword [0xFF0], ${passes}
+    jmp 0x1000
+body:
+    incbin "${bodyPath}"
+body_end:
+`
+      : `%include "inc/lib.inc"
+section .text16
+tests16:
+    mov si, body
+    mov di, 0x1000
+    mov cx, body_end - body
+    cs rep movsb
+    mov dword [0xFF0], ${passes}
+    jmp 0x0000:0x1000
+body:
+    incbin "${bodyPath}"
+body_end:
+`;
+  return assemble(src);
+}
+
+function runQemuWall(qemu: string, image: Uint8Array, dir: string): number | null {
+  const img = join(dir, 'bios.bin');
+  writeFileSync(img, image);
+  const t0 = performance.now();
+  const r = spawnSync(
+    qemu,
+    [
+      '-accel',
+      'tcg',
+      '-machine',
+      'pc',
+      '-nodefaults',
+      '-display',
+      'none',
+      '-m',
+      '16',
+      '-no-reboot',
+      '-bios',
+      img,
+      '-device',
+      'isa-debug-exit,iobase=0xf4,iosize=0x04',
+      '-monitor',
+      'none',
+      '-serial',
+      'none',
+    ],
+    { timeout: 20_000, killSignal: 'SIGKILL', stdio: 'ignore' },
+  );
+  const ms = performance.now() - t0;
+  if (r.error !== undefined) return null;
+  return ms / 1000;
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+const nasm = findTool('nasm');
+const qemu = nasm === null ? null : findTool('qemu-system-i386');
+if (nasm === null) console.log('# nasm not found: using the embedded encodings of the bench bodies');
+if (qemu === null) console.log('# qemu-system-i386 (or nasm) not found: no QEMU comparison');
+const tmp = mkdtempSync(join(tmpdir(), 'vmkit-x86-bench-'));
+try {
+  for (const w of WORKLOADS) {
+    let body = fromHex(w.hex);
+    if (nasm !== null) {
+      const built = assemble(readFileSync(join(PROGRAMS_DIR, 'bench', `${w.file}.asm`), 'utf8'));
+      if (toHex(built) !== w.hex)
+        console.log(`# ${w.name}: nasm output differs from the embedded bytes; using nasm's`);
+      body = built;
+    }
+    // instructions per pass (exact) and a warm-up
+    const one = runCore(body, w.mode, 1).instructions;
+    const perPass = runCore(body, w.mode, 2).instructions - one;
+    runCore(body, w.mode, Math.max(1, Math.floor(w.corePasses / 4)));
+    const m = runCore(body, w.mode, w.corePasses);
+    if (w.bytesPerPass > 0) {
+      console.log(`BENCH x86-core ${w.name} ${fmt((w.bytesPerPass * w.corePasses) / m.seconds / 1e9)} GB/s`);
+    } else {
+      console.log(`BENCH x86-core ${w.name} ${fmt(m.instructions / m.seconds / 1e6)} MIPS`);
+    }
+    if (qemu !== null) {
+      const bodyPath = join(tmp, `${w.name}.bin`);
+      writeFileSync(bodyPath, body);
+      const short = runQemuWall(qemu, qemuImage(w, bodyPath, 1), tmp);
+      const long = runQemuWall(qemu, qemuImage(w, bodyPath, w.qemuPasses), tmp);
+      if (short === null || long === null) {
+        console.log(`# ${w.name}: QEMU run timed out (20 s); no QEMU figure`);
+        continue;
+      }
+      const dt = Math.max(long - short, 1e-6);
+      const passes = w.qemuPasses - 1;
+      if (w.bytesPerPass > 0) {
+        console.log(`BENCH x86-core qemu-${w.name} ${fmt((w.bytesPerPass * passes) / dt / 1e9)} GB/s`);
+      } else {
+        console.log(`BENCH x86-core qemu-${w.name} ${fmt((perPass * passes) / dt / 1e6)} MIPS`);
+      }
+      console.log(
+        `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.toFixed(3)} s)`,
+      );
+    }
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
