@@ -71,6 +71,28 @@ export interface DsdtOptions {
   gpe0Base: number;
   gpe0Length: number;
   fwCfg: { base: number; dma: boolean } | null;
+  /** Other devices on bus 0 (bdf = dev << 3 | fn); function-0 ones get an Sxx node like QEMU's. */
+  pciDevices: Array<{ bdf: number; vga?: boolean }>;
+}
+
+/**
+ * QEMU 7.2 build_append_pci_bus_devices (PCI hotplug AML off): one Device(S<devfn>) with _ADR per
+ * function-0 device on bus 0 (multi-function siblings are not described); display-class devices
+ * also get _S1D/_S2D/_S3D returning 0 ("VGA is not wakeable from S1-S3").
+ */
+function pciSlotDevices(devs: DsdtOptions['pciDevices']): Aml[] {
+  const vgaByBdf = new Map<number, boolean>();
+  for (const d of devs)
+    if ((d.bdf & 7) === 0 && d.bdf >> 3 > 1 && d.bdf < 0x100)
+      vgaByBdf.set(d.bdf, (vgaByBdf.get(d.bdf) ?? false) || d.vga === true);
+  return [...vgaByBdf]
+    .sort((a, b) => a[0] - b[0])
+    .map(([bdf, vga]) => {
+      const n = `S${bdf.toString(16).toUpperCase().padStart(2, '0')}`;
+      const terms: Aml[] = [name('_ADR', int((bdf >> 3) << 16))];
+      if (vga) for (const m of ['_S1D', '_S2D', '_S3D']) terms.push(method(m, 0, false, ret(Zero)));
+      return device(n, ...terms);
+    });
 }
 
 // Interrupt flags for the PCI link devices: ResourceConsumer, Level, ActiveHigh, Shared
@@ -359,6 +381,7 @@ export function buildDsdtBody(o: DsdtOptions): Aml {
           ),
           ...isaDevices(o),
         ),
+        ...pciSlotDevices(o.pciDevices),
       ),
     ),
   );

@@ -47,6 +47,12 @@ export interface PcAcpiOptions {
   s4?: boolean;
   /** fw_cfg device in the DSDT (QEMU0002). Default { base: 0x510, dma: true }; null to omit. */
   fwCfg?: { base: number; dma: boolean } | null;
+  /**
+   * PCI devices on bus 0 besides the host bridge (00:00.0) and the PIIX3 (00:01.x):
+   * `bdf` = bus << 8 | dev << 3 | fn; `vga` for display-class devices (e.g. an IGD at 00:02.0).
+   * Function-0 devices get a `\_SB.PCI0.S<devfn>` node with `_ADR`, as QEMU 7.2 emits them.
+   */
+  pciDevices?: Array<{ bdf: number; vga?: boolean }>;
   /** FADT SCI interrupt (PIIX4 9), SMI command port (0xB2), ACPI enable/disable values (0xF1/0xF0). */
   sciInt?: number;
   smiCmd?: number;
@@ -199,7 +205,9 @@ export function buildPcAcpi(opts: PcAcpiOptions): PcAcpiBlobs {
     gpe0Base,
     gpe0Length: 4,
     fwCfg: opts.fwCfg === undefined ? { base: 0x510, dma: true } : opts.fwCfg,
+    pciDevices: opts.pciDevices ?? [],
   };
+  for (const [i, d] of dsdtOpts.pciDevices.entries()) checkInt(`pciDevices[${i}].bdf`, d.bdf, 0xffff);
 
   // Tables in QEMU's order.
   const facs = new Uint8Array(64); // FACS rev 0: signature + length, rest 0 (build_facs)
