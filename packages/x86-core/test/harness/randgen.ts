@@ -305,6 +305,22 @@ export function randomStep(r: Rng): Step {
   return { insn: `${insn}\n    mov edi, [SCRATCH]`, setup, mask };
 }
 
+/** Flags an instruction leaves untouched (needed to follow undefined flags through a chain). */
+export function keptFlags(step: Step): number {
+  const m = step.insn.split(/\s/)[0] ?? '';
+  if (/^(mov|movzx|movsx|xchg|lea|bswap|cbw|cwde|cwd|cdq|lahf|not)$/.test(m)) return ALLF;
+  if (m.startsWith('cmov') || m.startsWith('set')) return ALLF;
+  if (m === 'inc' || m === 'dec') return 0x001;
+  if (m === 'cmc' || m === 'clc' || m === 'stc') return ALLF & ~0x001;
+  if (m === 'sahf') return 0x800;
+  if (/^bt[src]?$/.test(m)) return 0x040;
+  if (/^(shl|shr|sar|sal|shld|shrd|rol|ror|rcl|rcr)$/.test(m)) {
+    if (step.mask === ALLF) return ALLF;
+    return /^r/.test(m) ? 0x0d4 : 0;
+  }
+  return 0;
+}
+
 export interface RandomProgram {
   source: string;
   steps: Step[];
