@@ -87,74 +87,75 @@ const MAX_DEPTH = 64;
 
 // Operand shapes of the Type1/Type2 opcodes (ACPI 6.5 §20.2.5): T = TermArg, S = SuperName/Target,
 // N = NameString, B = ByteData, W = WordData.
-const OPS: Record<number, string> = {
-  112: 'TS', // Store
-  113: 'S', // RefOf
-  114: 'TTS', // Add
-  115: 'TTS', // Concat
-  116: 'TTS', // Subtract
-  117: 'S', // Increment
-  118: 'S', // Decrement
-  119: 'TTS', // Multiply
-  120: 'TTSS', // Divide
-  121: 'TTS', // ShiftLeft
-  122: 'TTS', // ShiftRight
-  123: 'TTS', // And
-  124: 'TTS', // NAnd
-  125: 'TTS', // Or
-  126: 'TTS', // NOr
-  127: 'TTS', // XOr
-  128: 'TS', // Not
-  129: 'TS', // FindSetLeftBit
-  130: 'TS', // FindSetRightBit
-  131: 'T', // DerefOf
-  132: 'TTS', // ConcatRes
-  133: 'TTS', // Mod
-  134: 'ST', // Notify
-  135: 'S', // SizeOf
-  136: 'TTS', // Index
-  137: 'TBTBTT', // Match
-  138: 'TTN', // CreateDWordField
-  139: 'TTN', // CreateWordField
-  140: 'TTN', // CreateByteField
-  141: 'TTN', // CreateBitField
-  142: 'S', // ObjectType
-  143: 'TTN', // CreateQWordField
-  144: 'TT', // LAnd
-  145: 'TT', // LOr
-  146: 'T', // LNot
-  147: 'TT', // LEqual
-  148: 'TT', // LGreater
-  149: 'TT', // LLess
-  150: 'TS', // ToBuffer
-  151: 'TS', // ToDecimalString
-  152: 'TS', // ToHexString
-  153: 'TS', // ToInteger
-  156: 'TTS', // ToString
-  157: 'TS', // CopyObject
-  158: 'TTTS', // Mid
-  159: '', // Continue
-  163: '', // Noop
-  164: 'T', // Return
-  165: '', // Break
-  204: '', // BreakPoint
-};
-const EXT_OPS: Record<number, string> = {
-  18: 'SS', // CondRefOf
-  19: 'TTTN', // CreateField
-  33: 'T', // Stall
-  34: 'T', // Sleep
-  35: 'SW', // Acquire
-  36: 'ST', // Signal... (Signal is S only; kept conservative below)
-  39: 'S', // Release
-  40: 'TS', // FromBCD
-  41: 'TS', // ToBCD
-  48: '', // Revision
-  49: '', // Debug
-  50: 'BWT', // Fatal
-  51: '', // Timer
-};
-EXT_OPS[0x24] = 'S'; // Signal(Event)
+const OPS = new Map<number, string>([
+  [0x70, 'TS'], // Store
+  [0x71, 'S'], // RefOf
+  [0x72, 'TTS'], // Add
+  [0x73, 'TTS'], // Concat
+  [0x74, 'TTS'], // Subtract
+  [0x75, 'S'], // Increment
+  [0x76, 'S'], // Decrement
+  [0x77, 'TTS'], // Multiply
+  [0x78, 'TTSS'], // Divide
+  [0x79, 'TTS'], // ShiftLeft
+  [0x7a, 'TTS'], // ShiftRight
+  [0x7b, 'TTS'], // And
+  [0x7c, 'TTS'], // NAnd
+  [0x7d, 'TTS'], // Or
+  [0x7e, 'TTS'], // NOr
+  [0x7f, 'TTS'], // XOr
+  [0x80, 'TS'], // Not
+  [0x81, 'TS'], // FindSetLeftBit
+  [0x82, 'TS'], // FindSetRightBit
+  [0x83, 'T'], // DerefOf
+  [0x84, 'TTS'], // ConcatRes
+  [0x85, 'TTS'], // Mod
+  [0x86, 'ST'], // Notify
+  [0x87, 'S'], // SizeOf
+  [0x88, 'TTS'], // Index
+  [0x89, 'TBTBTT'], // Match
+  [0x8a, 'TTN'], // CreateDWordField
+  [0x8b, 'TTN'], // CreateWordField
+  [0x8c, 'TTN'], // CreateByteField
+  [0x8d, 'TTN'], // CreateBitField
+  [0x8e, 'S'], // ObjectType
+  [0x8f, 'TTN'], // CreateQWordField
+  [0x90, 'TT'], // LAnd
+  [0x91, 'TT'], // LOr
+  [0x92, 'T'], // LNot
+  [0x93, 'TT'], // LEqual
+  [0x94, 'TT'], // LGreater
+  [0x95, 'TT'], // LLess
+  [0x96, 'TS'], // ToBuffer
+  [0x97, 'TS'], // ToDecimalString
+  [0x98, 'TS'], // ToHexString
+  [0x99, 'TS'], // ToInteger
+  [0x9c, 'TTS'], // ToString
+  [0x9d, 'TS'], // CopyObject
+  [0x9e, 'TTTS'], // Mid
+  [0x9f, ''], // Continue
+  [0xa3, ''], // Noop
+  [0xa4, 'T'], // Return
+  [0xa5, ''], // Break
+  [0xcc, ''], // BreakPoint
+]);
+const EXT_OPS = new Map<number, string>([
+  [0x12, 'SS'], // CondRefOf
+  [0x13, 'TTTN'], // CreateField
+  [0x21, 'T'], // Stall
+  [0x22, 'T'], // Sleep
+  [0x23, 'SW'], // Acquire
+  [0x24, 'S'], // Signal
+  [0x27, 'S'], // Release
+  [0x28, 'TS'], // FromBCD
+  [0x29, 'TS'], // ToBCD
+  [0x30, ''], // Revision
+  [0x31, ''], // Debug
+  [0x32, 'BWT'], // Fatal
+  [0x33, ''], // Timer
+  [0x25, 'ST'], // Wait
+  [0x26, 'S'], // Reset
+]);
 
 function isLeadChar(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || b === 0x5f;
@@ -380,7 +381,7 @@ class Decoder {
         case 0x5b:
           return this.extTerm(p, end, scope, out, inMethod);
         default:
-          if (!inMethod && !(op in OPS))
+          if (!inMethod && !OPS.has(op))
             throw new AmlError(p, `unexpected opcode 0x${op.toString(16)} in a term list`);
           return this.termArg(p, end, scope);
       }
@@ -502,7 +503,7 @@ class Decoder {
         return p + 2 + n;
       }
       default:
-        if (!inMethod && !(ext in EXT_OPS))
+        if (!inMethod && !EXT_OPS.has(ext))
           throw new AmlError(p, `unexpected opcode 0x5b 0x${ext.toString(16)} in a term list`);
         return this.termArg(p, end, scope);
     }
@@ -635,11 +636,11 @@ class Decoder {
       }
       if (op === 0x5b) {
         const ext = this.u8(p + 1, end);
-        const shape = EXT_OPS[ext];
+        const shape = EXT_OPS.get(ext);
         if (shape === undefined) throw new AmlError(p, `unknown opcode 0x5b 0x${ext.toString(16)}`);
         return this.operands(p + 2, end, scope, shape);
       }
-      const shape = OPS[op];
+      const shape = OPS.get(op);
       if (shape === undefined) throw new AmlError(p, `unknown opcode 0x${op.toString(16)}`);
       return this.operands(p + 1, end, scope, shape);
     } finally {
