@@ -4203,7 +4203,7 @@ export class Cpu {
 
   private readTsc(): bigint {
     const src = this.model.tsc;
-    const base = src === null ? BigInt(this.instructionCount) : BigInt(src());
+    const base = src === null ? BigInt(this.instructionCount) : tscValue(src());
     return BigInt.asUintN(64, base + this.tscOffset);
   }
 
@@ -4294,10 +4294,16 @@ export class Cpu {
     if (!known) this.fault(GP, 0);
     if (index === MSR_TSC) {
       const src = this.model.tsc;
-      const base = src === null ? BigInt(this.instructionCount) : BigInt(src());
+      const base = src === null ? BigInt(this.instructionCount) : tscValue(src());
       this.tscOffset = value - base;
       return;
     }
     this.msrs.set(index, value);
   }
+}
+
+/** A TSC callback value as a bigint (non-integral or non-finite numbers are floored / zeroed). */
+function tscValue(v: number | bigint): bigint {
+  if (typeof v === 'bigint') return v;
+  return Number.isFinite(v) ? BigInt(Math.floor(v)) : 0n;
 }
