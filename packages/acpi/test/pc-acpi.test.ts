@@ -225,3 +225,40 @@ describe('buildPcAcpi: options', () => {
     ]);
   });
 });
+
+describe('the call the machine makes', () => {
+  it('accepts the brief’s options and yields files + a loader that encodes, decodes and validates', () => {
+    const ramSize = 4096 * 1024 * 1024;
+    const below4g = 0xc0000000;
+    const acpi = buildPcAcpi({
+      ramSize,
+      below4g,
+      above4g: ramSize - below4g,
+      cpus: 1,
+      pmBase: 0x600,
+      ioapic: true,
+      hpet: false,
+      pciHole: { start: below4g, end: 0xfec00000 },
+    });
+    expect(acpi.files.map((f) => [f.name, f.data.length])).toEqual([
+      ['etc/acpi/tables', 131072],
+      ['etc/acpi/rsdp', 20],
+    ]);
+    const script = encode(acpi.loader);
+    const back = decodeLoader(script);
+    expect(back.errors).toEqual([]);
+    expect(back.commands).toEqual(acpi.loader);
+    expect(acpi.loader.findIndex((c) => c.kind !== 'allocate')).toBe(2);
+    const { res } = runLoader(acpi.files, script);
+    expect(res.ok).toBe(true);
+  });
+
+  it('irq0Override: false drops only the IRQ0→GSI2 override', () => {
+    const madt = (o: boolean) =>
+      walkTables(file(buildPcAcpi(qemuOpts(128, { irq0Override: o })), 'etc/acpi/tables')).find(
+        (t) => t.signature === 'APIC',
+      )?.bytes.length;
+    expect(madt(true)).toBe(120);
+    expect(madt(false)).toBe(110);
+  });
+});
