@@ -6,15 +6,13 @@
 // (incl. segment caches, CRs, descriptor tables) is a 32-bit unsigned integer; EFLAGS bit 1 is set;
 // EIP is within the CS limit unless the stream ended in an exception/shutdown; getState/setState
 // round-trips.
-// Known core bug (see the it.fails test at the end): when an exception handler's first instruction
-// faults again, run() delivers exceptions forever without retiring instructions, so run(n) never
-// returns. The fuzz loop guards against it with requestStop() after 20 x budget deliveries in one
-// run and counts such livelocks; the dedicated test below fails until the core bounds the loop.
-// Second known bug: a REP string instruction runs all ECX iterations inside one step (ECX up to
-// 2^32 - 1), so run(n) can take hours. Everything outside RAM (and every I/O port) is mapped to a
-// guard device that throws after GUARD_CAP accesses in one run(); the core reports that as an
-// 'internal-error' event and returns, and the fuzz loop counts it as an unbounded REP instead of
-// failing. Any other internal error fails the test.
+// Two bugs this test found (both fixed in the core since, kept as regressions): (1) a fault whose
+// handler faults again was re-delivered forever without counting against run()'s budget, so run(n)
+// never returned; (2) a REP string instruction ran all ECX iterations (up to 2^32 - 1) inside one
+// step. Guards keep a regression from hanging the suite: after 20 x budget exception deliveries in
+// one run() the listener calls requestStop(), and everything outside RAM (and every I/O port) is a
+// guard device that throws after GUARD_CAP accesses in one run() (the core reports that as an
+// 'internal-error' event and returns). Both are counted and must stay at zero.
 
 import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
@@ -32,7 +30,7 @@ const REASONS: RunReason[] = ['budget', 'halted', 'stopped', 'breakpoint', 'trip
 type Mode = 'real' | 'pm16' | 'pm32';
 
 const GUARD = 'fuzz guard: too many device accesses in one run()';
-const GUARD_CAP = 1_000_000;
+const GUARD_CAP = 16_000_000;
 
 /** Unassigned-like device (reads all-ones, writes dropped) that stops a runaway REP by throwing. */
 class Guard implements IoHandler {
@@ -244,6 +242,8 @@ describe('random byte streams never break the core', () => {
         expect(cpu.getRegisters(), `${where}: getState/setState round trip`).toEqual(regs);
       }
       expect(events, 'internal errors').toEqual([]);
+      expect(livelocks, 'runs that never stopped delivering exceptions').toBe(0);
+      expect(runawayReps, 'runs stopped by the device-access guard (unbounded REP)').toBe(0);
       // the streams really execute (not just fault on the first byte)
       expect(total).toBeGreaterThan(STREAMS * 50);
       console.log(
@@ -254,13 +254,12 @@ describe('random byte streams never break the core', () => {
 });
 
 describe('run() budget and REP', () => {
-  // BUG (src/cpu.ts run(): the FAULT catch delivers the exception and `continue`s without counting
-  // anything against the budget): a #GP handler whose first instruction raises #GP again makes
-  // run(1000) loop forever (QEMU keeps servicing its main loop in the same situation). Repro: 32-bit
-  // flat PM, IDT[13] -> 0x1000, at 0x1000 `mov fs, di` (8E E7) with DI = 4 (an LDT selector whose
-  // descriptor is a system descriptor). Expected: run(1000) returns having delivered at most about
-  // 1000 exceptions. The listener stops the CPU after 100,000 deliveries so the suite cannot hang.
-  it.fails('run() returns within its budget when every exception handler faults again', () => {
+  // Regression (found by the fuzz above, fixed in c1365db): a #GP handler whose first instruction
+  // raises #GP again made run(1000) deliver exceptions forever. Repro: 32-bit flat PM, IDT[13] ->
+  // 0x1000, at 0x1000 `mov fs, di` (8E E7) with DI = 4 (an LDT selector whose descriptor is a system
+  // descriptor). run(1000) must return having delivered about 1000 exceptions at most. The
+  // listener stops the CPU after 100,000 deliveries so a regression cannot hang the suite.
+  it('run() returns within its budget when every exception handler faults again', () => {
     const mem = new MemoryBus();
     mem.addRam('ram', 0, 1024 * 1024);
     const cpu = new Cpu({ memory: mem, io: new IoBus() });
@@ -304,15 +303,13 @@ describe('run() budget and REP', () => {
     expect(exit.reason).toBe('budget');
   });
 
-  // BUG (src/cpu.ts, REP string instructions): all ECX iterations run inside one instruction step,
-  // so a guest `rep stosb` with ECX = 0xFFFFFFFF keeps run(1000) busy for billions of iterations
-  // (QEMU and real CPUs make REP interruptible: iterations proceed in bounded chunks and the
-  // instruction restarts with the remaining count). Repro: 32-bit flat PM, EDI = 0x100000 (outside
-  // RAM), ECX = 0xFFFFFFFF, `rep stosb` (F3 AA) at 0x1000, run(1000). Expected: run() returns after
-  // a bounded amount of work (here: fewer than 1,000,000 device writes) with ECX partly counted
-  // down and EIP still at the REP. The guard device throws at 1,000,000 accesses so the suite
-  // cannot hang.
-  it.fails('a REP STOSB with ECX = 0xFFFFFFFF does not run to completion inside one run(1000)', () => {
+  // Regression (found by the fuzz above, fixed in c1365db): REP string instructions ran all ECX
+  // iterations inside one step, so `rep stosb` with ECX = 0xFFFFFFFF kept run() busy for billions
+  // of iterations (QEMU and real CPUs make REP interruptible). Repro: 32-bit flat PM, EDI =
+  // 0x100000 (outside RAM), ECX = 0xFFFFFFFF, `rep stosb` (F3 AA) at 0x1000, run(100). Expected:
+  // run() returns after bounded work (fewer than 1,000,000 device writes here), ECX partly counted
+  // down and EIP still at the REP. The guard device throws at its cap so the suite cannot hang.
+  it('a REP STOSB with ECX = 0xFFFFFFFF does not run to completion inside one run(100)', () => {
     const { mem, io, guard } = guardedMachine(1024 * 1024);
     const cpu = new Cpu({ memory: mem, io });
     mem.writeBytes(0x1000, new Uint8Array([0xf3, 0xaa]));
@@ -337,10 +334,15 @@ describe('run() budget and REP', () => {
     cpu.onEvent((e) => {
       if (e.kind === 'internal-error') errors.push(e.message);
     });
-    const exit = cpu.run(1000);
+    guard.cap = 1_000_000;
+    const exit = cpu.run(100);
     expect(errors).toEqual([]);
-    expect(guard.count).toBeLessThan(GUARD_CAP);
+    expect(guard.count).toBeLessThan(1_000_000);
+    expect(guard.count).toBeGreaterThan(0);
     expect(exit.reason).toBe('budget');
-    expect(cpu.getRegisters().ecx).toBeLessThan(0xffffffff);
+    const regs = cpu.getRegisters();
+    expect(regs.ecx).toBe((0xffffffff - guard.count) >>> 0);
+    expect(regs.edi).toBe(0x100000 + guard.count);
+    expect(regs.eip).toBe(0x1000);
   });
 });
