@@ -223,11 +223,17 @@ export class Machine {
 
     // ACPI + SMBIOS as QEMU publishes them; the IGD's linker commands join the same table-loader
     // (ALLOCATEs first, as QEMU's builder orders them).
+    // The DSDT describes every other device on bus 0 as QEMU does (a VGA-class function as such).
     const acpi = buildPcAcpi({
       ramSize: config.memory,
       below4g: this.layout.below4g,
       above4g: this.layout.above4g,
       cpus: 1,
+      pmBase: 0x600, // where SeaBIOS moves the PIIX4 PM block when etc/table-loader exists
+      pciDevices: this.platform.pci.bus
+        .walk()
+        .filter(({ bdf }) => bdf >> 3 > 1)
+        .map(({ bdf, device }) => ({ bdf, vga: device.configRead(0x0a, 2) === 0x0300 })),
     });
     const smbios = buildSmbios({
       ramSize: config.memory,
