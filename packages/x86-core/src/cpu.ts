@@ -2954,6 +2954,7 @@ export class Cpu {
       case 0xf4:
         if (this.cpl !== 0) this.fault(GP, 0);
         this.halted = this.slow = true;
+        if (this.listeners.length > 0) this.emit({ kind: 'halt', cs: this.segSel[CS], eip: this.eip >>> 0 });
         break;
       case 0xf5:
         this.settle();

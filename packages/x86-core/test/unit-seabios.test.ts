@@ -27,7 +27,7 @@ describe.skipIf(!existsSync(BIOS))('SeaBIOS bios-256k.bin without a chipset', ()
     const cpu = new Cpu({ memory, io });
     const events: CpuEvent[] = [];
     cpu.onEvent((e) => {
-      if (e.kind !== 'msr' && e.kind !== 'mode-change') events.push(e);
+      if (e.kind !== 'msr' && e.kind !== 'mode-change' && e.kind !== 'halt') events.push(e);
     });
     let total = 0;
     let reason = 'budget';
