@@ -443,7 +443,11 @@ export class Cpu {
           continue;
         }
         const message = e instanceof Error ? e.message : String(e);
-        this.emit({ kind: 'internal-error', message, cs: this.segSel[CS], eip: this.startEip >>> 0 });
+        try {
+          this.emit({ kind: 'internal-error', message, cs: this.segSel[CS], eip: this.startEip >>> 0 });
+        } catch {
+          // A throwing listener must not turn an internal error into an exception out of run().
+        }
         this.eip = this.startEip;
         this.regs[ESP] = this.startEsp;
         reason = 'stopped';

@@ -212,3 +212,15 @@ db_handler:
     expect(r.mem.ram[0x500]).toBe(7);
   });
 });
+
+describe('host-side failures stay inside run()', () => {
+  it('an I/O handler that throws becomes an internal-error event and run() returns stopped', () => {
+    const r = rig(asm(`${PROLOG}\n  out 0x80, al\n  hlt\n`));
+    r.io.onOut = () => {
+      throw new Error('device exploded');
+    };
+    const exit = r.cpu.run(100);
+    expect(exit.reason).toBe('stopped');
+    expect(r.events.find((e) => e.kind === 'internal-error')).toMatchObject({ message: 'device exploded' });
+  });
+});
