@@ -10,18 +10,20 @@ import { assemble, toolGate } from './harness/tools.js';
 const gate = toolGate('nasm', 'qemu-system-i386');
 const STEPS = 500;
 // chain: flags set only at the start of runs of 1-4 instructions, so each instruction consumes the
-// lazily computed flags of the previous one (undefined flags are followed through the run).
-const CASES: { seed: number; mode: 16 | 32; chain: boolean }[] = [
-  { seed: 0x5eed0001, mode: 16, chain: false },
-  { seed: 0x5eed0002, mode: 16, chain: true },
-  { seed: 0x5eed0003, mode: 32, chain: false },
-  { seed: 0x5eed0004, mode: 32, chain: true },
+// lazily computed flags of the previous one (undefined flags are followed through the run and never
+// consumed). memory: a quarter of the steps use memory operands (16-bit addressing forms in real
+// mode, base + index * scale + disp in 32-bit code).
+const CASES: { seed: number; mode: 16 | 32; chain: boolean; memory: boolean }[] = [
+  { seed: 0x5eed0001, mode: 16, chain: false, memory: false },
+  { seed: 0x5eed0002, mode: 16, chain: true, memory: true },
+  { seed: 0x5eed0003, mode: 32, chain: false, memory: false },
+  { seed: 0x5eed0004, mode: 32, chain: true, memory: true },
 ];
 
 describe.skipIf(gate.skip)('random instruction sequences: core vs QEMU TCG', () => {
   for (const c of CASES) {
-    it(`seed ${c.seed.toString(16)}, ${c.mode}-bit, ${STEPS} instructions${c.chain ? ', chained flags' : ''}`, () => {
-      const prog = randomProgram(c.seed, c.mode, STEPS, [], c.chain);
+    it(`seed ${c.seed.toString(16)}, ${c.mode}-bit, ${STEPS} instructions${c.chain ? ', chained flags' : ''}${c.memory ? ', memory operands' : ''}`, () => {
+      const prog = randomProgram(c.seed, c.mode, STEPS, [], c.chain, c.memory);
       const image = assemble(prog.source);
       const q = runQemu(image);
       expect(q.timedOut, 'QEMU timed out').toBe(false);

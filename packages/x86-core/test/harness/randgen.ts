@@ -59,6 +59,8 @@ const HOME: Record<string, string> = {
   si: 'esi',
   edi: 'edi',
   di: 'edi',
+  ebp: 'ebp',
+  bp: 'ebp',
 };
 const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 
@@ -106,8 +108,74 @@ function widthOf(r: Rng, allow8 = true): Width {
   return k === 0 ? 32 : k === 1 ? 16 : allow8 ? 8 : 32;
 }
 
-/** One random step. */
-export function randomStep(r: Rng): Step {
+const FORMS16 = ['bx + si', 'bx + di', 'bp + si', 'bp + di', 'si', 'di', 'bx', 'bp'];
+
+/** A memory operand: 16-bit addressing (wrapping at 64 KiB inside DS = 0x1000 / SS = 0) or
+ * 32-bit base + index * scale + disp inside a window at 1 MiB. `write` is false for SS-based forms
+ * in 16-bit code (SS = 0 holds the IVT, the stack and the report variables). */
+function memOperand(
+  r: Rng,
+  mode: 16 | 32,
+): { text: string; regs: string[]; write: boolean; setup: string[] } {
+  if (mode === 16) {
+    const f = r.pick(FORMS16);
+    // signed 16-bit displacement (nasm picks the 8-bit form itself when it fits); the registers
+    // are chosen so the 16-bit effective address (which wraps at 64 KiB) stays <= 0xFFF0: an
+    // access crossing the 64 KiB limit faults on real CPUs but not under QEMU TCG. Their upper
+    // halves are random (16-bit addressing ignores them).
+    const disp = r.pick([0, r.below(0x100) - 0x80, r.below(0x10000) - 0x8000]);
+    const regs = f.split(' + ');
+    const target = r.below(0xfff1);
+    const setup: string[] = [];
+    let sum = 0;
+    regs.forEach((g, i) => {
+      const v = i === regs.length - 1 ? (target - disp - sum) & 0xffff : r.below(0x10000);
+      sum += v;
+      setup.push(`mov ${HOME[g]}, ${hex(((r.u32() & 0xffff0000) | v) >>> 0)}`);
+    });
+    return {
+      text: disp === 0 && f !== 'bp' ? f : `${f} + ${disp}`,
+      regs,
+      write: !f.includes('bp'),
+      setup,
+    };
+  }
+  const base = r.pick(['ebx', 'esi', 'ebp']);
+  let index = r.pick(['ecx', 'edx', 'edi']);
+  if (index === base) index = 'ecx';
+  const scale = r.pick([1, 2, 4, 8]);
+  const disp = r.below(0x1000) - 0x800;
+  return {
+    text: `${base} + ${index} * ${scale} + ${disp}`,
+    regs: [base, index],
+    write: true,
+    setup: [`mov ${base}, ${hex(0x100000 + r.below(0x10000))}`, `mov ${index}, ${hex(r.below(0x1000))}`],
+  };
+}
+
+function memStep(r: Rng, mode: 16 | 32): Step {
+  const m = memOperand(r, mode);
+  const w = widthOf(r);
+  const size = w === 32 ? 'dword' : w === 16 ? 'word' : 'byte';
+  let d = reg(r, w);
+  const uses = (x: string) => m.regs.some((g) => HOME[g] === HOME[x] || g === HOME[x]);
+  while (uses(d)) d = reg(r, w);
+  const setup = [...load([d], r), ...m.setup];
+  const k = r.below(4);
+  if (k === 0 || !m.write) return { insn: `mov ${d}, ${size} [${m.text}]`, setup, mask: ALLF };
+  if (k === 1) return { insn: `movzx eax, byte [${m.text}]`, setup, mask: ALLF };
+  const op = k === 2 ? r.pick(['add', 'sub', 'xor', 'adc']) : 'xchg';
+  const readback = uses('edi') ? '' : `\n    mov edi, dword [${m.text}]`;
+  return {
+    insn: `${op} ${size} [${m.text}], ${d}${readback}`,
+    setup,
+    mask: op === 'xor' ? LOGF : ALLF,
+  };
+}
+
+/** One random step (mode only matters for memory-operand steps). */
+export function randomStep(r: Rng, mode: 16 | 32 = 32, memory = false): Step {
+  if (memory && r.chance(0.25)) return memStep(r, mode);
   const kind = r.below(100);
   // binary ALU
   if (kind < 30) {
@@ -321,6 +389,14 @@ export function keptFlags(step: Step): number {
   return 0;
 }
 
+/** Instructions whose result depends on the incoming arithmetic flags. */
+export function readsFlags(step: Step): boolean {
+  const m = step.insn.split(/\s/)[0] ?? '';
+  return (
+    /^(adc|sbb|rcl|rcr|lahf|cmc|daa|das|aaa|aas)$/.test(m) || m.startsWith('set') || m.startsWith('cmov')
+  );
+}
+
 export interface RandomProgram {
   source: string;
   steps: Step[];
@@ -329,30 +405,63 @@ export interface RandomProgram {
 }
 
 /** A program running `count` random steps in 16-bit real mode (mode 16) or 32-bit flat PM (32). */
+/** `chain`: flags are set only at the start of runs of 1-4 instructions and dumped only at their
+ * end, so each instruction consumes the (lazily computed) flags of the one before; the dump mask
+ * follows undefined flags through the run (undefined = (undefined & kept) | newly undefined).
+ * `memory`: a quarter of the steps use memory operands (16-bit addressing forms in real mode with
+ * DS = ES = 0x1000; base + index * scale + disp around 1 MiB in 32-bit code). */
 export function randomProgram(
   seed: number,
   mode: 16 | 32,
   count: number,
   exclude: string[] = [],
+  chain = false,
+  memory = false,
 ): RandomProgram {
   const r = new Rng(seed);
   const steps: Step[] = [];
   const body: string[] = [];
+  let left = 0;
+  let undef = 0;
   for (let i = 0; i < count; i++) {
-    let s = randomStep(r);
-    while (exclude.includes(s.insn.split(' ')[0] ?? '')) s = randomStep(r);
-    steps.push(s);
+    let s = randomStep(r, mode, memory);
+    while (exclude.includes(s.insn.split(' ')[0] ?? '')) s = randomStep(r, mode, memory);
     const flags = r.u32() & ALLF;
+    // an instruction that reads flags must not consume undefined ones: end the run before it
+    if (chain && left > 0 && undef !== 0 && readsFlags(s)) {
+      const prev = steps[i - 1];
+      if (prev !== undefined) body.push(`    DUMP ${hex(i - 1)}, ${hex(prev.mask)}`);
+      left = 0;
+    }
     body.push(`    ; step ${i}`);
     for (const l of s.setup) body.push(`    ${l}`);
-    body.push(`    SETF ${hex(flags)}`);
+    if (!chain || left === 0) {
+      body.push(`    SETF ${hex(flags)}`);
+      left = chain ? 1 + r.below(4) : 1;
+      undef = 0;
+    }
     body.push(`    ${s.insn}`);
-    body.push(`    DUMP ${hex(i)}, ${hex(s.mask)}`);
+    undef = (undef & keptFlags(s)) | (ALLF & ~s.mask);
+    left--;
+    const step = { ...s, mask: ALLF & ~undef };
+    steps.push(step);
+    if (left === 0 || i === count - 1) body.push(`    DUMP ${hex(i)}, ${hex(step.mask)}`);
   }
   const init = REG32.map((x) => `    mov ${x}, ${hex(r.u32())}`);
   const lines =
     mode === 16
-      ? ['%include "inc/lib.inc"', 'section .text16', 'tests16:', ...init, ...body, '    ret']
+      ? [
+          '%include "inc/lib.inc"',
+          'section .text16',
+          'tests16:',
+          ...(memory ? ['    mov ax, 0x1000', '    mov ds, ax', '    mov es, ax'] : []),
+          ...init,
+          ...body,
+          '    xor ax, ax',
+          '    mov ds, ax',
+          '    mov es, ax',
+          '    ret',
+        ]
       : [
           '%define USE_PM32',
           '%include "inc/lib.inc"',
