@@ -94,7 +94,7 @@ write(
 );
 write(
   'vitest.config.ts',
-  `import { defineProject } from 'vitest/config';\nimport { projectConfig } from '../../vitest.shared';\n\nexport default defineProject(projectConfig('${name}'));\n`,
+  `import { defineProject } from 'vitest/config';\nimport { projectConfig } from '../../vitest.shared.ts';\n\nexport default defineProject(projectConfig('${name}'));\n`,
 );
 write('src/index.ts', `export const PACKAGE_NAME = '@vmkit/${name}';\n`);
 write(
