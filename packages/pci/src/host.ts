@@ -252,7 +252,7 @@ export class PciHost {
         bdf: busDevfn & 0xffff,
         offset,
         size,
-        value: write ? value & ONES[size] : result >>> 0,
+        value: write ? (value & ONES[size]) >>> 0 : result >>> 0,
         device: dev ? dev.name : null,
       });
     }

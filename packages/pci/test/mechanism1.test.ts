@@ -99,6 +99,12 @@ describe('mechanism #1 (0xCF8/0xCFC)', () => {
     const last = events.at(-1)!;
     expect(last).toMatchObject({ kind: 'pci-config-read', device: null, size: 2, value: 0xffff });
   });
+  it('reports 32-bit write values unsigned (BAR sizing writes 0xffffffff, not -1)', () => {
+    const { io, events } = setup();
+    io.out32(0xcf8, addr(0, 3, 0, 0x10));
+    io.out32(0xcfc, 0xffffffff);
+    expect(events.at(-1)).toMatchObject({ kind: 'pci-config-write', offset: 0x10, size: 4, value: 0xffffffff });
+  });
   it('reports typed events for reads and writes', () => {
     const { io, events } = setup();
     io.out32(0xcf8, addr(0, 3, 0, 0));
