@@ -50,7 +50,11 @@ export function formatReport(r: BootReport): string {
     for (const n of g.notes) out.push(`  note: ${n}`);
   }
   out.push('');
-  out.push(`e820 map (${r.e820.length} entries):`);
+  out.push(
+    r.e820.length
+      ? `e820 map (${r.e820.length} entries):`
+      : 'e820 map: not reported (the firmware stopped before printing its final map)',
+  );
   for (const e of r.e820) out.push(`  ${hex16(e.start)} - ${hex16(e.end)} ${e.typeName}`);
   out.push('');
   out.push('PCI devices:');
