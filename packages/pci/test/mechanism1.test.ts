@@ -103,7 +103,12 @@ describe('mechanism #1 (0xCF8/0xCFC)', () => {
     const { io, events } = setup();
     io.out32(0xcf8, addr(0, 3, 0, 0x10));
     io.out32(0xcfc, 0xffffffff);
-    expect(events.at(-1)).toMatchObject({ kind: 'pci-config-write', offset: 0x10, size: 4, value: 0xffffffff });
+    expect(events.at(-1)).toMatchObject({
+      kind: 'pci-config-write',
+      offset: 0x10,
+      size: 4,
+      value: 0xffffffff,
+    });
   });
   it('reports typed events for reads and writes', () => {
     const { io, events } = setup();
