@@ -3489,11 +3489,22 @@ export class Cpu {
     const pgD = pd >>> 12;
     const bs = this.readBuf[pgS];
     const bd = this.writeBuf[pgD];
-    if (bs === null || bd === null || bs !== bd) return 0;
+    if (bs === null || bd === null) return 0;
     const s0 = this.readOff[pgS] + (ps & 0xfff);
     const d0 = this.writeOff[pgD] + (pd & 0xfff);
-    if (d0 > s0 && d0 < s0 + bytes) return 0; // overlapping forward copy must replicate bytes
-    bd.copyWithin(d0, s0, s0 + bytes);
+    if (bs === bd) {
+      if (d0 > s0 && d0 < s0 + bytes) return 0; // overlapping forward copy must replicate bytes
+      bd.copyWithin(d0, s0, s0 + bytes);
+    } else {
+      // Different backing arrays (e.g. firmware ROM -> RAM, as SeaBIOS's relocation out of the
+      // high BIOS alias does). Views of one ArrayBuffer may still overlap: compare absolute offsets.
+      if (bs.buffer === bd.buffer) {
+        const as = bs.byteOffset + s0;
+        const ad = bd.byteOffset + d0;
+        if (ad > as && ad < as + bytes) return 0;
+      }
+      for (let i = 0; i < bytes; i++) bd[d0 + i] = bs[s0 + i];
+    }
     this.advance(ESI, bytes);
     this.advance(EDI, bytes);
     return count;
