@@ -2499,8 +2499,20 @@ export class Cpu {
       case 0x4d:
       case 0x4e:
       case 0x4f:
-        if (o32) r[op & 7] = this.dec(4, r[op & 7]);
-        else this.setReg(2, op & 7, this.dec(2, r[op & 7] & 0xffff));
+        if (o32) {
+          // DEC r32 written out (the hot loop counter of SeaBIOS's memset): CF is kept, so
+          // materialise it from the previous producer as lazy() does.
+          const a = r[op & 7];
+          const v = (a - 1) | 0;
+          r[op & 7] = v;
+          if ((this.lzMask & CF) !== 0) this.flags = (this.flags & ~CF) | this.lazyCF();
+          this.lzOp = LZ_SUB;
+          this.lzA = a;
+          this.lzB = 1;
+          this.lzR = v;
+          this.lzSign = 31;
+          this.lzMask = ARITH & ~CF;
+        } else this.setReg(2, op & 7, this.dec(2, r[op & 7] & 0xffff));
         break;
       case 0x50:
       case 0x51:
@@ -2576,7 +2588,13 @@ export class Cpu {
       case 0x7e:
       case 0x7f: {
         const d = (this.fetch8() << 24) >> 24;
-        if (this.cond(op & 15)) this.jumpRel(d);
+        let taken: boolean;
+        if ((op & 0xe) === 4) {
+          // JE/JNE: ZF straight from the lazy result (the common case, no call into cond()).
+          const zf = (this.lzMask & ZF) !== 0 ? this.lzR === 0 : (this.flags & ZF) !== 0;
+          taken = (op & 1) === 0 ? zf : !zf;
+        } else taken = this.cond(op & 15);
+        if (taken) this.jumpRel(d);
         break;
       }
       case 0x80:
@@ -2600,10 +2618,16 @@ export class Cpu {
         this.modrm();
         this.alu(4, 1, this.readRm8(), this.getReg8(this.reg));
         break;
-      case 0x85:
+      case 0x85: {
         this.modrm();
-        this.alu(4, osize, this.readRm(osize), this.getReg(osize, this.reg));
+        // TEST: a logic result; flags derive from it alone (lazy() with LZ_LOGIC, written out).
+        const v = this.readRm(osize) & this.getReg(osize, this.reg);
+        this.lzOp = LZ_LOGIC;
+        this.lzR = o32 ? v : v & 0xffff;
+        this.lzSign = o32 ? 31 : 15;
+        this.lzMask = ARITH;
         break;
+      }
       case 0x86: {
         this.modrm();
         const a = this.readRm8();
@@ -2618,10 +2642,28 @@ export class Cpu {
         this.setReg(osize, this.reg, a);
         break;
       }
-      case 0x88:
+      case 0x88: {
         this.modrm();
-        this.writeRm8(this.getReg8(this.reg));
+        const v = this.getReg8(this.reg);
+        if (this.mod === 3) {
+          this.setReg8(this.rm, v);
+          break;
+        }
+        // Byte store fast path (SeaBIOS's memset): in-limit writable segment, no paging, plain RAM.
+        const s = this.eaSeg;
+        const off = this.eaOff >>> 0;
+        if (!this.paging && off >= this.segLo[s] && off <= this.segHi[s] && this.segWritable[s] !== 0) {
+          const a = (this.segBase[s] + off) & this.a20Mask;
+          const p = a >>> 12;
+          const buf = this.writeBuf[p];
+          if (buf !== null) {
+            buf[this.writeOff[p] + (a & 0xfff)] = v;
+            break;
+          }
+        }
+        this.wr8(s, off, v);
         break;
+      }
       case 0x89:
         this.modrm();
         this.writeRm(osize, this.getReg(osize, this.reg));
