@@ -250,9 +250,12 @@ export class Cpu {
   private slow = true;
 
   // Instruction-fetch page cache.
-  private fetchPage = 1;
+  /** EIP window [fetchLo, fetchHi] whose bytes are fetchBuf[fetchDelta + eip]: one directly
+   * readable page, clipped to the CS limit (fetchHi -1: empty; refilled by fetchSlow). */
+  private fetchLo = 0;
+  private fetchHi = -1;
+  private fetchDelta = 0;
   private fetchBuf: Uint8Array = new Uint8Array(4096);
-  private fetchOff = 0;
 
   // TLB: per linear page, physical frame | bits (1 valid, 2 supervisor-write ok, 4 user-read ok,
   // 8 user-write ok). 0 = not cached.
@@ -291,7 +294,7 @@ export class Cpu {
       this.readOff = this.pages.readOff;
       this.writeBuf = this.pages.writeBuf;
       this.writeOff = this.pages.writeOff;
-      this.fetchPage = 1;
+      this.fetchHi = -1;
     });
     this.reset();
   }
@@ -338,7 +341,7 @@ export class Cpu {
     this.shutdownState = false;
     this.msrs.clear();
     this.flushTlb();
-    this.fetchPage = 1;
+    this.fetchHi = -1;
   }
 
   private signature(): number {
@@ -374,7 +377,7 @@ export class Cpu {
     const m = enabled ? -1 : ~(1 << 20);
     if (m !== this.a20Mask) {
       this.a20Mask = m;
-      this.fetchPage = 1;
+      this.fetchHi = -1;
     }
   }
 
@@ -616,7 +619,7 @@ export class Cpu {
     if (p.segments?.cs && this.pe) this.cpl = p.segments.cs.selector & 3;
     this.updateModes();
     this.flushTlb();
-    this.fetchPage = 1;
+    this.fetchHi = -1;
   }
 
   getState(): CpuState {
@@ -692,7 +695,7 @@ export class Cpu {
     this.paging = this.pe && (this.cr0 & CR0_PG) !== 0;
     this.updateModes();
     this.flushTlb();
-    this.fetchPage = 1;
+    this.fetchHi = -1;
   }
 
   /** Disassemble the instruction at CS:EIP (or at `linear`) without side effects. */
@@ -876,7 +879,7 @@ export class Cpu {
     this.updateSegRange(s);
     if (s === CS) {
       this.cs32 = (attr & 0x4000) !== 0;
-      this.fetchPage = 1;
+      this.fetchHi = -1;
     } else if (s === SS) {
       this.ss32 = (attr & 0x4000) !== 0;
     }
@@ -887,7 +890,7 @@ export class Cpu {
     this.segSel[CS] = sel & 0xffff;
     this.segBase[CS] = (sel & 0xffff) << 4;
     this.csBase = this.segBase[CS];
-    this.fetchPage = 1;
+    this.fetchHi = -1;
   }
 
   private updateSegRange(s: number): void {
@@ -912,6 +915,7 @@ export class Cpu {
     if (s === CS) {
       this.csBase = this.segBase[CS];
       this.csLimit = this.segHi[CS];
+      this.fetchHi = -1;
     }
   }
 
@@ -982,7 +986,7 @@ export class Cpu {
     if (this.tlbCount > this.tlbList.length) this.tlb.fill(0);
     else for (let i = 0; i < this.tlbCount; i++) this.tlb[this.tlbList[i]] = 0;
     this.tlbCount = 0;
-    this.fetchPage = 1;
+    this.fetchHi = -1;
   }
 
   /** Linear → physical; raises #PF. access: 0 read, 1 write, 2 fetch. */
@@ -1226,35 +1230,42 @@ export class Cpu {
 
   private fetch8(): number {
     const eip = this.eip;
-    if (eip > this.csLimit) this.fault(GP, 0);
-    this.eip = eip + 1;
-    const lin = (this.csBase + eip) | 0;
-    if ((lin & ~0xfff) === this.fetchPage) return this.fetchBuf[this.fetchOff + (lin & 0xfff)];
-    return this.fetchSlow(lin);
+    if (eip >= this.fetchLo && eip <= this.fetchHi) {
+      this.eip = eip + 1;
+      return this.fetchBuf[this.fetchDelta + eip];
+    }
+    return this.fetchSlow();
   }
 
-  private fetchSlow(lin: number): number {
+  /** Fetch one byte outside the cached window: limit check, translation, and a new window when the
+   * page is directly readable. */
+  private fetchSlow(): number {
+    const eip = this.eip;
+    if (eip > this.csLimit) this.fault(GP, 0);
+    const lin = (this.csBase + eip) | 0;
     let a = lin;
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
     const p = a >>> 12;
     const buf = this.readBuf[p];
+    this.eip = eip + 1;
     if (buf !== null) {
-      this.fetchPage = lin & ~0xfff;
+      const lo = eip - (lin & 0xfff);
+      this.fetchLo = lo;
+      this.fetchHi = Math.min(lo + 0xfff, this.csLimit);
       this.fetchBuf = buf;
-      this.fetchOff = this.readOff[p] + 0;
+      this.fetchDelta = this.readOff[p] + (a & 0xfff) - eip;
       return buf[this.readOff[p] + (a & 0xfff)];
     }
-    this.fetchPage = 1;
+    this.fetchHi = -1;
     return this.memory.read8(a >>> 0);
   }
 
   private fetch16(): number {
     const eip = this.eip;
-    const lin = (this.csBase + eip) | 0;
-    if ((lin & ~0xfff) === this.fetchPage && (lin & 0xfff) < 0xfff && eip + 1 <= this.csLimit) {
+    if (eip >= this.fetchLo && eip + 1 <= this.fetchHi) {
       this.eip = eip + 2;
-      const i = this.fetchOff + (lin & 0xfff);
+      const i = this.fetchDelta + eip;
       const b = this.fetchBuf;
       return b[i] | (b[i + 1] << 8);
     }
@@ -1264,10 +1275,9 @@ export class Cpu {
 
   private fetch32(): number {
     const eip = this.eip;
-    const lin = (this.csBase + eip) | 0;
-    if ((lin & ~0xfff) === this.fetchPage && (lin & 0xfff) < 0xffd && eip + 3 <= this.csLimit) {
+    if (eip >= this.fetchLo && eip + 3 <= this.fetchHi) {
       this.eip = eip + 4;
-      const i = this.fetchOff + (lin & 0xfff);
+      const i = this.fetchDelta + eip;
       const b = this.fetchBuf;
       return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
     }
@@ -1757,7 +1767,7 @@ export class Cpu {
       // Real mode: only selector and base change; the hidden limit/attributes stay (unreal mode).
       this.segSel[s] = sel;
       this.segBase[s] = sel << 4;
-      if (s === CS) this.fetchPage = 1;
+      if (s === CS) this.fetchHi = -1;
       return;
     }
     if ((sel & 0xfffc) === 0) {
@@ -4183,7 +4193,7 @@ export class Cpu {
         if (this.pe && this.cpl !== 0) this.fault(GP, 0);
         const lin = (this.segBase[this.eaSeg] + this.eaOff) | 0;
         this.tlb[lin >>> 12] = 0;
-        this.fetchPage = 1;
+        this.fetchHi = -1;
         return;
       }
       default:
@@ -4260,7 +4270,7 @@ export class Cpu {
     }
     this.paging = pe && (v & CR0_PG) !== 0;
     if ((prev ^ v) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlb();
-    this.fetchPage = 1;
+    this.fetchHi = -1;
     if (((prev ^ v) & (CR0_PE | CR0_PG)) !== 0 && this.listeners.length > 0)
       this.emit({ kind: 'mode-change', cr0: this.cr0 >>> 0, previous: prev >>> 0 });
   }
