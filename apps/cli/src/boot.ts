@@ -1,6 +1,5 @@
 // `vmkit boot`: build a machine from options, run its firmware, print the handshake report.
 import { existsSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import {
   type BootReport,
   ConfigError,
@@ -171,8 +170,6 @@ export async function bootCommand(args: string[]): Promise<number> {
   });
   if (tty) process.stderr.write('\r\x1b[K');
   report.firmware.fallback = fallback;
-  if (firmware.kind === 'image')
-    report.firmware.image = basename(firmware.name) === firmware.name ? firmware.name : firmware.name;
   if (debugTo && debugTo !== '-') writeFileSync(debugTo, debugLines.map((l) => `${l}\n`).join(''));
 
   if (values.json) {

@@ -1,10 +1,15 @@
 // The machine's validated config object: defaults, readable errors, no Node APIs. The CLI, the
 // test rig and the web demo all build one of these; `validateConfig` is the only way in.
-import type { IgdHostSource } from '@vmkit/vfio-igd';
+import { parseBdf } from '@vmkit/pci';
+import {
+  type IgdHostSource,
+  OPREGION_POLICIES,
+  type OpRegionPolicy,
+  validateGmsOverride,
+} from '@vmkit/vfio-igd';
 import { formatSize, parseSize } from './size.js';
 
-export type OpRegionPolicy = 'fw-cfg' | 'map' | 'map-rw' | 'copy-on-asls';
-export const OPREGION_POLICIES: readonly OpRegionPolicy[] = ['fw-cfg', 'map', 'map-rw', 'copy-on-asls'];
+export { OPREGION_POLICIES, type OpRegionPolicy };
 
 export interface HleOptions {
   /** Run SeaBIOS's intel_igd_setup (default true); false leaves the IGD to the linker path alone. */
@@ -92,19 +97,18 @@ export class ConfigError extends Error {
   }
 }
 
-/** Smallest and largest guest RAM this machine builds (QEMU's pc machine accepts more; 3.5 GiB is
- * the largest size the tests cover and the largest that fits below the PCI hole without highmem). */
+/** Smallest and largest guest RAM this machine builds (sizes from 3.5 GiB up are split 3 GiB below
+ * 4 GiB + the rest above, as QEMU's pc machine does). */
 export const MIN_MEMORY = 16 * 1024 * 1024;
 export const MAX_MEMORY = 64 * 1024 ** 3;
 
+/** A bus-0-style PCI address ('00:02.0', '0000:00:02.0') as a BDF number, or undefined. */
 export function parseBdfText(text: string): number | undefined {
-  const m = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$/.exec(text.trim());
-  if (!m) return undefined;
-  if (m[1] && Number.parseInt(m[1], 16) !== 0) return undefined; // one PCI segment
-  const bus = Number.parseInt(m[2]!, 16);
-  const dev = Number.parseInt(m[3]!, 16);
-  if (dev > 31) return undefined;
-  return (bus << 8) | (dev << 3) | Number(m[4]);
+  try {
+    return parseBdf(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
@@ -163,6 +167,13 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     const policy = i.policy ?? 'fw-cfg';
     if (!OPREGION_POLICIES.includes(policy)) {
       problems.push(`opregion policy '${policy}' is unknown (${OPREGION_POLICIES.join(', ')})`);
+    }
+    if (policy !== 'fw-cfg' && !i.source.opRegion) {
+      problems.push(`opregion policy '${policy}' needs a host OpRegion, and this IGD source has none`);
+    }
+    if (i.gms !== undefined) {
+      const e = validateGmsOverride(i.source.generation, i.gms);
+      if (e) problems.push(`igd gms override: ${e}`);
     }
     const bdsmSize = i.bdsmSize ?? 'auto';
     if (

@@ -2,18 +2,16 @@
 // table it publishes for it (hw/i386/pc_piix.c pc_init1, hw/i386/pc.c pc_memory_init).
 import type { E820Entry } from './report.js';
 
-export const E820_RAM = 1;
-export const E820_RESERVED = 2;
-export const E820_ACPI = 3;
-export const E820_NVS = 4;
-export const E820_UNUSABLE = 5;
+export {
+  E820_ACPI,
+  E820_NVS,
+  E820_RAM,
+  E820_RESERVED,
+  E820_UNUSABLE,
+  e820TypeName,
+} from '@vmkit/seabios-port';
 
-export function e820TypeName(type: number): string {
-  return (
-    ({ 1: 'RAM', 2: 'RESERVED', 3: 'ACPI', 4: 'NVS', 5: 'UNUSABLE' } as Record<number, string>)[type] ??
-    `type ${type}`
-  );
-}
+import { E820_RAM, E820_RESERVED } from '@vmkit/seabios-port';
 
 /** AMD HyperTransport hole just below 1 TiB: QEMU 7.2 advertises it as reserved when the CPU
  * vendor is AMD (its default TCG CPU, qemu64, is) and phys-bits ≥ 40 (hw/i386/pc.c AMD_HT_START,

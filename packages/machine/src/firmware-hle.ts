@@ -1,8 +1,7 @@
 // Firmware 'hle': @vmkit/seabios-port runs SeaBIOS 1.16's POST logic in TypeScript against the
 // machine's own port and memory buses, so every device model is exercised as real firmware
 // would exercise it (fw_cfg DMA, PCI mechanism #1, the IGD's config registers).
-import { runSeabiosPort } from '@vmkit/seabios-port';
-import { e820TypeName } from './e820.js';
+import { e820TypeName, runSeabiosPort } from '@vmkit/seabios-port';
 import type { BootOptions, Machine } from './machine.js';
 import type { E820Entry, StopReason } from './report.js';
 

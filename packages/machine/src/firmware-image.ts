@@ -2,11 +2,13 @@
 // `-bios` (hw/i386/x86.c x86_bios_rom_init): the whole image at 4 GiB − size, and its last
 // 128 KiB (or all of a smaller image) as "isa-bios" just below 1 MiB, where the i440FX PAM
 // registers decide whether reads and writes of 0xC0000–0xFFFFF reach it or the RAM under it.
+
+import { e820TypeName } from '@vmkit/seabios-port';
 import { Cpu } from '@vmkit/x86-core';
-import { e820TypeName } from './e820.js';
 import type { FirmwareResult } from './firmware-hle.js';
 import { BOOT_FAIL_TEXT, type BootOptions, type Machine } from './machine.js';
 import type { E820Entry } from './report.js';
+import { groupDigits } from './size.js';
 
 const ISA_BIOS_MAX = 128 * 1024;
 /** Largest slice run() is given before timers and stop conditions are looked at again. */
@@ -64,7 +66,7 @@ export function bootImage(m: Machine, image: Uint8Array, opts: BootOptions): Fir
       if (done >= budget) {
         stop = {
           reason: 'instruction-budget',
-          detail: `${budget.toLocaleString('en-US')} instructions executed`,
+          detail: `${groupDigits(budget)} instructions executed`,
         };
         break;
       }

@@ -1,5 +1,6 @@
 // Human-readable rendering of a BootReport (what `vmkit boot` prints without --json).
 import type { BootReport } from './report.js';
+import { groupDigits } from './size.js';
 
 const hex = (n: number, w = 8) => `0x${n.toString(16).padStart(w, '0')}`;
 const hex16 = (n: number) => n.toString(16).padStart(16, '0');
@@ -10,6 +11,14 @@ function size(n: number): string {
   return `${n} B`;
 }
 
+function reservedText(r: boolean | null): string {
+  return r === null
+    ? ', e820 reservation unknown (no final map reported)'
+    : r
+      ? ', reserved in e820'
+      : ', NOT reserved in e820';
+}
+
 export function formatReport(r: BootReport): string {
   const out: string[] = [];
   const fw =
@@ -17,7 +26,7 @@ export function formatReport(r: BootReport): string {
   out.push(`Firmware: ${fw}`);
   out.push(
     `Result:   ${r.result.reason}${r.result.detail ? ` — ${r.result.detail}` : ''} ` +
-      `(${r.result.instructions.toLocaleString('en-US')} instructions, ${(r.result.virtualTimeNs / 1e6).toFixed(3)} ms virtual)`,
+      `(${groupDigits(r.result.instructions)} instructions, ${(r.result.virtualTimeNs / 1e6).toFixed(3)} ms virtual)`,
   );
   out.push('');
   if (!r.igd) {
@@ -35,13 +44,13 @@ export function formatReport(r: BootReport): string {
       `  ASLS (0xFC) reads ${hex(g.asls)}` +
         (g.asls
           ? ` → guest memory there ${g.guestOpregionValid ? 'holds a valid OpRegion' : `is NOT a valid OpRegion (${g.guestOpregionProblems.slice(0, 2).join('; ')})`}` +
-            `${g.opregionReserved ? ', reserved in e820' : ', NOT reserved in e820'}`
+            reservedText(g.opregionReserved)
           : ' — firmware never programmed it: the guest driver will find no OpRegion'),
     );
     out.push(
       `  BDSM reads ${hex(g.bdsm)}` +
         (g.bdsm
-          ? `, ${size(g.bdsmSize)} stolen memory${g.bdsmReserved ? ', reserved in e820' : ', NOT reserved in e820'}`
+          ? `, ${size(g.bdsmSize)} stolen memory${reservedText(g.bdsmReserved)}`
           : g.bdsmSize
             ? ` (etc/igd-bdsm-size ${size(g.bdsmSize)} published but not programmed)`
             : ' (no stolen memory published)'),

@@ -17,6 +17,7 @@ import {
   IGD_OPREGION_FILE,
   IgdPciDevice,
   igdBdsmSizeBlob,
+  igdFwCfgFiles,
   linkerFragment,
   planLegacyMode,
   UnbackedBar,
@@ -62,8 +63,7 @@ export class Machine {
   readonly log: string[] = [];
   /** The CPU, for image firmware (created at boot). */
   cpu: Cpu | null = null;
-  /** Virtual time in ns: instructions at the nominal rate plus time skipped while halted. */
-  private instructionsAtWarp = 0;
+  /** Virtual time skipped while the CPU halted (ns); now() adds instructions at the nominal rate. */
   private warpNs = 0;
   private readonly nsPerInstruction: number;
   private readonly debugconListeners: Array<(line: string) => void> = [];
@@ -121,6 +121,10 @@ export class Machine {
     this.fwCfg = new FwCfg({
       memory,
       dma: true,
+      // QEMU's fw_cfg_dma_transfer ignores unknown control bits, and DMA may target any guest RAM
+      // (above 4 GiB too); anything else (MMIO, holes, ROM) fails with the ERROR bit.
+      strictDmaControl: false,
+      dmaRange: (addr, length, deviceWrites) => this.isRam(addr, length, deviceWrites ? 'write' : 'read'),
       onEvent: (e: FwCfgEvent) => {
         if (events.wants(e.kind)) events.emit({ ...e });
       },
@@ -141,22 +145,26 @@ export class Machine {
         source,
         policy: ic.policy,
         gmsOverride: ic.gms,
+        // The IGD model may only touch guest RAM: an ASLS pointing into MMIO or a hole makes its
+        // accesses fail (reported as igd events), never reach a device or vanish silently.
         memory: {
-          readGuest: (addr, len) => memory.readBytes(addr, len),
-          writeGuest: (addr, data) => memory.writeBytes(addr, data),
+          readGuest: (addr, len) => {
+            if (!this.isRam(addr, len))
+              throw new Error(`guest range 0x${addr.toString(16)}+${len} is not RAM`);
+            return memory.readBytes(addr, len);
+          },
+          writeGuest: (addr, data) => {
+            if (!this.isRam(addr, data.length, 'write')) {
+              throw new Error(`guest range 0x${addr.toString(16)}+${data.length} is not RAM`);
+            }
+            memory.writeBytes(addr, data);
+          },
           mapOverlay: (addr, size, handler) => {
-            const wrapped = {
-              read: (o: number, s: 1 | 2 | 4) => handler.read(o, s),
-              write: (o: number, s: 1 | 2 | 4, v: number) => {
-                if (ic.policy === 'map-rw') this.hostOpregionWrites++;
-                handler.write(o, s, v);
-              },
-            };
             const h: RegionHandle = memory.addMmio(
               `igd-opregion-overlay@${addr.toString(16)}`,
               addr,
               size,
-              wrapped,
+              handler,
               {
                 priority: 10,
               },
@@ -164,7 +172,10 @@ export class Machine {
             return h;
           },
         },
-        onEvent: (e) => events.emit({ ...e }),
+        onEvent: (e) => {
+          if (e.kind === 'igd-opregion-host-write') this.hostOpregionWrites++;
+          events.emit({ ...e });
+        },
       });
       (this as { igd: IgdPciDevice | null }).igd = igd;
       this.platform.pci.addDevice(igd, (ic.bdfNumber >> 3) & 31, ic.bdfNumber & 7);
@@ -185,10 +196,13 @@ export class Machine {
           hostBridgePatches: plan.hostBridgePatches,
         });
       }
-      if (ic.opregion && source.opRegion) files.push({ name: IGD_OPREGION_FILE, data: source.opRegion });
-      const bdsmSize =
-        ic.bdsmSize === 'auto' ? (igd.regs.bdsmOffset < 0 ? 0 : igd.regs.stolen.dsmBytes) : ic.bdsmSize;
-      files.push({ name: IGD_BDSM_SIZE_FILE, data: igdBdsmSizeBlob(bdsmSize) });
+      // etc/igd-opregion (a copy: the host image stays the host's) and etc/igd-bdsm-size.
+      for (const f of igdFwCfgFiles(source, igd.regs)) {
+        if (f.name === IGD_OPREGION_FILE && !ic.opregion) continue;
+        if (f.name === IGD_BDSM_SIZE_FILE && ic.bdsmSize !== 'auto') {
+          files.push({ name: f.name, data: igdBdsmSizeBlob(ic.bdsmSize) });
+        } else files.push(f);
+      }
       if (ic.linker && ic.opregion && source.opRegion) {
         igdLoader.push(...linkerFragment({ bdf: ic.bdf }));
       }
@@ -271,14 +285,26 @@ export class Machine {
     fw.addFile('bios-geometry', new Uint8Array(0));
   }
 
+  /** True when every byte of [addr, addr+length) reaches guest RAM for this kind of access (not
+   * MMIO, not a hole, not ROM; in 0xC0000–0xFFFFF it depends on the PAM routing, as for the CPU).
+   * `allowOverlay` also accepts the IGD's mapped OpRegion. */
+  isRam(addr: number, length: number, access: 'read' | 'write' = 'read', allowOverlay = false): boolean {
+    if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(length) || addr < 0 || length < 0) return false;
+    const end = addr + length;
+    const { below4g, above4g } = this.layout;
+    if (!(end <= below4g || (addr >= 0x1_0000_0000 && end <= 0x1_0000_0000 + above4g))) return false;
+    for (let a = addr - (addr % 4096); a < end; a += 4096) {
+      const r = this.memory.resolve(a)[access];
+      if (r === 'ram-below-4g' || r === 'ram-above-4g') continue;
+      if (allowOverlay && r?.startsWith('igd-opregion-overlay@')) continue;
+      return false;
+    }
+    return true;
+  }
+
   /** Virtual nanoseconds since power-on. */
   now(): number {
-    const n = this.cpu ? this.cpu.instructionCount : 0;
-    return (
-      this.warpNs +
-      (n - this.instructionsAtWarp) * this.nsPerInstruction +
-      this.instructionsAtWarp * this.nsPerInstruction
-    );
+    return this.warpNs + (this.cpu ? this.cpu.instructionCount : 0) * this.nsPerInstruction;
   }
 
   /** Skip virtual time forward (while the CPU halts) to `t`. */
@@ -336,7 +362,7 @@ export class Machine {
           address = (cfg(0x30, 4) & 0xfffff800) >>> 0;
         } else {
           const lo = cfg(0x10 + 4 * b.bar, 4) >>> 0;
-          address = b.kind === 'io' ? lo & 0xfffffffc : (lo & 0xfffffff0) >>> 0;
+          address = (b.kind === 'io' ? lo & 0xfffffffc : lo & 0xfffffff0) >>> 0;
           if (b.kind === 'mem64') address += (cfg(0x14 + 4 * b.bar, 4) >>> 0) * 0x1_0000_0000;
         }
         const prefetchable =
@@ -355,7 +381,8 @@ export class Machine {
     return out;
   }
 
-  private igdReport(e820: E820Entry[]): IgdReport | null {
+  /** The IGD part of the report, judged against a final e820 map (empty: unknown). */
+  igdReport(e820: E820Entry[]): IgdReport | null {
     const igd = this.igd;
     const ic = this.config.igd;
     if (!igd || !ic) return null;
@@ -366,7 +393,10 @@ export class Machine {
     const notes: string[] = [];
     let guestOpregionValid = false;
     let problems: string[] = [];
-    if (asls) {
+    // What the guest sees at ASLS: RAM (a firmware or VMM copy) or the 'map' overlay.
+    if (asls && !this.isRam(asls, Math.max(opregionSize, 0x2000), 'read', true)) {
+      problems = [`ASLS 0x${asls.toString(16)} does not point at guest RAM`];
+    } else if (asls) {
       const probeLen = Math.max(opregionSize, 0x2000);
       const bytes = this.memory.readBytes(asls, probeLen);
       const d = decodeGuestOpRegion(bytes);
@@ -397,8 +427,11 @@ export class Machine {
     if (bdsmFile && bdsmFile.length === 8) {
       bdsmSize = Number(new DataView(bdsmFile.buffer, bdsmFile.byteOffset, 8).getBigUint64(0, true));
     }
+    // Without a final map (the firmware stopped early) reservation is unknown, not false.
     const covered = (start: number, len: number, pred: (type: number) => boolean) =>
-      len > 0 && e820.some((e) => e.start <= start && e.end >= start + len && pred(e.type));
+      e820.length === 0
+        ? null
+        : len > 0 && e820.some((e) => e.start <= start && e.end >= start + len && pred(e.type));
     return {
       bdf: ic.bdf,
       model: `${igd.source.origin} ${hex4(igd.source.identity.vendorId)}:${hex4(igd.source.identity.deviceId)}`,
@@ -410,8 +443,8 @@ export class Machine {
       guestOpregionProblems: problems,
       bdsm,
       bdsmSize,
-      bdsmReserved: bdsm !== 0 && covered(bdsm, bdsmSize, (t) => t === 2),
-      opregionReserved: asls !== 0 && covered(asls, opregionSize || 0x2000, (t) => t !== 1),
+      bdsmReserved: bdsm === 0 ? false : covered(bdsm, bdsmSize, (t) => t === 2),
+      opregionReserved: asls === 0 ? false : covered(asls, opregionSize || 0x2000, (t) => t !== 1),
       hostOpregionWrites: this.hostOpregionWrites,
       linkerAutomation: ic.linker,
       notes,

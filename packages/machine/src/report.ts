@@ -51,10 +51,10 @@ export interface IgdReport {
   /** config 0x5C (or 0xC0 for gen ≥ 11) as the guest reads it */
   bdsm: number;
   bdsmSize: number;
-  /** the BDSM range is reserved in the final e820 map */
-  bdsmReserved: boolean;
-  /** the OpRegion range is not usable RAM in the final e820 map */
-  opregionReserved: boolean;
+  /** the BDSM range is reserved in the final e820 map (null: the firmware reported no map) */
+  bdsmReserved: boolean | null;
+  /** the OpRegion range is not usable RAM in the final e820 map (null: no map reported) */
+  opregionReserved: boolean | null;
   /** guest writes that would have reached the host OpRegion (must be 0 for every safe policy) */
   hostOpregionWrites: number;
   /** true when the linker automation command was published */

@@ -23,3 +23,14 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes} B`;
 }
+
+/** 5265358 → "5,265,358" without Intl (output must not depend on the engine's locale data). */
+export function groupDigits(n: number): string {
+  const s = String(Math.trunc(Math.abs(n)));
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
+    out += s[i];
+  }
+  return (n < 0 ? '-' : '') + out;
+}

@@ -75,6 +75,53 @@ describe('IGD handshake matrix (hle firmware)', () => {
   });
 });
 
+describe('OpRegion policy safety', () => {
+  it('map-rw (opt-in): guest writes reach the host image, are counted, and warn loudly', () => {
+    const source = catalogueSource('kbl');
+    const m = createMachine({ firmware: { kind: 'hle' }, igd: { source, policy: 'map-rw' }, trace: ['igd'] });
+    const asls = m.boot().igd!.asls;
+    m.memory.write32(asls + 0x300, 0x12345678);
+    const kinds = m.events.recorded.map((e) => e.kind);
+    expect(kinds).toContain('igd-opregion-map-rw-warning');
+    expect(kinds).toContain('igd-opregion-host-write');
+    // The fw_cfg file is a copy: what firmware saw never changes under the guest's feet.
+    expect(m.fwCfg.getFile('etc/igd-opregion')![0x300]).not.toBe(0x78);
+    expect(m.igdReport([])!.hostOpregionWrites).toBe(1);
+  });
+
+  it('a guest that points ASLS at MMIO gets failures, not device side effects or exceptions', () => {
+    for (const policy of ['fw-cfg', 'copy-on-asls'] as const) {
+      const m = createMachine({ firmware: { kind: 'hle' }, igd: { source: catalogueSource('kbl'), policy } });
+      m.boot();
+      const kinds: string[] = [];
+      m.events.subscribe((e) => kinds.push(e.kind));
+      const igd = m.igd!;
+      igd.configWrite(0xfc, 4, 0xfee00000); // the LAPIC page
+      igd.configWrite(0xe8, 4, 0x8001); // SWSCI trigger with SCI select
+      if (policy === 'copy-on-asls') expect(kinds).toContain('igd-opregion-error');
+      expect(kinds).not.toContain('igd-opregion-copied');
+      const swsci = kinds.indexOf('igd-swsci');
+      expect(swsci).toBeGreaterThanOrEqual(0);
+      expect(igd.configRead(0xfc, 4)).toBe(0xfee00000);
+    }
+  });
+
+  it('fw_cfg DMA into MMIO fails with the error bit; unknown control bits are ignored as QEMU does', () => {
+    const m = createMachine({ firmware: { kind: 'hle' } });
+    const desc = 0x1000;
+    // READ of the signature into the LAPIC page: refused.
+    m.memory.writeBytes(desc, Uint8Array.of(0, 0, 0, 0x0a, 0, 0, 0, 4, 0, 0, 0, 0, 0xfe, 0xe0, 0, 0));
+    m.io.out32(0x514, 0);
+    m.io.out32(0x518, 0x00100000); // big-endian 0x1000
+    expect(m.memory.read32(desc) & 0x01000000).not.toBe(0); // control (BE) has ERROR
+    // READ into RAM with an unknown control bit (0x20) set: works.
+    m.memory.writeBytes(desc, Uint8Array.of(0, 0, 0, 0x2a, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0x20, 0));
+    m.io.out32(0x518, 0x00100000);
+    expect(m.memory.read32(desc)).toBe(0);
+    expect([...m.memory.readBytes(0x2000, 4)]).toEqual([0x51, 0x45, 0x4d, 0x55]); // "QEMU"
+  });
+});
+
 describe('firmware and device variations', () => {
   it('firmware that never writes ASLS: guest sees 0 and the report flags it', () => {
     const { report } = boot({
