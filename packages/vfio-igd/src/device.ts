@@ -96,10 +96,13 @@ export class IgdPciDevice extends PciDevice {
     if (src.config[0x34]) cfg.set16(0x06, cfg.get16(0x06) | 0x10);
     // MSI (cap 0x05): enable/MME, address and data are guest-owned (QEMU emulates MSI for vfio).
     const msi = findCapability(cfg, 0x05);
-    if (msi !== 0 && msi + 10 <= cfg.size) {
+    const msiIs64 = msi !== 0 && msi + 4 <= cfg.size && (cfg.get16(msi + 2) & 0x80) !== 0;
+    // Only when the whole capability (10 bytes, 14 with 64-bit addresses) lies inside config space:
+    // a corrupt dump's pointer near the end must not make bytes past the capability writable.
+    if (msi !== 0 && msi + (msiIs64 ? 14 : 10) <= cfg.size) {
       cfg.setWritable(msi + 2, 2, 0x0071);
       cfg.setWritable(msi + 4, 4, 0xfffffffc);
-      const is64 = (cfg.get16(msi + 2) & 0x80) !== 0;
+      const is64 = msiIs64;
       if (is64) {
         cfg.setWritable(msi + 8, 4, 0xffffffff);
         cfg.setWritable(msi + 12, 2, 0xffff);
