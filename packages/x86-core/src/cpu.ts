@@ -2391,108 +2391,6 @@ export class Cpu {
       const osize = o32 ? 4 : 2;
       const r = this.regs;
       switch (op) {
-        // ALU r/m, reg forms.
-        case 0x00:
-        case 0x08:
-        case 0x10:
-        case 0x18:
-        case 0x20:
-        case 0x28:
-        case 0x30:
-        case 0x38:
-          this.aluRmReg(op >> 3, 1);
-          break;
-        case 0x01:
-        case 0x09:
-        case 0x11:
-        case 0x19:
-        case 0x21:
-        case 0x29:
-        case 0x31:
-        case 0x39:
-          this.aluRmReg(op >> 3, osize);
-          break;
-        case 0x02:
-        case 0x0a:
-        case 0x12:
-        case 0x1a:
-        case 0x22:
-        case 0x2a:
-        case 0x32:
-        case 0x3a:
-          this.aluRegRm(op >> 3, 1);
-          break;
-        case 0x03:
-        case 0x0b:
-        case 0x13:
-        case 0x1b:
-        case 0x23:
-        case 0x2b:
-        case 0x33:
-        case 0x3b:
-          this.aluRegRm(op >> 3, osize);
-          break;
-        case 0x04:
-        case 0x0c:
-        case 0x14:
-        case 0x1c:
-        case 0x24:
-        case 0x2c:
-        case 0x34:
-        case 0x3c: {
-          const v = this.alu(op >> 3, 1, r[EAX] & 0xff, this.fetch8());
-          if (op >> 3 !== 7) this.setReg8(0, v);
-          break;
-        }
-        case 0x05:
-        case 0x0d:
-        case 0x15:
-        case 0x1d:
-        case 0x25:
-        case 0x2d:
-        case 0x35:
-        case 0x3d: {
-          const v = this.alu(op >> 3, osize, this.getReg(osize, EAX), this.fetchS(osize));
-          if (op >> 3 !== 7) this.setReg(osize, EAX, v);
-          break;
-        }
-        case 0x06:
-          this.pushO(this.segSel[ES]);
-          break;
-        case 0x07:
-          this.popSeg(ES);
-          break;
-        case 0x0e:
-          this.pushO(this.segSel[CS]);
-          break;
-        case 0x0f:
-          this.execute0f();
-          break;
-        case 0x16:
-          this.pushO(this.segSel[SS]);
-          break;
-        case 0x17:
-          this.popSeg(SS);
-          this.inhibit = this.slow = true;
-          break;
-        case 0x1e:
-          this.pushO(this.segSel[DS]);
-          break;
-        case 0x1f:
-          this.popSeg(DS);
-          break;
-        case 0x27:
-          this.daa();
-          break;
-        case 0x2f:
-          this.das();
-          break;
-        case 0x37:
-          this.aaa(1);
-          break;
-        case 0x3f:
-          this.aaa(-1);
-          break;
         case 0x40:
         case 0x41:
         case 0x42:
@@ -2527,63 +2425,6 @@ export class Cpu {
             this.lzMask = ARITH & ~CF;
           } else this.setReg(2, op & 7, this.dec(2, r[op & 7] & 0xffff));
           break;
-        case 0x50:
-        case 0x51:
-        case 0x52:
-        case 0x53:
-        case 0x54:
-        case 0x55:
-        case 0x56:
-        case 0x57:
-          if (o32) this.push32(r[op & 7]);
-          else this.push16(r[op & 7]);
-          break;
-        case 0x58:
-        case 0x59:
-        case 0x5a:
-        case 0x5b:
-        case 0x5c:
-        case 0x5d:
-        case 0x5e:
-        case 0x5f: {
-          const v = this.popO();
-          this.setReg(osize, op & 7, v);
-          break;
-        }
-        case 0x60:
-          this.pusha();
-          break;
-        case 0x61:
-          this.popa();
-          break;
-        case 0x62:
-          this.bound();
-          break;
-        case 0x63:
-          this.arpl();
-          break;
-        case 0x68:
-          this.pushO(this.fetchS(osize));
-          break;
-        case 0x69:
-        case 0x6b: {
-          this.modrm();
-          const a = this.readRm(osize);
-          const b = op === 0x6b ? (this.fetch8() << 24) >> 24 : this.fetchS(osize);
-          this.setReg(osize, this.reg, this.imul2(osize, a, b));
-          break;
-        }
-        case 0x6a:
-          this.pushO((this.fetch8() << 24) >> 24);
-          break;
-        case 0x6c:
-        case 0x6d:
-          this.ins(op === 0x6c ? 1 : osize);
-          break;
-        case 0x6e:
-        case 0x6f:
-          this.outs(op === 0x6e ? 1 : osize);
-          break;
         case 0x70:
         case 0x71:
         case 0x72:
@@ -2610,23 +2451,6 @@ export class Cpu {
           if (taken) this.jumpRel(d);
           break;
         }
-        case 0x80:
-        case 0x82: {
-          this.modrm();
-          const a = this.readRm8();
-          const v = this.alu(this.reg, 1, a, this.fetch8());
-          if (this.reg !== 7) this.writeRm8(v);
-          break;
-        }
-        case 0x81:
-        case 0x83: {
-          this.modrm();
-          const a = this.readRm(osize);
-          const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (o32 ? -1 : 0xffff) : this.fetchS(osize);
-          const v = this.alu(this.reg, osize, a, b);
-          if (this.reg !== 7) this.writeRm(osize, v);
-          break;
-        }
         case 0x84:
           this.modrm();
           this.alu(4, 1, this.readRm8(), this.getReg8(this.reg));
@@ -2639,20 +2463,6 @@ export class Cpu {
           this.lzR = o32 ? v : v & 0xffff;
           this.lzSign = o32 ? 31 : 15;
           this.lzMask = ARITH;
-          break;
-        }
-        case 0x86: {
-          this.modrm();
-          const a = this.readRm8();
-          this.writeRm8(this.getReg8(this.reg));
-          this.setReg8(this.reg, a);
-          break;
-        }
-        case 0x87: {
-          this.modrm();
-          const a = this.readRm(osize);
-          this.writeRm(osize, this.getReg(osize, this.reg));
-          this.setReg(osize, this.reg, a);
           break;
         }
         case 0x88: {
@@ -2689,379 +2499,579 @@ export class Cpu {
           this.modrm();
           this.setReg(osize, this.reg, this.readRm(osize));
           break;
-        case 0x8c:
-          this.modrm();
-          if (this.reg > 5) this.ud();
-          if (this.mod === 3) this.setReg(osize, this.rm, this.segSel[this.reg]);
-          else this.wr16(this.eaSeg, this.eaOff, this.segSel[this.reg]);
-          break;
-        case 0x8d:
-          this.modrm();
-          if (this.mod === 3) this.ud();
-          this.setReg(osize, this.reg, this.eaOff);
-          break;
-        case 0x8e: {
-          this.modrm();
-          if (this.reg === CS || this.reg > 5) this.ud();
-          this.loadSeg(this.reg, this.readRm16());
-          if (this.reg === SS) this.inhibit = this.slow = true;
-          break;
-        }
-        case 0x8f: {
-          // The pop happens first: an ESP-based destination uses the incremented ESP (SDM POP).
-          // A fault restores ESP (run() rolls back to the instruction start).
-          const v = this.popO();
-          this.modrm();
-          this.writeRm(osize, v);
-          break;
-        }
-        case 0x90:
-          break;
-        case 0x91:
-        case 0x92:
-        case 0x93:
-        case 0x94:
-        case 0x95:
-        case 0x96:
-        case 0x97: {
-          const a = this.getReg(osize, EAX);
-          this.setReg(osize, EAX, this.getReg(osize, op & 7));
-          this.setReg(osize, op & 7, a);
-          break;
-        }
-        case 0x98:
-          if (o32) r[EAX] = (r[EAX] << 16) >> 16;
-          else this.setReg(2, EAX, (r[EAX] << 24) >> 24);
-          break;
-        case 0x99:
-          if (o32) r[EDX] = r[EAX] >> 31;
-          else this.setReg(2, EDX, (r[EAX] << 16) >> 31);
-          break;
-        case 0x9a: {
-          const off = this.fetchS(osize);
-          const sel = this.fetch16();
-          this.farCall(sel, off);
-          break;
-        }
-        case 0x9b:
-          if ((this.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) this.fault(NM, -1);
-          break;
-        case 0x9c:
-          if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
-          if (o32) this.push32(this.getFlags() & ~(VM | RF));
-          else this.push16(this.getFlags());
-          break;
-        case 0x9d: {
-          if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
-          const v = this.popO();
-          this.writeEflags(v, o32 ? -1 : 0xffff, false);
-          break;
-        }
-        case 0x9e: {
-          this.settle();
-          const ah = (r[EAX] >> 8) & (SF | ZF | AF | PF | CF);
-          this.flags = (this.flags & ~(SF | ZF | AF | PF | CF)) | ah;
-          break;
-        }
-        case 0x9f:
-          this.setReg8(4, this.getFlags() & 0xff);
-          break;
-        case 0xa0:
-        case 0xa1:
-        case 0xa2:
-        case 0xa3: {
-          const off = a32 ? this.fetch32() : this.fetch16();
-          const size = op & 1 ? osize : 1;
-          if (op < 0xa2) this.setReg(size, EAX, this.rdS(size, this.dataSeg(), off));
-          else this.wrS(size, this.dataSeg(), off, this.getReg(size, EAX));
-          break;
-        }
-        case 0xa4:
-          this.movs(1);
-          break;
-        case 0xa5:
-          this.movs(osize);
-          break;
-        case 0xa6:
-          this.cmps(1);
-          break;
-        case 0xa7:
-          this.cmps(osize);
-          break;
-        case 0xa8:
-          this.alu(4, 1, r[EAX] & 0xff, this.fetch8());
-          break;
-        case 0xa9:
-          this.alu(4, osize, this.getReg(osize, EAX), this.fetchS(osize));
-          break;
-        case 0xaa:
-          this.stos(1);
-          break;
-        case 0xab:
-          this.stos(osize);
-          break;
-        case 0xac:
-          this.lods(1);
-          break;
-        case 0xad:
-          this.lods(osize);
-          break;
-        case 0xae:
-          this.scas(1);
-          break;
-        case 0xaf:
-          this.scas(osize);
-          break;
-        case 0xb0:
-        case 0xb1:
-        case 0xb2:
-        case 0xb3:
-        case 0xb4:
-        case 0xb5:
-        case 0xb6:
-        case 0xb7:
-          this.setReg8(op & 7, this.fetch8());
-          break;
-        case 0xb8:
-        case 0xb9:
-        case 0xba:
-        case 0xbb:
-        case 0xbc:
-        case 0xbd:
-        case 0xbe:
-        case 0xbf:
-          if (o32) r[op & 7] = this.fetch32();
-          else this.setReg(2, op & 7, this.fetch16());
-          break;
-        case 0xc0:
-        case 0xc1:
-        case 0xd0:
-        case 0xd1:
-        case 0xd2:
-        case 0xd3: {
-          this.modrm();
-          const size = op & 1 ? osize : 1;
-          const a = this.readRm(size);
-          const count = op < 0xd0 ? this.fetch8() : op < 0xd2 ? 1 : r[ECX] & 0xff;
-          if ((count & 0x1f) !== 0) this.writeRm(size, this.shift(this.reg, size, a, count));
-          break;
-        }
-        case 0xc2: {
-          const imm = this.fetch16();
-          const ip = this.popO();
-          this.setSp(r[ESP] + imm);
-          this.eip = o32 ? ip >>> 0 : ip & 0xffff;
-          this.checkEip();
-          break;
-        }
-        case 0xc3: {
-          const ip = this.popO();
-          this.eip = o32 ? ip >>> 0 : ip & 0xffff;
-          this.checkEip();
-          break;
-        }
-        case 0xc4:
-        case 0xc5:
-          this.loadFarPtr(op === 0xc4 ? ES : DS);
-          break;
-        case 0xc6:
-          this.modrm();
-          this.writeRm8(this.fetch8());
-          break;
-        case 0xc7:
-          this.modrm();
-          this.writeRm(osize, this.fetchS(osize));
-          break;
-        case 0xc8:
-          this.enter();
-          break;
-        case 0xc9: {
-          const bp = r[EBP] & this.spMask();
-          const v = o32 ? this.rd32(SS, bp) : this.rd16(SS, bp);
-          this.setSp(bp + osize);
-          this.setReg(osize, EBP, v);
-          break;
-        }
-        case 0xca:
-          this.farRet(o32, this.fetch16());
-          break;
-        case 0xcb:
-          this.farRet(o32, 0);
-          break;
-        case 0xcc:
-          this.softInt(BP);
-          break;
-        case 0xcd: {
-          const v = this.fetch8();
-          if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
-          this.softInt(v);
-          break;
-        }
-        case 0xce:
-          if (this.getOF()) this.softInt(OFV);
-          break;
-        case 0xcf:
-          this.iret();
-          break;
-        case 0xd4: {
-          const base = this.fetch8();
-          if (base === 0) this.fault(DE, -1);
-          const al = r[EAX] & 0xff;
-          const v = (Math.floor(al / base) << 8) | (al % base);
-          this.setReg(2, EAX, v);
-          this.setResultFlags(v & 0xff, 7, 0);
-          break;
-        }
-        case 0xd5: {
-          const base = this.fetch8();
-          const v = ((r[EAX] & 0xff) + ((r[EAX] >> 8) & 0xff) * base) & 0xff;
-          this.setReg(2, EAX, v);
-          this.setResultFlags(v, 7, 0);
-          break;
-        }
-        case 0xd6:
-          // SALC (undocumented, present on the 486).
-          this.setReg8(0, this.getCF() ? 0xff : 0);
-          break;
-        case 0xd7: {
-          const off = a32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
-          this.setReg8(0, this.rd8(this.dataSeg(), off));
-          break;
-        }
-        case 0xd8:
-        case 0xd9:
-        case 0xda:
-        case 0xdb:
-        case 0xdc:
-        case 0xdd:
-        case 0xde:
-        case 0xdf:
-          // No FPU: with EM or TS set the instruction raises #NM; otherwise it is decoded and has no
-          // effect (a board without a coprocessor: nothing answers, nothing is stored).
-          if (this.cr0 & (CR0_EM | CR0_TS)) this.fault(NM, -1);
-          this.modrm();
-          break;
-        case 0xe0:
-        case 0xe1:
-        case 0xe2:
-        case 0xe3: {
-          const d = (this.fetch8() << 24) >> 24;
-          const cx = a32 ? r[ECX] : r[ECX] & 0xffff;
-          if (op === 0xe3) {
-            if (cx === 0) this.jumpRel(d);
-            break;
-          }
-          const n = a32 ? cx - 1 : (cx - 1) & 0xffff;
-          if (a32) r[ECX] = n;
-          else this.setReg(2, ECX, n);
-          let take = n !== 0;
-          if (op === 0xe0) take = take && !this.getZF();
-          else if (op === 0xe1) take = take && this.getZF();
-          if (take) this.jumpRel(d);
-          break;
-        }
-        case 0xe4:
-          this.setReg8(0, this.ioIn(1, this.fetch8()));
-          break;
-        case 0xe5:
-          this.setReg(osize, EAX, this.ioIn(osize, this.fetch8()));
-          break;
-        case 0xe6:
-          this.ioOut(1, this.fetch8(), r[EAX]);
-          break;
-        case 0xe7:
-          this.ioOut(osize, this.fetch8(), r[EAX]);
-          break;
-        case 0xe8: {
-          const d = this.fetchS(osize);
-          const ret = this.eip;
-          let t = (this.eip + d) | 0;
-          if (!o32) t &= 0xffff;
-          if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
-          this.pushO(ret);
-          this.eip = t >>> 0;
-          break;
-        }
-        case 0xe9:
-          this.jumpRel(this.fetchS(osize));
-          break;
-        case 0xea: {
-          const off = this.fetchS(osize);
-          const sel = this.fetch16();
-          this.farJmp(sel, off);
-          break;
-        }
         case 0xeb:
           this.jumpRel((this.fetch8() << 24) >> 24);
           break;
-        case 0xec:
-          this.setReg8(0, this.ioIn(1, r[EDX]));
-          break;
-        case 0xed:
-          this.setReg(osize, EAX, this.ioIn(osize, r[EDX]));
-          break;
-        case 0xee:
-          this.ioOut(1, r[EDX], r[EAX]);
-          break;
-        case 0xef:
-          this.ioOut(osize, r[EDX], r[EAX]);
-          break;
-        case 0xf1:
-          // INT1 / ICEBP: a #DB trap delivered like an external event (no DPL check).
-          this.deliverInterrupt(DB, -1, 2, this.eip);
-          break;
-        case 0xf4:
-          if (this.cpl !== 0) this.fault(GP, 0);
-          this.halted = this.slow = true;
-          if (this.listeners.length > 0)
-            this.emit({ kind: 'halt', cs: this.segSel[CS], eip: this.eip >>> 0 });
-          break;
-        case 0xf5:
-          this.settle();
-          this.flags ^= CF;
-          break;
-        case 0xf6:
-        case 0xf7:
-          this.group3(op === 0xf6 ? 1 : osize);
-          break;
-        case 0xf8:
-          this.setFlag(CF, false);
-          break;
-        case 0xf9:
-          this.setFlag(CF, true);
-          break;
-        case 0xfa:
-          if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
-          this.flags &= ~IF;
-          break;
-        case 0xfb:
-          if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
-          if ((this.flags & IF) === 0) this.inhibit = this.slow = true;
-          this.flags |= IF;
-          break;
-        case 0xfc:
-          this.flags &= ~DF;
-          break;
-        case 0xfd:
-          this.flags |= DF;
-          break;
-        case 0xfe: {
-          this.modrm();
-          const a = this.readRm8();
-          if (this.reg === 0) this.writeRm8(this.inc(1, a));
-          else if (this.reg === 1) this.writeRm8(this.dec(1, a));
-          else this.ud();
-          break;
-        }
-        case 0xff:
-          this.group5(osize);
-          break;
         default:
-          this.ud();
+          this.executeRest(op, o32, a32);
       }
       this.instructionCount++;
       if (this.instructionCount >= end || this.slow || (this.flags & (IF | TF)) !== 0 || this.stopRequested)
         return;
+    }
+  }
+
+  /** The opcodes outside execute()'s hot set (a separate function keeps execute() small, so it
+   * tiers up and recompiles quickly, and a first use of a rare opcode deoptimises only this). */
+  private executeRest(op: number, o32: boolean, a32: boolean): void {
+    const osize = o32 ? 4 : 2;
+    const r = this.regs;
+    switch (op) {
+      // ALU r/m, reg forms.
+      case 0x00:
+      case 0x08:
+      case 0x10:
+      case 0x18:
+      case 0x20:
+      case 0x28:
+      case 0x30:
+      case 0x38:
+        this.aluRmReg(op >> 3, 1);
+        break;
+      case 0x01:
+      case 0x09:
+      case 0x11:
+      case 0x19:
+      case 0x21:
+      case 0x29:
+      case 0x31:
+      case 0x39:
+        this.aluRmReg(op >> 3, osize);
+        break;
+      case 0x02:
+      case 0x0a:
+      case 0x12:
+      case 0x1a:
+      case 0x22:
+      case 0x2a:
+      case 0x32:
+      case 0x3a:
+        this.aluRegRm(op >> 3, 1);
+        break;
+      case 0x03:
+      case 0x0b:
+      case 0x13:
+      case 0x1b:
+      case 0x23:
+      case 0x2b:
+      case 0x33:
+      case 0x3b:
+        this.aluRegRm(op >> 3, osize);
+        break;
+      case 0x04:
+      case 0x0c:
+      case 0x14:
+      case 0x1c:
+      case 0x24:
+      case 0x2c:
+      case 0x34:
+      case 0x3c: {
+        const v = this.alu(op >> 3, 1, r[EAX] & 0xff, this.fetch8());
+        if (op >> 3 !== 7) this.setReg8(0, v);
+        break;
+      }
+      case 0x05:
+      case 0x0d:
+      case 0x15:
+      case 0x1d:
+      case 0x25:
+      case 0x2d:
+      case 0x35:
+      case 0x3d: {
+        const v = this.alu(op >> 3, osize, this.getReg(osize, EAX), this.fetchS(osize));
+        if (op >> 3 !== 7) this.setReg(osize, EAX, v);
+        break;
+      }
+      case 0x06:
+        this.pushO(this.segSel[ES]);
+        break;
+      case 0x07:
+        this.popSeg(ES);
+        break;
+      case 0x0e:
+        this.pushO(this.segSel[CS]);
+        break;
+      case 0x0f:
+        this.execute0f();
+        break;
+      case 0x16:
+        this.pushO(this.segSel[SS]);
+        break;
+      case 0x17:
+        this.popSeg(SS);
+        this.inhibit = this.slow = true;
+        break;
+      case 0x1e:
+        this.pushO(this.segSel[DS]);
+        break;
+      case 0x1f:
+        this.popSeg(DS);
+        break;
+      case 0x27:
+        this.daa();
+        break;
+      case 0x2f:
+        this.das();
+        break;
+      case 0x37:
+        this.aaa(1);
+        break;
+      case 0x3f:
+        this.aaa(-1);
+        break;
+      case 0x50:
+      case 0x51:
+      case 0x52:
+      case 0x53:
+      case 0x54:
+      case 0x55:
+      case 0x56:
+      case 0x57:
+        if (o32) this.push32(r[op & 7]);
+        else this.push16(r[op & 7]);
+        break;
+      case 0x58:
+      case 0x59:
+      case 0x5a:
+      case 0x5b:
+      case 0x5c:
+      case 0x5d:
+      case 0x5e:
+      case 0x5f: {
+        const v = this.popO();
+        this.setReg(osize, op & 7, v);
+        break;
+      }
+      case 0x60:
+        this.pusha();
+        break;
+      case 0x61:
+        this.popa();
+        break;
+      case 0x62:
+        this.bound();
+        break;
+      case 0x63:
+        this.arpl();
+        break;
+      case 0x68:
+        this.pushO(this.fetchS(osize));
+        break;
+      case 0x69:
+      case 0x6b: {
+        this.modrm();
+        const a = this.readRm(osize);
+        const b = op === 0x6b ? (this.fetch8() << 24) >> 24 : this.fetchS(osize);
+        this.setReg(osize, this.reg, this.imul2(osize, a, b));
+        break;
+      }
+      case 0x6a:
+        this.pushO((this.fetch8() << 24) >> 24);
+        break;
+      case 0x6c:
+      case 0x6d:
+        this.ins(op === 0x6c ? 1 : osize);
+        break;
+      case 0x6e:
+      case 0x6f:
+        this.outs(op === 0x6e ? 1 : osize);
+        break;
+      case 0x80:
+      case 0x82: {
+        this.modrm();
+        const a = this.readRm8();
+        const v = this.alu(this.reg, 1, a, this.fetch8());
+        if (this.reg !== 7) this.writeRm8(v);
+        break;
+      }
+      case 0x81:
+      case 0x83: {
+        this.modrm();
+        const a = this.readRm(osize);
+        const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (o32 ? -1 : 0xffff) : this.fetchS(osize);
+        const v = this.alu(this.reg, osize, a, b);
+        if (this.reg !== 7) this.writeRm(osize, v);
+        break;
+      }
+      case 0x86: {
+        this.modrm();
+        const a = this.readRm8();
+        this.writeRm8(this.getReg8(this.reg));
+        this.setReg8(this.reg, a);
+        break;
+      }
+      case 0x87: {
+        this.modrm();
+        const a = this.readRm(osize);
+        this.writeRm(osize, this.getReg(osize, this.reg));
+        this.setReg(osize, this.reg, a);
+        break;
+      }
+      case 0x8c:
+        this.modrm();
+        if (this.reg > 5) this.ud();
+        if (this.mod === 3) this.setReg(osize, this.rm, this.segSel[this.reg]);
+        else this.wr16(this.eaSeg, this.eaOff, this.segSel[this.reg]);
+        break;
+      case 0x8d:
+        this.modrm();
+        if (this.mod === 3) this.ud();
+        this.setReg(osize, this.reg, this.eaOff);
+        break;
+      case 0x8e: {
+        this.modrm();
+        if (this.reg === CS || this.reg > 5) this.ud();
+        this.loadSeg(this.reg, this.readRm16());
+        if (this.reg === SS) this.inhibit = this.slow = true;
+        break;
+      }
+      case 0x8f: {
+        // The pop happens first: an ESP-based destination uses the incremented ESP (SDM POP).
+        // A fault restores ESP (run() rolls back to the instruction start).
+        const v = this.popO();
+        this.modrm();
+        this.writeRm(osize, v);
+        break;
+      }
+      case 0x90:
+        break;
+      case 0x91:
+      case 0x92:
+      case 0x93:
+      case 0x94:
+      case 0x95:
+      case 0x96:
+      case 0x97: {
+        const a = this.getReg(osize, EAX);
+        this.setReg(osize, EAX, this.getReg(osize, op & 7));
+        this.setReg(osize, op & 7, a);
+        break;
+      }
+      case 0x98:
+        if (o32) r[EAX] = (r[EAX] << 16) >> 16;
+        else this.setReg(2, EAX, (r[EAX] << 24) >> 24);
+        break;
+      case 0x99:
+        if (o32) r[EDX] = r[EAX] >> 31;
+        else this.setReg(2, EDX, (r[EAX] << 16) >> 31);
+        break;
+      case 0x9a: {
+        const off = this.fetchS(osize);
+        const sel = this.fetch16();
+        this.farCall(sel, off);
+        break;
+      }
+      case 0x9b:
+        if ((this.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) this.fault(NM, -1);
+        break;
+      case 0x9c:
+        if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
+        if (o32) this.push32(this.getFlags() & ~(VM | RF));
+        else this.push16(this.getFlags());
+        break;
+      case 0x9d: {
+        if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
+        const v = this.popO();
+        this.writeEflags(v, o32 ? -1 : 0xffff, false);
+        break;
+      }
+      case 0x9e: {
+        this.settle();
+        const ah = (r[EAX] >> 8) & (SF | ZF | AF | PF | CF);
+        this.flags = (this.flags & ~(SF | ZF | AF | PF | CF)) | ah;
+        break;
+      }
+      case 0x9f:
+        this.setReg8(4, this.getFlags() & 0xff);
+        break;
+      case 0xa0:
+      case 0xa1:
+      case 0xa2:
+      case 0xa3: {
+        const off = a32 ? this.fetch32() : this.fetch16();
+        const size = op & 1 ? osize : 1;
+        if (op < 0xa2) this.setReg(size, EAX, this.rdS(size, this.dataSeg(), off));
+        else this.wrS(size, this.dataSeg(), off, this.getReg(size, EAX));
+        break;
+      }
+      case 0xa4:
+        this.movs(1);
+        break;
+      case 0xa5:
+        this.movs(osize);
+        break;
+      case 0xa6:
+        this.cmps(1);
+        break;
+      case 0xa7:
+        this.cmps(osize);
+        break;
+      case 0xa8:
+        this.alu(4, 1, r[EAX] & 0xff, this.fetch8());
+        break;
+      case 0xa9:
+        this.alu(4, osize, this.getReg(osize, EAX), this.fetchS(osize));
+        break;
+      case 0xaa:
+        this.stos(1);
+        break;
+      case 0xab:
+        this.stos(osize);
+        break;
+      case 0xac:
+        this.lods(1);
+        break;
+      case 0xad:
+        this.lods(osize);
+        break;
+      case 0xae:
+        this.scas(1);
+        break;
+      case 0xaf:
+        this.scas(osize);
+        break;
+      case 0xb0:
+      case 0xb1:
+      case 0xb2:
+      case 0xb3:
+      case 0xb4:
+      case 0xb5:
+      case 0xb6:
+      case 0xb7:
+        this.setReg8(op & 7, this.fetch8());
+        break;
+      case 0xb8:
+      case 0xb9:
+      case 0xba:
+      case 0xbb:
+      case 0xbc:
+      case 0xbd:
+      case 0xbe:
+      case 0xbf:
+        if (o32) r[op & 7] = this.fetch32();
+        else this.setReg(2, op & 7, this.fetch16());
+        break;
+      case 0xc0:
+      case 0xc1:
+      case 0xd0:
+      case 0xd1:
+      case 0xd2:
+      case 0xd3: {
+        this.modrm();
+        const size = op & 1 ? osize : 1;
+        const a = this.readRm(size);
+        const count = op < 0xd0 ? this.fetch8() : op < 0xd2 ? 1 : r[ECX] & 0xff;
+        if ((count & 0x1f) !== 0) this.writeRm(size, this.shift(this.reg, size, a, count));
+        break;
+      }
+      case 0xc2: {
+        const imm = this.fetch16();
+        const ip = this.popO();
+        this.setSp(r[ESP] + imm);
+        this.eip = o32 ? ip >>> 0 : ip & 0xffff;
+        this.checkEip();
+        break;
+      }
+      case 0xc3: {
+        const ip = this.popO();
+        this.eip = o32 ? ip >>> 0 : ip & 0xffff;
+        this.checkEip();
+        break;
+      }
+      case 0xc4:
+      case 0xc5:
+        this.loadFarPtr(op === 0xc4 ? ES : DS);
+        break;
+      case 0xc6:
+        this.modrm();
+        this.writeRm8(this.fetch8());
+        break;
+      case 0xc7:
+        this.modrm();
+        this.writeRm(osize, this.fetchS(osize));
+        break;
+      case 0xc8:
+        this.enter();
+        break;
+      case 0xc9: {
+        const bp = r[EBP] & this.spMask();
+        const v = o32 ? this.rd32(SS, bp) : this.rd16(SS, bp);
+        this.setSp(bp + osize);
+        this.setReg(osize, EBP, v);
+        break;
+      }
+      case 0xca:
+        this.farRet(o32, this.fetch16());
+        break;
+      case 0xcb:
+        this.farRet(o32, 0);
+        break;
+      case 0xcc:
+        this.softInt(BP);
+        break;
+      case 0xcd: {
+        const v = this.fetch8();
+        if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
+        this.softInt(v);
+        break;
+      }
+      case 0xce:
+        if (this.getOF()) this.softInt(OFV);
+        break;
+      case 0xcf:
+        this.iret();
+        break;
+      case 0xd4: {
+        const base = this.fetch8();
+        if (base === 0) this.fault(DE, -1);
+        const al = r[EAX] & 0xff;
+        const v = (Math.floor(al / base) << 8) | (al % base);
+        this.setReg(2, EAX, v);
+        this.setResultFlags(v & 0xff, 7, 0);
+        break;
+      }
+      case 0xd5: {
+        const base = this.fetch8();
+        const v = ((r[EAX] & 0xff) + ((r[EAX] >> 8) & 0xff) * base) & 0xff;
+        this.setReg(2, EAX, v);
+        this.setResultFlags(v, 7, 0);
+        break;
+      }
+      case 0xd6:
+        // SALC (undocumented, present on the 486).
+        this.setReg8(0, this.getCF() ? 0xff : 0);
+        break;
+      case 0xd7: {
+        const off = a32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
+        this.setReg8(0, this.rd8(this.dataSeg(), off));
+        break;
+      }
+      case 0xd8:
+      case 0xd9:
+      case 0xda:
+      case 0xdb:
+      case 0xdc:
+      case 0xdd:
+      case 0xde:
+      case 0xdf:
+        // No FPU: with EM or TS set the instruction raises #NM; otherwise it is decoded and has no
+        // effect (a board without a coprocessor: nothing answers, nothing is stored).
+        if (this.cr0 & (CR0_EM | CR0_TS)) this.fault(NM, -1);
+        this.modrm();
+        break;
+      case 0xe0:
+      case 0xe1:
+      case 0xe2:
+      case 0xe3: {
+        const d = (this.fetch8() << 24) >> 24;
+        const cx = a32 ? r[ECX] : r[ECX] & 0xffff;
+        if (op === 0xe3) {
+          if (cx === 0) this.jumpRel(d);
+          break;
+        }
+        const n = a32 ? cx - 1 : (cx - 1) & 0xffff;
+        if (a32) r[ECX] = n;
+        else this.setReg(2, ECX, n);
+        let take = n !== 0;
+        if (op === 0xe0) take = take && !this.getZF();
+        else if (op === 0xe1) take = take && this.getZF();
+        if (take) this.jumpRel(d);
+        break;
+      }
+      case 0xe4:
+        this.setReg8(0, this.ioIn(1, this.fetch8()));
+        break;
+      case 0xe5:
+        this.setReg(osize, EAX, this.ioIn(osize, this.fetch8()));
+        break;
+      case 0xe6:
+        this.ioOut(1, this.fetch8(), r[EAX]);
+        break;
+      case 0xe7:
+        this.ioOut(osize, this.fetch8(), r[EAX]);
+        break;
+      case 0xe8: {
+        const d = this.fetchS(osize);
+        const ret = this.eip;
+        let t = (this.eip + d) | 0;
+        if (!o32) t &= 0xffff;
+        if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
+        this.pushO(ret);
+        this.eip = t >>> 0;
+        break;
+      }
+      case 0xe9:
+        this.jumpRel(this.fetchS(osize));
+        break;
+      case 0xea: {
+        const off = this.fetchS(osize);
+        const sel = this.fetch16();
+        this.farJmp(sel, off);
+        break;
+      }
+      case 0xec:
+        this.setReg8(0, this.ioIn(1, r[EDX]));
+        break;
+      case 0xed:
+        this.setReg(osize, EAX, this.ioIn(osize, r[EDX]));
+        break;
+      case 0xee:
+        this.ioOut(1, r[EDX], r[EAX]);
+        break;
+      case 0xef:
+        this.ioOut(osize, r[EDX], r[EAX]);
+        break;
+      case 0xf1:
+        // INT1 / ICEBP: a #DB trap delivered like an external event (no DPL check).
+        this.deliverInterrupt(DB, -1, 2, this.eip);
+        break;
+      case 0xf4:
+        if (this.cpl !== 0) this.fault(GP, 0);
+        this.halted = this.slow = true;
+        if (this.listeners.length > 0) this.emit({ kind: 'halt', cs: this.segSel[CS], eip: this.eip >>> 0 });
+        break;
+      case 0xf5:
+        this.settle();
+        this.flags ^= CF;
+        break;
+      case 0xf6:
+      case 0xf7:
+        this.group3(op === 0xf6 ? 1 : osize);
+        break;
+      case 0xf8:
+        this.setFlag(CF, false);
+        break;
+      case 0xf9:
+        this.setFlag(CF, true);
+        break;
+      case 0xfa:
+        if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
+        this.flags &= ~IF;
+        break;
+      case 0xfb:
+        if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
+        if ((this.flags & IF) === 0) this.inhibit = this.slow = true;
+        this.flags |= IF;
+        break;
+      case 0xfc:
+        this.flags &= ~DF;
+        break;
+      case 0xfd:
+        this.flags |= DF;
+        break;
+      case 0xfe: {
+        this.modrm();
+        const a = this.readRm8();
+        if (this.reg === 0) this.writeRm8(this.inc(1, a));
+        else if (this.reg === 1) this.writeRm8(this.dec(1, a));
+        else this.ud();
+        break;
+      }
+      case 0xff:
+        this.group5(osize);
+        break;
+      default:
+        this.ud();
     }
   }
 
