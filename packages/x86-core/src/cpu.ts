@@ -2391,6 +2391,105 @@ export class Cpu {
       const osize = o32 ? 4 : 2;
       const r = this.regs;
       switch (op) {
+        // ALU r/m, reg forms.
+        case 0x00:
+        case 0x08:
+        case 0x10:
+        case 0x18:
+        case 0x20:
+        case 0x28:
+        case 0x30:
+        case 0x38:
+          this.aluRmReg(op >> 3, 1);
+          break;
+        case 0x01:
+        case 0x09:
+        case 0x11:
+        case 0x19:
+        case 0x21:
+        case 0x29:
+        case 0x31:
+        case 0x39:
+          this.aluRmReg(op >> 3, osize);
+          break;
+        case 0x02:
+        case 0x0a:
+        case 0x12:
+        case 0x1a:
+        case 0x22:
+        case 0x2a:
+        case 0x32:
+        case 0x3a:
+          this.aluRegRm(op >> 3, 1);
+          break;
+        case 0x03:
+        case 0x0b:
+        case 0x13:
+        case 0x1b:
+        case 0x23:
+        case 0x2b:
+        case 0x33:
+        case 0x3b:
+          this.aluRegRm(op >> 3, osize);
+          break;
+        case 0x04:
+        case 0x0c:
+        case 0x14:
+        case 0x1c:
+        case 0x24:
+        case 0x2c:
+        case 0x34:
+        case 0x3c: {
+          const v = this.alu(op >> 3, 1, r[EAX] & 0xff, this.fetch8());
+          if (op >> 3 !== 7) this.setReg8(0, v);
+          break;
+        }
+        case 0x05:
+        case 0x0d:
+        case 0x15:
+        case 0x1d:
+        case 0x25:
+        case 0x2d:
+        case 0x35:
+        case 0x3d: {
+          const v = this.alu(op >> 3, osize, this.getReg(osize, EAX), this.fetchS(osize));
+          if (op >> 3 !== 7) this.setReg(osize, EAX, v);
+          break;
+        }
+        case 0x06:
+          this.pushO(this.segSel[ES]);
+          break;
+        case 0x07:
+          this.popSeg(ES);
+          break;
+        case 0x0e:
+          this.pushO(this.segSel[CS]);
+          break;
+        case 0x0f:
+          this.execute0f();
+          break;
+        case 0x16:
+          this.pushO(this.segSel[SS]);
+          break;
+        case 0x17:
+          this.popSeg(SS);
+          this.inhibit = this.slow = true;
+          break;
+        case 0x1e:
+          this.pushO(this.segSel[DS]);
+          break;
+        case 0x1f:
+          this.popSeg(DS);
+          break;
+        case 0x27:
+          this.daa();
+          break;
+        case 0x2f:
+          this.das();
+          break;
+        case 0x37:
+          this.aaa(1);
+          break;
         case 0x40:
         case 0x41:
         case 0x42:
@@ -2425,6 +2524,29 @@ export class Cpu {
             this.lzMask = ARITH & ~CF;
           } else this.setReg(2, op & 7, this.dec(2, r[op & 7] & 0xffff));
           break;
+        case 0x50:
+        case 0x51:
+        case 0x52:
+        case 0x53:
+        case 0x54:
+        case 0x55:
+        case 0x56:
+        case 0x57:
+          if (o32) this.push32(r[op & 7]);
+          else this.push16(r[op & 7]);
+          break;
+        case 0x58:
+        case 0x59:
+        case 0x5a:
+        case 0x5b:
+        case 0x5c:
+        case 0x5d:
+        case 0x5e:
+        case 0x5f: {
+          const v = this.popO();
+          this.setReg(osize, op & 7, v);
+          break;
+        }
         case 0x70:
         case 0x71:
         case 0x72:
@@ -2451,6 +2573,23 @@ export class Cpu {
           if (taken) this.jumpRel(d);
           break;
         }
+        case 0x80:
+        case 0x82: {
+          this.modrm();
+          const a = this.readRm8();
+          const v = this.alu(this.reg, 1, a, this.fetch8());
+          if (this.reg !== 7) this.writeRm8(v);
+          break;
+        }
+        case 0x81:
+        case 0x83: {
+          this.modrm();
+          const a = this.readRm(osize);
+          const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (o32 ? -1 : 0xffff) : this.fetchS(osize);
+          const v = this.alu(this.reg, osize, a, b);
+          if (this.reg !== 7) this.writeRm(osize, v);
+          break;
+        }
         case 0x84:
           this.modrm();
           this.alu(4, 1, this.readRm8(), this.getReg8(this.reg));
@@ -2463,6 +2602,20 @@ export class Cpu {
           this.lzR = o32 ? v : v & 0xffff;
           this.lzSign = o32 ? 31 : 15;
           this.lzMask = ARITH;
+          break;
+        }
+        case 0x86: {
+          this.modrm();
+          const a = this.readRm8();
+          this.writeRm8(this.getReg8(this.reg));
+          this.setReg8(this.reg, a);
+          break;
+        }
+        case 0x87: {
+          this.modrm();
+          const a = this.readRm(osize);
+          this.writeRm(osize, this.getReg(osize, this.reg));
+          this.setReg(osize, this.reg, a);
           break;
         }
         case 0x88: {
@@ -2499,6 +2652,51 @@ export class Cpu {
           this.modrm();
           this.setReg(osize, this.reg, this.readRm(osize));
           break;
+        case 0x8d:
+          this.modrm();
+          if (this.mod === 3) this.ud();
+          this.setReg(osize, this.reg, this.eaOff);
+          break;
+        case 0xb0:
+        case 0xb1:
+        case 0xb2:
+        case 0xb3:
+        case 0xb4:
+        case 0xb5:
+        case 0xb6:
+        case 0xb7:
+          this.setReg8(op & 7, this.fetch8());
+          break;
+        case 0xb8:
+        case 0xb9:
+        case 0xba:
+        case 0xbb:
+        case 0xbc:
+        case 0xbd:
+        case 0xbe:
+        case 0xbf:
+          if (o32) r[op & 7] = this.fetch32();
+          else this.setReg(2, op & 7, this.fetch16());
+          break;
+        case 0xc3: {
+          const ip = this.popO();
+          this.eip = o32 ? ip >>> 0 : ip & 0xffff;
+          this.checkEip();
+          break;
+        }
+        case 0xe8: {
+          const d = this.fetchS(osize);
+          const ret = this.eip;
+          let t = (this.eip + d) | 0;
+          if (!o32) t &= 0xffff;
+          if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
+          this.pushO(ret);
+          this.eip = t >>> 0;
+          break;
+        }
+        case 0xe9:
+          this.jumpRel(this.fetchS(osize));
+          break;
         case 0xeb:
           this.jumpRel((this.fetch8() << 24) >> 24);
           break;
@@ -2511,137 +2709,15 @@ export class Cpu {
     }
   }
 
-  /** The opcodes outside execute()'s hot set (a separate function keeps execute() small, so it
-   * tiers up and recompiles quickly, and a first use of a rare opcode deoptimises only this). */
+  /** The one-byte opcodes outside execute()'s hot set (a separate function keeps execute() small,
+   * so it compiles quickly, and a first use of a rare opcode deoptimises only this one). */
   private executeRest(op: number, o32: boolean, a32: boolean): void {
     const osize = o32 ? 4 : 2;
     const r = this.regs;
     switch (op) {
-      // ALU r/m, reg forms.
-      case 0x00:
-      case 0x08:
-      case 0x10:
-      case 0x18:
-      case 0x20:
-      case 0x28:
-      case 0x30:
-      case 0x38:
-        this.aluRmReg(op >> 3, 1);
-        break;
-      case 0x01:
-      case 0x09:
-      case 0x11:
-      case 0x19:
-      case 0x21:
-      case 0x29:
-      case 0x31:
-      case 0x39:
-        this.aluRmReg(op >> 3, osize);
-        break;
-      case 0x02:
-      case 0x0a:
-      case 0x12:
-      case 0x1a:
-      case 0x22:
-      case 0x2a:
-      case 0x32:
-      case 0x3a:
-        this.aluRegRm(op >> 3, 1);
-        break;
-      case 0x03:
-      case 0x0b:
-      case 0x13:
-      case 0x1b:
-      case 0x23:
-      case 0x2b:
-      case 0x33:
-      case 0x3b:
-        this.aluRegRm(op >> 3, osize);
-        break;
-      case 0x04:
-      case 0x0c:
-      case 0x14:
-      case 0x1c:
-      case 0x24:
-      case 0x2c:
-      case 0x34:
-      case 0x3c: {
-        const v = this.alu(op >> 3, 1, r[EAX] & 0xff, this.fetch8());
-        if (op >> 3 !== 7) this.setReg8(0, v);
-        break;
-      }
-      case 0x05:
-      case 0x0d:
-      case 0x15:
-      case 0x1d:
-      case 0x25:
-      case 0x2d:
-      case 0x35:
-      case 0x3d: {
-        const v = this.alu(op >> 3, osize, this.getReg(osize, EAX), this.fetchS(osize));
-        if (op >> 3 !== 7) this.setReg(osize, EAX, v);
-        break;
-      }
-      case 0x06:
-        this.pushO(this.segSel[ES]);
-        break;
-      case 0x07:
-        this.popSeg(ES);
-        break;
-      case 0x0e:
-        this.pushO(this.segSel[CS]);
-        break;
-      case 0x0f:
-        this.execute0f();
-        break;
-      case 0x16:
-        this.pushO(this.segSel[SS]);
-        break;
-      case 0x17:
-        this.popSeg(SS);
-        this.inhibit = this.slow = true;
-        break;
-      case 0x1e:
-        this.pushO(this.segSel[DS]);
-        break;
-      case 0x1f:
-        this.popSeg(DS);
-        break;
-      case 0x27:
-        this.daa();
-        break;
-      case 0x2f:
-        this.das();
-        break;
-      case 0x37:
-        this.aaa(1);
-        break;
       case 0x3f:
         this.aaa(-1);
         break;
-      case 0x50:
-      case 0x51:
-      case 0x52:
-      case 0x53:
-      case 0x54:
-      case 0x55:
-      case 0x56:
-      case 0x57:
-        if (o32) this.push32(r[op & 7]);
-        else this.push16(r[op & 7]);
-        break;
-      case 0x58:
-      case 0x59:
-      case 0x5a:
-      case 0x5b:
-      case 0x5c:
-      case 0x5d:
-      case 0x5e:
-      case 0x5f: {
-        const v = this.popO();
-        this.setReg(osize, op & 7, v);
-        break;
-      }
       case 0x60:
         this.pusha();
         break;
@@ -2676,47 +2752,11 @@ export class Cpu {
       case 0x6f:
         this.outs(op === 0x6e ? 1 : osize);
         break;
-      case 0x80:
-      case 0x82: {
-        this.modrm();
-        const a = this.readRm8();
-        const v = this.alu(this.reg, 1, a, this.fetch8());
-        if (this.reg !== 7) this.writeRm8(v);
-        break;
-      }
-      case 0x81:
-      case 0x83: {
-        this.modrm();
-        const a = this.readRm(osize);
-        const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (o32 ? -1 : 0xffff) : this.fetchS(osize);
-        const v = this.alu(this.reg, osize, a, b);
-        if (this.reg !== 7) this.writeRm(osize, v);
-        break;
-      }
-      case 0x86: {
-        this.modrm();
-        const a = this.readRm8();
-        this.writeRm8(this.getReg8(this.reg));
-        this.setReg8(this.reg, a);
-        break;
-      }
-      case 0x87: {
-        this.modrm();
-        const a = this.readRm(osize);
-        this.writeRm(osize, this.getReg(osize, this.reg));
-        this.setReg(osize, this.reg, a);
-        break;
-      }
       case 0x8c:
         this.modrm();
         if (this.reg > 5) this.ud();
         if (this.mod === 3) this.setReg(osize, this.rm, this.segSel[this.reg]);
         else this.wr16(this.eaSeg, this.eaOff, this.segSel[this.reg]);
-        break;
-      case 0x8d:
-        this.modrm();
-        if (this.mod === 3) this.ud();
-        this.setReg(osize, this.reg, this.eaOff);
         break;
       case 0x8e: {
         this.modrm();
@@ -2830,27 +2870,6 @@ export class Cpu {
       case 0xaf:
         this.scas(osize);
         break;
-      case 0xb0:
-      case 0xb1:
-      case 0xb2:
-      case 0xb3:
-      case 0xb4:
-      case 0xb5:
-      case 0xb6:
-      case 0xb7:
-        this.setReg8(op & 7, this.fetch8());
-        break;
-      case 0xb8:
-      case 0xb9:
-      case 0xba:
-      case 0xbb:
-      case 0xbc:
-      case 0xbd:
-      case 0xbe:
-      case 0xbf:
-        if (o32) r[op & 7] = this.fetch32();
-        else this.setReg(2, op & 7, this.fetch16());
-        break;
       case 0xc0:
       case 0xc1:
       case 0xd0:
@@ -2868,12 +2887,6 @@ export class Cpu {
         const imm = this.fetch16();
         const ip = this.popO();
         this.setSp(r[ESP] + imm);
-        this.eip = o32 ? ip >>> 0 : ip & 0xffff;
-        this.checkEip();
-        break;
-      }
-      case 0xc3: {
-        const ip = this.popO();
         this.eip = o32 ? ip >>> 0 : ip & 0xffff;
         this.checkEip();
         break;
@@ -2989,19 +3002,6 @@ export class Cpu {
         break;
       case 0xe7:
         this.ioOut(osize, this.fetch8(), r[EAX]);
-        break;
-      case 0xe8: {
-        const d = this.fetchS(osize);
-        const ret = this.eip;
-        let t = (this.eip + d) | 0;
-        if (!o32) t &= 0xffff;
-        if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
-        this.pushO(ret);
-        this.eip = t >>> 0;
-        break;
-      }
-      case 0xe9:
-        this.jumpRel(this.fetchS(osize));
         break;
       case 0xea: {
         const off = this.fetchS(osize);
