@@ -2,6 +2,7 @@
 // machine's own port and memory buses, so every device model is exercised as real firmware
 // would exercise it (fw_cfg DMA, PCI mechanism #1, the IGD's config registers).
 import { e820TypeName, runSeabiosPort } from '@vmkit/seabios-port';
+import type { HleOptions } from './config.js';
 import type { BootOptions, Machine } from './machine.js';
 import type { E820Entry, StopReason } from './report.js';
 
@@ -11,7 +12,7 @@ export interface FirmwareResult {
   e820: E820Entry[];
 }
 
-export function bootHle(m: Machine, opts: BootOptions): FirmwareResult {
+export function bootHle(m: Machine, hle: HleOptions, opts: BootOptions): FirmwareResult {
   let untilSeen = false;
   const res = runSeabiosPort({
     io: m.io,
@@ -20,10 +21,7 @@ export function bootHle(m: Machine, opts: BootOptions): FirmwareResult {
       m.onDebugconLine(line);
       if (opts.until && line.includes(opts.until)) untilSeen = true;
     },
-    options: {
-      igdSetup: m.config.firmware.kind === 'hle' ? m.config.firmware.options?.igdSetup : undefined,
-      tableLoader: m.config.firmware.kind === 'hle' ? m.config.firmware.options?.tableLoader : undefined,
-    },
+    options: { igdSetup: hle.igdSetup, tableLoader: hle.tableLoader },
     onEvent: (e) => {
       if (m.events.wants(`firmware-${e.kind}`)) m.events.emit({ ...e, kind: `firmware-${e.kind}` });
     },

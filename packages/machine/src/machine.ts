@@ -71,11 +71,8 @@ export class Machine {
   hostOpregionWrites = 0;
   private bootDone = false;
 
-  constructor(input: MachineConfigInput | MachineConfig, sinks: MachineSinks = {}) {
-    const config =
-      input instanceof Object && 'trace' in input && input.trace instanceof Set
-        ? (input as MachineConfig)
-        : validateConfig(input as MachineConfigInput);
+  constructor(input: MachineConfigInput, sinks: MachineSinks = {}) {
+    const config = validateConfig(input);
     this.config = config;
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
     this.events = new EventStream(() => this.now(), config.trace);
@@ -333,7 +330,8 @@ export class Machine {
     if (this.bootDone) throw new Error('Machine.boot: this machine has already booted; create a new one');
     this.bootDone = true;
     const fw = this.config.firmware;
-    const result = fw.kind === 'hle' ? bootHle(this, opts) : bootImage(this, fw.image, opts);
+    const result =
+      fw.kind === 'hle' ? bootHle(this, fw.options ?? {}, opts) : bootImage(this, fw.image, opts);
     this.events.emit({ kind: 'machine-stop', reason: result.reason, detail: result.detail });
     return {
       firmware: { kind: fw.kind, image: fw.kind === 'image' ? fw.name : null, fallback: null },
