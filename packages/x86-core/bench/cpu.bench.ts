@@ -11,6 +11,22 @@
 // run under QEMU TCG, wrapped in the oracle skeleton: QEMU's rate is (work of a long run - work of
 // a 1-pass run) / (wall time difference), which cancels QEMU's start-up time. Instruction counts
 // per pass come from the core (the bodies are deterministic).
+//
+// v86 column (npm `v86`, the x86-to-wasm JIT emulator, run in this Node process by v86-runner.ts):
+// the SAME image as QEMU's (oracle skeleton + body, nasm-built) is given to v86 as `bios: { buffer }`
+// with no disks, no VGA BIOS (the skeleton never touches video), 16 MiB RAM like QEMU's `-m 16`.
+// v86 maps the image at 1 MiB - 64 KiB and mirrors it at 0xFFF00000 (copy/v86 src/cpu.js
+// load_bios), so it starts at the same reset vector. The skeleton's debugcon port 0xE9 and the
+// body's final `out 0xF4, al` (isa-debug-exit in QEMU) are hooked with v86's port API
+// (emulator.v86.cpu.io.register_write, src/io.js); v86's release build leaves both ports free.
+// Time is taken from the guest's first debugcon byte ("START") to the 0xF4 write, and the rate is
+// (work of a long run - work of a 1-pass run) / (time difference), as for QEMU, which cancels the
+// skeleton and v86's JIT warm-up. The long run grows until that difference is >= 0.5 s. v86's own
+// instruction counter (get_instruction_counter) is printed as a cross-check of the work done (it
+// matches the core's count except for REP string bodies, which v86 executes, and counts, one 4 KiB
+// page chunk at a time: copy/v86 src/rust/cpu/string.rs). A
+// workload v86 cannot run (no exit within the time limit, an exception report) prints
+// `v86-<workload>: not comparable: <reason>` instead of a figure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +35,7 @@ import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { Cpu } from '../src/index.js';
 import { assemble, findTool, PROGRAMS_DIR } from '../test/harness/tools.js';
+import { runV86 } from './v86-runner.js';
 
 interface Workload {
   name: string;
@@ -31,6 +48,8 @@ interface Workload {
   /** Passes for the measured core run and for the long QEMU run. */
   corePasses: number;
   qemuPasses: number;
+  /** First guess of passes for the long v86 run (grown until the timed difference is >= 0.5 s). */
+  v86Passes: number;
 }
 
 const MIB = 1024 * 1024;
@@ -43,6 +62,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b35f00f0000bf00001000b90000010031c085c974064988040febf64e75e7e6f4f4',
     corePasses: 60,
     qemuPasses: 1500,
+    v86Passes: 1500,
   },
   {
     name: 'rep-stosb',
@@ -52,6 +72,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000bf00001000b900001000b055f3aa4d75efe6f4f4',
     corePasses: 400,
     qemuPasses: 150,
+    v86Passes: 1000,
   },
   {
     name: 'rep-movsb',
@@ -61,6 +82,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000be00001000bf00002000b900001000f3a44d75ece6f4f4',
     corePasses: 400,
     qemuPasses: 8,
+    v86Passes: 500,
   },
   {
     name: 'mix32',
@@ -70,6 +92,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3',
     corePasses: 12000,
     qemuPasses: 300000,
+    v86Passes: 100000,
   },
   {
     name: 'real16',
@@ -79,6 +102,7 @@ const WORKLOADS: Workload[] = [
     hex: '668b2ef00f66bc0070000066b9e803000066be0020000066678b048e6601c8666789048e66670fb7560266e80b000000664975e3664d75d3e6f4f4665366678d1c42665b66c3',
     corePasses: 1500,
     qemuPasses: 40000,
+    v86Passes: 8000,
   },
 ];
 
@@ -237,11 +261,63 @@ function fmt(v: number): string {
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 
+/** One cell of the summary table: a rate, or why there is none. */
+type Cell = number | string;
+
+interface V86Figure {
+  /** Rate in the workload's unit (MIPS or GB/s), or why v86 is not comparable. */
+  rate: Cell;
+  note: string;
+}
+
+const V86_MIN_DIFF_S = 0.5;
+const V86_TARGET_DIFF_S = 0.8;
+const V86_TIMEOUT_MS = 15_000;
+
+async function v86Figure(w: Workload, bodyPath: string, perPass: number): Promise<V86Figure> {
+  const run = async (passes: number) => {
+    const r = await runV86(qemuImage(w, bodyPath, passes), {
+      memorySize: 16 * MIB,
+      exitPort: 0xf4,
+      textPorts: [0xe9],
+      timeoutMs: V86_TIMEOUT_MS,
+    });
+    if (!r.ok) return `${passes} passes: ${r.reason} (debugcon so far: ${JSON.stringify(r.text)})`;
+    if (r.text.includes('UNEXPECTED') || r.text.includes('DONE'))
+      return `${passes} passes: the skeleton reported ${JSON.stringify(r.text.trim())}`;
+    return r;
+  };
+  const short = await run(1);
+  if (typeof short === 'string') return { rate: short, note: '' };
+  let passes = w.v86Passes;
+  for (let attempt = 0; ; attempt++) {
+    const long = await run(passes);
+    if (typeof long === 'string') return { rate: long, note: '' };
+    const dt = long.guestSeconds - short.guestSeconds;
+    if (dt >= V86_MIN_DIFF_S || attempt === 4) {
+      if (dt < V86_MIN_DIFF_S)
+        return { rate: `timed difference stayed below ${V86_MIN_DIFF_S} s (${dt.toFixed(3)} s)`, note: '' };
+      const n = passes - 1;
+      const counter = (long.instructions - short.instructions) / n;
+      const rate = w.bytesPerPass > 0 ? (w.bytesPerPass * n) / dt / 1e9 : (perPass * n) / dt / 1e6;
+      const note =
+        `# ${w.name}: v86 ${n} passes in ${dt.toFixed(3)} s (1-pass run ${short.guestSeconds.toFixed(3)} s ` +
+        `guest, ${short.wallSeconds.toFixed(3)} s incl. start-up); v86's own counter ` +
+        `${counter.toFixed(0)} instructions/pass, core ${perPass}`;
+      return { rate, note };
+    }
+    // Too short to time: scale towards the target, at least x2, at most x16 per step.
+    const factor = dt > 0 ? Math.min(16, Math.max(2, V86_TARGET_DIFF_S / dt)) : 16;
+    passes = Math.min(0x7fffffff, Math.ceil(passes * factor));
+  }
+}
+
 const nasm = findTool('nasm');
 const qemu = nasm === null ? null : findTool('qemu-system-i386');
 if (nasm === null) console.log('# nasm not found: using the embedded encodings of the bench bodies');
 if (qemu === null) console.log('# qemu-system-i386 (or nasm) not found: no QEMU comparison');
 const tmp = mkdtempSync(join(tmpdir(), 'vmkit-x86-bench-'));
+const table: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell }[] = [];
 try {
   for (const w of WORKLOADS) {
     let body = fromHex(w.hex);
@@ -251,37 +327,60 @@ try {
         console.log(`# ${w.name}: nasm output differs from the embedded bytes; using nasm's`);
       body = built;
     }
+    const unit = w.bytesPerPass > 0 ? 'GB/s' : 'MIPS';
+    const row: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell } = {
+      name: w.name,
+      unit,
+      core: '-',
+      qemu: 'no qemu',
+      v86: 'no nasm',
+    };
+    table.push(row);
     // instructions per pass (exact) and a warm-up
     const one = runCore(body, w.mode, 1).instructions;
     const perPass = runCore(body, w.mode, 2).instructions - one;
     runCore(body, w.mode, Math.max(1, Math.floor(w.corePasses / 4)));
     const m = runCore(body, w.mode, w.corePasses);
-    if (w.bytesPerPass > 0) {
-      console.log(`BENCH x86-core ${w.name} ${fmt((w.bytesPerPass * w.corePasses) / m.seconds / 1e9)} GB/s`);
-    } else {
-      console.log(`BENCH x86-core ${w.name} ${fmt(m.instructions / m.seconds / 1e6)} MIPS`);
-    }
+    row.core =
+      w.bytesPerPass > 0
+        ? (w.bytesPerPass * w.corePasses) / m.seconds / 1e9
+        : m.instructions / m.seconds / 1e6;
+    console.log(`BENCH x86-core ${w.name} ${fmt(row.core)} ${unit}`);
+    if (nasm === null) continue;
+    const bodyPath = join(tmp, `${w.name}.bin`);
+    writeFileSync(bodyPath, body);
     if (qemu !== null) {
-      const bodyPath = join(tmp, `${w.name}.bin`);
-      writeFileSync(bodyPath, body);
       const short = runQemuWall(qemu, qemuImage(w, bodyPath, 1), tmp);
       const long = runQemuWall(qemu, qemuImage(w, bodyPath, w.qemuPasses), tmp);
       if (short === null || long === null) {
         console.log(`# ${w.name}: QEMU run timed out (20 s); no QEMU figure`);
-        continue;
-      }
-      const dt = Math.max(long - short, 1e-6);
-      const passes = w.qemuPasses - 1;
-      if (w.bytesPerPass > 0) {
-        console.log(`BENCH x86-core qemu-${w.name} ${fmt((w.bytesPerPass * passes) / dt / 1e9)} GB/s`);
+        row.qemu = 'timeout';
       } else {
-        console.log(`BENCH x86-core qemu-${w.name} ${fmt((perPass * passes) / dt / 1e6)} MIPS`);
+        const dt = Math.max(long - short, 1e-6);
+        const passes = w.qemuPasses - 1;
+        row.qemu = w.bytesPerPass > 0 ? (w.bytesPerPass * passes) / dt / 1e9 : (perPass * passes) / dt / 1e6;
+        console.log(`BENCH x86-core qemu-${w.name} ${fmt(row.qemu)} ${unit}`);
+        console.log(
+          `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.toFixed(3)} s)`,
+        );
       }
-      console.log(
-        `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.toFixed(3)} s)`,
-      );
+    }
+    const v = await v86Figure(w, bodyPath, perPass);
+    if (typeof v.rate === 'number') {
+      row.v86 = v.rate;
+      console.log(`BENCH x86-core v86-${w.name} ${fmt(v.rate)} ${unit}`);
+      console.log(v.note);
+    } else {
+      row.v86 = 'n/c';
+      console.log(`v86-${w.name}: not comparable: ${v.rate}`);
     }
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
+const cell = (c: Cell): string => (typeof c === 'number' ? fmt(c) : c).padStart(10);
+console.log(
+  `\n${'workload'.padEnd(10)} ${'unit'.padEnd(5)} ${'vmkit'.padStart(10)} ${'QEMU TCG'.padStart(10)} ${'v86'.padStart(10)}`,
+);
+for (const r of table)
+  console.log(`${r.name.padEnd(10)} ${r.unit.padEnd(5)} ${cell(r.core)} ${cell(r.qemu)} ${cell(r.v86)}`);
