@@ -1,0 +1,92 @@
+// The BUILT command (`pnpm build` → dist/main.js, the package's bin), run under plain node the
+// way users and apps/cli/bench run it. The bundle is copied with package.json into an empty
+// directory first: it must run with no node_modules and no workspace to resolve from. Requires
+// a build (the root `pnpm test` builds before it runs vitest): a missing dist/main.js fails.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalogueSource } from '@vmkit/vfio-igd';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const app = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(app, 'dist');
+const BIOS = '/usr/share/seabios/bios-256k.bin';
+
+let main = '';
+
+function vmkit(...args: string[]) {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  const built = join(dist, 'main.js');
+  if (!existsSync(built)) {
+    throw new Error('apps/cli/dist/main.js is missing: build the CLI first (pnpm build)');
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'vmkit-bundle-'));
+  cpSync(dist, join(tmp, 'dist'), { recursive: true });
+  cpSync(join(app, 'package.json'), join(tmp, 'package.json'));
+  main = join(tmp, 'dist', 'main.js');
+});
+
+describe('the bundled vmkit (dist/main.js)', () => {
+  it('is a bundle: no workspace or package imports left, one chunk per command', () => {
+    const files = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+    for (const f of files) {
+      const js = readFileSync(join(dist, f), 'utf8');
+      expect(js, f).not.toMatch(/from\s*["']@vmkit\//);
+      expect(js, f).not.toMatch(/import\(\s*["']@vmkit\//);
+    }
+    const entry = readFileSync(join(dist, 'main.js'), 'utf8');
+    expect(entry.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // The entry stays small: the machine (x86 core, devices) is only in the boot chunk.
+    expect(entry.length).toBeLessThan(16_000);
+    expect(files.some((f) => /^chunks[/\\]boot-.*\.js$/.test(f))).toBe(true);
+    expect(files.some((f) => /^chunks[/\\]decode-.*\.js$/.test(f))).toBe(true);
+  });
+
+  it('boot --firmware hle --json runs the machine and prints the report', () => {
+    const r = vmkit('boot', '--firmware', 'hle', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.firmware).toEqual({ kind: 'hle', image: null, fallback: null });
+    expect(j.result.reason).toBe('boot-attempted');
+    expect(j.igd.guestOpregionValid).toBe(true);
+    expect(j.igd.bdsmReserved).toBe(true);
+  });
+
+  it.skipIf(!existsSync(BIOS))(
+    'boots Debian SeaBIOS to "No bootable device." with the debug console on stderr',
+    () => {
+      const r = vmkit('boot', '--firmware', BIOS, '--igd', 'none', '--debugcon', '-');
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/^SeaBIOS \(version /m);
+      expect(r.err).toMatch(/^No bootable device\.$/m);
+      expect(r.out).toMatch(/Firmware: image/);
+    },
+  );
+
+  it('decode commands and models work from the decode chunk', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'vmkit-bundle-in-')), 'opregion.bin');
+    writeFileSync(f, catalogueSource('kbl').opRegion!);
+    const j = JSON.parse(vmkit('opregion', 'decode', f, '--json').out);
+    expect(j.ok).toBe(true);
+    const m = vmkit('models');
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/kbl/);
+  });
+
+  it('usage errors: one line, exit 2, no stack trace', () => {
+    const r = vmkit('boot', '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/Unknown option '--bogus'/)]);
+    expect(vmkit('frobnicate').code).toBe(2);
+    const h = vmkit('--help');
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^vmkit — /);
+  });
+});
