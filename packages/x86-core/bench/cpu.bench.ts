@@ -12,7 +12,7 @@
 // a 1-pass run) / (wall time difference), which cancels QEMU's start-up time. Instruction counts
 // per pass come from the core (the bodies are deterministic).
 //
-// v86 column (npm `v86`, the x86-to-wasm JIT emulator, run in this Node process by v86-runner.ts):
+// v86 column (npm `v86`, the x86-to-wasm JIT emulator, one fresh Node child per run: v86-run.mjs):
 // the SAME image as QEMU's (oracle skeleton + body, nasm-built) is given to v86 as `bios: { buffer }`
 // with no disks, no VGA BIOS (the skeleton never touches video), 16 MiB RAM like QEMU's `-m 16`.
 // v86 maps the image at 1 MiB - 64 KiB and mirrors it at 0xFFF00000 (copy/v86 src/cpu.js
@@ -35,7 +35,7 @@ import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { Cpu } from '../src/index.js';
 import { assemble, findTool, PROGRAMS_DIR } from '../test/harness/tools.js';
-import { runV86 } from './v86-runner.js';
+import { runV86, v86Missing } from './v86-runner.js';
 
 interface Workload {
   name: string;
@@ -62,7 +62,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b35f00f0000bf00001000b90000010031c085c974064988040febf64e75e7e6f4f4',
     corePasses: 60,
     qemuPasses: 1500,
-    v86Passes: 1500,
+    v86Passes: 3000,
   },
   {
     name: 'rep-stosb',
@@ -72,7 +72,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000bf00001000b900001000b055f3aa4d75efe6f4f4',
     corePasses: 400,
     qemuPasses: 150,
-    v86Passes: 1000,
+    v86Passes: 25000,
   },
   {
     name: 'rep-movsb',
@@ -82,7 +82,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000be00001000bf00002000b900001000f3a44d75ece6f4f4',
     corePasses: 400,
     qemuPasses: 8,
-    v86Passes: 500,
+    v86Passes: 20000,
   },
   {
     name: 'mix32',
@@ -92,7 +92,7 @@ const WORKLOADS: Workload[] = [
     hex: '8b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3',
     corePasses: 12000,
     qemuPasses: 300000,
-    v86Passes: 100000,
+    v86Passes: 300000,
   },
   {
     name: 'real16',
@@ -102,7 +102,7 @@ const WORKLOADS: Workload[] = [
     hex: '668b2ef00f66bc0070000066b9e803000066be0020000066678b048e6601c8666789048e66670fb7560266e80b000000664975e3664d75d3e6f4f4665366678d1c42665b66c3',
     corePasses: 1500,
     qemuPasses: 40000,
-    v86Passes: 8000,
+    v86Passes: 20000,
   },
 ];
 
@@ -276,7 +276,10 @@ const V86_TIMEOUT_MS = 15_000;
 
 async function v86Figure(w: Workload, bodyPath: string, perPass: number): Promise<V86Figure> {
   const run = async (passes: number) => {
-    const r = await runV86(qemuImage(w, bodyPath, passes), {
+    const image = join(tmp, `v86-${w.name}.bin`);
+    writeFileSync(image, qemuImage(w, bodyPath, passes));
+    const r = await runV86({
+      image,
       memorySize: 16 * MIB,
       exitPort: 0xf4,
       textPorts: [0xe9],
@@ -302,7 +305,7 @@ async function v86Figure(w: Workload, bodyPath: string, perPass: number): Promis
       const rate = w.bytesPerPass > 0 ? (w.bytesPerPass * n) / dt / 1e9 : (perPass * n) / dt / 1e6;
       const note =
         `# ${w.name}: v86 ${n} passes in ${dt.toFixed(3)} s (1-pass run ${short.guestSeconds.toFixed(3)} s ` +
-        `guest, ${short.wallSeconds.toFixed(3)} s incl. start-up); v86's own counter ` +
+        `guest, ${short.wallSeconds.toFixed(3)} s from new V86()); v86's own counter ` +
         `${counter.toFixed(0)} instructions/pass, core ${perPass}`;
       return { rate, note };
     }
@@ -316,6 +319,7 @@ const nasm = findTool('nasm');
 const qemu = nasm === null ? null : findTool('qemu-system-i386');
 if (nasm === null) console.log('# nasm not found: using the embedded encodings of the bench bodies');
 if (qemu === null) console.log('# qemu-system-i386 (or nasm) not found: no QEMU comparison');
+const noV86 = nasm === null ? 'nasm not found (the v86 image is the nasm-built skeleton)' : v86Missing();
 const tmp = mkdtempSync(join(tmpdir(), 'vmkit-x86-bench-'));
 const table: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell }[] = [];
 try {
@@ -333,7 +337,7 @@ try {
       unit,
       core: '-',
       qemu: 'no qemu',
-      v86: 'no nasm',
+      v86: noV86 === null ? '-' : 'n/c',
     };
     table.push(row);
     // instructions per pass (exact) and a warm-up
@@ -346,7 +350,10 @@ try {
         ? (w.bytesPerPass * w.corePasses) / m.seconds / 1e9
         : m.instructions / m.seconds / 1e6;
     console.log(`BENCH x86-core ${w.name} ${fmt(row.core)} ${unit}`);
-    if (nasm === null) continue;
+    if (nasm === null) {
+      console.log(`v86-${w.name}: not comparable: ${noV86}`);
+      continue;
+    }
     const bodyPath = join(tmp, `${w.name}.bin`);
     writeFileSync(bodyPath, body);
     if (qemu !== null) {
@@ -364,6 +371,10 @@ try {
           `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.toFixed(3)} s)`,
         );
       }
+    }
+    if (noV86 !== null) {
+      console.log(`v86-${w.name}: not comparable: ${noV86}`);
+      continue;
     }
     const v = await v86Figure(w, bodyPath, perPass);
     if (typeof v.rate === 'number') {
