@@ -478,56 +478,81 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
     return s;
   }
 
-  /** Recompute page-table entries for pages overlapping [start, end) (clipped to 4 GiB). */
+  /** Recompute page-table entries for pages overlapping [start, end) (clipped to 4 GiB). Works a
+   * segment at a time: the pages a segment covers whole get its targets (runs of unallocated RAM or
+   * unassigned space as one fill, so mapping 128 MiB of lazy RAM does not loop over 32 Ki pages one
+   * by one); a page that straddles a segment boundary has no direct buffer on either side. */
   private refreshPages(start: number, end: number): void {
     if (start >= FOUR_GIB || end <= start) return;
     const pLo = Math.floor(start / PAGE_SIZE);
     const pHi = Math.min(PAGE_COUNT, Math.ceil(Math.min(end, FOUR_GIB) / PAGE_SIZE));
     let seg = this.find(pLo * PAGE_SIZE);
     let si = this.segs.indexOf(seg);
-    for (let p = pLo; p < pHi; p++) {
+    let p = pLo;
+    while (p < pHi) {
       const a = p * PAGE_SIZE;
       while (seg.end <= a) seg = this.segs[++si];
       if (seg.end >= a + PAGE_SIZE) {
-        this.setPageSide(p, a, seg.rKind, seg.rRegion, seg.rBase, false);
-        this.setPageSide(p, a, seg.wKind, seg.wRegion, seg.wBase, true);
+        // Pages p .. q-1 lie wholly inside seg (seg.start <= a: segments are contiguous).
+        const q = Math.min(pHi, Math.floor(seg.end / PAGE_SIZE));
+        this.setPagesSide(p, q, seg.rKind, seg.rRegion, seg.rBase, this.rb, this.ro, false);
+        this.setPagesSide(p, q, seg.wKind, seg.wRegion, seg.wBase, this.wb, this.wo, true);
+        p = q;
       } else {
         this.rb[p] = null;
         this.wb[p] = null;
+        p++;
       }
     }
   }
 
-  private setPageSide(
+  /** One side (read or write) of pages [p, q), all inside one segment with these targets. A RAM
+   * page gets its chunk when the chunk is allocated and holds the whole page; a ROM page is
+   * readable directly; anything else goes the slow way (null buffer, offset 0). */
+  private setPagesSide(
     p: number,
-    a: number,
+    q: number,
     kind: number,
     region: BusRegion | null,
     base: number,
+    bufs: (Uint8Array | null)[],
+    offs: Int32Array,
     write: boolean,
-  ) {
-    let buf: Uint8Array | null = null;
-    let off = 0;
+  ): void {
     if (kind === KIND_RAM) {
-      const lo = a - base;
       const cs = region!.chunkSize;
-      const ci = Math.floor(lo / cs);
-      const co = lo - ci * cs;
-      const chunk = region!.chunks![ci];
-      if (chunk !== null && co + PAGE_SIZE <= chunk.length) {
-        buf = chunk;
-        off = co;
+      const chunks = region!.chunks!;
+      while (p < q) {
+        const lo = p * PAGE_SIZE - base;
+        const ci = Math.floor(lo / cs);
+        // Pages whose first byte falls in chunk ci.
+        const runEnd = Math.min(q, p + Math.ceil(((ci + 1) * cs - lo) / PAGE_SIZE));
+        const chunk = chunks[ci];
+        if (chunk === null) {
+          bufs.fill(null, p, runEnd);
+          offs.fill(0, p, runEnd);
+          p = runEnd;
+          continue;
+        }
+        for (let co = lo - ci * cs; p < runEnd; p++, co += PAGE_SIZE) {
+          if (co + PAGE_SIZE <= chunk.length) {
+            bufs[p] = chunk;
+            offs[p] = co;
+          } else {
+            bufs[p] = null;
+            offs[p] = 0;
+          }
+        }
       }
     } else if (kind === KIND_ROM && !write) {
-      buf = region!.rom;
-      off = a - base;
-    }
-    if (write) {
-      this.wb[p] = buf;
-      this.wo[p] = off;
+      const rom = region!.rom;
+      for (let off = p * PAGE_SIZE - base; p < q; p++, off += PAGE_SIZE) {
+        bufs[p] = rom;
+        offs[p] = off;
+      }
     } else {
-      this.rb[p] = buf;
-      this.ro[p] = off;
+      bufs.fill(null, p, q);
+      offs.fill(0, p, q);
     }
   }
 
