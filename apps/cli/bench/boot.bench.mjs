@@ -139,6 +139,19 @@ if (!v86Found) {
     console.log(
       `# v86 boot path: ${bootPath(v.last.out)} (v86's fixed PC; QEMU's line above for comparison)`,
     );
+    const st = /v86-stats instructions=(\d+) first-log-ms=(\d+) done-ms=(\d+)/.exec(v.last.out);
+    if (st) {
+      const [n, first, done] = [Number(st[1]), Number(st[2]), Number(st[3])];
+      console.log(`BENCH cli v86-seabios-256k-instructions ${n} instructions`);
+      console.log(
+        `# v86 (last run): first SeaBIOS byte ${first} ms after its process started (node + v86 + wasm ` +
+          `compile), "${DONE}" at ${done} ms; ${n} instructions by v86's counter on its machine`,
+      );
+    }
+    // The same with v86's JIT off (its interpreter only): SeaBIOS's code runs mostly once, so the
+    // JIT's per-block wasm compilation costs more than it saves there.
+    const nj = await best(() => timeUntil(process.execPath, [v86Runner, BIOS, '128', '--no-jit'], DONE));
+    console.log(`BENCH cli v86-nojit-seabios-256k-boot-wall ${nj.ms.toFixed(0)} ms`);
   } catch (e) {
     const lines = String(e.out ?? '')
       .split('\n')

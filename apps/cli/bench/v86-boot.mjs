@@ -1,7 +1,9 @@
 // Boot runner for boot.bench.mjs: boots a SeaBIOS image in v86 (npm `v86`, x86-to-wasm JIT) in this
 // fresh Node process and copies SeaBIOS's debug log (port 0x402) to stdout as it arrives, so the
 // parent can time process start -> "No bootable device." exactly as it does for the CLI and QEMU.
-//   node apps/cli/bench/v86-boot.mjs <bios.bin> [memory MiB, default 128 like the QEMU run]
+//   node apps/cli/bench/v86-boot.mjs <bios.bin> [memory MiB, default 128 like the QEMU run] [--no-jit]
+// (--no-jit: v86's `disable_jit`, interpreter only; for SeaBIOS's mostly run-once code it is faster,
+// as the JIT's wasm compilation does not pay off.)
 // Checked against v86's source (copy/v86):
 // - src/cpu.js load_bios: `bios.buffer` is copied to 1 MiB - size (bios-256k.bin: 0xC0000-0xFFFFF)
 //   and the low 1 MiB is mirrored at 0xFFF00000, so the reset vector and SeaBIOS's high-flash copy
@@ -18,9 +20,11 @@
 import { readFileSync } from 'node:fs';
 import { V86 } from 'v86';
 
-const [biosPath, memArg] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const noJit = args.includes('--no-jit');
+const [biosPath, memArg] = args.filter((a) => a !== '--no-jit');
 if (biosPath === undefined) {
-  console.error('usage: node v86-boot.mjs <bios.bin> [memory MiB]');
+  console.error('usage: node v86-boot.mjs <bios.bin> [memory MiB] [--no-jit]');
   process.exit(2);
 }
 const bytes = readFileSync(biosPath);
@@ -33,16 +37,26 @@ const emulator = new V86({
   disable_keyboard: true,
   disable_mouse: true,
   disable_speaker: true,
+  disable_jit: noJit,
 });
 emulator.add_listener('emulator-ready', () => {
   const io = emulator.v86.cpu.io;
   const device = { name: 'vmkit-bench-debugcon' };
   io.register_read(0x402, device, () => 0xe9);
   // Line-buffered: one write per log line (SeaBIOS's last line, "No bootable device.", ends in \n).
+  // The final line carries, in the same write, v86's instruction counter and when (ms since this
+  // process started, performance.now) the first log byte and the final line came, for the report.
   let line = '';
+  let firstByteMs = -1;
   io.register_write(0x402, device, (b) => {
+    if (firstByteMs < 0) firstByteMs = performance.now();
     line += String.fromCharCode(b & 0xff);
     if (b === 10) {
+      if (line.includes('No bootable device.')) {
+        const n = emulator.get_instruction_counter();
+        const ms = performance.now();
+        line += `v86-stats instructions=${n} first-log-ms=${firstByteMs.toFixed(0)} done-ms=${ms.toFixed(0)}\n`;
+      }
       process.stdout.write(line);
       line = '';
     }
