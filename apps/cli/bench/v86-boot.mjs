@@ -10,6 +10,10 @@
 //   (make_bios_writable) both find the image.
 // - src/cpu.js init: fw_cfg on 0x510/0x511 answers the "QEMU" signature, RAM size, CPU count and an
 //   empty file directory (no etc/e820, no DMA interface), so SeaBIOS takes its "[cmos]" RAM size.
+// - src/pci.js: v86's 82441FX host bridge has subsystem id 0000:0000, not QEMU's 1af4:1100, so
+//   SeaBIOS's qemu_detect (src/fw/paravirt.c) does not set PF_QEMU ("Running on QEMU (i440fx)" is
+//   absent): qemu_cfg_init then skips fw_cfg's files (ACPI tables, bootorder, …), SeaBIOS builds
+//   its own PIR/MPTABLE/SMBIOS, has no ACPI PM timer and calibrates the TSC on the PIT instead.
 // - v86 hooks 0x402 (write only) in its debug build alone. SeaBIOS's qemu_debug_preinit keeps
 //   logging to 0x402 only if a READ of that port returns 0xE9 (QEMU hw/char/debugcon.c readback),
 //   so the runner hooks both directions, as QEMU's isa-debugcon does; without the readback the log
