@@ -4,6 +4,7 @@
 
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
 import { disassemble } from './disasm.js';
+import { compileTrace, type Trace } from './jit.js';
 import type {
   CpuEvent,
   CpuEventListener,
@@ -87,6 +88,13 @@ const CR4_PSE = 0x10;
 /** Thrown (a single preallocated object) to abort the current instruction with an exception. */
 const FAULT = { fault: true };
 
+/** Taken branches to one (hashed) target before the trace compiler is asked to compile it. */
+const JIT_HOT = 40;
+/** Writes that may kill the traces at one entry before the entry is left to the interpreter (code
+ * that keeps rewriting itself, or data sharing bytes with hot code, would otherwise recompile
+ * forever). Forgotten on a flush. */
+const JIT_MAX_KILLS = 16;
+
 /** Element iterations (or page-sized bulk runs) of a REP string instruction per step. */
 const REP_CHUNK = 4096;
 
@@ -152,6 +160,9 @@ export interface CpuOptions {
   io: IoBusApi;
   interrupts?: InterruptLine;
   model?: Partial<CpuModel>;
+  /** Compile hot code to JavaScript (jit.ts). Default true; false keeps the pure interpreter.
+   * Off by itself where the platform forbids `new Function` (a strict Content-Security-Policy). */
+  jit?: boolean;
 }
 
 export class Cpu {
@@ -269,6 +280,31 @@ export class Cpu {
   private bpResume = -1;
   /** Exceptions delivered, by vector. */
   readonly exceptionCounts = new Float64Array(32);
+
+  // Trace compiler (jit.ts): compiled traces by entry linear address, heat per hashed branch
+  // target, and the code pages with the traces compiled from them (for invalidation on writes).
+  private jitOn = false;
+  /** The interpreter took a branch: loop() looks for a trace at the new EIP. */
+  private jitProbe = false;
+  /** A store killed a trace while one was running: the running trace leaves after the store. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by the compiled traces (jit.ts)
+  private jitBreak = false;
+  private jitActive = false;
+  private traces = new Map<number, Trace>();
+  private heat = new Uint16Array(0x10000);
+  private codePages = new Uint8Array(1 << 20);
+  private pageTraces = new Map<number, Trace[]>();
+  /** Entry linear address → traces there killed by writes to their code. */
+  private traceKills = new Map<number, number>();
+  /** Trace-compiler counters: traces compiled, trace entries, instructions retired in traces,
+   * traces killed by writes to their code, whole-cache flushes. */
+  readonly jitStats = { compiled: 0, entries: 0, instructions: 0, invalidated: 0, flushes: 0 };
+  private readonly codePeek = (lin: number): number => {
+    const a = lin & this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.readBuf[p];
+    return buf === null || buf === undefined ? -1 : (buf[this.readOff[p] + (a & 0xfff)] as number);
+  };
   private deliveryDepth = 0;
 
   constructor(opts: CpuOptions) {
@@ -295,7 +331,16 @@ export class Cpu {
       this.writeBuf = this.pages.writeBuf;
       this.writeOff = this.pages.writeOff;
       this.fetchHi = -1;
+      this.jitFlush();
     });
+    if (opts.jit !== false) {
+      this.jitOn = true;
+      // Every write that does not go through this CPU's own fast stores (device DMA, bus writes,
+      // other agents) reaches here; traces compiled from that page die.
+      opts.memory.watchWrites((page) => {
+        if (this.codePages[page] !== 0) this.codeWrite(page << 12, 0x1000);
+      });
+    }
     this.reset();
   }
 
@@ -342,6 +387,7 @@ export class Cpu {
     this.msrs.clear();
     this.flushTlb();
     this.fetchHi = -1;
+    this.jitFlush();
   }
 
   private signature(): number {
@@ -378,6 +424,7 @@ export class Cpu {
     if (m !== this.a20Mask) {
       this.a20Mask = m;
       this.fetchHi = -1;
+      this.jitFlush();
     }
   }
 
@@ -465,7 +512,16 @@ export class Cpu {
     while (this.instructionCount < end) {
       if (!this.slow && (this.flags & (IF | TF)) === 0) {
         // Fast path: no interrupt window to check, not halted, no breakpoints, no single-step.
-        // execute() keeps going while that stays so.
+        // A compiled trace runs when the last instruction branched to a hot entry; otherwise
+        // execute() keeps going while the fast-path conditions hold (and until the next branch).
+        if (this.jitProbe) {
+          this.jitProbe = false;
+          if (this.runTrace(end)) {
+            this.jitProbe = true;
+            if (this.stopRequested) return 'stopped';
+            continue;
+          }
+        }
         this.execute(end);
         if (this.stopRequested) return 'stopped';
         continue;
@@ -654,6 +710,7 @@ export class Cpu {
   }
 
   setState(st: CpuState): void {
+    this.jitFlush();
     if (st?.version !== 1) throw new Error('Cpu.setState: unsupported state version');
     for (let i = 0; i < 8; i++) this.regs[i] = st.regs[i];
     this.eip = st.eip;
@@ -1112,8 +1169,10 @@ export class Cpu {
     a &= this.a20Mask;
     const p = a >>> 12;
     const buf = this.writeBuf[p];
-    if (buf !== null) buf[this.writeOff[p] + (a & 0xfff)] = v;
-    else this.memory.write8(a >>> 0, v & 0xff);
+    if (buf !== null) {
+      buf[this.writeOff[p] + (a & 0xfff)] = v;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 1);
+    } else this.memory.write8(a >>> 0, v & 0xff);
   }
 
   private writeLin16(lin: number, v: number): void {
@@ -1136,6 +1195,7 @@ export class Cpu {
       const i = this.writeOff[p] + (a & 0xfff);
       buf[i] = v;
       buf[i + 1] = v >> 8;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 2);
     } else this.memory.write16(a >>> 0, v & 0xffff);
   }
 
@@ -1162,6 +1222,7 @@ export class Cpu {
       buf[i + 1] = v >> 8;
       buf[i + 2] = v >> 16;
       buf[i + 3] = v >> 24;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 4);
     } else this.memory.write32(a >>> 0, v >>> 0);
   }
 
@@ -2634,6 +2695,7 @@ export class Cpu {
             const buf = this.writeBuf[p];
             if (buf !== null) {
               buf[this.writeOff[p] + (a & 0xfff)] = v;
+              if (this.codePages[p] !== 0) this.codeWrite(a, 1);
               break;
             }
           }
@@ -2682,6 +2744,7 @@ export class Cpu {
           const ip = this.popO();
           this.eip = o32 ? ip >>> 0 : ip & 0xffff;
           this.checkEip();
+          this.jitProbe = this.jitOn;
           break;
         }
         case 0xe8: {
@@ -2692,6 +2755,7 @@ export class Cpu {
           if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
           this.pushO(ret);
           this.eip = t >>> 0;
+          this.jitProbe = this.jitOn;
           break;
         }
         case 0xe9:
@@ -2704,7 +2768,13 @@ export class Cpu {
           this.executeRest(op, o32, a32);
       }
       this.instructionCount++;
-      if (this.instructionCount >= end || this.slow || (this.flags & (IF | TF)) !== 0 || this.stopRequested)
+      if (
+        this.instructionCount >= end ||
+        this.slow ||
+        (this.flags & (IF | TF)) !== 0 ||
+        this.stopRequested ||
+        this.jitProbe
+      )
         return;
     }
   }
@@ -3075,6 +3145,155 @@ export class Cpu {
     }
   }
 
+  // ---------------------------------------------------------------- trace compiler glue
+
+  /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
+   * hot) and its longest iteration fits in the budget. False: interpret instead. */
+  private runTrace(end: number): boolean {
+    if (this.paging) return false;
+    const lin = (this.csBase + this.eip) | 0;
+    const h = (lin ^ (lin >>> 16)) & 0xffff;
+    if (this.heat[h] < JIT_HOT) {
+      this.heat[h]++;
+      return false;
+    }
+    let t = this.traces.get(lin);
+    if (
+      t === undefined ||
+      t.csBase !== this.csBase ||
+      t.csLimit !== this.csLimit ||
+      t.cs32 !== this.cs32 ||
+      t.ss32 !== this.ss32
+    ) {
+      if (t !== undefined) this.killTrace(t);
+      const made = this.compile();
+      if (made === null) return false;
+      t = made;
+    }
+    const fn = t.fn;
+    if (fn === null || this.instructionCount + t.maxLen > end) return false;
+    this.jitStats.entries++;
+    this.jitActive = true;
+    this.jitBreak = false;
+    const before = this.instructionCount;
+    try {
+      fn(this, this.regs, end - before);
+    } finally {
+      this.jitActive = false;
+      this.jitStats.instructions += this.instructionCount - before;
+    }
+    return true;
+  }
+
+  private compile(): Trace | null {
+    let t: Trace;
+    const lin = (this.csBase + this.eip) | 0;
+    if ((this.traceKills.get(lin) ?? 0) >= JIT_MAX_KILLS) {
+      t = {
+        lin,
+        csBase: this.csBase,
+        csLimit: this.csLimit,
+        cs32: this.cs32,
+        ss32: this.ss32,
+        fn: null,
+        maxLen: 0,
+        ranges: [],
+        instructions: 0,
+        dead: false,
+      };
+      this.traces.set(lin, t);
+      return t;
+    }
+    try {
+      t = compileTrace(
+        this.codePeek,
+        this.csBase,
+        this.csLimit,
+        this.cs32,
+        this.ss32,
+        this.eip,
+        this.a20Mask,
+      );
+    } catch {
+      // `new Function` refused (Content-Security-Policy): interpret from now on.
+      this.jitOn = false;
+      this.jitFlush();
+      return null;
+    }
+    this.jitStats.compiled++;
+    this.traces.set(t.lin, t);
+    const r = t.ranges;
+    for (let i = 0; i < r.length; i += 2) {
+      const first = (r[i] as number) >>> 12;
+      const last = (((r[i + 1] as number) - 1) >>> 0) >>> 12;
+      for (let p = first; p <= last; p++) {
+        let list = this.pageTraces.get(p);
+        if (list === undefined) {
+          list = [];
+          this.pageTraces.set(p, list);
+        }
+        if (list[list.length - 1] !== t) list.push(t);
+        this.codePages[p] = 1;
+      }
+    }
+    return t;
+  }
+
+  private killTrace(t: Trace): void {
+    if (t.dead) return;
+    t.dead = true;
+    if (this.traces.get(t.lin) === t) this.traces.delete(t.lin);
+    this.jitStats.invalidated++;
+    if (this.jitActive) this.jitBreak = true;
+  }
+
+  /** Physical bytes [a, a+len) of a code page were written: kill the traces compiled from them. */
+  private codeWrite(a: number, len: number): void {
+    const p = a >>> 12;
+    const list = this.pageTraces.get(p);
+    if (list === undefined) {
+      this.codePages[p] = 0;
+      return;
+    }
+    const lo = a >>> 0;
+    const hi = lo + len;
+    let live = 0;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i] as Trace;
+      if (t.dead) continue;
+      const r = t.ranges;
+      let hit = false;
+      for (let j = 0; j < r.length; j += 2) {
+        if ((r[j] as number) >>> 0 < hi && (r[j + 1] as number) >>> 0 > lo) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        this.killTrace(t);
+        this.traceKills.set(t.lin, (this.traceKills.get(t.lin) ?? 0) + 1);
+      } else list[live++] = t;
+    }
+    list.length = live;
+    if (live === 0) {
+      this.pageTraces.delete(p);
+      this.codePages[p] = 0;
+    }
+  }
+
+  /** Forget every compiled trace (memory map, A20, reset, state load). */
+  private jitFlush(): void {
+    if (this.traces === undefined) return; // reset() runs inside the constructor
+    if (this.traces.size === 0 && this.pageTraces.size === 0) return;
+    for (const t of this.traces.values()) t.dead = true;
+    if (this.jitActive) this.jitBreak = true;
+    this.traces.clear();
+    for (const p of this.pageTraces.keys()) this.codePages[p] = 0;
+    this.pageTraces.clear();
+    this.traceKills.clear();
+    this.jitStats.flushes++;
+  }
+
   private checkEip(): void {
     if (this.eip > this.segLimit[CS] && this.segLo[CS] === 0) this.fault(GP, 0);
   }
@@ -3084,6 +3303,7 @@ export class Cpu {
     if (!this.o32) t &= 0xffff;
     if (t >>> 0 > this.segHi[CS]) this.fault(GP, 0);
     this.eip = t >>> 0;
+    this.jitProbe = this.jitOn;
   }
 
   private aluRmReg(op: number, size: number): void {
@@ -3575,6 +3795,7 @@ export class Cpu {
       }
       for (let i = 0; i < bytes; i++) bd[d0 + i] = bs[s0 + i];
     }
+    if (this.codePages[pgD] !== 0) this.codeWrite(pd, bytes);
     this.advance(ESI, bytes);
     this.advance(EDI, bytes);
     return count;
@@ -3642,6 +3863,7 @@ export class Cpu {
         }
       }
     }
+    if (this.codePages[pg] !== 0) this.codeWrite(pd, bytes);
     this.advance(EDI, bytes);
     return count;
   }

@@ -56,6 +56,8 @@ export interface MachineOptions {
   /** Instruction budget for the whole run (default 50 M). */
   budget?: number;
   model?: Partial<CpuModel>;
+  /** Trace compiler on (default) or off (pure interpreter). */
+  jit?: boolean;
 }
 
 export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
@@ -71,7 +73,7 @@ export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
   const ports = new DebugPorts();
   io.addPio('debugcon', 0xe9, 1, ports);
   io.addPio('debug-exit', 0xf4, 4, new ExitPort(ports));
-  const cpu = new Cpu({ memory, io, model: opts.model });
+  const cpu = new Cpu({ memory, io, model: opts.model, jit: opts.jit });
   ports.cpu = cpu;
   const events: CpuEvent[] = [];
   cpu.onEvent((e) => {

@@ -1,0 +1,929 @@
+// Trace compiler: hot guest code → JavaScript functions that V8 then compiles to machine code.
+//
+// A trace starts at a hot branch target and follows the guest's own control flow at compile time:
+// straight-line code, unconditional jumps, calls (the return is then checked at run time against
+// the address the call pushed), short forward conditional branches (compiled as `if` around the
+// skipped instructions) and a jump back to the trace's entry (compiled as a loop). Any other branch
+// leaves the trace. The first instruction the compiler does not handle ends the trace: the
+// interpreter runs it. The generated code has exactly the interpreter's semantics because it calls
+// the interpreter's own helpers (alu, shift, rd32, wr8, push32, cond …) with the decoding done once,
+// at compile time: operand sizes, registers, effective-address shapes, immediates and segment
+// choice become constants V8 folds into the helpers it inlines.
+//
+// Contract with the Cpu (cpu.ts), which owns the cache and the invalidation:
+//   - compiled only with paging off, keyed by linear address = physical address (A20 applied) and
+//     valid for one (CS base, CS limit, CS D bit); a map change or A20 change flushes everything;
+//   - a write to a byte any trace was compiled from kills that trace (the Cpu keeps per-page lists
+//     and checks its own fast-path stores; the bus tells it about every other write);
+//   - instruction counts are exact: a trace is entered only when its longest iteration fits in the
+//     budget, counts each instruction as it retires, and a fault inside it reports the faulting
+//     instruction's EIP/ESP and the instructions retired before it, as the interpreter would;
+//   - a trace runs only while nothing needs the per-instruction slow path (IF, TF, breakpoints,
+//     NMI, HLT), and none of the instructions it contains can change that, the mode, CS or SS.
+// Design notes: v86 (src/rust/jit.rs) compiles basic blocks to WebAssembly and QEMU TCG (accel/tcg)
+// compiles translation blocks to host code; this is the same idea with JavaScript as the target
+// and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
+
+/** Reads one byte of code at a linear address for the compiler, or -1 if it is not plain memory. */
+export type CodePeek = (linear: number) => number;
+
+export type TraceFn = (c: unknown, r: Int32Array, lim: number) => void;
+
+export interface Trace {
+  /** Map key: linear address of the entry. */
+  readonly lin: number;
+  readonly csBase: number;
+  readonly csLimit: number;
+  readonly cs32: boolean;
+  readonly ss32: boolean;
+  /** Compiled code, or null when the entry instruction itself is not compilable. */
+  readonly fn: TraceFn | null;
+  /** Most instructions one entry (or one loop iteration) can retire. */
+  readonly maxLen: number;
+  /** Physical byte ranges [start, end) the trace was compiled from, flattened pairs. */
+  readonly ranges: number[];
+  /** Guest instructions in the trace (for statistics). */
+  readonly instructions: number;
+  dead: boolean;
+}
+
+/** Most guest instructions in one trace. */
+const MAX_TRACE = 48;
+
+interface Insn {
+  eip: number;
+  next: number;
+  lin: number;
+  len: number;
+  op: number; // 0x100 | second byte for 0x0F xx
+  o32: boolean;
+  a32: boolean;
+  seg: number; // segment override or -1
+  hasModrm: boolean;
+  mod: number;
+  reg: number;
+  rm: number;
+  /** JS expression of the effective-address offset (already wrapped to the address size). */
+  ea: string;
+  eaSeg: number;
+  imm: number;
+  imm2: number;
+}
+
+const ES = 0;
+const CS = 1;
+const SS = 2;
+const DS = 3;
+
+/** Opcodes (one byte) whose ModRM operand the compiler decodes. */
+function hasModrmOp(op: number): boolean {
+  if (op < 0x40) return (op & 7) < 4;
+  if (op >= 0x80 && op <= 0x8f) return true;
+  if (op >= 0xc0 && op <= 0xc1) return true;
+  if (op >= 0xc6 && op <= 0xc7) return true;
+  if (op >= 0xd0 && op <= 0xd3) return true;
+  if (op >= 0xf6 && op <= 0xf7) return true;
+  if (op === 0x69 || op === 0x6b || op === 0xfe || op === 0xff) return true;
+  return false;
+}
+
+class Decoder {
+  pos = 0;
+  bad = false;
+  constructor(
+    private readonly peek: CodePeek,
+    private readonly csBase: number,
+    private readonly csLimit: number,
+  ) {}
+
+  byte(): number {
+    const eip = this.pos;
+    if (eip >>> 0 > this.csLimit) {
+      this.bad = true;
+      return 0;
+    }
+    const b = this.peek((this.csBase + eip) | 0);
+    if (b < 0) {
+      this.bad = true;
+      return 0;
+    }
+    this.pos = eip + 1;
+    return b;
+  }
+
+  word(): number {
+    const a = this.byte();
+    return a | (this.byte() << 8);
+  }
+
+  dword(): number {
+    const a = this.word();
+    return a | (this.word() << 16);
+  }
+
+  decode(eip: number, cs32: boolean): Insn | null {
+    this.pos = eip;
+    this.bad = false;
+    let o32 = cs32;
+    let a32 = cs32;
+    let seg = -1;
+    let op = this.byte();
+    let prefixes = 0;
+    for (;;) {
+      if (op === 0x66) o32 = !cs32;
+      else if (op === 0x67) a32 = !cs32;
+      else if (op === 0x26) seg = ES;
+      else if (op === 0x2e) seg = CS;
+      else if (op === 0x36) seg = SS;
+      else if (op === 0x3e) seg = DS;
+      else if (op === 0x64) seg = 4;
+      else if (op === 0x65) seg = 5;
+      else if (op === 0xf0 || op === 0xf2 || op === 0xf3)
+        return null; // LOCK/REP: interpreter
+      else break;
+      if (++prefixes > 4) return null;
+      op = this.byte();
+    }
+    if (op === 0x0f) op = 0x100 | this.byte();
+    const d: Insn = {
+      eip,
+      next: 0,
+      lin: 0,
+      len: 0,
+      op,
+      o32,
+      a32,
+      seg,
+      hasModrm: false,
+      mod: 3,
+      reg: 0,
+      rm: 0,
+      ea: '',
+      eaSeg: DS,
+      imm: 0,
+      imm2: 0,
+    };
+    const two = op >= 0x100;
+    const o2 = op & 0xff;
+    if (
+      (!two && hasModrmOp(op)) ||
+      (two &&
+        ((o2 >= 0x40 && o2 <= 0x4f) || (o2 >= 0x90 && o2 <= 0x9f) || o2 === 0xaf || (o2 & 0xf6) === 0xb6))
+    ) {
+      this.modrm(d);
+    }
+    if (this.bad || !immediates(this, d) || this.bad) return null;
+    return d;
+  }
+
+  private modrm(d: Insn): void {
+    const b = this.byte();
+    d.hasModrm = true;
+    d.mod = b >> 6;
+    d.reg = (b >> 3) & 7;
+    d.rm = b & 7;
+    if (d.mod === 3) return;
+    let seg = DS;
+    if (d.a32) {
+      const parts: string[] = [];
+      let disp = 0;
+      if (d.rm === 4) {
+        const sib = this.byte();
+        const scale = sib >> 6;
+        const index = (sib >> 3) & 7;
+        const base = sib & 7;
+        if (base === 5 && d.mod === 0) disp = this.dword();
+        else {
+          parts.push(`r[${base}]`);
+          if (base === 4 || base === 5) seg = SS;
+        }
+        if (index !== 4) parts.push(scale === 0 ? `r[${index}]` : `(r[${index}] << ${scale})`);
+      } else if (d.rm === 5 && d.mod === 0) {
+        disp = this.dword();
+      } else {
+        parts.push(`r[${d.rm}]`);
+        if (d.rm === 5) seg = SS;
+      }
+      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
+      else if (d.mod === 2) disp += this.dword();
+      disp |= 0;
+      if (disp !== 0 || parts.length === 0) parts.push(String(disp));
+      d.ea =
+        parts.length === 1 && parts[0] !== undefined && /^-?\d+$/.test(parts[0])
+          ? `${parts[0]}`
+          : `((${parts.join(' + ')}) | 0)`;
+    } else {
+      const bases = [
+        ['r[3]', 'r[6]'],
+        ['r[3]', 'r[7]'],
+        ['r[5]', 'r[6]'],
+        ['r[5]', 'r[7]'],
+        ['r[6]'],
+        ['r[7]'],
+        ['r[5]'],
+        ['r[3]'],
+      ][d.rm] as string[];
+      let parts = bases;
+      if (d.rm === 2 || d.rm === 3) seg = SS;
+      let disp = 0;
+      if (d.rm === 6) {
+        if (d.mod === 0) {
+          parts = [];
+          disp = this.word();
+        } else seg = SS;
+      }
+      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
+      else if (d.mod === 2) disp += this.word();
+      if (parts.length === 0) d.ea = String(disp & 0xffff);
+      else d.ea = `((${[...parts, String(disp)].join(' + ')}) & 0xffff)`;
+    }
+    d.eaSeg = d.seg >= 0 ? d.seg : seg;
+  }
+}
+
+// ------------------------------------------------------------------ emitters
+//
+// Generated code runs with paging off (the Cpu enters traces only then), so a memory operand is:
+// segment check (cpu.ts rd*/wr* rules: [segLo, segHi], writable), linear = base + offset, A20,
+// then the page table's typed array when the page is plain memory within one page, and the
+// interpreter's own readLin*/writeLin* otherwise (MMIO, page crossing, a store to a code page).
+// Flags are the interpreter's lazy record (lzOp/lzA/lzB/lzR/lzSign/lzMask), written as each
+// producer retires, so an exit or a fault anywhere sees the interpreter's state. The compiler also
+// keeps the last producer in locals (fa, fb, fr) and knows its kind at compile time, so a
+// following Jcc/SETcc/CMOVcc/INC/DEC evaluates its condition inline.
+
+const ARITH = 0x8d5; // CF PF AF ZF SF OF
+const LZ_ADD = 1;
+const LZ_SUB = 2;
+const LZ_LOGIC = 3;
+
+/** The flag producer the compiler knows about at a point of the trace (null: look at the Cpu). */
+interface Producer {
+  kind: 'add' | 'sub' | 'logic' | 'inc' | 'dec';
+  size: number;
+}
+
+function getReg(size: number, i: number): string {
+  if (size === 4) return `r[${i}]`;
+  if (size === 2) return `(r[${i}] & 0xffff)`;
+  return i < 4 ? `(r[${i}] & 0xff)` : `((r[${i - 4}] >> 8) & 0xff)`;
+}
+
+function setReg(size: number, i: number, v: string): string {
+  if (size === 4) return `r[${i}] = ${v};`;
+  if (size === 2) return `r[${i}] = (r[${i}] & -65536) | ((${v}) & 0xffff);`;
+  if (i < 4) return `r[${i}] = (r[${i}] & -256) | ((${v}) & 0xff);`;
+  return `r[${i - 4}] = (r[${i - 4}] & -65281) | (((${v}) & 0xff) << 8);`;
+}
+
+/** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
+function load(size: number, seg: number, off: string, dst: string): string {
+  const last = size - 1;
+  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) c.segFault(${seg});`;
+  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = rb[p];`;
+  let fast: string;
+  if (size === 1) fast = `${dst} = m[ro[p] + (x & 0xfff)];`;
+  else if (size === 2) fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
+  else
+    fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
+  const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
+  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = c.readLin${size * 8}((sB[${seg}] + o) | 0); slowMem = true; }`;
+}
+
+/** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
+function store(size: number, seg: number, off: string, val: string): string {
+  const last = size - 1;
+  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) c.segFault(${seg});`;
+  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = wb[p];`;
+  let fast = 'i = wo[p] + (x & 0xfff); m[i] = w;';
+  if (size >= 2) fast += ' m[i + 1] = w >> 8;';
+  if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
+  const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
+  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { c.writeLin${size * 8}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+}
+
+/** Read the ModRM r/m operand into local `dst`. */
+function ldRm(d: Insn, size: number, dst: string): string {
+  if (d.mod === 3) return `${dst} = ${getReg(size, d.rm)};`;
+  return load(size, d.eaSeg, d.ea, dst);
+}
+
+function stRm(d: Insn, size: number, val: string): string {
+  if (d.mod === 3) return setReg(size, d.rm, val);
+  return store(size, d.eaSeg, d.ea, val);
+}
+
+function maskOf(size: number): string {
+  return size === 4 ? '| 0' : size === 2 ? '& 0xffff' : '& 0xff';
+}
+
+/** v = a OP b for ADD OR AND SUB XOR CMP, with the lazy-flag record; null for ADC/SBB. */
+function aluInline(op: number, size: number): { code: string; prod: Producer } | null {
+  const sign = size * 8 - 1;
+  const m = maskOf(size);
+  let expr: string;
+  let kind: Producer['kind'];
+  switch (op) {
+    case 0:
+      expr = `(a + b) ${m}`;
+      kind = 'add';
+      break;
+    case 1:
+      expr = `(a | b) ${m}`;
+      kind = 'logic';
+      break;
+    case 4:
+      expr = `(a & b) ${m}`;
+      kind = 'logic';
+      break;
+    case 5:
+    case 7:
+      expr = `(a - b) ${m}`;
+      kind = 'sub';
+      break;
+    case 6:
+      expr = `(a ^ b) ${m}`;
+      kind = 'logic';
+      break;
+    default:
+      return null;
+  }
+  const lz =
+    kind === 'logic'
+      ? `c.lzOp = ${LZ_LOGIC}; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`
+      : `c.lzOp = ${kind === 'add' ? LZ_ADD : LZ_SUB}; c.lzA = a; c.lzB = b; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`;
+  return { code: `v = ${expr}; ${lz} fa = a; fb = b; fr = v;`, prod: { kind, size } };
+}
+
+/** CF of a known producer as a 0/1 expression. */
+function cfExpr(p: Producer): string {
+  const s = p.size * 8 - 1;
+  if (p.kind === 'logic') return '0';
+  if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
+  if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
+  return '(c.flags & 1)';
+}
+
+function ofExpr(p: Producer): string {
+  const s = p.size * 8 - 1;
+  if (p.kind === 'logic') return 'false';
+  if (p.kind === 'add' || p.kind === 'inc') return `((((fa ^ fr) & (fb ^ fr)) >>> ${s}) & 1) !== 0`;
+  return `((((fa ^ fb) & (fa ^ fr)) >>> ${s}) & 1) !== 0`;
+}
+
+/** A condition code as a JS boolean expression, inline when the producer is known. */
+function condExpr(cc: number, p: Producer | null): string {
+  const neg = (cc & 1) !== 0;
+  let e: string | null = null;
+  if (p !== null) {
+    const s = p.size * 8 - 1;
+    const zf = 'fr === 0';
+    const sf = `((fr >>> ${s}) & 1) !== 0`;
+    let cf: string;
+    if (p.kind === 'sub') cf = '(fa >>> 0) < (fb >>> 0)';
+    else if (p.kind === 'logic') cf = 'false';
+    else cf = `${cfExpr(p)} !== 0`;
+    const of = ofExpr(p);
+    switch (cc >> 1) {
+      case 0:
+        e = of;
+        break;
+      case 1:
+        e = cf;
+        break;
+      case 2:
+        e = zf;
+        break;
+      case 3:
+        e = p.kind === 'sub' ? '(fa >>> 0) <= (fb >>> 0)' : `(${cf}) || ${zf}`;
+        break;
+      case 4:
+        e = sf;
+        break;
+      case 5:
+        e = null;
+        break;
+      case 6:
+        e = `(${sf}) !== (${of})`;
+        break;
+      default:
+        e = `${zf} || (${sf}) !== (${of})`;
+        break;
+    }
+  } else if ((cc & 0xe) === 4) {
+    e = '((c.lzMask & 64) !== 0 ? c.lzR === 0 : (c.flags & 64) !== 0)';
+  }
+  if (e === null) return neg ? `!c.cond(${cc & 0xe})` : `c.cond(${cc})`;
+  return neg ? `!(${e})` : `(${e})`;
+}
+
+interface Ctx {
+  d: Decoder;
+  cs32: boolean;
+  ss32: boolean;
+  csBase: number;
+  csLimit: number;
+  entry: number;
+}
+
+/** Compile the trace starting at `eip`. */
+export function compileTrace(
+  peek: CodePeek,
+  csBase: number,
+  csLimit: number,
+  cs32: boolean,
+  ss32: boolean,
+  eip: number,
+  a20Mask: number,
+): Trace {
+  const lin = (csBase + eip) | 0;
+  const ctx: Ctx = { d: new Decoder(peek, csBase, csLimit), cs32, ss32, csBase, csLimit, entry: eip };
+  // Phase 1: the trace as a list of instructions in execution order.
+  const list: Insn[] = [];
+  const retStack: number[] = [];
+  /** For each list index, the expected return address when the instruction is an inlined RET. */
+  const expectRet = new Map<number, number>();
+  /** List index → compile-time decision for control instructions: 'loop' | 'follow' | 'exit'. */
+  const how = new Map<number, string>();
+  const visited = new Set<number>();
+  let pc = eip;
+  while (list.length < MAX_TRACE) {
+    if (visited.has(pc)) break;
+    visited.add(pc);
+    const d = ctx.d.decode(pc, cs32);
+    if (d === null) break;
+    d.next = ctx.d.pos;
+    d.len = (d.next - d.eip) | 0;
+    d.lin = (csBase + d.eip) | 0;
+    if (d.len > 15) break;
+    const idx = list.length;
+    list.push(d);
+    const op = d.op;
+    const isJmp = op === 0xe9 || op === 0xeb;
+    const isCall = op === 0xe8;
+    const isRet = op === 0xc3 || op === 0xc2;
+    if (isJmp || isCall) {
+      const t = branchTarget(d);
+      if (t >>> 0 > csLimit) {
+        list.pop();
+        break;
+      }
+      if (isCall) {
+        if (retStack.length < 8 && t !== eip) {
+          retStack.push(d.next);
+          how.set(idx, 'follow');
+          pc = t;
+          continue;
+        }
+        how.set(idx, 'exit');
+        break;
+      }
+      if (t === eip) {
+        how.set(idx, 'loop');
+        break;
+      }
+      if (visited.has(t)) {
+        how.set(idx, 'exit');
+        break;
+      }
+      how.set(idx, 'follow');
+      pc = t;
+      continue;
+    }
+    if (isRet) {
+      const expect = retStack.pop();
+      if (expect === undefined) {
+        how.set(idx, 'exit');
+        break;
+      }
+      expectRet.set(idx, expect);
+      how.set(idx, 'follow');
+      pc = expect;
+      continue;
+    }
+    pc = d.next;
+  }
+  const maxLen = list.length;
+  const ranges: number[] = [];
+  for (const d of list) {
+    const a = d.lin & a20Mask;
+    const last = ranges.length - 1;
+    if (last > 0 && ranges[last] === a) ranges[last] = a + d.len;
+    else ranges.push(a, a + d.len);
+  }
+  if (list.length === 0) {
+    return { lin, csBase, csLimit, cs32, ss32, fn: null, maxLen: 0, ranges, instructions: 0, dead: false };
+  }
+
+  // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
+  // straight-line fall-through become `if (!cond) { … }`, properly nested; other conditional
+  // branches leave the trace when taken (or loop when they target the entry).
+  const indexOf = new Map<number, number>();
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i] as Insn;
+    if (!indexOf.has(d.eip)) indexOf.set(d.eip, i);
+  }
+  const sequential = (from: number, to: number): boolean => {
+    for (let i = from; i < to; i++) {
+      const a = list[i] as Insn;
+      const b = list[i + 1] as Insn;
+      if (a.next !== b.eip || how.get(i) === 'follow') return false;
+    }
+    return true;
+  };
+  const lines: string[] = [];
+  const closeAt: number[] = []; // stack of list indices where an open `if` closes
+  const exit = (eipExpr: string) => `{ c.eip = ${eipExpr}; c.instructionCount += n; return; }`;
+  const loopBack = `{ if (n + ${maxLen} > lim || c.stopRequested || c.slow) ${exit(String(eip >>> 0))} continue; }`;
+  let prod: Producer | null = null;
+  let ended = false;
+  for (let i = 0; i < list.length; i++) {
+    while (closeAt.length > 0 && closeAt[closeAt.length - 1] === i) {
+      closeAt.pop();
+      lines.push('}');
+      prod = null; // two paths meet: the producer is whichever ran
+    }
+    const d = list[i] as Insn;
+    lines.push(`k = ${d.eip >>> 0}; ks = r[4];`);
+    const cc = condBranch(d);
+    if (cc >= 0) {
+      const t = branchTarget(d);
+      if (t >>> 0 > csLimit) {
+        lines.push(exit(String(d.eip >>> 0)));
+        ended = true;
+        break;
+      }
+      lines.push('n++;');
+      const ti = indexOf.get(t);
+      const limit = closeAt.length > 0 ? (closeAt[closeAt.length - 1] as number) : list.length;
+      const cond = condExpr(cc, prod);
+      if (t === eip) lines.push(`if (${cond}) ${loopBack}`);
+      else if (ti !== undefined && ti > i && ti <= limit && sequential(i, ti)) {
+        lines.push(`if (!${cond}) {`);
+        closeAt.push(ti);
+      } else lines.push(`if (${cond}) ${exit(String(t >>> 0))}`);
+      continue;
+    }
+    const out = emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack);
+    prod = out.prod;
+    lines.push(out.code);
+    if (d.mod !== 3 || out.mem) {
+      // A slow memory access may have reached a device (which may stop the CPU or change the
+      // memory map) or written this trace's own code: leave after this instruction.
+      lines.push(
+        `if (slowMem) { slowMem = false; if (c.jitBreak || c.stopRequested || c.slow) { c.jitBreak = false; ${exit(String(d.next >>> 0))} } }`,
+      );
+    }
+    if (how.get(i) === 'exit' || how.get(i) === 'loop') {
+      ended = true;
+      break;
+    }
+  }
+  // Close what is still open; control that skipped to an unemitted target leaves there.
+  while (closeAt.length > 0) {
+    const t = closeAt.pop() as number;
+    lines.push('}');
+    lines.push(exit(String((list[t] as Insn).eip >>> 0)));
+  }
+  if (!ended) lines.push(exit(String(pc >>> 0)));
+  const src = `"use strict";
+const sLo = c.segLo, sHi = c.segHi, sB = c.segBase, sW = c.segWritable, rb = c.readBuf, ro = c.readOff,
+  wb = c.writeBuf, wo = c.writeOff, cp = c.codePages, am = c.a20Mask;
+let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
+  fa = 0, fb = 0, fr = 0, slowMem = false;
+try {
+for (;;) {
+${lines.join('\n')}
+}
+} catch (e) { c.instructionCount += n; c.startEip = k; c.startEsp = ks; throw e; }`;
+  const fn = new Function('c', 'r', 'lim', src) as TraceFn;
+  return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, instructions: list.length, dead: false };
+}
+
+function branchTarget(d: Insn): number {
+  let disp: number;
+  const op = d.op;
+  if (op === 0xeb || (op >= 0x70 && op <= 0x7f)) disp = (d.imm << 24) >> 24;
+  else disp = d.o32 ? d.imm | 0 : (d.imm << 16) >> 16;
+  let t = (d.next + disp) | 0;
+  if (!d.o32) t &= 0xffff;
+  return t >>> 0;
+}
+
+function condBranch(d: Insn): number {
+  if (d.op >= 0x70 && d.op <= 0x7f) return d.op & 15;
+  if (d.op >= 0x180 && d.op <= 0x18f) return d.op & 15;
+  return -1;
+}
+
+/** Reads the instruction's immediates; false when the compiler does not handle it. */
+function immediates(rd: Decoder, d: Insn): boolean {
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
+  const imm = (size: number): number => (size === 1 ? rd.byte() : size === 2 ? rd.word() : rd.dword());
+  if (op < 0x40) {
+    const form = op & 7;
+    if (form >= 6 || op === 0x0f) return false;
+    if (form === 4) d.imm = imm(1);
+    else if (form === 5) d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op <= 0x5f) return true; // inc/dec/push/pop r
+  if (op === 0x68) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op === 0x6a || (op >= 0x70 && op <= 0x7f) || op === 0xeb) {
+    d.imm = imm(1);
+    return !rd.bad;
+  }
+  if (op === 0x69 || op === 0x6b) {
+    d.imm = op === 0x6b ? (imm(1) << 24) >> 24 : imm(osz);
+    return !rd.bad;
+  }
+  if (op >= 0x80 && op <= 0x83) {
+    d.imm = op === 0x81 ? imm(osz) : imm(1);
+    return !rd.bad;
+  }
+  if (op >= 0x84 && op <= 0x8b) return true;
+  if (op === 0x8d) return d.mod !== 3;
+  if (op === 0x90 || op === 0x98 || op === 0x99 || op === 0xfc || op === 0xfd) return true;
+  if (op === 0xa8) {
+    d.imm = imm(1);
+    return !rd.bad;
+  }
+  if (op === 0xa9) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op >= 0xb0 && op <= 0xb7) {
+    d.imm = imm(1);
+    return !rd.bad;
+  }
+  if (op >= 0xb8 && op <= 0xbf) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op === 0xc0 || op === 0xc1) {
+    d.imm = imm(1);
+    return !rd.bad;
+  }
+  if (op >= 0xd0 && op <= 0xd3) return true;
+  if (op === 0xc2) {
+    d.imm = imm(2);
+    return !rd.bad;
+  }
+  if (op === 0xc3) return true;
+  if (op === 0xc6) {
+    d.imm = imm(1);
+    return !rd.bad;
+  }
+  if (op === 0xc7) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op === 0xe8 || op === 0xe9) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op === 0xf6 || op === 0xf7) {
+    if (d.reg === 0) d.imm = imm(op === 0xf6 ? 1 : osz);
+    else if (d.reg !== 2) return false;
+    return !rd.bad;
+  }
+  if (op === 0xfe) return d.reg <= 1;
+  if (op >= 0x180 && op <= 0x18f) {
+    d.imm = imm(osz);
+    return !rd.bad;
+  }
+  if (op >= 0x140 && op <= 0x14f) return true;
+  if (op >= 0x190 && op <= 0x19f) return true;
+  if (op === 0x1af) return true;
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return true;
+  return false;
+}
+
+interface Emitted {
+  code: string;
+  /** The flag producer after this instruction (null: unknown, read the Cpu's lazy record). */
+  prod: Producer | null;
+  /** Accesses memory other than through its ModRM operand (stack). */
+  mem: boolean;
+}
+
+/** INC/DEC: keep CF (settled from the previous producer), then the lazy record without CF. */
+function incDec(dec: boolean, size: number, prev: Producer | null): string {
+  let settle: string;
+  if (prev === null) settle = 'if ((c.lzMask & 1) !== 0) c.flags = (c.flags & -2) | c.lazyCF();';
+  else if (prev.kind === 'logic') settle = 'c.flags &= -2;';
+  else if (prev.kind === 'add' || prev.kind === 'sub') settle = `c.flags = (c.flags & -2) | ${cfExpr(prev)};`;
+  else settle = '';
+  const sign = size * 8 - 1;
+  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; c.lzOp = ${dec ? LZ_SUB : LZ_ADD}; c.lzA = a; c.lzB = 1; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
+}
+
+function push(ctx: Ctx, size: number, val: string): string {
+  const sp = ctx.ss32 ? `b = (r[4] - ${size}) | 0;` : `b = (r[4] - ${size}) & 0xffff;`;
+  const commit = ctx.ss32 ? 'r[4] = b;' : 'r[4] = (r[4] & -65536) | b;';
+  return `${sp} ${store(size, SS, 'b', val)} ${commit}`;
+}
+
+/** Pop `size` bytes into v. */
+function pop(ctx: Ctx, size: number): string {
+  const sp = ctx.ss32 ? 'b = r[4];' : 'b = r[4] & 0xffff;';
+  const commit = ctx.ss32
+    ? `r[4] = (b + ${size}) | 0;`
+    : `r[4] = (r[4] & -65536) | ((b + ${size}) & 0xffff);`;
+  return `${sp} ${load(size, SS, 'b', 'v')} ${commit}`;
+}
+
+/** The statement(s) of one non-conditional-branch instruction. */
+function emit(
+  d: Insn,
+  ctx: Ctx,
+  prev: Producer | null,
+  expectRet: number | undefined,
+  how: string | undefined,
+  exit: (e: string) => string,
+  loopBack: string,
+): Emitted {
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
+  const done = (code: string, prod: Producer | null = prev, mem = false): Emitted => ({ code, prod, mem });
+  /** ALU op `aluOp` on locals a, b into v (flags recorded); `commit` stores v unless CMP. */
+  const alu = (aluOp: number, size: number, pre: string, commit: string): Emitted => {
+    const inl = aluInline(aluOp, size);
+    const w = aluOp === 7 ? '' : commit;
+    if (inl === null) return done(`${pre} v = c.alu(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    return done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
+  };
+  if (op < 0x40) {
+    const aluOp = op >> 3;
+    const form = op & 7;
+    const size = form & 1 ? osz : 1;
+    if (form <= 1)
+      return alu(aluOp, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, stRm(d, size, 'v'));
+    if (form <= 3)
+      return alu(aluOp, size, `a = ${getReg(size, d.reg)}; ${ldRm(d, size, 'b')}`, setReg(size, d.reg, 'v'));
+    return alu(aluOp, size, `a = ${getReg(size, 0)}; b = ${d.imm | 0};`, setReg(size, 0, 'v'));
+  }
+  if (op <= 0x4f) {
+    const i = op & 7;
+    const dec = op >= 0x48;
+    const size = osz;
+    return done(`a = ${getReg(size, i)}; ${incDec(dec, size, prev)} ${setReg(size, i, 'v')} n++;`, {
+      kind: dec ? 'dec' : 'inc',
+      size,
+    });
+  }
+  if (op <= 0x57) return done(`${push(ctx, osz, getReg(osz, op & 7))} n++;`, prev, true);
+  if (op <= 0x5f) return done(`${pop(ctx, osz)} ${setReg(osz, op & 7, 'v')} n++;`, prev, true);
+  switch (op) {
+    case 0x68:
+      return done(`${push(ctx, osz, String(d.imm | 0))} n++;`, prev, true);
+    case 0x6a:
+      return done(`${push(ctx, osz, String((d.imm << 24) >> 24))} n++;`, prev, true);
+    case 0x69:
+    case 0x6b:
+      return done(
+        `${ldRm(d, osz, 'a')} v = c.imul2(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
+        null,
+      );
+    case 0x80:
+    case 0x81:
+    case 0x82:
+    case 0x83: {
+      const size = op === 0x80 || op === 0x82 ? 1 : osz;
+      let imm = d.imm;
+      if (op === 0x83) imm = ((imm << 24) >> 24) & (d.o32 ? -1 : 0xffff);
+      return alu(d.reg, size, `${ldRm(d, size, 'a')} b = ${imm | 0};`, stRm(d, size, 'v'));
+    }
+    case 0x84:
+    case 0x85: {
+      const size = op === 0x84 ? 1 : osz;
+      return alu(4, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, '');
+    }
+    case 0x86:
+    case 0x87: {
+      const size = op === 0x86 ? 1 : osz;
+      return done(
+        `${ldRm(d, size, 'a')} ${stRm(d, size, getReg(size, d.reg))} ${setReg(size, d.reg, 'a')} n++;`,
+      );
+    }
+    case 0x88:
+    case 0x89: {
+      const size = op === 0x88 ? 1 : osz;
+      return done(`${stRm(d, size, getReg(size, d.reg))} n++;`);
+    }
+    case 0x8a:
+    case 0x8b: {
+      const size = op === 0x8a ? 1 : osz;
+      return done(`${ldRm(d, size, 'v')} ${setReg(size, d.reg, 'v')} n++;`);
+    }
+    case 0x8d:
+      return done(`${setReg(osz, d.reg, d.ea)} n++;`);
+    case 0x90:
+      return done('n++;');
+    case 0x98:
+      return done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
+    case 0x99:
+      return done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
+    case 0xa8:
+      return alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
+    case 0xa9:
+      return alu(4, osz, `a = ${getReg(osz, 0)}; b = ${d.imm | 0};`, '');
+    case 0xb0:
+    case 0xb1:
+    case 0xb2:
+    case 0xb3:
+    case 0xb4:
+    case 0xb5:
+    case 0xb6:
+    case 0xb7:
+      return done(`${setReg(1, op & 7, String(d.imm))} n++;`);
+    case 0xb8:
+    case 0xb9:
+    case 0xba:
+    case 0xbb:
+    case 0xbc:
+    case 0xbd:
+    case 0xbe:
+    case 0xbf:
+      return done(`${setReg(osz, op & 7, String(d.imm | 0))} n++;`);
+    case 0xc0:
+    case 0xc1:
+    case 0xd0:
+    case 0xd1:
+    case 0xd2:
+    case 0xd3: {
+      const size = op & 1 ? osz : 1;
+      const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
+      return done(
+        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `c.shift(${d.reg}, ${size}, a, b)`)} } n++;`,
+        null,
+      );
+    }
+    case 0xc2:
+    case 0xc3: {
+      const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
+      const adj = op === 0xc2 ? ` c.setSp(r[4] + ${d.imm});` : '';
+      // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
+      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) c.fault(13, 0); n++;`;
+      if (how === 'follow' && expectRet !== undefined)
+        return done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
+      return done(`${head} ${exit('v')}`, prev, true);
+    }
+    case 0xc6:
+    case 0xc7: {
+      const size = op === 0xc6 ? 1 : osz;
+      return done(`${stRm(d, size, String(d.imm | 0))} n++;`);
+    }
+    case 0xe8: {
+      const t = branchTarget(d);
+      const code = `${push(ctx, osz, String(d.next | 0))} n++;`;
+      if (how === 'follow') return done(code, prev, true);
+      return done(`${code} ${exit(String(t))}`, prev, true);
+    }
+    case 0xe9:
+    case 0xeb: {
+      const t = branchTarget(d);
+      if (how === 'loop') return done(`n++; ${loopBack}`);
+      if (how === 'follow') return done('n++;');
+      return done(`n++; ${exit(String(t))}`);
+    }
+    case 0xf6:
+    case 0xf7: {
+      const size = op === 0xf6 ? 1 : osz;
+      if (d.reg === 0) return alu(4, size, `${ldRm(d, size, 'a')} b = ${d.imm | 0};`, '');
+      // NOT: no flags.
+      return done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
+    }
+    case 0xfc:
+      return done('c.flags &= -1025; n++;');
+    case 0xfd:
+      return done('c.flags |= 1024; n++;');
+    case 0xfe: {
+      const dec = d.reg === 1;
+      return done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
+        kind: dec ? 'dec' : 'inc',
+        size: 1,
+      });
+    }
+    default:
+      break;
+  }
+  const o2 = op & 0xff;
+  if (o2 >= 0x40 && o2 <= 0x4f)
+    return done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
+  if (o2 >= 0x90 && o2 <= 0x9f) return done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+  if (o2 === 0xaf)
+    return done(
+      `${ldRm(d, osz, 'b')} v = c.imul2(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
+      null,
+    );
+  if (o2 === 0xb6) return done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xb7) return done(`${ldRm(d, 2, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbe) return done(`${ldRm(d, 1, 'v')} v = (v << 24) >> 24; ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbf) return done(`${ldRm(d, 2, 'v')} v = (v << 16) >> 16; ${setReg(osz, d.reg, 'v')} n++;`);
+  throw new Error(`jit: no emitter for opcode 0x${op.toString(16)}`);
+}
