@@ -88,8 +88,10 @@ const CR4_PSE = 0x10;
 /** Thrown (a single preallocated object) to abort the current instruction with an exception. */
 const FAULT = { fault: true };
 
-/** Taken branches to one (hashed) target before the trace compiler is asked to compile it. */
-const JIT_HOT = 40;
+/** Default for CpuOptions.jitThreshold. About where interpreting a target's code that many more
+ * times costs what compiling it does (~0.3 ms of `new Function` for a typical trace): SeaBIOS's
+ * boot then compiles ~20 traces that retire 94% of its 5.3 M instructions. */
+const JIT_HOT = 1000;
 /** Writes that may kill the traces at one entry before the entry is left to the interpreter (code
  * that keeps rewriting itself, or data sharing bytes with hot code, would otherwise recompile
  * forever). Forgotten on a flush. */
@@ -163,6 +165,8 @@ export interface CpuOptions {
   /** Compile hot code to JavaScript (jit.ts). Default true; false keeps the pure interpreter.
    * Off by itself where the platform forbids `new Function` (a strict Content-Security-Policy). */
   jit?: boolean;
+  /** Taken branches to a target before its trace is compiled (default 1000; 1..65535). */
+  jitThreshold?: number;
 }
 
 export class Cpu {
@@ -292,6 +296,7 @@ export class Cpu {
   private jitActive = false;
   private traces = new Map<number, Trace>();
   private heat = new Uint16Array(0x10000);
+  private jitHot = JIT_HOT;
   private codePages = new Uint8Array(1 << 20);
   private pageTraces = new Map<number, Trace[]>();
   /** Entry linear address → traces there killed by writes to their code. */
@@ -333,6 +338,12 @@ export class Cpu {
       this.fetchHi = -1;
       this.jitFlush();
     });
+    if (opts.jitThreshold !== undefined) {
+      const h = opts.jitThreshold;
+      if (!Number.isInteger(h) || h < 1 || h > 0xffff)
+        throw new Error(`Cpu: options.jitThreshold must be an integer 1..65535, got ${h}`);
+      this.jitHot = h;
+    }
     if (opts.jit !== false) {
       this.jitOn = true;
       // Every write that does not go through this CPU's own fast stores (device DMA, bus writes,
@@ -3153,7 +3164,7 @@ export class Cpu {
     if (this.paging) return false;
     const lin = (this.csBase + this.eip) | 0;
     const h = (lin ^ (lin >>> 16)) & 0xffff;
-    if (this.heat[h] < JIT_HOT) {
+    if (this.heat[h] < this.jitHot) {
       this.heat[h]++;
       return false;
     }
@@ -3188,8 +3199,8 @@ export class Cpu {
   private compile(): Trace | null {
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
-    if ((this.traceKills.get(lin) ?? 0) >= JIT_MAX_KILLS) {
-      t = {
+    const interpretHere = (): Trace => {
+      const none: Trace = {
         lin,
         csBase: this.csBase,
         csLimit: this.csLimit,
@@ -3201,9 +3212,10 @@ export class Cpu {
         instructions: 0,
         dead: false,
       };
-      this.traces.set(lin, t);
-      return t;
-    }
+      this.traces.set(lin, none);
+      return none;
+    };
+    if ((this.traceKills.get(lin) ?? 0) >= JIT_MAX_KILLS) return interpretHere();
     try {
       t = compileTrace(
         this.codePeek,
@@ -3214,11 +3226,26 @@ export class Cpu {
         this.eip,
         this.a20Mask,
       );
-    } catch {
-      // `new Function` refused (Content-Security-Policy): interpret from now on.
-      this.jitOn = false;
-      this.jitFlush();
-      return null;
+    } catch (e) {
+      if (e instanceof EvalError) {
+        // `new Function` refused (a Content-Security-Policy without 'unsafe-eval'): interpret.
+        this.jitOn = false;
+        this.jitFlush();
+        return null;
+      }
+      // A compiler bug must not stop the guest: report it and interpret this code.
+      const message = e instanceof Error ? e.message : String(e);
+      try {
+        this.emit({
+          kind: 'internal-error',
+          message: `trace compiler: ${message} (interpreting this code instead)`,
+          cs: this.segSel[CS],
+          eip: this.eip >>> 0,
+        });
+      } catch {
+        // A throwing listener must not turn this into an exception out of run().
+      }
+      return interpretHere();
     }
     this.jitStats.compiled++;
     this.traces.set(t.lin, t);

@@ -5,7 +5,8 @@
 // 'internal-error' event; instructionCount grew by exactly what run() reported; every register
 // (incl. segment caches, CRs, descriptor tables) is a 32-bit unsigned integer; EFLAGS bit 1 is set;
 // EIP is within the CS limit unless the stream ended in an exception/shutdown; getState/setState
-// round-trips.
+// round-trips. The core runs with jitThreshold 1, so the trace compiler (src/jit.ts) compiles and
+// runs the random code as soon as it branches.
 // Two bugs this test found (both fixed in the core since, kept as regressions): (1) a fault whose
 // handler faults again was re-delivered forever without counting against run()'s budget, so run(n)
 // never returned; (2) a REP string instruction ran all ECX iterations (up to 2^32 - 1) inside one
@@ -183,7 +184,7 @@ describe('random byte streams never break the core', () => {
   for (const mode of ['real', 'pm16', 'pm32'] as const) {
     it(`${mode}: ${STREAMS} streams x ${BUDGET} instructions`, () => {
       const { mem, io, guard } = guardedMachine(2 * 1024 * 1024);
-      const cpu = new Cpu({ memory: mem, io });
+      const cpu = new Cpu({ memory: mem, io, jitThreshold: 1 });
       const events: CpuEvent[] = [];
       let runawayReps = 0;
       let exceptions = 0;
@@ -246,8 +247,10 @@ describe('random byte streams never break the core', () => {
       expect(runawayReps, 'runs stopped by the device-access guard (unbounded REP)').toBe(0);
       // the streams really execute (not just fault on the first byte)
       expect(total).toBeGreaterThan(STREAMS * 50);
+      // jitThreshold 1: the trace compiler sees the random code too (and must not throw either)
+      expect(cpu.jitStats.compiled).toBeGreaterThan(0);
       console.log(
-        `fuzz ${mode}: ${total} instructions, ${exceptions} exceptions, ${livelocks} fault livelocks, ${runawayReps} runaway REPs, exits ${JSON.stringify([...reasons])}`,
+        `fuzz ${mode}: ${total} instructions, ${exceptions} exceptions, ${livelocks} fault livelocks, ${runawayReps} runaway REPs, exits ${JSON.stringify([...reasons])}, traces ${JSON.stringify(cpu.jitStats)}`,
       );
     });
   }

@@ -137,7 +137,7 @@ function lockstep(
   seed: number,
   budget = 5_000_000,
 ): { jit: Cpu; ram: [Uint8Array, Uint8Array] } {
-  const a = createMachine(image, { jit: true });
+  const a = createMachine(image, { jit: true, jitThreshold: 8 });
   const b = createMachine(image, { jit: false });
   const r = new Rng(seed ^ 0x51ce);
   let total = 0;
@@ -297,5 +297,42 @@ tests16:
     expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
     expect(ram[0][0x7000] | (ram[0][0x7001] << 8)).toBe(0xffff);
     expect(jit.jitStats.instructions).toBeGreaterThan(500);
+  });
+});
+
+describe('trace compiler options', () => {
+  it('rejects a bad jitThreshold and can be switched off', async () => {
+    const { IoBus, MemoryBus } = await import('@vmkit/memory-bus');
+    const { Cpu } = await import('../src/index.js');
+    const memory = new MemoryBus();
+    memory.addRam('ram', 0, 0x100000);
+    const io = new IoBus();
+    for (const bad of [0, -1, 1.5, 70000, Number.NaN])
+      expect(() => new Cpu({ memory, io, jitThreshold: bad })).toThrow(/jitThreshold/);
+    // 0x1000: mov ecx, 10000 / dec ecx / jnz -3 / hlt, in 32-bit flat mode with IF=0.
+    memory.writeBytes(0x1000, Uint8Array.from([0xb9, 0x10, 0x27, 0, 0, 0x49, 0x75, 0xfd, 0xf4]));
+    const counts: number[] = [];
+    for (const jit of [true, false]) {
+      const cpu = new Cpu({ memory, io, jit, jitThreshold: 4 });
+      const flat = { selector: 0x10, base: 0, limit: 0xffffffff, access: 0xc093 };
+      cpu.setRegisters({
+        eip: 0x1000,
+        cr0: 0x11,
+        eflags: 2,
+        segments: {
+          cs: { selector: 8, base: 0, limit: 0xffffffff, access: 0xc09b },
+          ds: flat,
+          es: flat,
+          ss: flat,
+        },
+      });
+      const exit = cpu.run(100_000);
+      expect(exit.reason).toBe('halted');
+      counts.push(cpu.instructionCount);
+      if (jit) expect(cpu.jitStats.instructions).toBeGreaterThan(10_000);
+      else expect(cpu.jitStats.compiled).toBe(0);
+    }
+    expect(counts[0]).toBe(counts[1]);
+    expect(counts[0]).toBe(1 + 2 * 10000 + 1);
   });
 });

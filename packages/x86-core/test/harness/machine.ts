@@ -58,6 +58,7 @@ export interface MachineOptions {
   model?: Partial<CpuModel>;
   /** Trace compiler on (default) or off (pure interpreter). */
   jit?: boolean;
+  jitThreshold?: number;
 }
 
 export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
@@ -73,7 +74,7 @@ export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
   const ports = new DebugPorts();
   io.addPio('debugcon', 0xe9, 1, ports);
   io.addPio('debug-exit', 0xf4, 4, new ExitPort(ports));
-  const cpu = new Cpu({ memory, io, model: opts.model, jit: opts.jit });
+  const cpu = new Cpu({ memory, io, model: opts.model, jit: opts.jit, jitThreshold: opts.jitThreshold });
   ports.cpu = cpu;
   const events: CpuEvent[] = [];
   cpu.onEvent((e) => {
