@@ -263,6 +263,9 @@ export class Cpu {
   private softIntTaken = false;
   /** Something needs the slow loop path (STI/MOV SS shadow, NMI, HLT, breakpoints). */
   private slow = true;
+  /** With IF set, the interrupt line may have changed since it was last polled: an I/O port or
+   * device-memory access ran, or IF was just set. execute() and traces return so loop() polls. */
+  private intrPoll = true;
 
   // Instruction-fetch page cache.
   /** EIP window [fetchLo, fetchHi] whose bytes are fetchBuf[fetchDelta + eip]: one directly
@@ -521,10 +524,16 @@ export class Cpu {
   private loop(end: number): RunReason {
     const regs = this.regs;
     while (this.instructionCount < end) {
-      if (!this.slow && (this.flags & (IF | TF)) === 0) {
-        // Fast path: no interrupt window to check, not halted, no breakpoints, no single-step.
+      if (
+        !this.slow &&
+        (this.flags & TF) === 0 &&
+        ((this.flags & IF) === 0 || this.intr === null || !this.intr.pending())
+      ) {
+        // Fast path: not halted, no breakpoints, no single-step, and no interrupt to take now. The
+        // line is polled again whenever it may have changed (intrPoll: I/O, device memory, IF set).
         // A compiled trace runs when the last instruction branched to a hot entry; otherwise
         // execute() keeps going while the fast-path conditions hold (and until the next branch).
+        this.intrPoll = false;
         if (this.jitProbe) {
           this.jitProbe = false;
           if (this.runTrace(end)) {
@@ -809,6 +818,7 @@ export class Cpu {
   private setFlagsRaw(v: number): void {
     this.flags = (v & (EFLAGS_WRITABLE | RF)) | 2;
     this.lzMask = 0;
+    this.intrPoll = true;
   }
 
   private lazyFlags(): number {
@@ -1143,6 +1153,7 @@ export class Cpu {
     const p = a >>> 12;
     const buf = this.readBuf[p];
     if (buf !== null) return buf[this.readOff[p] + (a & 0xfff)];
+    this.intrPoll = true;
     return this.memory.read8(a >>> 0);
   }
 
@@ -1157,6 +1168,7 @@ export class Cpu {
       const i = this.readOff[p] + (a & 0xfff);
       return buf[i] | (buf[i + 1] << 8);
     }
+    this.intrPoll = true;
     return this.memory.read16(a >>> 0);
   }
 
@@ -1171,6 +1183,7 @@ export class Cpu {
       const i = this.readOff[p] + (a & 0xfff);
       return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
     }
+    this.intrPoll = true;
     return this.memory.read32(a >>> 0) | 0;
   }
 
@@ -1183,7 +1196,10 @@ export class Cpu {
     if (buf !== null) {
       buf[this.writeOff[p] + (a & 0xfff)] = v;
       if (this.codePages[p] !== 0) this.codeWrite(a, 1);
-    } else this.memory.write8(a >>> 0, v & 0xff);
+    } else {
+      this.intrPoll = true;
+      this.memory.write8(a >>> 0, v & 0xff);
+    }
   }
 
   private writeLin16(lin: number, v: number): void {
@@ -1207,7 +1223,10 @@ export class Cpu {
       buf[i] = v;
       buf[i + 1] = v >> 8;
       if (this.codePages[p] !== 0) this.codeWrite(a, 2);
-    } else this.memory.write16(a >>> 0, v & 0xffff);
+    } else {
+      this.intrPoll = true;
+      this.memory.write16(a >>> 0, v & 0xffff);
+    }
   }
 
   private writeLin32(lin: number, v: number): void {
@@ -1234,7 +1253,10 @@ export class Cpu {
       buf[i + 2] = v >> 16;
       buf[i + 3] = v >> 24;
       if (this.codePages[p] !== 0) this.codeWrite(a, 4);
-    } else this.memory.write32(a >>> 0, v >>> 0);
+    } else {
+      this.intrPoll = true;
+      this.memory.write32(a >>> 0, v >>> 0);
+    }
   }
 
   // ---------------------------------------------------------------- memory (segmented)
@@ -1330,6 +1352,7 @@ export class Cpu {
       return buf[this.readOff[p] + (a & 0xfff)];
     }
     this.fetchHi = -1;
+    this.intrPoll = true;
     return this.memory.read8(a >>> 0);
   }
 
@@ -2197,6 +2220,7 @@ export class Cpu {
       if (cpl > (this.flags & IOPL) >> 12) m &= ~IF;
     }
     this.flags = (this.flags & ~m) | (v & m) | 2;
+    if ((this.flags & IF) !== 0) this.intrPoll = true;
   }
 
   // ---------------------------------------------------------------- interrupts & exceptions
@@ -2389,6 +2413,7 @@ export class Cpu {
   private ioIn(size: number, port: number): number {
     port &= 0xffff;
     this.checkIo(port, size);
+    this.intrPoll = true;
     if (size === 1) return this.io.in8(port) & 0xff;
     if (size === 2) return this.io.in16(port) & 0xffff;
     return this.io.in32(port) | 0;
@@ -2397,6 +2422,7 @@ export class Cpu {
   private ioOut(size: number, port: number, v: number): void {
     port &= 0xffff;
     this.checkIo(port, size);
+    this.intrPoll = true;
     if (size === 1) this.io.out8(port, v & 0xff);
     else if (size === 2) this.io.out16(port, v & 0xffff);
     else this.io.out32(port, v >>> 0);
@@ -2782,9 +2808,10 @@ export class Cpu {
       if (
         this.instructionCount >= end ||
         this.slow ||
-        (this.flags & (IF | TF)) !== 0 ||
+        (this.flags & TF) !== 0 ||
         this.stopRequested ||
-        this.jitProbe
+        this.jitProbe ||
+        ((this.flags & IF) !== 0 && this.intrPoll)
       )
         return;
     }

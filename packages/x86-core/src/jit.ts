@@ -571,7 +571,7 @@ export function compileTrace(
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
       lines.push(
-        `if (slowMem) { slowMem = false; if (c.jitBreak || c.stopRequested || c.slow) { c.jitBreak = false; ${exit(String(d.next >>> 0))} } }`,
+        `if (slowMem) { slowMem = false; if (c.jitBreak || c.stopRequested || c.slow || c.intrPoll) { c.jitBreak = false; ${exit(String(d.next >>> 0))} } }`,
       );
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {
