@@ -109,22 +109,22 @@ function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: num
       '',
     ].join('\n');
   }
-  return [
-    '%define USE_PM32',
-    '%include "inc/lib.inc"',
-    'section .text16',
-    'tests16:',
-    '    ret',
-    'section .text32',
-    'bits 32',
-    'tests32:',
-    '    cli',
-    ...init,
-    ...loop,
-    '    ret',
-    ...funcs,
-    '',
-  ].join('\n');
+  return pm32([...init, ...loop, '    ret', ...funcs, ''].join('\n'));
+}
+
+/** A 32-bit flat protected-mode test body in the oracle skeleton (inc/lib.inc), interrupts off
+ * (traces run only on the Cpu's fast path). */
+function pm32(body: string): string {
+  return `%define USE_PM32
+%include "inc/lib.inc"
+section .text16
+tests16:
+    ret
+section .text32
+bits 32
+tests32:
+    cli
+${body}`;
 }
 
 function state(cpu: Cpu): string {
@@ -204,16 +204,7 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
       }
     }
     const pairs = EDGES.flatMap((a) => EDGES.map((b) => `dd 0x${a.toString(16)}, 0x${b.toString(16)}`));
-    const src = `%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
-section .text32
-bits 32
-tests32:
-    cli
-    mov esi, pairs
+    const src = pm32(`    mov esi, pairs
     mov edi, 0x100000
     mov ebp, ${pairs.length}
 .top:
@@ -224,7 +215,7 @@ ${body.join('\n')}
     ret
 pairs:
 ${pairs.join('\n')}
-`;
+`);
     const image = assemble(src);
     const { jit, ram } = lockstep(image, 13, 20_000_000);
     expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
@@ -234,16 +225,7 @@ ${pairs.join('\n')}
   it('code that rewrites itself inside a compiled loop runs the new code', () => {
     // 32-bit flat: copy a routine to RAM at 0x20000 and call it. Each iteration patches the imm8
     // of its own `add eax, imm8` (83 C0 ib) with CL before executing it.
-    const src = `%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
-section .text32
-bits 32
-tests32:
-    cli
-    mov esi, smc_start
+    const src = pm32(`    mov esi, smc_start
     mov edi, 0x20000
     mov ecx, smc_end - smc_start
     rep movsb
@@ -262,7 +244,7 @@ smc_start:
     jnz .top
     ret
 smc_end:
-`;
+`);
     const image = assemble(src);
     const { jit, ram } = lockstep(image, 7);
     let expected = 0;
