@@ -3345,6 +3345,7 @@ export class Cpu {
     for (const p of this.pageTraces.keys()) this.codePages[p] = 0;
     this.pageTraces.clear();
     this.traceKills.clear();
+    this.heat.fill(0);
     this.jitStats.flushes++;
   }
 
