@@ -42,6 +42,16 @@ Boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handsh
   --max-instructions <n>           instruction budget (default 200000000)
   --json                           print one JSON object instead of text`;
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** JSON replacer for trace events: 64-bit values (MSRs) are bigints in the model; they print as
+ * numbers when exact, else as 0x-prefixed hex strings (JSON.stringify throws on a bigint). */
+export function bigintAsNumber(_key: string, v: unknown): unknown {
+  if (typeof v !== 'bigint') return v;
+  if (v <= MAX_SAFE && v >= -MAX_SAFE) return Number(v);
+  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+}
+
 export function resolveFirmware(spec: string | undefined): {
   firmware: FirmwareConfig;
   fallback: string | null;
@@ -174,7 +184,7 @@ export async function bootCommand(args: string[]): Promise<number> {
 
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ ...report, events: trace.length ? machine.events.recorded : undefined }, null, 2)}\n`,
+      `${JSON.stringify({ ...report, events: trace.length ? machine.events.recorded : undefined }, bigintAsNumber, 2)}\n`,
     );
   } else {
     if (fallback) process.stdout.write(`note: ${fallback}\n`);
@@ -183,7 +193,7 @@ export async function bootCommand(args: string[]): Promise<number> {
       process.stdout.write(`\nTrace (${traced.length} events):\n`);
       for (const ev of traced) {
         const { seq, t, kind, ...rest } = ev;
-        process.stdout.write(`  #${seq} ${kind} ${JSON.stringify(rest)}\n`);
+        process.stdout.write(`  #${seq} ${kind} ${JSON.stringify(rest, bigintAsNumber)}\n`);
       }
     }
   }

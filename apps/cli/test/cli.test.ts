@@ -93,6 +93,19 @@ describe('vmkit boot', () => {
     expect(JSON.parse(a).events.length).toBeGreaterThan(100);
   });
 
+  it.skipIf(!SEABIOS)('--trace cpu with SeaBIOS: 64-bit MSR values print (JSON and text)', () => {
+    const r = vmkit('boot', '--igd', 'none', '--trace', 'cpu', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const msrs = JSON.parse(r.out).events.filter((e: { kind: string }) => e.kind === 'cpu-msr');
+    expect(msrs.length).toBeGreaterThan(0);
+    for (const e of msrs) expect(['number', 'string']).toContain(typeof e.value);
+    const t = vmkit('boot', '--igd', 'none', '--trace', 'cpu');
+    expect(t.err).toBe('');
+    expect(t.code).toBe(0);
+    expect(t.out).toMatch(/#\d+ cpu-msr \{/);
+  });
+
   it('bad input: one clear line, non-zero exit, no stack trace', () => {
     const cases: Array<[string[], number, RegExp]> = [
       [['boot', '--bogus'], 2, /Unknown option '--bogus'/],
