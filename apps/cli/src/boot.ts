@@ -40,6 +40,7 @@ Boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handsh
   --trace <kinds>                  comma list: pci,pci-write,fwcfg,igd,debugcon,cpu,bus,firmware,all
   --until <text>                   stop once the debug console has printed <text>
   --max-instructions <n>           instruction budget (default 200000000)
+  --no-jit                         interpret only (no trace compiler): same results, slower
   --json                           print one JSON object instead of text`;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -94,6 +95,7 @@ export async function bootCommand(args: string[]): Promise<number> {
     trace: { type: 'string' },
     until: { type: 'string' },
     'max-instructions': { type: 'string' },
+    'no-jit': { type: 'boolean' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -146,6 +148,7 @@ export async function bootCommand(args: string[]): Promise<number> {
         }
       : null,
     trace,
+    jit: !values['no-jit'],
   };
 
   const debugLines: string[] = [];

@@ -63,6 +63,19 @@ describe('vmkit boot', () => {
     }
   });
 
+  it.skipIf(!SEABIOS)('--no-jit interprets only: same instructions and log, no trace counters', () => {
+    const on = JSON.parse(vmkit('boot', '--igd', 'none', '--json').out);
+    const r = vmkit('boot', '--igd', 'none', '--no-jit', '--json');
+    expect(r.code).toBe(0);
+    const off = JSON.parse(r.out);
+    expect(off.result).toEqual(on.result);
+    expect(off.log).toEqual(on.log);
+    expect(off.traces).toBeNull();
+    expect(on.traces.compiled).toBeGreaterThan(0);
+    const text = vmkit('boot', '--igd', 'none').out;
+    expect(text).toMatch(/^CPU: +[\d,]+ of them in \d+ compiled traces/m);
+  });
+
   for (const policy of ['fw-cfg', 'map', 'copy-on-asls']) {
     for (const linker of [false, true]) {
       it(`policy ${policy}${linker ? ' + --linker' : ''}: a valid OpRegion at ASLS, BDSM reserved`, () => {

@@ -69,6 +69,9 @@ export interface MachineConfigInput {
   instructionsPerSecond?: number;
   /** RTC start time, ISO 8601 (deterministic default). */
   startDate?: string;
+  /** Image firmware: compile hot guest code to JavaScript (@vmkit/x86-core's trace compiler).
+   * Default true; false runs the pure interpreter (same results, slower). */
+  jit?: boolean;
 }
 
 export interface MachineConfig {
@@ -88,6 +91,7 @@ export interface MachineConfig {
   trace: Set<string>;
   instructionsPerSecond: number;
   startDate: string;
+  jit: boolean;
 }
 
 export class ConfigError extends Error {
@@ -218,6 +222,9 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     problems.push(`startDate '${startDate}' must look like 2016-05-01T00:00:00Z`);
   }
 
+  const jit = input.jit ?? true;
+  if (typeof jit !== 'boolean') problems.push(`jit must be true or false, got ${String(jit)}`);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     chipset: 'i440fx',
@@ -230,6 +237,7 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     trace: new Set(input.trace ?? []),
     instructionsPerSecond: ips,
     startDate,
+    jit,
   };
 }
 

@@ -28,6 +28,7 @@ export function bootImage(m: Machine, image: Uint8Array, opts: BootOptions): Fir
     memory: m.memory,
     io: m.io,
     interrupts: m.platform.interrupts,
+    jit: m.config.jit,
     model: {
       // The platform has a LAPIC at 0xFEE00000; say so, as QEMU's CPUs do, so SeaBIOS runs its
       // SMP scan ("Found 1 cpu(s) max supported 1 cpu(s)").

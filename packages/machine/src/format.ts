@@ -28,6 +28,11 @@ export function formatReport(r: BootReport): string {
     `Result:   ${r.result.reason}${r.result.detail ? ` — ${r.result.detail}` : ''} ` +
       `(${groupDigits(r.result.instructions)} instructions, ${(r.result.virtualTimeNs / 1e6).toFixed(3)} ms virtual)`,
   );
+  if (r.traces)
+    out.push(
+      `CPU:      ${groupDigits(r.traces.instructions)} of them in ${r.traces.compiled} compiled traces ` +
+        `(${r.traces.invalidated} invalidated by writes, ${r.traces.flushes} cache flushes)`,
+    );
   out.push('');
   if (!r.igd) {
     out.push('IGD: none assigned');

@@ -341,6 +341,7 @@ export class Machine {
         instructions: this.cpu ? this.cpu.instructionCount : 0,
         virtualTimeNs: Math.round(this.now()),
       },
+      traces: this.cpu && this.config.jit ? { ...this.cpu.jitStats } : null,
       igd: this.igdReport(result.e820),
       e820: result.e820,
       pci: this.pciReport(),

@@ -66,6 +66,14 @@ export interface IgdReport {
 export interface BootReport {
   firmware: { kind: 'hle' | 'image'; image: string | null; fallback: string | null };
   result: { reason: StopReason; detail: string; instructions: number; virtualTimeNs: number };
+  /** Image firmware: the x86 core's trace compiler counters (null for hle, or with `jit: false`). */
+  traces: {
+    compiled: number;
+    entries: number;
+    instructions: number;
+    invalidated: number;
+    flushes: number;
+  } | null;
   igd: IgdReport | null;
   e820: E820Entry[];
   pci: PciDeviceReport[];

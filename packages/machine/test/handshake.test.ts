@@ -217,6 +217,7 @@ describe('firmware and device variations', () => {
     expect(() =>
       createMachine({ igd: { source: catalogueSource('kbl'), bdf: '00:03.0', legacy: true } }),
     ).toThrow(/legacy mode: .*00:02\.0/);
+    expect(() => createMachine({ jit: 'yes' as unknown as boolean })).toThrow(/jit must be true or false/);
   });
 
   it('legacy mode: an LPC bridge with the host LPC ids appears at 00:1f.0', () => {

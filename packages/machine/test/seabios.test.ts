@@ -153,6 +153,28 @@ d('Debian SeaBIOS on the vmkit x86 core', () => {
     expect(b.ev).toBe(a.ev);
     expect(a.ev.length).toBeGreaterThan(1000);
   });
+
+  it('the trace compiler changes nothing the guest or the user sees (jit on vs off)', () => {
+    const run = (jit: boolean) => {
+      const { m, report } = bootReal({
+        igd: { source: catalogueSource('kbl') },
+        trace: ['pci-write', 'fwcfg', 'igd'],
+        jit,
+      });
+      return { report, ev: JSON.stringify(m.events.recorded) };
+    };
+    const on = run(true);
+    const off = run(false);
+    expect(off.report.result).toEqual(on.report.result);
+    expect(off.report.log).toEqual(on.report.log);
+    expect(off.report.igd).toEqual(on.report.igd);
+    expect(off.report.e820).toEqual(on.report.e820);
+    expect(off.report.pci).toEqual(on.report.pci);
+    expect(off.ev).toBe(on.ev);
+    expect(off.report.traces).toBeNull();
+    // Most of the boot (SeaBIOS's memset and checksum loops) runs compiled.
+    expect(on.report.traces?.instructions).toBeGreaterThan(on.report.result.instructions * 0.8);
+  });
 });
 
 describe('bad firmware images end with a clear reason', () => {
