@@ -41,6 +41,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away early (`vmkit models | head`) is not an error: stop quietly, as
+// coreutils do on SIGPIPE. Node reports it as an asynchronous EPIPE on stdout.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  process.stderr.write(`vmkit: cannot write output: ${e.message}\n`);
+  process.exit(74);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

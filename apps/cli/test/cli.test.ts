@@ -63,6 +63,13 @@ describe('vmkit boot', () => {
     }
   });
 
+  it('a reader that stops early (| head) ends the command quietly with status 0', () => {
+    const cmd = `set -o pipefail; "${process.execPath}" --conditions=@vmkit/source --import tsx "${main}" boot --firmware hle --json --trace all | head -c 100 >/dev/null`;
+    const r = spawnSync('bash', ['-c', cmd], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+  });
+
   it.skipIf(!SEABIOS)('--no-jit interprets only: same instructions and log, no trace counters', () => {
     const on = JSON.parse(vmkit('boot', '--igd', 'none', '--json').out);
     const r = vmkit('boot', '--igd', 'none', '--no-jit', '--json');
