@@ -453,6 +453,7 @@ export class Cpu {
 
   setInterruptLine(line: InterruptLine | null): void {
     this.intr = line;
+    this.intrPoll = true;
   }
 
   addBreakpoint(linear: number): void {
@@ -482,6 +483,8 @@ export class Cpu {
     const start = this.instructionCount;
     if (this.shutdownState) return { reason: 'shutdown', instructions: 0 };
     this.stopRequested = false;
+    // Devices may have raised or dropped the interrupt line since the last run().
+    this.intrPoll = true;
     let end = start + Math.max(0, Math.floor(maxInstructions));
     let reason: RunReason = 'budget';
     for (;;) {
@@ -527,7 +530,7 @@ export class Cpu {
       if (
         !this.slow &&
         (this.flags & TF) === 0 &&
-        ((this.flags & IF) === 0 || this.intr === null || !this.intr.pending())
+        ((this.flags & IF) === 0 || !this.intrPoll || this.intr === null || !this.intr.pending())
       ) {
         // Fast path: not halted, no breakpoints, no single-step, and no interrupt to take now. The
         // line is polled again whenever it may have changed (intrPoll: I/O, device memory, IF set).
@@ -2781,7 +2784,7 @@ export class Cpu {
           const ip = this.popO();
           this.eip = o32 ? ip >>> 0 : ip & 0xffff;
           this.checkEip();
-          this.jitProbe = this.jitOn;
+          if (this.jitOn) this.branched();
           break;
         }
         case 0xe8: {
@@ -2792,7 +2795,7 @@ export class Cpu {
           if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
           this.pushO(ret);
           this.eip = t >>> 0;
-          this.jitProbe = this.jitOn;
+          if (this.jitOn) this.branched();
           break;
         }
         case 0xe9:
@@ -3160,6 +3163,7 @@ export class Cpu {
         if (this.pe && this.cpl > (this.flags & IOPL) >> 12) this.fault(GP, 0);
         if ((this.flags & IF) === 0) this.inhibit = this.slow = true;
         this.flags |= IF;
+        this.intrPoll = true;
         break;
       case 0xfc:
         this.flags &= ~DF;
@@ -3187,14 +3191,21 @@ export class Cpu {
 
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
+  /** The interpreter just branched to CS:EIP: count the target's heat (hashed), and once it is hot
+   * have execute() return so loop() runs (or compiles) the trace there. Cold branches stay in
+   * execute()'s loop. */
+  private branched(): void {
+    const lin = (this.csBase + this.eip) | 0;
+    const h = (lin ^ (lin >>> 16)) & 0xffff;
+    if (this.heat[h] < this.jitHot) this.heat[h]++;
+    else this.jitProbe = true;
+  }
+
   private runTrace(end: number): boolean {
     if (this.paging) return false;
     const lin = (this.csBase + this.eip) | 0;
     const h = (lin ^ (lin >>> 16)) & 0xffff;
-    if (this.heat[h] < this.jitHot) {
-      this.heat[h]++;
-      return false;
-    }
+    if (this.heat[h] < this.jitHot) return false;
     let t = this.traces.get(lin);
     if (
       t === undefined ||
@@ -3358,7 +3369,7 @@ export class Cpu {
     if (!this.o32) t &= 0xffff;
     if (t >>> 0 > this.segHi[CS]) this.fault(GP, 0);
     this.eip = t >>> 0;
-    this.jitProbe = this.jitOn;
+    if (this.jitOn) this.branched();
   }
 
   private aluRmReg(op: number, size: number): void {
