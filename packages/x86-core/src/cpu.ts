@@ -3205,7 +3205,12 @@ export class Cpu {
     if (this.paging) return false;
     const lin = (this.csBase + this.eip) | 0;
     const h = (lin ^ (lin >>> 16)) & 0xffff;
-    if (this.heat[h] < this.jitHot) return false;
+    if (this.heat[h] < this.jitHot) {
+      // Reached by leaving a trace (interpreted branches count in branched()): count it here, or a
+      // target whose only branches now run compiled would never become hot.
+      this.heat[h]++;
+      return false;
+    }
     let t = this.traces.get(lin);
     if (
       t === undefined ||

@@ -318,3 +318,39 @@ describe('trace compiler options', () => {
     expect(counts[0]).toBe(1 + 2 * 10000 + 1);
   });
 });
+
+describe('trace compiler coverage', () => {
+  // Regression: when a loop's back edge was itself compiled into another trace, the loop head's heat
+  // stopped growing and the loop stayed interpreted (mix32 fell from ~180 to ~60 MIPS).
+  it('a nested loop with a call ends up running compiled (bench/mix32 body)', async () => {
+    const { IoBus, MemoryBus } = await import('@vmkit/memory-bus');
+    const { Cpu } = await import('../src/index.js');
+    const { readFileSync } = await import('node:fs');
+    // nasm 2.16 encoding of test/programs/bench/mix32.asm (as embedded in bench/cpu.bench.ts).
+    const hex =
+      '8b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3';
+    expect(readFileSync(new URL('../bench/cpu.bench.ts', import.meta.url), 'utf8')).toContain(hex);
+    const memory = new MemoryBus();
+    memory.addRam('ram', 0, 16 << 20);
+    const cpu = new Cpu({ memory, io: new IoBus() });
+    memory.writeBytes(
+      0x1000,
+      Uint8Array.from(hex.match(/../g) ?? [], (x) => Number.parseInt(x, 16)),
+    );
+    memory.write32(0xff0, 3000);
+    const data = { selector: 0x10, base: 0, limit: 0xffffffff, access: 0xc093 };
+    cpu.setRegisters({
+      eip: 0x1000,
+      esp: 0x80000,
+      cr0: 0x11,
+      segments: {
+        cs: { selector: 8, base: 0, limit: 0xffffffff, access: 0xc09b },
+        ds: data,
+        es: data,
+        ss: data,
+      },
+    });
+    expect(cpu.run(5_000_000).reason).toBe('budget');
+    expect(cpu.jitStats.instructions).toBeGreaterThan(0.9 * cpu.instructionCount);
+  });
+});
