@@ -544,7 +544,8 @@ export function compileTrace(
       prod = null; // two paths meet: the producer is whichever ran
     }
     const d = list[i] as Insn;
-    lines.push(`k = ${d.eip >>> 0}; ks = r[4];`);
+    // Where a fault would be reported from (the catch below): only instructions that can fault.
+    if (mayFault(d)) lines.push(`k = ${d.eip >>> 0}; ks = r[4];`);
     const cc = condBranch(d);
     if (cc >= 0) {
       const t = branchTarget(d);
@@ -598,6 +599,16 @@ ${lines.join('\n')}
 } catch (e) { c.instructionCount += n; c.startEip = k; c.startEsp = ks; throw e; }`;
   const fn = new Function('c', 'r', 'lim', src) as TraceFn;
   return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, instructions: list.length, dead: false };
+}
+
+/** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
+ * targets were checked at compile time cannot. */
+function mayFault(d: Insn): boolean {
+  const op = d.op;
+  if (d.hasModrm && d.mod !== 3 && op !== 0x8d) return true;
+  return (
+    (op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0xe8 || op === 0xc2 || op === 0xc3
+  );
 }
 
 function branchTarget(d: Insn): number {
