@@ -709,11 +709,11 @@ export class FwCfg {
     }
     const end = addr + length;
     if (end > TWO32) return false;
-    const rb = this.memory.pages.readBuf;
+    const { bufs, readIdx } = this.memory.pages;
     const first = Math.floor(addr / 4096);
     const last = Math.floor((end - 1) / 4096);
     for (let p = first; p <= last; p++) {
-      if (rb[p]) continue;
+      if (bufs[readIdx[p]]) continue;
       // Not on the fast path: lazily allocated RAM, MMIO, or unassigned. Ask the bus when it can
       // tell (MemoryBus.resolve/listRegions); otherwise refuse.
       if (!this.slowIsMemory(p === first ? addr : p * 4096)) return false;

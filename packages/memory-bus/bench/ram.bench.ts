@@ -5,7 +5,7 @@ import { MemoryBus } from '../src/index.js';
 const bus = new MemoryBus();
 bus.addRam('ram', 0, 128 * 1024 * 1024);
 bus.fill(0, 16 * 1024 * 1024, 0x5a); // touch the working set so the page tables have arrays
-const { readBuf, readOff, writeBuf, writeOff } = bus.pages;
+const { bufs, readIdx, readOff, writeIdx, writeOff } = bus.pages;
 const SPAN = 16 * 1024 * 1024 - 4;
 const N = 20_000_000;
 
@@ -14,9 +14,9 @@ function fastPathRead32(n: number): number {
   let a = 0;
   for (let i = 0; i < n; i++) {
     const p = a >>> 12;
-    const b = readBuf[p];
+    const b = bufs[readIdx[p] as number] as Uint8Array | null;
     if (b !== null) {
-      const o = readOff[p] + (a & 0xfff);
+      const o = (readOff[p] as number) + (a & 0xfff);
       acc = (acc + (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24))) | 0;
     } else acc = (acc + bus.read32(a)) | 0;
     a = (a + 4100) & 0xfffffc;
@@ -29,8 +29,8 @@ function fastPathWrite8(n: number): void {
   let a = 0;
   for (let i = 0; i < n; i++) {
     const p = a >>> 12;
-    const b = writeBuf[p];
-    if (b !== null) b[writeOff[p] + (a & 0xfff)] = i;
+    const b = bufs[writeIdx[p] as number] as Uint8Array | null;
+    if (b !== null) b[(writeOff[p] as number) + (a & 0xfff)] = i;
     else bus.write8(a, i);
     a = (a + 4099) & 0xffffff;
   }

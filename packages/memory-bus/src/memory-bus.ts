@@ -84,9 +84,12 @@ function checkRoute(t: RouteTarget, which: string): void {
 export class MemoryBus implements MemoryBusApi, RegionOwner {
   readonly label = LABEL;
   readonly pages: PageTables;
-  private readonly rb: (Uint8Array | null)[];
+  /** Backing arrays of the page tables (index 0: none) and each array's index there. */
+  private readonly bufs: (Uint8Array | null)[] = [null];
+  private readonly bufIndex = new Map<Uint8Array, number>();
+  private readonly ri: Int32Array;
   private readonly ro: Int32Array;
-  private readonly wb: (Uint8Array | null)[];
+  private readonly wi: Int32Array;
   private readonly wo: Int32Array;
   private gen = 0;
   private stampCounter = 0;
@@ -101,11 +104,17 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   private tracer: ((e: BusEvent) => void) | null = null;
 
   constructor() {
-    this.rb = new Array<Uint8Array | null>(PAGE_COUNT).fill(null);
-    this.wb = new Array<Uint8Array | null>(PAGE_COUNT).fill(null);
+    this.ri = new Int32Array(PAGE_COUNT);
     this.ro = new Int32Array(PAGE_COUNT);
+    this.wi = new Int32Array(PAGE_COUNT);
     this.wo = new Int32Array(PAGE_COUNT);
-    this.pages = { readBuf: this.rb, readOff: this.ro, writeBuf: this.wb, writeOff: this.wo };
+    this.pages = {
+      bufs: this.bufs,
+      readIdx: this.ri,
+      readOff: this.ro,
+      writeIdx: this.wi,
+      writeOff: this.wo,
+    };
     this.rebuildSegments();
     this.last = this.segs[0];
   }
@@ -495,12 +504,12 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
       if (seg.end >= a + PAGE_SIZE) {
         // Pages p .. q-1 lie wholly inside seg (seg.start <= a: segments are contiguous).
         const q = Math.min(pHi, Math.floor(seg.end / PAGE_SIZE));
-        this.setPagesSide(p, q, seg.rKind, seg.rRegion, seg.rBase, this.rb, this.ro, false);
-        this.setPagesSide(p, q, seg.wKind, seg.wRegion, seg.wBase, this.wb, this.wo, true);
+        this.setPagesSide(p, q, seg.rKind, seg.rRegion, seg.rBase, this.ri, this.ro, false);
+        this.setPagesSide(p, q, seg.wKind, seg.wRegion, seg.wBase, this.wi, this.wo, true);
         p = q;
       } else {
-        this.rb[p] = null;
-        this.wb[p] = null;
+        this.ri[p] = 0;
+        this.wi[p] = 0;
         p++;
       }
     }
@@ -515,7 +524,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
     kind: number,
     region: BusRegion | null,
     base: number,
-    bufs: (Uint8Array | null)[],
+    idx: Int32Array,
     offs: Int32Array,
     write: boolean,
   ): void {
@@ -529,31 +538,43 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
         const runEnd = Math.min(q, p + Math.ceil(((ci + 1) * cs - lo) / PAGE_SIZE));
         const chunk = chunks[ci];
         if (chunk === null) {
-          bufs.fill(null, p, runEnd);
+          idx.fill(0, p, runEnd);
           offs.fill(0, p, runEnd);
           p = runEnd;
           continue;
         }
+        const bi = this.indexOfBuf(chunk);
         for (let co = lo - ci * cs; p < runEnd; p++, co += PAGE_SIZE) {
           if (co + PAGE_SIZE <= chunk.length) {
-            bufs[p] = chunk;
+            idx[p] = bi;
             offs[p] = co;
           } else {
-            bufs[p] = null;
+            idx[p] = 0;
             offs[p] = 0;
           }
         }
       }
     } else if (kind === KIND_ROM && !write) {
-      const rom = region!.rom;
+      const bi = this.indexOfBuf(region!.rom!);
       for (let off = p * PAGE_SIZE - base; p < q; p++, off += PAGE_SIZE) {
-        bufs[p] = rom;
+        idx[p] = bi;
         offs[p] = off;
       }
     } else {
-      bufs.fill(null, p, q);
+      idx.fill(0, p, q);
       offs.fill(0, p, q);
     }
+  }
+
+  /** The index of a backing array in `pages.bufs`, adding it on first use. */
+  private indexOfBuf(buf: Uint8Array): number {
+    let i = this.bufIndex.get(buf);
+    if (i === undefined) {
+      i = this.bufs.length;
+      this.bufs.push(buf);
+      this.bufIndex.set(buf, i);
+    }
+    return i;
   }
 
   /** Allocate chunk ci of RAM region r and point every page that shows it at the new array. */
@@ -584,7 +605,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   read8(addr: number): number {
     if (addr >= 0 && addr < FOUR_GIB) {
       const p = addr >>> 12;
-      const b = this.rb[p];
+      const b = this.bufs[this.ri[p]];
       if (b !== null) return b[this.ro[p] + (addr & 0xfff)];
     }
     return this.slowRead(addr, 1);
@@ -593,7 +614,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   read16(addr: number): number {
     if (addr >= 0 && addr < FOUR_GIB && (addr & 0xfff) <= 0xffe) {
       const p = addr >>> 12;
-      const b = this.rb[p];
+      const b = this.bufs[this.ri[p]];
       if (b !== null) {
         const o = this.ro[p] + (addr & 0xfff);
         return b[o] | (b[o + 1] << 8);
@@ -605,7 +626,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   read32(addr: number): number {
     if (addr >= 0 && addr < FOUR_GIB && (addr & 0xfff) <= 0xffc) {
       const p = addr >>> 12;
-      const b = this.rb[p];
+      const b = this.bufs[this.ri[p]];
       if (b !== null) {
         const o = this.ro[p] + (addr & 0xfff);
         return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
@@ -628,7 +649,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   write8(addr: number, value: number): void {
     if (addr >= 0 && addr < FOUR_GIB) {
       const p = addr >>> 12;
-      const b = this.wb[p];
+      const b = this.bufs[this.wi[p]];
       if (b !== null) {
         b[this.wo[p] + (addr & 0xfff)] = value;
         if (this.watchers.length !== 0) this.notify(addr, 1);
@@ -641,7 +662,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   write16(addr: number, value: number): void {
     if (addr >= 0 && addr < FOUR_GIB && (addr & 0xfff) <= 0xffe) {
       const p = addr >>> 12;
-      const b = this.wb[p];
+      const b = this.bufs[this.wi[p]];
       if (b !== null) {
         const o = this.wo[p] + (addr & 0xfff);
         b[o] = value;
@@ -656,7 +677,7 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
   write32(addr: number, value: number): void {
     if (addr >= 0 && addr < FOUR_GIB && (addr & 0xfff) <= 0xffc) {
       const p = addr >>> 12;
-      const b = this.wb[p];
+      const b = this.bufs[this.wi[p]];
       if (b !== null) {
         const o = this.wo[p] + (addr & 0xfff);
         b[o] = value;

@@ -42,16 +42,19 @@ export interface RegionHandle {
 
 /** Fast page path for CPUs (DESIGN.md §4). The physical space is cut into 4 KiB pages (2^20 pages
  * below 4 GiB; addresses ≥ 4 GiB always take the slow path). For page p:
- *   - `readBuf[p]` is the typed array backing reads of that page, or null (use bus.read*);
- *     the byte at physical address a is `readBuf[p][readOff[p] + (a & 0xfff)]`.
- *   - `writeBuf[p]` / `writeOff[p]` likewise for writes (null for ROM, MMIO, unassigned, or a
- *     watched code page when the CPU asked to be told — see `watchWrites`).
- * Both tables change only when the map changes; `generation` then increments and listeners run.
- * Reading the tables never allocates. */
+ *   - `bufs[readIdx[p]]` is the typed array backing reads of that page, or null (index 0: use
+ *     bus.read*); the byte at physical address a is `bufs[readIdx[p]][readOff[p] + (a & 0xfff)]`.
+ *   - `writeIdx[p]` / `writeOff[p]` likewise for writes (0 for ROM, MMIO, unassigned).
+ * The per-page tables are typed arrays (cheap to create, never scanned by the garbage collector);
+ * `bufs` is the short list of backing arrays (RAM chunks, ROM images), `bufs[0]` is always null,
+ * and it only grows (same array object). The tables change only when the map changes (or a lazy
+ * RAM chunk is first touched); `generation` then increments and listeners run. Reading the tables
+ * never allocates. */
 export interface PageTables {
-  readonly readBuf: (Uint8Array | null)[];
+  readonly bufs: (Uint8Array | null)[];
+  readonly readIdx: Int32Array;
   readonly readOff: Int32Array;
-  readonly writeBuf: (Uint8Array | null)[];
+  readonly writeIdx: Int32Array;
   readonly writeOff: Int32Array;
 }
 

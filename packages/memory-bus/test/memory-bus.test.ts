@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { BusEvent, IoHandler, RouteTarget } from '../src/index.js';
 import { IoBus, MemoryBus, PACKAGE_NAME, PAGE_SIZE } from '../src/index.js';
 
+/** The array backing reads (rbuf) or writes (wbuf) of page p, or null: `bufs[readIdx[p]]`. */
+const rbuf = (bus: MemoryBus, p: number) => bus.pages.bufs[bus.pages.readIdx[p]!] ?? null;
+const wbuf = (bus: MemoryBus, p: number) => bus.pages.bufs[bus.pages.writeIdx[p]!] ?? null;
+
 /** A recording MMIO/PIO handler: reads return offset-derived values. */
 function recorder() {
   const log: string[] = [];
@@ -108,15 +112,15 @@ describe('MemoryBus RAM / ROM / unassigned', () => {
     expect(bus.allocatedBytes()).toBe(0);
     expect(bus.read32(0xd000_0000)).toBe(0); // untouched reads are zero and allocate nothing
     expect(bus.allocatedBytes()).toBe(0);
-    expect(bus.pages.readBuf[0xd0000]).toBeNull();
+    expect(rbuf(bus, 0xd0000)).toBeNull();
     bus.write8(0xd000_0005, 7);
     expect(bus.allocatedBytes()).toBe(1024 * 1024);
     // the pages of that chunk now have fast-path arrays, all pointing at the same chunk
     const p = 0xd0000;
-    expect(bus.pages.readBuf[p]).not.toBeNull();
-    expect(bus.pages.writeBuf[p + 255]).toBe(bus.pages.readBuf[p]);
+    expect(rbuf(bus, p)).not.toBeNull();
+    expect(wbuf(bus, p + 255)).toBe(rbuf(bus, p));
     expect(bus.pages.readOff[p + 1]).toBe(PAGE_SIZE);
-    expect(bus.pages.readBuf[p + 256]).toBeNull();
+    expect(rbuf(bus, p + 256)).toBeNull();
     expect(bus.read8(0xd000_0005)).toBe(7);
     // bulk zero reads across untouched chunks don't allocate either
     expect(bus.readBytes(0x1000_0000, 3 * 1024 * 1024).every((b) => b === 0)).toBe(true);
@@ -127,10 +131,10 @@ describe('MemoryBus RAM / ROM / unassigned', () => {
     const bus = new MemoryBus();
     bus.addRam('ram', 0, 0x80_0000);
     bus.write8(0, 1);
-    const first = bus.pages.readBuf[0];
+    const first = rbuf(bus, 0);
     expect(first).not.toBeNull();
     expect(first!.length).toBe(0x80_0000);
-    expect(bus.pages.readBuf[0x7ff]).toBe(first);
+    expect(rbuf(bus, 0x7ff)).toBe(first);
     expect(bus.pages.readOff[0x7ff]).toBe(0x7ff000);
   });
 });
@@ -140,12 +144,12 @@ describe('fast page path', () => {
     const bus = new MemoryBus();
     bus.addRam('ram', 0, 0x100000);
     bus.write8(0x3000, 0); // allocate
-    const { writeBuf, writeOff, readBuf, readOff } = bus.pages;
+    const { writeOff, readOff } = bus.pages;
     const p = 0x3456 >>> 12;
-    writeBuf[p]![writeOff[p] + (0x3456 & 0xfff)] = 0x5a;
+    wbuf(bus, p)![writeOff[p]! + (0x3456 & 0xfff)] = 0x5a;
     expect(bus.read8(0x3456)).toBe(0x5a);
     bus.write8(0x3457, 0xa5);
-    expect(readBuf[p]![readOff[p] + 0x457]).toBe(0xa5);
+    expect(rbuf(bus, p)![readOff[p]! + 0x457]).toBe(0xa5);
   });
 
   it('ROM pages are readable but not writable through the tables; MMIO pages are neither', () => {
@@ -153,18 +157,18 @@ describe('fast page path', () => {
     const rom = new Uint8Array(0x2000).fill(0x42);
     bus.addRom('rom', 0xe000, rom);
     bus.addMmio('dev', 0x20000, 0x1000, recorder().h);
-    expect(bus.pages.readBuf[0xe]![bus.pages.readOff[0xe]]).toBe(0x42);
-    expect(bus.pages.writeBuf[0xe]).toBeNull();
-    expect(bus.pages.readBuf[0x20]).toBeNull();
-    expect(bus.pages.writeBuf[0x20]).toBeNull();
+    expect(rbuf(bus, 0xe)![bus.pages.readOff[0xe]]).toBe(0x42);
+    expect(wbuf(bus, 0xe)).toBeNull();
+    expect(rbuf(bus, 0x20)).toBeNull();
+    expect(wbuf(bus, 0x20)).toBeNull();
   });
 
   it('a page only partly covered by RAM takes the slow path', () => {
     const bus = new MemoryBus();
     bus.addRam('ram', 0, 0x1800);
     bus.write8(0, 1);
-    expect(bus.pages.readBuf[0]).not.toBeNull();
-    expect(bus.pages.readBuf[1]).toBeNull();
+    expect(rbuf(bus, 0)).not.toBeNull();
+    expect(rbuf(bus, 1)).toBeNull();
     bus.write8(0x17ff, 9);
     expect(bus.read8(0x17ff)).toBe(9);
     expect(bus.read16(0x17ff)).toBe(0xff09);
@@ -254,7 +258,7 @@ describe('aliases', () => {
     expect(bus.read32(0x8000_0010)).toBe(0xcafebabe);
     bus.write8(0x8000_ffff, 0x77);
     expect(bus.read8(0x1ffff)).toBe(0x77);
-    expect(bus.pages.readBuf[0x80000]).toBe(bus.pages.readBuf[0x10]);
+    expect(rbuf(bus, 0x80000)).toBe(rbuf(bus, 0x10));
     expect(bus.pages.readOff[0x80000]).toBe(bus.pages.readOff[0x10]);
     expect(bus.read8(0x8001_0000)).toBe(0xff);
   });
@@ -301,10 +305,10 @@ describe('priorities and overlap', () => {
     const { h } = recorder();
     const vga = bus.addMmio('vga', 0xa0000, 0x20000, h, { priority: 1 });
     expect(bus.read32(0xa0000)).toBe(0x11223344);
-    expect(bus.pages.readBuf[0xa0]).toBeNull();
+    expect(rbuf(bus, 0xa0)).toBeNull();
     vga.setEnabled(false);
     expect(bus.read32(0xa0000)).toBe(0x12345678);
-    expect(bus.pages.readBuf[0xa0]).not.toBeNull();
+    expect(rbuf(bus, 0xa0)).not.toBeNull();
     vga.setEnabled(true);
     vga.remove();
     expect(bus.read32(0xa0000)).toBe(0x12345678);
@@ -342,11 +346,11 @@ describe('priorities and overlap', () => {
     const vram = bus.addRam('vram', 0xfd00_0000, 0x10000, { priority: 1 });
     bus.write8(0xfd00_0000, 0x33);
     const g = bus.generation;
-    expect(bus.pages.readBuf[0xfd000]).not.toBeNull();
+    expect(rbuf(bus, 0xfd000)).not.toBeNull();
     vram.move(0xe000_0000);
     expect(bus.generation).toBe(g + 1);
-    expect(bus.pages.readBuf[0xfd000]).toBeNull();
-    expect(bus.pages.readBuf[0xe0000]).not.toBeNull();
+    expect(rbuf(bus, 0xfd000)).toBeNull();
+    expect(rbuf(bus, 0xe0000)).not.toBeNull();
     expect(bus.read8(0xe000_0000)).toBe(0x33);
     expect(bus.read8(0xfd00_0000)).toBe(0xff);
     expect(vram.base).toBe(0xe000_0000);
@@ -386,8 +390,8 @@ describe('PAM-style routing', () => {
     expect(bus.read8(0xf0010)).toBe(ramNow);
     // the page tables follow the routing: fast read only for ram/rom, fast write only for ram
     bus.setRouting(0xf0000, 0x10000, read, write);
-    expect(bus.pages.readBuf[0xf0] !== null).toBe(read !== 'none');
-    expect(bus.pages.writeBuf[0xf0] !== null).toBe(write === 'ram');
+    expect(rbuf(bus, 0xf0) !== null).toBe(read !== 'none');
+    expect(wbuf(bus, 0xf0) !== null).toBe(write === 'ram');
     // outside the routed range the alias (priority 1) still wins
     expect(bus.read8(0xe0000)).toBe(0xb0);
   });
@@ -579,19 +583,19 @@ describe('lazy chunks seen through aliases, inspection helpers', () => {
     const bus = new MemoryBus();
     const ram = bus.addRam('ram', 0, 0x4000000); // 64 MiB → 1 MiB chunks
     bus.addAlias('window', 0xc000_0000, ram, 0x200000, 0x100000);
-    expect(bus.pages.readBuf[0x200]).toBeNull();
+    expect(rbuf(bus, 0x200)).toBeNull();
     bus.write32(0xc000_0010, 0x11223344);
     expect(bus.allocatedBytes()).toBe(0x100000);
-    expect(bus.pages.readBuf[0x200]).not.toBeNull();
-    expect(bus.pages.writeBuf[0xc0000]).toBe(bus.pages.readBuf[0x200]);
+    expect(rbuf(bus, 0x200)).not.toBeNull();
+    expect(wbuf(bus, 0xc0000)).toBe(rbuf(bus, 0x200));
     expect(bus.read32(0x200010)).toBe(0x11223344);
   });
 
   it('a ROM that ends mid-page leaves that page on the slow path', () => {
     const bus = new MemoryBus();
     bus.addRom('opt', 0xc0000, new Uint8Array(0x1800).fill(0xaa));
-    expect(bus.pages.readBuf[0xc0]).not.toBeNull();
-    expect(bus.pages.readBuf[0xc1]).toBeNull();
+    expect(rbuf(bus, 0xc0)).not.toBeNull();
+    expect(rbuf(bus, 0xc1)).toBeNull();
     expect(bus.read16(0xc17ff)).toBe(0xffaa);
   });
 
@@ -658,7 +662,7 @@ describe('page tables after map changes (seeded differential)', () => {
   }
   function check(bus: MemoryBus, pages: number, step: string) {
     const segs = (bus as unknown as { segs: Seg[] }).segs;
-    const { readBuf, readOff, writeBuf, writeOff } = bus.pages;
+    const { readOff, writeOff } = bus.pages;
     let si = 0;
     for (let p = 0; p < pages; p++) {
       const a = p * PAGE_SIZE;
@@ -667,10 +671,15 @@ describe('page tables after map changes (seeded differential)', () => {
       if (s.end >= a + PAGE_SIZE) {
         const r = side(a, s.rKind, s.rRegion, s.rBase, false);
         const w = side(a, s.wKind, s.wRegion, s.wBase, true);
-        if (readBuf[p] !== r.buf || readOff[p] !== r.off || writeBuf[p] !== w.buf || writeOff[p] !== w.off) {
+        if (
+          rbuf(bus, p) !== r.buf ||
+          readOff[p] !== r.off ||
+          wbuf(bus, p) !== w.buf ||
+          writeOff[p] !== w.off
+        ) {
           throw new Error(`${step}: page 0x${p.toString(16)} differs from a per-page recomputation`);
         }
-      } else if (readBuf[p] !== null || writeBuf[p] !== null) {
+      } else if (rbuf(bus, p) !== null || wbuf(bus, p) !== null) {
         throw new Error(`${step}: page 0x${p.toString(16)} straddles a segment but has a buffer`);
       }
     }

@@ -175,9 +175,11 @@ export class Cpu {
   readonly model: CpuModel;
   private intr: InterruptLine | null;
   private pages: PageTables;
-  private readBuf: (Uint8Array | null)[];
+  /** The bus's page tables (memory-bus PageTables): backing arrays and per-page indexes. */
+  private bufs: (Uint8Array | null)[];
+  private readIdx: Int32Array;
   private readOff: Int32Array;
-  private writeBuf: (Uint8Array | null)[];
+  private writeIdx: Int32Array;
   private writeOff: Int32Array;
 
   // Architectural state.
@@ -310,7 +312,7 @@ export class Cpu {
   private readonly codePeek = (lin: number): number => {
     const a = lin & this.a20Mask;
     const p = a >>> 12;
-    const buf = this.readBuf[p];
+    const buf = this.bufs[this.readIdx[p]];
     return buf === null || buf === undefined ? -1 : (buf[this.readOff[p] + (a & 0xfff)] as number);
   };
   private deliveryDepth = 0;
@@ -329,14 +331,16 @@ export class Cpu {
     model.featuresEcx = 0;
     this.model = model;
     this.pages = opts.memory.pages;
-    this.readBuf = this.pages.readBuf;
+    this.bufs = this.pages.bufs;
+    this.readIdx = this.pages.readIdx;
     this.readOff = this.pages.readOff;
-    this.writeBuf = this.pages.writeBuf;
+    this.writeIdx = this.pages.writeIdx;
     this.writeOff = this.pages.writeOff;
     opts.memory.onMapChange(() => {
-      this.readBuf = this.pages.readBuf;
+      this.bufs = this.pages.bufs;
+      this.readIdx = this.pages.readIdx;
       this.readOff = this.pages.readOff;
-      this.writeBuf = this.pages.writeBuf;
+      this.writeIdx = this.pages.writeIdx;
       this.writeOff = this.pages.writeOff;
       this.fetchHi = -1;
       this.jitFlush();
@@ -1047,7 +1051,7 @@ export class Cpu {
     }
     a &= this.a20Mask;
     const pg = a >>> 12;
-    const buf = this.readBuf[pg];
+    const buf = this.bufs[this.readIdx[pg]];
     if (buf !== null) return buf[this.readOff[pg] + (a & 0xfff)];
     return 0xff;
   }
@@ -1154,7 +1158,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.readBuf[p];
+    const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) return buf[this.readOff[p] + (a & 0xfff)];
     this.intrPoll = true;
     return this.memory.read8(a >>> 0);
@@ -1166,7 +1170,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.readBuf[p];
+    const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) {
       const i = this.readOff[p] + (a & 0xfff);
       return buf[i] | (buf[i + 1] << 8);
@@ -1181,7 +1185,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.readBuf[p];
+    const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) {
       const i = this.readOff[p] + (a & 0xfff);
       return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
@@ -1195,7 +1199,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, true);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.writeBuf[p];
+    const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
       buf[this.writeOff[p] + (a & 0xfff)] = v;
       if (this.codePages[p] !== 0) this.codeWrite(a, 1);
@@ -1220,7 +1224,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, true);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.writeBuf[p];
+    const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
       const i = this.writeOff[p] + (a & 0xfff);
       buf[i] = v;
@@ -1248,7 +1252,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, true);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.writeBuf[p];
+    const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
       const i = this.writeOff[p] + (a & 0xfff);
       buf[i] = v;
@@ -1344,7 +1348,7 @@ export class Cpu {
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
     const p = a >>> 12;
-    const buf = this.readBuf[p];
+    const buf = this.bufs[this.readIdx[p]];
     this.eip = eip + 1;
     if (buf !== null) {
       const lo = eip - (lin & 0xfff);
@@ -2732,7 +2736,7 @@ export class Cpu {
           if (!this.paging && off >= this.segLo[s] && off <= this.segHi[s] && this.segWritable[s] !== 0) {
             const a = (this.segBase[s] + off) & this.a20Mask;
             const p = a >>> 12;
-            const buf = this.writeBuf[p];
+            const buf = this.bufs[this.writeIdx[p]];
             if (buf !== null) {
               buf[this.writeOff[p] + (a & 0xfff)] = v;
               if (this.codePages[p] !== 0) this.codeWrite(a, 1);
@@ -3848,8 +3852,8 @@ export class Cpu {
     pd &= this.a20Mask;
     const pgS = ps >>> 12;
     const pgD = pd >>> 12;
-    const bs = this.readBuf[pgS];
-    const bd = this.writeBuf[pgD];
+    const bs = this.bufs[this.readIdx[pgS]];
+    const bd = this.bufs[this.writeIdx[pgD]];
     if (bs === null || bd === null) return 0;
     const s0 = this.readOff[pgS] + (ps & 0xfff);
     const d0 = this.writeOff[pgD] + (pd & 0xfff);
@@ -3914,7 +3918,7 @@ export class Cpu {
     if (this.paging) pd = this.translate(linD, true);
     pd &= this.a20Mask;
     const pg = pd >>> 12;
-    const bd = this.writeBuf[pg];
+    const bd = this.bufs[this.writeIdx[pg]];
     if (bd === null) return 0;
     const d0 = this.writeOff[pg] + (pd & 0xfff);
     if (size === 1) bd.fill(v & 0xff, d0, d0 + bytes);

@@ -280,7 +280,7 @@ function setReg(size: number, i: number, v: string): string {
 function load(size: number, seg: number, off: string, dst: string): string {
   const last = size - 1;
   const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) c.segFault(${seg});`;
-  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = rb[p];`;
+  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[ri[p]];`;
   let fast: string;
   if (size === 1) fast = `${dst} = m[ro[p] + (x & 0xfff)];`;
   else if (size === 2) fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
@@ -294,7 +294,7 @@ function load(size: number, seg: number, off: string, dst: string): string {
 function store(size: number, seg: number, off: string, val: string): string {
   const last = size - 1;
   const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) c.segFault(${seg});`;
-  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = wb[p];`;
+  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[wi[p]];`;
   let fast = 'i = wo[p] + (x & 0xfff); m[i] = w;';
   if (size >= 2) fast += ' m[i + 1] = w >> 8;';
   if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
@@ -588,8 +588,8 @@ export function compileTrace(
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
   const src = `"use strict";
-const sLo = c.segLo, sHi = c.segHi, sB = c.segBase, sW = c.segWritable, rb = c.readBuf, ro = c.readOff,
-  wb = c.writeBuf, wo = c.writeOff, cp = c.codePages, am = c.a20Mask;
+const sLo = c.segLo, sHi = c.segHi, sB = c.segBase, sW = c.segWritable, bufs = c.bufs, ri = c.readIdx,
+  ro = c.readOff, wi = c.writeIdx, wo = c.writeOff, cp = c.codePages, am = c.a20Mask;
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fa = 0, fb = 0, fr = 0, slowMem = false;
 try {

@@ -28,13 +28,15 @@ export class FakeMemory {
   constructor(ramSize = 4 << 20, rom: Uint8Array = new Uint8Array(0x10000)) {
     this.ram = new Uint8Array(ramSize);
     this.rom = rom;
-    const readBuf: (Uint8Array | null)[] = new Array(PAGES).fill(null);
-    const writeBuf: (Uint8Array | null)[] = new Array(PAGES).fill(null);
+    // memory-bus PageTables: bufs[0] = none, 1 = RAM, 2 = ROM.
+    const bufs: (Uint8Array | null)[] = [null, this.ram, rom];
+    const readIdx = new Int32Array(PAGES);
+    const writeIdx = new Int32Array(PAGES);
     const readOff = new Int32Array(PAGES);
     const writeOff = new Int32Array(PAGES);
     for (let p = 0; p < ramSize >>> 12; p++) {
-      readBuf[p] = this.ram;
-      writeBuf[p] = this.ram;
+      readIdx[p] = 1;
+      writeIdx[p] = 1;
       readOff[p] = p << 12;
       writeOff[p] = p << 12;
     }
@@ -43,13 +45,13 @@ export class FakeMemory {
     for (let i = 0; i < romPages; i++) {
       const top = (0x100000000 - rom.length) / 4096 + i;
       const low = (0x100000 - rom.length) / 4096 + i;
-      readBuf[top] = rom;
+      readIdx[top] = 2;
       readOff[top] = i << 12;
-      readBuf[low] = rom;
+      readIdx[low] = 2;
       readOff[low] = i << 12;
-      writeBuf[low] = null;
+      writeIdx[low] = 0;
     }
-    this.pages = { readBuf, readOff, writeBuf, writeOff };
+    this.pages = { bufs, readIdx, readOff, writeIdx, writeOff };
   }
 
   onMapChange(): () => void {
@@ -63,7 +65,7 @@ export class FakeMemory {
     const p = a >>> 12;
     const h = this.mmio.get(p);
     if (h) return h.read(a & 0xfff, 1);
-    const b = this.pages.readBuf[p];
+    const b = this.pages.bufs[this.pages.readIdx[p]!];
     return b ? b[this.pages.readOff[p] + (a & 0xfff)] : 0xff;
   }
   read16(a: number): number {
@@ -80,7 +82,7 @@ export class FakeMemory {
       return;
     }
     this.mmioWrites.push([a, 1, v]);
-    const b = this.pages.writeBuf[p];
+    const b = this.pages.bufs[this.pages.writeIdx[p]!];
     if (b) b[this.pages.writeOff[p] + (a & 0xfff)] = v;
   }
   write16(a: number, v: number): void {
