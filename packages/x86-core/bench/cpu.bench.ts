@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { Cpu } from '../src/index.js';
-import { assemble, findTool, PROGRAMS_DIR } from '../test/harness/tools.js';
+import { assemble, findTool, PROGRAMS_DIR, pm32Source } from '../test/harness/tools.js';
 import { runV86, v86Missing } from './v86-runner.js';
 
 interface Workload {
@@ -190,15 +190,7 @@ function runCore(body: Uint8Array, mode: 16 | 32, passes: number): { instruction
 function qemuImage(w: Workload, bodyPath: string, passes: number): Uint8Array {
   const src =
     w.mode === 32
-      ? `%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
-section .text32
-bits 32
-tests32:
-    mov esi, body
+      ? pm32Source(`    mov esi, body
     mov edi, 0x1000
     mov ecx, body_end - body
     rep movsb
@@ -207,7 +199,7 @@ tests32:
 body:
     incbin "${bodyPath}"
 body_end:
-`
+`)
       : `%include "inc/lib.inc"
 section .text16
 tests16:

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Cpu } from '../src/index.js';
 import { createMachine } from './harness/machine.js';
 import { Rng, randomStep } from './harness/randgen.js';
-import { assemble, toolGate } from './harness/tools.js';
+import { assemble, pm32Source, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 const CC = [
@@ -112,19 +112,10 @@ function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: num
   return pm32([...init, ...loop, '    ret', ...funcs, ''].join('\n'));
 }
 
-/** A 32-bit flat protected-mode test body in the oracle skeleton (inc/lib.inc), interrupts off
- * (traces run only on the Cpu's fast path). */
+/** A 32-bit flat protected-mode test body in the oracle skeleton, interrupts off (traces run only
+ * on the Cpu's fast path). */
 function pm32(body: string): string {
-  return `%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
-section .text32
-bits 32
-tests32:
-    cli
-${body}`;
+  return pm32Source(`    cli\n${body}`);
 }
 
 function state(cpu: Cpu): string {

@@ -88,6 +88,20 @@ export function assemble(source: string): Uint8Array {
   return new Uint8Array(readFileSync(out));
 }
 
+/** nasm source for a 32-bit flat protected-mode body run by the oracle skeleton (inc/lib.inc):
+ * tests16 returns at once, tests32 is `body` (which must end in `ret` or leave otherwise). */
+export function pm32Source(body: string): string {
+  return `%define USE_PM32
+%include "inc/lib.inc"
+section .text16
+tests16:
+    ret
+section .text32
+bits 32
+tests32:
+${body}`;
+}
+
 /** Assemble test/programs/<name>.asm. */
 export function assembleProgram(name: string): Uint8Array {
   return assemble(readFileSync(join(PROGRAMS_DIR, `${name}.asm`), 'utf8'));
