@@ -3256,7 +3256,6 @@ export class Cpu {
         fn: null,
         maxLen: 0,
         ranges: [],
-        instructions: 0,
         dead: false,
       };
       this.traces.set(lin, none);

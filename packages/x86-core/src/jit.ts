@@ -42,8 +42,6 @@ export interface Trace {
   readonly maxLen: number;
   /** Physical byte ranges [start, end) the trace was compiled from, flattened pairs. */
   readonly ranges: number[];
-  /** Guest instructions in the trace (for statistics). */
-  readonly instructions: number;
   dead: boolean;
 }
 
@@ -419,11 +417,8 @@ function condExpr(cc: number, p: Producer | null): string {
 
 interface Ctx {
   d: Decoder;
-  cs32: boolean;
   ss32: boolean;
-  csBase: number;
   csLimit: number;
-  entry: number;
 }
 
 /** Compile the trace starting at `eip`. */
@@ -437,7 +432,7 @@ export function compileTrace(
   a20Mask: number,
 ): Trace {
   const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { d: new Decoder(peek, csBase, csLimit), cs32, ss32, csBase, csLimit, entry: eip };
+  const ctx: Ctx = { d: new Decoder(peek, csBase, csLimit), ss32, csLimit };
   // Phase 1: the trace as a list of instructions in execution order.
   const list: Insn[] = [];
   const retStack: number[] = [];
@@ -512,7 +507,7 @@ export function compileTrace(
     else ranges.push(a, a + d.len);
   }
   if (list.length === 0) {
-    return { lin, csBase, csLimit, cs32, ss32, fn: null, maxLen: 0, ranges, instructions: 0, dead: false };
+    return { lin, csBase, csLimit, cs32, ss32, fn: null, maxLen: 0, ranges, dead: false };
   }
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
@@ -598,7 +593,7 @@ ${lines.join('\n')}
 }
 } catch (e) { c.instructionCount += n; c.startEip = k; c.startEsp = ks; throw e; }`;
   const fn = new Function('c', 'r', 'lim', src) as TraceFn;
-  return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, instructions: list.length, dead: false };
+  return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, dead: false };
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
