@@ -90,7 +90,7 @@ const FAULT = { fault: true };
 
 /** Default for CpuOptions.jitThreshold. About where interpreting a target's code that many more
  * times costs what compiling it does (~0.3 ms of `new Function` for a typical trace): SeaBIOS's
- * boot then compiles ~20 traces that retire 94% of its 5.3 M instructions. */
+ * boot then compiles ~15 traces that retire 94% of its 5.3 M instructions. */
 const JIT_HOT = 1000;
 /** Writes that may kill the traces at one entry before the entry is left to the interpreter (code
  * that keeps rewriting itself, or data sharing bytes with hot code, would otherwise recompile
@@ -293,7 +293,8 @@ export class Cpu {
   // Trace compiler (jit.ts): compiled traces by entry linear address, heat per hashed branch
   // target, and the code pages with the traces compiled from them (for invalidation on writes).
   private jitOn = false;
-  /** The interpreter took a branch: loop() looks for a trace at the new EIP. */
+  /** The interpreter branched to a hot target, or a trace just left: loop() looks for a trace at
+   * the new EIP before interpreting on. */
   private jitProbe = false;
   /** A store killed a trace while one was running: the running trace leaves after the store. */
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by the compiled traces (jit.ts)
