@@ -12,14 +12,17 @@
 //
 // Contract with the Cpu (cpu.ts), which owns the cache and the invalidation:
 //   - compiled only with paging off, keyed by linear address = physical address (A20 applied) and
-//     valid for one (CS base, CS limit, CS D bit); a map change or A20 change flushes everything;
+//     valid for one (CS base, CS limit, CS D bit, SS B bit); a map change or A20 change flushes
+//     everything;
 //   - a write to a byte any trace was compiled from kills that trace (the Cpu keeps per-page lists
 //     and checks its own fast-path stores; the bus tells it about every other write);
 //   - instruction counts are exact: a trace is entered only when its longest iteration fits in the
 //     budget, counts each instruction as it retires, and a fault inside it reports the faulting
 //     instruction's EIP/ESP and the instructions retired before it, as the interpreter would;
-//   - a trace runs only while nothing needs the per-instruction slow path (IF, TF, breakpoints,
-//     NMI, HLT), and none of the instructions it contains can change that, the mode, CS or SS.
+//   - a trace runs only while nothing needs the per-instruction slow path (TF, breakpoints, NMI,
+//     HLT, an interrupt ready to be taken), none of its instructions can change that, IF, the mode,
+//     CS or SS, and it leaves right after any access that reached a device (which may raise an
+//     interrupt, stop the CPU or change the memory map).
 // Design notes: v86 (src/rust/jit.rs) compiles basic blocks to WebAssembly and QEMU TCG (accel/tcg)
 // compiles translation blocks to host code; this is the same idea with JavaScript as the target
 // and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
