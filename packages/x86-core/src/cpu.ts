@@ -314,7 +314,7 @@ export class Cpu {
     const a = lin & this.a20Mask;
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
-    return buf === null || buf === undefined ? -1 : (buf[this.readOff[p] + (a & 0xfff)] as number);
+    return buf === null ? -1 : buf[this.readOff[p] + (a & 0xfff)];
   };
   private deliveryDepth = 0;
 
@@ -3357,7 +3357,6 @@ export class Cpu {
 
   /** Forget every compiled trace (memory map, A20, reset, state load). */
   private jitFlush(): void {
-    if (this.traces === undefined) return; // reset() runs inside the constructor
     if (this.traces.size === 0 && this.pageTraces.size === 0) return;
     for (const t of this.traces.values()) t.dead = true;
     if (this.jitActive) this.jitBreak = true;
