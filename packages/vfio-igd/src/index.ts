@@ -12,4 +12,5 @@ export * from './opregion.js';
 export * from './policy.js';
 export * from './util.js';
 export * from './vbt.js';
+export * from './vbt-contents.js';
 export * from './virtual-regs.js';
