@@ -7,6 +7,7 @@ export * from './diagnose.js';
 export * from './events.js';
 export * from './generation.js';
 export * from './host.js';
+export * from './identify.js';
 export * from './legacy.js';
 export * from './opregion.js';
 export * from './policy.js';

@@ -3,7 +3,7 @@
 // them: Linux drivers/gpu/drm/i915/display/intel_bios.c (intel_bios_init(), parse_*()).
 
 import type { DecodedVbt, VbtBlock } from './vbt.js';
-import { type ChildDevice, decodeGeneralDefinitions, type GeneralDefinitions } from './vbt-child.js';
+import { decodeGeneralDefinitions, type GeneralDefinitions } from './vbt-child.js';
 import {
   type Backlight,
   type DecodeContext,

@@ -62,7 +62,7 @@ function indentOf(line: string): number {
  */
 function unglue(line: string): string[] {
   const m = /^(\t+)(\S.*?\S)(\t+)(\S.*)$/.exec(line);
-  if (!m || !m[2].includes(': ')) return [line];
+  if (!m?.[2].includes(': ')) return [line];
   return [`${m[1]}${m[2]}`, `${m[3]}${m[4]}`];
 }
 
