@@ -27,8 +27,8 @@ Exit status 1 when the OpRegion has errors or the input cannot be read or is ano
   vbt: `usage: vmkit vbt decode <file|-> [--block N] [--hexdump] [--all-panels] [--gen N] [--json]
 Decode and validate a Video BIOS Table: VBT and BDB headers, checksum, the block list, and the
 contents of blocks 1 (general features), 2 (general definitions and every child device), 9 (PSR),
-12 (driver features), 27 (eDP), 40/41/42 (LFP options, data pointers, panel data/DTD), 43
-(backlight) and 58 (generic DTDs).
+11 (legacy child devices), 12 (driver features), 27 (eDP), 40/41/42 (LFP options, data pointers,
+panel data/DTD), 43 (backlight), 44 (LFP power features) and 58 (generic DTDs).
   --block N      only block N (0..255)
   --hexdump      also dump each block's bytes (header included)
   --all-panels   show all 16 entries of per-panel tables (default: the panel block 40 selects, marked *)

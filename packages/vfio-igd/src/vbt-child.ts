@@ -387,3 +387,21 @@ export function decodeGeneralDefinitions(r: BlockReader, v: number): GeneralDefi
     childDevices,
   };
 }
+
+export interface LegacyChildDevices {
+  readonly childDeviceSize: number;
+  readonly childDeviceSlots: number;
+  readonly childDevices: readonly ChildDevice[];
+}
+
+/** Block 11 (struct bdb_legacy_child_devices): a child size byte, then the same child records. */
+export function decodeLegacyChildDevices(r: BlockReader, v: number): LegacyChildDevices {
+  const childSize = r.u8(0);
+  const slots = childSize > 0 && r.size > 1 ? Math.floor((r.size - 1) / childSize) : 0;
+  const childDevices: ChildDevice[] = [];
+  for (let i = 0; i < slots; i++) {
+    const c = r.sub(1 + i * childSize, childSize);
+    if (c.u16(2) !== 0) childDevices.push(decodeChildDevice(c, i, v));
+  }
+  return { childDeviceSize: childSize, childDeviceSlots: slots, childDevices };
+}

@@ -3,7 +3,12 @@
 // them: Linux drivers/gpu/drm/i915/display/intel_bios.c (intel_bios_init(), parse_*()).
 
 import type { DecodedVbt, VbtBlock } from './vbt.js';
-import { decodeGeneralDefinitions, type GeneralDefinitions } from './vbt-child.js';
+import {
+  decodeGeneralDefinitions,
+  decodeLegacyChildDevices,
+  type GeneralDefinitions,
+  type LegacyChildDevices,
+} from './vbt-child.js';
 import {
   type Backlight,
   type DecodeContext,
@@ -28,17 +33,20 @@ import {
   type LfpDataPointers,
   type LfpOptions,
 } from './vbt-panel.js';
+import { decodeLfpPower, type LfpPower } from './vbt-power.js';
 import { BlockReader } from './vbt-reader.js';
 
-export type { ChildDevice, GeneralDefinitions } from './vbt-child.js';
+export type { ChildDevice, GeneralDefinitions, LegacyChildDevices } from './vbt-child.js';
 export type { Backlight, DriverFeatures, EdpPanel, GeneralFeatures, PsrPanel } from './vbt-features.js';
 export type { Dtd, GenericDtds, LfpDataPanel, LfpDataPointers, LfpOptions } from './vbt-panel.js';
+export type { LfpPower, LfpPowerPanel } from './vbt-power.js';
 export type { Named } from './vbt-reader.js';
 
 /** What a decoded block holds, by decoder. */
 export type VbtBlockContent =
   | { readonly kind: 'general-features'; readonly fields: GeneralFeatures }
   | { readonly kind: 'general-definitions'; readonly fields: GeneralDefinitions }
+  | { readonly kind: 'legacy-child-devices'; readonly fields: LegacyChildDevices }
   | { readonly kind: 'psr'; readonly fields: { readonly panels: readonly PsrPanel[] } }
   | { readonly kind: 'driver-features'; readonly fields: DriverFeatures }
   | { readonly kind: 'edp'; readonly fields: { readonly panels: readonly EdpPanel[] } }
@@ -46,6 +54,7 @@ export type VbtBlockContent =
   | { readonly kind: 'lfp-data-pointers'; readonly fields: LfpDataPointers }
   | { readonly kind: 'lfp-data'; readonly fields: { readonly panels: readonly LfpDataPanel[] } }
   | { readonly kind: 'lfp-backlight'; readonly fields: Backlight }
+  | { readonly kind: 'lfp-power'; readonly fields: LfpPower }
   | { readonly kind: 'generic-dtd'; readonly fields: GenericDtds };
 
 export interface DecodedVbtBlock extends VbtBlock {
@@ -66,7 +75,7 @@ export interface VbtContentOptions {
 }
 
 /** Block ids vmkit decodes. */
-export const DECODED_BLOCK_IDS: readonly number[] = [1, 2, 9, 12, 27, 40, 41, 42, 43, 58];
+export const DECODED_BLOCK_IDS: readonly number[] = [1, 2, 9, 11, 12, 27, 40, 41, 42, 43, 44, 58];
 
 function readerFor(bytes: Uint8Array, b: VbtBlock): BlockReader {
   return new BlockReader(bytes, b.offset + 3, b.size);
@@ -102,6 +111,8 @@ function decodeContent(s: Scope, b: VbtBlock): VbtBlockContent | undefined {
       const psr = decodePsr(r, s.ctx);
       return psr && { kind: 'psr', fields: psr };
     }
+    case 11:
+      return { kind: 'legacy-child-devices', fields: decodeLegacyChildDevices(r, v) };
     case 12:
       return { kind: 'driver-features', fields: decodeDriverFeatures(r) };
     case 27:
@@ -114,6 +125,8 @@ function decodeContent(s: Scope, b: VbtBlock): VbtBlockContent | undefined {
       return lfpContent(s, 'lfp-data', r);
     case 43:
       return { kind: 'lfp-backlight', fields: decodeBacklight(r, s.ctx) };
+    case 44:
+      return { kind: 'lfp-power', fields: decodeLfpPower(r, v) };
     case 58:
       return { kind: 'generic-dtd', fields: decodeGenericDtds(r) };
     default:

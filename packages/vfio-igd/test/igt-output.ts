@@ -116,7 +116,10 @@ export function parseVbtDecode(out: string): Map<number, IgtBlock> {
       headers.push({ indent, label: kv.label });
       continue;
     }
-    scope.entries.push({ key: `${prefix}${kv.label}`, value: igtValue(kv.text), text: kv.text });
+    // A label repeated in one scope (block 44's five "ALS Lux" lines) gets "#n" from its second use.
+    const base = `${prefix}${kv.label}`;
+    const seen = scope.entries.filter((e) => e.key === base || e.key.startsWith(`${base}#`)).length;
+    scope.entries.push({ key: seen ? `${base}#${seen}` : base, value: igtValue(kv.text), text: kv.text });
   }
   return blocks;
 }

@@ -12,6 +12,7 @@ import type {
   LfpDataPanel,
   LfpDataPointers,
   LfpOptions,
+  LfpPower,
   PsrPanel,
 } from '@vmkit/vfio-igd';
 
@@ -333,3 +334,46 @@ export const BACKLIGHT_PANEL: (version: number) => Map<Backlight['panels'][numbe
   'Control type': (p) => (version < 191 ? SKIP : v(p.control?.type)),
   Controller: (p) => (version < 191 ? SKIP : p.control?.controller),
 });
+
+const ALS: Map<LfpPower> = Object.fromEntries(
+  [0, 1, 2, 3, 4].flatMap((i) => {
+    const n = i ? `#${i}` : '';
+    return [
+      [`ALS backlight adjust${n}`, (f: LfpPower) => f.als[i].backlightAdjust],
+      [`ALS Lux${n}`, (f: LfpPower) => f.als[i].lux],
+    ];
+  }),
+);
+
+export const LFP_POWER: Map<LfpPower> = {
+  'ALS enable': (f) => f.alsEnable,
+  'Display LACE support': (f) => f.laceSupport,
+  'Default Display LACE enabled status': (f) => f.laceEnabledStatus,
+  'Power conservation preference level': (f) => f.powerConservationPref,
+  ...ALS,
+  'Display LACE aggressiveness profile': (f) => f.laceAggressivenessProfile,
+};
+
+export const LFP_POWER_PANEL: Map<LfpPower['panels'][number]> = {
+  'Display Power Saving Technology (DPST)': (p) => p.dpst,
+  'Panel Self Refresh (PSR)': (p) => p.psr,
+  'Dynamic Refresh Rate Switching (DRRS)': (p) => p.drrs,
+  'Display LACE support': (p) => p.laceSupport,
+  'Assertive Display Technology (ADT)': (p) => p.adt,
+  'Dynamic Media Refresh Rate Switching (DMRRS)': (p) => p.dmrrs,
+  'Automatic Display Brightness (ADB)': (p) => p.adb,
+  'Default Display LACE enabled': (p) => p.laceEnabledStatus,
+  'LACE Aggressiveness': (p) => p.laceAggressiveness,
+  'DPST Aggressiveness': (p) => p.dpstAggressiveness,
+  'EDP 4k/2k HOBL feature': (p) => p.hobl,
+  'Variable Refresh Rate (VRR)': (p) => p.vrr,
+  ELP: (p) => p.elp,
+  OPST: (p) => p.opst,
+  'ELP Aggressiveness': (p) => p.elpAggressiveness,
+  'OPST Aggrgessiveness': (p) => p.opstAggressiveness,
+};
+
+export const LEGACY_CHILD_DEVICES: Map<{ childDeviceSize: number; childDeviceSlots: number }> = {
+  'Child device size': (f) => f.childDeviceSize,
+  'Child device count': (f) => f.childDeviceSlots,
+};

@@ -93,7 +93,7 @@ function comparePanels(
 }
 
 function compareChildren(where: string, block: IgtBlock, content: VbtBlockContent, out: Mismatch[]): number {
-  if (content.kind !== 'general-definitions') return 0;
+  if (content.kind !== 'general-definitions' && content.kind !== 'legacy-child-devices') return 0;
   const igtChildren = block.scopes.filter((s) => s.kind === 'child');
   const ours = content.fields.childDevices;
   if (igtChildren.length !== ours.length)
@@ -128,6 +128,15 @@ function compareBlock(
       return compare(where, top, M.GENERAL_FEATURES, f, out);
     case 'general-definitions':
       return compare(where, top, M.GENERAL_DEFINITIONS, f, out) + compareChildren(where, block, content, out);
+    case 'legacy-child-devices':
+      return (
+        compare(where, top, M.LEGACY_CHILD_DEVICES, f, out) + compareChildren(where, block, content, out)
+      );
+    case 'lfp-power':
+      return (
+        compare(where, top, M.LFP_POWER, f, out) +
+        comparePanels(where, block, content.fields.panels, M.LFP_POWER_PANEL, out)
+      );
     case 'psr':
       return comparePanels(where, block, content.fields.panels, M.PSR_PANEL, out);
     case 'driver-features':
