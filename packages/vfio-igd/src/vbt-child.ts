@@ -238,17 +238,12 @@ export interface ChildDevice {
   readonly dpMaxLinkRate?: Named;
 }
 
-export interface GeneralDefinitions {
+export interface GeneralDefinitions extends ChildTable {
   readonly crtDdcGmbusPin: number;
   readonly dpmsNonAcpi: boolean;
   readonly skipBootCrtDetect: boolean;
   readonly dpmsAim: boolean;
   readonly bootDisplay: number;
-  readonly childDeviceSize: number;
-  /** Slots in the block: (block size - 5) / child size. */
-  readonly childDeviceSlots: number;
-  /** The slots whose device_type is non-zero. */
-  readonly childDevices: readonly ChildDevice[];
 }
 
 function redriver(byte: number): DpRedriver {
@@ -368,40 +363,40 @@ export function decodeChildDevice(r: BlockReader, index: number, v: number): Chi
   };
 }
 
-export function decodeGeneralDefinitions(r: BlockReader, v: number): GeneralDefinitions {
-  const childSize = r.u8(4);
-  const slots = childSize > 0 && r.size > 5 ? Math.floor((r.size - 5) / childSize) : 0;
+export interface ChildTable {
+  readonly childDeviceSize: number;
+  /** Slots in the block: (block size - header) / child size. */
+  readonly childDeviceSlots: number;
+  /** The slots whose device_type is non-zero (i915 skips the others). */
+  readonly childDevices: readonly ChildDevice[];
+}
+
+/** The child records after a `header`-byte prefix whose last byte is the record size. */
+function decodeChildTable(r: BlockReader, header: number, v: number): ChildTable {
+  const childSize = r.u8(header - 1);
+  const slots = childSize > 0 && r.size > header ? Math.floor((r.size - header) / childSize) : 0;
   const childDevices: ChildDevice[] = [];
   for (let i = 0; i < slots; i++) {
-    const c = r.sub(5 + i * childSize, childSize);
+    const c = r.sub(header + i * childSize, childSize);
     if (c.u16(2) !== 0) childDevices.push(decodeChildDevice(c, i, v));
   }
+  return { childDeviceSize: childSize, childDeviceSlots: slots, childDevices };
+}
+
+export function decodeGeneralDefinitions(r: BlockReader, v: number): GeneralDefinitions {
   return {
     crtDdcGmbusPin: r.u8(0),
     dpmsNonAcpi: r.bit(1, 0),
     skipBootCrtDetect: r.bit(1, 1),
     dpmsAim: r.bit(1, 2),
     bootDisplay: r.u16(2),
-    childDeviceSize: childSize,
-    childDeviceSlots: slots,
-    childDevices,
+    ...decodeChildTable(r, 5, v),
   };
 }
 
-export interface LegacyChildDevices {
-  readonly childDeviceSize: number;
-  readonly childDeviceSlots: number;
-  readonly childDevices: readonly ChildDevice[];
-}
+export type LegacyChildDevices = ChildTable;
 
 /** Block 11 (struct bdb_legacy_child_devices): a child size byte, then the same child records. */
 export function decodeLegacyChildDevices(r: BlockReader, v: number): LegacyChildDevices {
-  const childSize = r.u8(0);
-  const slots = childSize > 0 && r.size > 1 ? Math.floor((r.size - 1) / childSize) : 0;
-  const childDevices: ChildDevice[] = [];
-  for (let i = 0; i < slots; i++) {
-    const c = r.sub(1 + i * childSize, childSize);
-    if (c.u16(2) !== 0) childDevices.push(decodeChildDevice(c, i, v));
-  }
-  return { childDeviceSize: childSize, childDeviceSlots: slots, childDevices };
+  return decodeChildTable(r, 1, v);
 }

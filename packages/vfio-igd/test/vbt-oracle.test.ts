@@ -123,42 +123,36 @@ function compareBlock(
 ): number {
   const top = block.scopes[0].entries;
   const f = content.fields as never;
+  const panels = 'panels' in content.fields ? (content.fields.panels as readonly { panel: number }[]) : [];
+  /** The block-level lines with `map`, then each "Panel N" scope with `panelMap`. */
+  const both = (map: AnyMap | undefined, panelMap: AnyMap | undefined) =>
+    (map ? compare(where, top, map, f, out) : 0) +
+    (panelMap ? comparePanels(where, block, panels, panelMap, out) : 0);
   switch (content.kind) {
     case 'general-features':
-      return compare(where, top, M.GENERAL_FEATURES, f, out);
+      return both(M.GENERAL_FEATURES, undefined);
     case 'general-definitions':
-      return compare(where, top, M.GENERAL_DEFINITIONS, f, out) + compareChildren(where, block, content, out);
+      return both(M.GENERAL_DEFINITIONS, undefined) + compareChildren(where, block, content, out);
     case 'legacy-child-devices':
-      return (
-        compare(where, top, M.LEGACY_CHILD_DEVICES, f, out) + compareChildren(where, block, content, out)
-      );
+      return both(M.LEGACY_CHILD_DEVICES, undefined) + compareChildren(where, block, content, out);
     case 'lfp-power':
-      return (
-        compare(where, top, M.LFP_POWER, f, out) +
-        comparePanels(where, block, content.fields.panels, M.LFP_POWER_PANEL, out)
-      );
+      return both(M.LFP_POWER, M.LFP_POWER_PANEL);
     case 'psr':
-      return comparePanels(where, block, content.fields.panels, M.PSR_PANEL, out);
+      return both(undefined, M.PSR_PANEL);
     case 'driver-features':
-      return compare(where, top, M.DRIVER_FEATURES, f, out);
+      return both(M.DRIVER_FEATURES, undefined);
     case 'edp':
-      return comparePanels(where, block, content.fields.panels, M.EDP_PANEL, out);
+      return both(undefined, M.EDP_PANEL);
     case 'lfp-options':
-      return (
-        compare(where, top, M.LFP_OPTIONS, f, out) +
-        comparePanels(where, block, content.fields.panels, M.LFP_OPTIONS_PANEL, out)
-      );
+      return both(M.LFP_OPTIONS, M.LFP_OPTIONS_PANEL);
     case 'lfp-data-pointers':
-      return (
-        compare(where, top, M.LFP_POINTERS, f, out) +
-        comparePanels(where, block, content.fields.panels, M.LFP_POINTERS_PANEL, out)
-      );
+      return both(M.LFP_POINTERS, M.LFP_POINTERS_PANEL);
     case 'lfp-data':
-      return comparePanels(where, block, content.fields.panels, M.LFP_DATA_PANEL, out);
+      return both(undefined, M.LFP_DATA_PANEL);
     case 'lfp-backlight':
       if (!content.fields.entrySizeValid)
         return top.some((e) => e.key.startsWith("Backlight struct sizes don't match")) ? 1 : 0;
-      return comparePanels(where, block, content.fields.panels, M.BACKLIGHT_PANEL(version), out);
+      return both(undefined, M.BACKLIGHT_PANEL(version));
     case 'generic-dtd':
       return 0; // igt 1.27.1 has no decoder for block 58 (tested with a built block in vbt-blocks.test.ts)
   }
