@@ -2,6 +2,12 @@
 // parses their text output into comparable entries. The tools print one "label: value" per line,
 // nested by tabs; a few lines have no colon (device type flags, the panel mode line, "X? yes").
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The real VBTs (see fixtures/vbt/README.md). */
+export const VBT_DIR = fileURLToPath(new URL('./fixtures/vbt', import.meta.url));
+export const VBT_FILES = readdirSync(VBT_DIR).filter((f) => f.endsWith('.vbt'));
 
 export type IgtValue = number | boolean | string;
 
@@ -26,9 +32,13 @@ export interface IgtBlock {
   readonly scopes: IgtScope[];
 }
 
+/** The tool's path; undefined (tests skip) when absent, unless VMKIT_REQUIRE_TOOLS=1 (then throws). */
 export function findTool(name: string): string | undefined {
   const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  if (r.status === 0) return r.stdout.trim();
+  if (process.env.VMKIT_REQUIRE_TOOLS === '1')
+    throw new Error(`${name} is required (VMKIT_REQUIRE_TOOLS=1): scripts/ci/setup-intel-gpu-tools.sh`);
+  return undefined;
 }
 
 export function runTool(tool: string, args: string[]): { out: string; err: string; code: number | null } {
