@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dir = process.argv[2] ?? join(here, '..', 'test', 'fixtures', 'vbt');
+const dir = process.argv[2] ?? fileURLToPath(new URL('../test/fixtures/vbt', import.meta.url));
 // Only the generations the synthetic catalogue uses.
 const files = {
   snb: 'snb-lenovo-t420.vbt',
