@@ -2,7 +2,7 @@
 // decodeVbtContents()). Field names are the --json keys; raw values with a meaning print as
 // "meaning (0xraw)", register-like values and ids in hex, booleans as yes/no. Per-panel tables show
 // the machine's panel (block 40 panel_type, marked "*") unless all panels are asked for.
-import type { ChildDevice, DecodedVbtBlock, Dtd, VbtContents } from '@vmkit/vfio-igd';
+import type { DecodedVbtBlock, Dtd, VbtContents } from '@vmkit/vfio-igd';
 
 export interface VbtFormatOptions {
   readonly allPanels?: boolean;
@@ -107,9 +107,9 @@ function formatPanels(
 }
 
 function formatChildren(b: DecodedVbtBlock, lines: string[]): void {
-  const kind = b.content?.kind;
-  if (!b.content || (kind !== 'general-definitions' && kind !== 'legacy-child-devices')) return;
-  for (const c of (b.content.fields as { childDevices: ChildDevice[] }).childDevices) {
+  const c0 = b.content;
+  if (c0?.kind !== 'general-definitions' && c0?.kind !== 'legacy-child-devices') return;
+  for (const c of c0.fields.childDevices) {
     lines.push(`  child device (slot ${c.index}): ${c.handle.name} ${c.deviceType.name}`);
     formatObject(c, '    ', lines, new Set(['index']));
   }
