@@ -44,7 +44,8 @@ function genericDtd1080p(): Uint8Array {
   const e = new Uint8Array(28);
   const dv = new DataView(e.buffer);
   dv.setUint32(0, 148500, true);
-  [1920, 280, 88, 44, 1080, 45, 4, 5, 1600, 900].forEach((v, i) => dv.setUint16(4 + i * 2, v, true));
+  const fields = [1920, 280, 88, 44, 1080, 45, 4, 5, 1600, 900]; // hactive … vsync, width/height mm
+  for (let i = 0; i < fields.length; i++) dv.setUint16(4 + i * 2, fields[i], true);
   e[24] = 0xc0; // hsync and vsync positive
   return e;
 }
