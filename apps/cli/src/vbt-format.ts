@@ -135,6 +135,7 @@ export function formatVbtBlock(
   o: VbtFormatOptions,
 ): string[] {
   const lines = [`BDB block ${b.id} ${b.name} (${b.size} bytes at ${hex(b.offset, 4)})`];
+  if (b.beyondBdb) lines.push('  (runs past bdb_size: i915 cannot reach this block)');
   if (o.hexdump) lines.push(...hexDump(blockBytes));
   const c = b.content;
   if (!c) {
