@@ -79,6 +79,11 @@ function formatObject(
     } else if (Array.isArray(v)) {
       lines.push(`${indent}${key}: ${v.length} entries`);
       v.forEach((item, i) => {
+        const one = scalar(key, item);
+        if (one !== undefined) {
+          lines.push(`${indent}  [${i}] ${one}`);
+          return;
+        }
         lines.push(`${indent}  [${i}]`);
         formatObject(item as object, `${indent}    `, lines);
       });

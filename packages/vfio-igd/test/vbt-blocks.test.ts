@@ -1,18 +1,22 @@
 // The VBT block decoders on built VBTs: version gates, short blocks, the pointer checks i915 makes,
 // block 58 (which no fixture has and igt 1.27.1 does not decode), robustness on garbage, and
 // identifyBlob. The real-VBT differential test against intel_vbt_decode is vbt-oracle.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeLoader, igdOpRegionLoaderFragment } from '@vmkit/bios-linker';
 import {
   buildOpRegion,
   buildSyntheticVbt,
   buildVbt,
   catalogueSource,
+  type Dtd,
   decodeVbt,
   decodeVbtContents,
   identifyBlob,
   type VbtBlockContent,
 } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
+import { VBT_DIR, VBT_FILES } from './igt-output.js';
 
 function contentOf(vbt: Uint8Array, id: number, gen?: number): VbtBlockContent | undefined {
   return decodeVbtContents(vbt, decodeVbt(vbt), { gen }).blocks.find((b) => b.id === id)?.content;
@@ -92,6 +96,32 @@ describe('block 58 (generic DTD) and block 42 DTDs', () => {
     expect(data42.fields.panels[5].fpTiming).toMatchObject({ xRes: 1920, yRes: 1080 });
     const contents = decodeVbtContents(vbt, decodeVbt(vbt));
     expect(contents.blocks.map((b) => b.id)).toEqual([42]);
+  });
+
+  it("real VBTs with block 58: its DTD for the selected panel is block 42's mode", () => {
+    let checked = 0;
+    for (const f of VBT_FILES) {
+      const bytes = new Uint8Array(readFileSync(join(VBT_DIR, f)));
+      const c = decodeVbtContents(bytes, decodeVbt(bytes));
+      const g = c.blocks.find((b) => b.id === 58)?.content;
+      const l = c.blocks.find((b) => b.id === 42)?.content;
+      if (g?.kind !== 'generic-dtd' || l?.kind !== 'lfp-data') continue;
+      const pt = c.panelType ?? 0;
+      const mode = ({
+        clockKHz,
+        hdisplay,
+        hsyncStart,
+        hsyncEnd,
+        htotal,
+        vdisplay,
+        vsyncStart,
+        vsyncEnd,
+        vtotal,
+      }: Dtd) => [clockKHz, hdisplay, hsyncStart, hsyncEnd, htotal, vdisplay, vsyncStart, vsyncEnd, vtotal];
+      expect(mode(g.fields.dtds[pt]), f).toEqual(mode(l.fields.panels[pt].dtd));
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
   });
 
   it('block 42 is not decoded when block 41 fails the checks i915 makes (validate_lfp_data_ptrs)', () => {
