@@ -244,6 +244,17 @@ describe('robustness', () => {
     expect(at(210)).toEqual([0, 100]);
     expect(at(210, 8)).toEqual([300, 100]);
     expect(at(160)).toBeUndefined(); // id 9 was the ALM dot-clock table before BDB 165
+    // PSR2 TP2/TP3 (BDB 226+), 2 bits per panel: i915 parse_psr() reads 3 as 50 us (igt 1.27.1's
+    // table says 5 us; i915 is what drives the panel).
+    const psr2 = psr.slice();
+    psr2.set([0x03, 0, 0, 0], 96); // panel 0: 3
+    const c = contentOf(buildVbt({ name: 'T', bdbVersion: 230, blocks: [{ id: 9, data: psr2 }] }), 9);
+    expect(c?.kind === 'psr' && c.fields.panels[0].psr2Tp2Tp3WakeupTime).toEqual({
+      value: 3,
+      name: '50 us',
+      us: 50,
+    });
+    expect(c?.kind === 'psr' && c.fields.panels[1].psr2Tp2Tp3WakeupTime?.us).toBe(500);
   });
 });
 
