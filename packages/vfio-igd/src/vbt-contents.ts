@@ -52,7 +52,14 @@ export type VbtBlockContent =
   | { readonly kind: 'edp'; readonly fields: { readonly panels: readonly EdpPanel[] } }
   | { readonly kind: 'lfp-options'; readonly fields: LfpOptions }
   | { readonly kind: 'lfp-data-pointers'; readonly fields: LfpDataPointers }
-  | { readonly kind: 'lfp-data'; readonly fields: { readonly panels: readonly LfpDataPanel[] } }
+  | {
+      readonly kind: 'lfp-data';
+      readonly fields: {
+        /** Where the table pointers came from: block 41, or synthesised (no block 41, BDB 155+). */
+        readonly pointers: 'block 41' | 'generated';
+        readonly panels: readonly LfpDataPanel[];
+      };
+    }
   | { readonly kind: 'lfp-backlight'; readonly fields: Backlight }
   | { readonly kind: 'lfp-power'; readonly fields: LfpPower }
   | { readonly kind: 'generic-dtd'; readonly fields: GenericDtds };
@@ -143,7 +150,9 @@ function lfpContent(
   if (!ptrs) return undefined;
   if (kind === 'lfp-data-pointers') return { kind, fields: ptrs };
   // i915 ignores block 42 when the pointers fail validation; so do we.
-  return ptrs.invalid || !r ? undefined : { kind, fields: decodeLfpData(r, ptrs, s.ctx.version) };
+  if (ptrs.invalid || !r) return undefined;
+  const pointers = ptrs.generated ? 'generated' : 'block 41';
+  return { kind, fields: { pointers, ...decodeLfpData(r, ptrs, s.ctx.version) } };
 }
 
 /**
