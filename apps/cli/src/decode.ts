@@ -77,7 +77,11 @@ function checkKind(what: What, name: string, path: string, bytes: Uint8Array, de
   const id = identifyBlob(bytes);
   if (id.kind === INPUT[what].kind || id.kind === 'unknown') return;
   const other = TRY[id.kind];
-  const hint = other ? `; try: vmkit ${other} decode ${path}` : '';
+  const hint = other
+    ? `; try: vmkit ${other} decode ${path}`
+    : what === 'vbt' && id.vbtOffset !== undefined && path !== '-'
+      ? `; to decode that VBT: tail -c +${id.vbtOffset + 1} ${path} | vmkit vbt decode -`
+      : '';
   throw new UsageError(`${name} is not ${INPUT[what].article}: it looks like ${id.description}${hint}`, 1);
 }
 

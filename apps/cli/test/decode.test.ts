@@ -199,6 +199,19 @@ describe('a wrong kind of file says what it looks like', () => {
     });
   });
 
+  it('an option ROM with a VBT inside says where the VBT starts and how to decode it', async () => {
+    const rom = new Uint8Array(0x8000);
+    rom.set([0x55, 0xaa, 0x40]);
+    rom.set(vbt, 0x2000);
+    const path = file('vbios.rom', rom);
+    await expect(decodeCommand('vbt', ['decode', path])).rejects.toMatchObject({
+      code: 1,
+      message: `${path} is not a VBT: it looks like a PCI option ROM (55 AA signature, with a VBT at offset 0x2000); to decode that VBT: tail -c +8193 ${path} | vmkit vbt decode -`,
+    });
+    const r = spawnSync('sh', ['-c', `tail -c +8193 ${path}`], { maxBuffer: 1 << 20 });
+    expect(r.stdout.subarray(0, vbt.length)).toEqual(Buffer.from(vbt));
+  });
+
   it('a VBT with a damaged signature is still decoded, problems listed with offsets', async () => {
     const bad = vbt.slice();
     bad[0] = 0x58;
