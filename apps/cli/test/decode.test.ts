@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeLoader, igdOpRegionLoaderFragment } from '@vmkit/bios-linker';
-import { buildOpRegion } from '@vmkit/vfio-igd';
+import { buildOpRegion, buildVbt } from '@vmkit/vfio-igd';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCommand } from '../src/decode.js';
 import { readInput } from '../src/input.js';
@@ -92,6 +92,23 @@ describe('vmkit vbt decode shows block contents', () => {
     const all = JSON.parse(out);
     expect(all.panelType).toBe(2);
     expect(all.blocks.find((b: { id: number }) => b.id === 2).content.fields.childDevices).toHaveLength(4);
+  });
+
+  it('garbage block contents print without an exception (seeded, every decoded id)', async () => {
+    let seed = 99;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    for (let round = 0; round < 10; round++) {
+      const blocks = [1, 2, 9, 11, 12, 27, 40, 41, 42, 43, 44, 58].map((id) => ({
+        id,
+        data: Uint8Array.from({ length: rnd() * 4 }, rnd),
+      }));
+      const path = file(`fuzz-${round}.vbt`, buildVbt({ name: 'FUZZ', bdbVersion: 150 + rnd() / 2, blocks }));
+      expect(await decodeCommand('vbt', ['decode', path, '--all-panels', '--hexdump'])).toBe(0);
+    }
+    expect(out).toMatch(/BDB block 58 BDB_GENERIC_DTD/);
   });
 
   it('bad --block / --gen values and a missing block', async () => {
