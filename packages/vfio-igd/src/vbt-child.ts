@@ -4,7 +4,7 @@
 // child_device_config, DEVICE_TYPE_*, DVO_PORT_*, DP_AUX_*, HDMI_MAX_DATA_RATE_*,
 // BDB_230_VBT_DP_MAX_LINK_RATE_*), which igt-gpu-tools' tools/intel_vbt_defs.h mirrors. Linux's
 // parse_general_definitions() (intel_bios.c) skips children whose device_type is 0; so do we.
-import { type BlockReader, type Named, named } from './vbt-reader.js';
+import { type BlockReader, type Named, named, PREEMPH, VSWING } from './vbt-reader.js';
 
 /** DEVICE_TYPE_* bit names, bit 15 first (intel_vbt_defs.h; bit 7 per igt's decoder). */
 const DEVICE_TYPE_BITS: readonly [number, string][] = [
@@ -123,8 +123,6 @@ function handleName(handle: number, version: number): string {
 }
 
 const I2C_SPEEDS: Readonly<Record<number, string>> = { 0: '100 kHz', 1: '50 kHz', 2: '400 kHz', 3: '1 MHz' };
-const VSWING: Readonly<Record<number, string>> = { 0: '0.4 V', 1: '0.6 V', 2: '0.8 V', 3: '1.2 V' };
-const PREEMPH: Readonly<Record<number, string>> = { 0: '0 dB', 1: '3.5 dB', 2: '6 dB', 3: '9.5 dB' };
 /** HDMI_MAX_DATA_RATE_* (204+; 3..5 from 249). */
 const HDMI_MAX_RATE: Readonly<Record<number, string>> = {
   0: 'platform max',

@@ -3,7 +3,7 @@
 // bdb_general_features, bdb_psr, bdb_driver_features, bdb_edp, bdb_lfp_backlight_data); how i915
 // interprets the values: intel_bios.c parse_general_features(), parse_psr(), parse_driver_features(),
 // parse_edp(), parse_lfp_backlight(). Fields a BDB version does not have are left out.
-import { type BlockReader, type Named, named, panelBits } from './vbt-reader.js';
+import { type BlockReader, type Named, named, PREEMPH, panelBits, VSWING } from './vbt-reader.js';
 
 export interface DecodeContext {
   readonly version: number;
@@ -277,8 +277,6 @@ export function decodeDriverFeatures(r: BlockReader): DriverFeatures {
 
 const EDP_BPP: Readonly<Record<number, string>> = { 0: '18 bpp', 1: '24 bpp', 2: '30 bpp' };
 const EDP_RATE: Readonly<Record<number, string>> = { 0: '1.62 Gbps', 1: '2.7 Gbps', 2: '5.4 Gbps' };
-const EDP_VSWING: Readonly<Record<number, string>> = { 0: '0.4 V', 1: '0.6 V', 2: '0.8 V', 3: '1.2 V' };
-const EDP_PREEMPH: Readonly<Record<number, string>> = { 0: '0 dB', 1: '3.5 dB', 2: '6 dB', 3: '9.5 dB' };
 const EDP_VSWING_TABLE: Readonly<Record<number, string>> = { 0: 'low power (200 mV)', 1: 'default (400 mV)' };
 
 export interface EdpPanel {
@@ -334,7 +332,7 @@ function decodeEdpExtras(r: BlockReader, v: number, i: number): Partial<EdpPanel
   if (v >= 199) {
     out.fullLinkParamsProvided = panelBits(r.u16(280), i, 1) === 1;
     const b = r.u8(282 + i);
-    out.fullLink = { preemphasis: named(b & 15, EDP_PREEMPH), vswing: named(b >> 4, EDP_VSWING) };
+    out.fullLink = { preemphasis: named(b & 15, PREEMPH), vswing: named(b >> 4, VSWING) };
   }
   if (v >= 203) out.apicalEnable = panelBits(r.u16(298), i, 1) === 1;
   if (v >= 224) out.fastLinkTrainingRate = r.u16(748 + i * 2);
@@ -363,8 +361,8 @@ export function decodeEdp(r: BlockReader, c: DecodeContext): { panels: EdpPanel[
         rate: named(fl0 & 15, EDP_RATE),
         // EDP_LANE_1/2/4 = 0/1/3: the field + 1.
         lanes: (fl0 >> 4) + 1,
-        preemphasis: named(fl1 & 15, EDP_PREEMPH),
-        vswing: named(fl1 >> 4, EDP_VSWING),
+        preemphasis: named(fl1 & 15, PREEMPH),
+        vswing: named(fl1 >> 4, VSWING),
       },
       ...decodeEdpExtras(r, c.version, i),
     });

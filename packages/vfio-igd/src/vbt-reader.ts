@@ -78,3 +78,7 @@ export interface Named {
 export function named(value: number, names: Readonly<Record<number, string>>, unknown = 'unknown'): Named {
   return { value, name: names[value] ?? unknown };
 }
+
+/** DP/eDP voltage swing and pre-emphasis levels (intel_vbt_defs.h EDP_VSWING_*, EDP_PREEMPHASIS_*). */
+export const VSWING: Readonly<Record<number, string>> = { 0: '0.4 V', 1: '0.6 V', 2: '0.8 V', 3: '1.2 V' };
+export const PREEMPH: Readonly<Record<number, string>> = { 0: '0 dB', 1: '3.5 dB', 2: '6 dB', 3: '9.5 dB' };
