@@ -5,6 +5,7 @@
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
 import { disassemble } from './disasm.js';
 import { compileTrace, type Trace } from './jit.js';
+import { PREFIX_KIND } from './opcodes.js';
 import type {
   CpuEvent,
   CpuEventListener,
@@ -99,9 +100,6 @@ const JIT_MAX_KILLS = 16;
 
 /** Element iterations (or page-sized bulk runs) of a REP string instruction per step. */
 const REP_CHUNK = 4096;
-
-const PREFIX = new Uint8Array(256);
-for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]) PREFIX[p] = 1;
 
 const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -2452,7 +2450,7 @@ export class Cpu {
       this.rep = 0;
       let op = this.fetch8();
       // Prefixes (one table load on the common no-prefix path).
-      while (PREFIX[op] !== 0) {
+      while (PREFIX_KIND[op] !== 0) {
         switch (op) {
           case 0x66:
             o32 = !this.cs32;
@@ -4508,8 +4506,13 @@ export class Cpu {
   }
 
   private movCrDr(op: number): void {
-    this.modrm();
-    // MOV CR/DR ignores mod and always uses a 32-bit register.
+    // MOV CR/DR ignores mod and always uses a 32-bit register: no displacement follows the ModRM
+    // byte whatever mod says (SDM vol. 2 MOV—Move to/from Control Registers; QEMU's translate.c
+    // reads the ModRM byte without an address for them too).
+    const b = this.fetch8();
+    this.mod = 3;
+    this.reg = (b >> 3) & 7;
+    this.rm = b & 7;
     if (this.pe && this.cpl !== 0) this.fault(GP, 0);
     const r = this.regs;
     const n = this.reg;

@@ -27,6 +27,8 @@
 // compiles translation blocks to host code; this is the same idea with JavaScript as the target
 // and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
 
+import { Decoded, decodeInstruction } from './decode.js';
+
 /** Reads one byte of code at a linear address for the compiler, or -1 if it is not plain memory. */
 export type CodePeek = (linear: number) => number;
 
@@ -51,195 +53,50 @@ export interface Trace {
 /** Most guest instructions in one trace. */
 const MAX_TRACE = 48;
 
-interface Insn {
-  eip: number;
-  next: number;
-  lin: number;
-  len: number;
-  op: number; // 0x100 | second byte for 0x0F xx
-  o32: boolean;
-  a32: boolean;
-  seg: number; // segment override or -1
-  hasModrm: boolean;
-  mod: number;
-  reg: number;
-  rm: number;
-  /** JS expression of the effective-address offset (already wrapped to the address size). */
-  ea: string;
-  eaSeg: number;
-  imm: number;
-  imm2: number;
+/** A decoded instruction with what the compiler adds: its linear address and the JavaScript
+ * expression of its effective-address offset (already wrapped to the address size). */
+class Insn extends Decoded {
+  lin = 0;
+  ea = '';
 }
 
-const ES = 0;
-const CS = 1;
 const SS = 2;
-const DS = 3;
 
-/** Opcodes (one byte) whose ModRM operand the compiler decodes. */
-function hasModrmOp(op: number): boolean {
-  if (op < 0x40) return (op & 7) < 4;
-  if (op >= 0x80 && op <= 0x8f) return true;
-  if (op >= 0xc0 && op <= 0xc1) return true;
-  if (op >= 0xc6 && op <= 0xc7) return true;
-  if (op >= 0xd0 && op <= 0xd3) return true;
-  if (op >= 0xf6 && op <= 0xf7) return true;
-  if (op === 0x69 || op === 0x6b || op === 0xfe || op === 0xff) return true;
-  return false;
+/** Decodes the instruction at CS:eip for the compiler (decode.ts), or null when the compiler does
+ * not take it: a byte beyond the CS limit or outside plain memory, LOCK/REP, more than four
+ * prefixes, or an opcode the table does not mark as compiled (`*`). */
+function decodeForTrace(
+  peek: CodePeek,
+  csBase: number,
+  csLimit: number,
+  eip: number,
+  cs32: boolean,
+): Insn | null {
+  const d = new Insn();
+  const at = (pos: number): number => (pos >>> 0 > csLimit ? -1 : peek((csBase + pos) | 0));
+  if (!decodeInstruction(d, at, eip, cs32)) return null;
+  if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
+  d.lin = (csBase + d.eip) | 0;
+  if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
+  return d;
 }
 
-class Decoder {
-  pos = 0;
-  bad = false;
-  constructor(
-    private readonly peek: CodePeek,
-    private readonly csBase: number,
-    private readonly csLimit: number,
-  ) {}
+function eaExpr32(d: Insn): string {
+  const parts: string[] = [];
+  if (d.base >= 0) parts.push(`r[${d.base}]`);
+  if (d.index >= 0) parts.push(d.scale === 0 ? `r[${d.index}]` : `(r[${d.index}] << ${d.scale})`);
+  if (d.disp !== 0 || parts.length === 0) parts.push(String(d.disp));
+  return parts.length === 1 && /^-?\d+$/.test(parts[0] as string)
+    ? (parts[0] as string)
+    : `((${parts.join(' + ')}) | 0)`;
+}
 
-  byte(): number {
-    const eip = this.pos;
-    if (eip >>> 0 > this.csLimit) {
-      this.bad = true;
-      return 0;
-    }
-    const b = this.peek((this.csBase + eip) | 0);
-    if (b < 0) {
-      this.bad = true;
-      return 0;
-    }
-    this.pos = eip + 1;
-    return b;
-  }
-
-  word(): number {
-    const a = this.byte();
-    return a | (this.byte() << 8);
-  }
-
-  dword(): number {
-    const a = this.word();
-    return a | (this.word() << 16);
-  }
-
-  decode(eip: number, cs32: boolean): Insn | null {
-    this.pos = eip;
-    this.bad = false;
-    let o32 = cs32;
-    let a32 = cs32;
-    let seg = -1;
-    let op = this.byte();
-    let prefixes = 0;
-    for (;;) {
-      if (op === 0x66) o32 = !cs32;
-      else if (op === 0x67) a32 = !cs32;
-      else if (op === 0x26) seg = ES;
-      else if (op === 0x2e) seg = CS;
-      else if (op === 0x36) seg = SS;
-      else if (op === 0x3e) seg = DS;
-      else if (op === 0x64) seg = 4;
-      else if (op === 0x65) seg = 5;
-      else if (op === 0xf0 || op === 0xf2 || op === 0xf3)
-        return null; // LOCK/REP: interpreter
-      else break;
-      if (++prefixes > 4) return null;
-      op = this.byte();
-    }
-    if (op === 0x0f) op = 0x100 | this.byte();
-    const d: Insn = {
-      eip,
-      next: 0,
-      lin: 0,
-      len: 0,
-      op,
-      o32,
-      a32,
-      seg,
-      hasModrm: false,
-      mod: 3,
-      reg: 0,
-      rm: 0,
-      ea: '',
-      eaSeg: DS,
-      imm: 0,
-      imm2: 0,
-    };
-    const two = op >= 0x100;
-    const o2 = op & 0xff;
-    if (
-      (!two && hasModrmOp(op)) ||
-      (two &&
-        ((o2 >= 0x40 && o2 <= 0x4f) || (o2 >= 0x90 && o2 <= 0x9f) || o2 === 0xaf || (o2 & 0xf6) === 0xb6))
-    ) {
-      this.modrm(d);
-    }
-    if (this.bad || !immediates(this, d) || this.bad) return null;
-    return d;
-  }
-
-  private modrm(d: Insn): void {
-    const b = this.byte();
-    d.hasModrm = true;
-    d.mod = b >> 6;
-    d.reg = (b >> 3) & 7;
-    d.rm = b & 7;
-    if (d.mod === 3) return;
-    let seg = DS;
-    if (d.a32) {
-      const parts: string[] = [];
-      let disp = 0;
-      if (d.rm === 4) {
-        const sib = this.byte();
-        const scale = sib >> 6;
-        const index = (sib >> 3) & 7;
-        const base = sib & 7;
-        if (base === 5 && d.mod === 0) disp = this.dword();
-        else {
-          parts.push(`r[${base}]`);
-          if (base === 4 || base === 5) seg = SS;
-        }
-        if (index !== 4) parts.push(scale === 0 ? `r[${index}]` : `(r[${index}] << ${scale})`);
-      } else if (d.rm === 5 && d.mod === 0) {
-        disp = this.dword();
-      } else {
-        parts.push(`r[${d.rm}]`);
-        if (d.rm === 5) seg = SS;
-      }
-      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
-      else if (d.mod === 2) disp += this.dword();
-      disp |= 0;
-      if (disp !== 0 || parts.length === 0) parts.push(String(disp));
-      d.ea =
-        parts.length === 1 && parts[0] !== undefined && /^-?\d+$/.test(parts[0])
-          ? `${parts[0]}`
-          : `((${parts.join(' + ')}) | 0)`;
-    } else {
-      const bases = [
-        ['r[3]', 'r[6]'],
-        ['r[3]', 'r[7]'],
-        ['r[5]', 'r[6]'],
-        ['r[5]', 'r[7]'],
-        ['r[6]'],
-        ['r[7]'],
-        ['r[5]'],
-        ['r[3]'],
-      ][d.rm] as string[];
-      let parts = bases;
-      if (d.rm === 2 || d.rm === 3) seg = SS;
-      let disp = 0;
-      if (d.rm === 6) {
-        if (d.mod === 0) {
-          parts = [];
-          disp = this.word();
-        } else seg = SS;
-      }
-      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
-      else if (d.mod === 2) disp += this.word();
-      if (parts.length === 0) d.ea = String(disp & 0xffff);
-      else d.ea = `((${[...parts, String(disp)].join(' + ')}) & 0xffff)`;
-    }
-    d.eaSeg = d.seg >= 0 ? d.seg : seg;
-  }
+function eaExpr16(d: Insn): string {
+  if (d.base < 0) return String(d.disp & 0xffff);
+  const parts = [`r[${d.base}]`];
+  if (d.index >= 0) parts.push(`r[${d.index}]`);
+  parts.push(String(d.disp));
+  return `((${parts.join(' + ')}) & 0xffff)`;
 }
 
 // ------------------------------------------------------------------ emitters
@@ -419,7 +276,6 @@ function condExpr(cc: number, p: Producer | null): string {
 }
 
 interface Ctx {
-  d: Decoder;
   ss32: boolean;
   csLimit: number;
 }
@@ -435,7 +291,7 @@ export function compileTrace(
   a20Mask: number,
 ): Trace {
   const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { d: new Decoder(peek, csBase, csLimit), ss32, csLimit };
+  const ctx: Ctx = { ss32, csLimit };
   // Phase 1: the trace as a list of instructions in execution order.
   const list: Insn[] = [];
   const retStack: number[] = [];
@@ -448,12 +304,8 @@ export function compileTrace(
   while (list.length < MAX_TRACE) {
     if (visited.has(pc)) break;
     visited.add(pc);
-    const d = ctx.d.decode(pc, cs32);
-    if (d === null) break;
-    d.next = ctx.d.pos;
-    d.len = (d.next - d.eip) | 0;
-    d.lin = (csBase + d.eip) | 0;
-    if (d.len > 15) break;
+    const d = decodeForTrace(peek, csBase, csLimit, pc, cs32);
+    if (d === null || d.len > 15) break;
     const idx = list.length;
     list.push(d);
     const op = d.op;
@@ -623,93 +475,6 @@ function condBranch(d: Insn): number {
   if (d.op >= 0x70 && d.op <= 0x7f) return d.op & 15;
   if (d.op >= 0x180 && d.op <= 0x18f) return d.op & 15;
   return -1;
-}
-
-/** Reads the instruction's immediates; false when the compiler does not handle it. */
-function immediates(rd: Decoder, d: Insn): boolean {
-  const op = d.op;
-  const osz = d.o32 ? 4 : 2;
-  const imm = (size: number): number => (size === 1 ? rd.byte() : size === 2 ? rd.word() : rd.dword());
-  if (op < 0x40) {
-    const form = op & 7;
-    if (form >= 6 || op === 0x0f) return false;
-    if (form === 4) d.imm = imm(1);
-    else if (form === 5) d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op <= 0x5f) return true; // inc/dec/push/pop r
-  if (op === 0x68) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0x6a || (op >= 0x70 && op <= 0x7f) || op === 0xeb) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0x69 || op === 0x6b) {
-    d.imm = op === 0x6b ? (imm(1) << 24) >> 24 : imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0x80 && op <= 0x83) {
-    d.imm = op === 0x81 ? imm(osz) : imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0x84 && op <= 0x8b) return true;
-  if (op === 0x8d) return d.mod !== 3;
-  if (op === 0x90 || op === 0x98 || op === 0x99 || op === 0xfc || op === 0xfd) return true;
-  if (op === 0xa8) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0xa9) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0xb0 && op <= 0xb7) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0xb8 && op <= 0xbf) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xc0 || op === 0xc1) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0xd0 && op <= 0xd3) return true;
-  if (op === 0xc2) {
-    d.imm = imm(2);
-    return !rd.bad;
-  }
-  if (op === 0xc3) return true;
-  if (op === 0xc6) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0xc7) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xe8 || op === 0xe9) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xf6 || op === 0xf7) {
-    if (d.reg === 0) d.imm = imm(op === 0xf6 ? 1 : osz);
-    else if (d.reg !== 2) return false;
-    return !rd.bad;
-  }
-  if (op === 0xfe) return d.reg <= 1;
-  if (op >= 0x180 && op <= 0x18f) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0x140 && op <= 0x14f) return true;
-  if (op >= 0x190 && op <= 0x19f) return true;
-  if (op === 0x1af) return true;
-  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return true;
-  return false;
 }
 
 interface Emitted {
