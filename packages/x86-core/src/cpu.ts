@@ -174,23 +174,35 @@ export class Cpu {
   private intr: InterruptLine | null;
   private pages: PageTables;
   /** The bus's page tables (memory-bus PageTables): backing arrays and per-page indexes. */
-  private bufs: (Uint8Array | null)[];
-  private readIdx: Int32Array;
-  private readOff: Int32Array;
-  private writeIdx: Int32Array;
-  private writeOff: Int32Array;
+  /** @internal (TraceHost) */
+  bufs: (Uint8Array | null)[];
+  /** @internal (TraceHost) */
+  readIdx: Int32Array;
+  /** @internal (TraceHost) */
+  readOff: Int32Array;
+  /** @internal (TraceHost) */
+  writeIdx: Int32Array;
+  /** @internal (TraceHost) */
+  writeOff: Int32Array;
 
   // Architectural state.
   readonly regs = new Int32Array(8);
   eip = 0;
   /** Non-lazy EFLAGS bits (and lazily computed arithmetic bits when lzMask is 0). */
-  private flags = 2;
-  private lzMask = 0;
-  private lzOp = 0;
-  private lzA = 0;
-  private lzB = 0;
-  private lzR = 0;
-  private lzSign = 31;
+  /** @internal (TraceHost) */
+  flags = 2;
+  /** @internal (TraceHost) */
+  lzMask = 0;
+  /** @internal (TraceHost) */
+  lzOp = 0;
+  /** @internal (TraceHost) */
+  lzA = 0;
+  /** @internal (TraceHost) */
+  lzB = 0;
+  /** @internal (TraceHost) */
+  lzR = 0;
+  /** @internal (TraceHost) */
+  lzSign = 31;
 
   readonly segSel = new Int32Array(6);
   readonly segBase = new Int32Array(6);
@@ -199,7 +211,8 @@ export class Cpu {
   readonly segHi = new Uint32Array(6);
   readonly segLimit = new Uint32Array(6);
   readonly segAttr = new Int32Array(6);
-  private segWritable = new Uint8Array(6);
+  /** @internal (TraceHost) */
+  segWritable = new Uint8Array(6);
 
   private ldtrSel = 0;
   private ldtrBase = 0;
@@ -227,20 +240,24 @@ export class Cpu {
   /** SS B bit: stack pointer is ESP. */
   private ss32 = false;
 
-  private a20Mask = -1;
+  /** @internal (TraceHost) */
+  a20Mask = -1;
   halted = false;
   private nmiPending = false;
   private nmiBlocked = false;
   private inhibit = false;
   private shutdownState = false;
-  private stopRequested = false;
+  /** @internal (TraceHost) */
+  stopRequested = false;
   instructionCount = 0;
   private tscOffset = 0n;
   private msrs = new Map<number, bigint>();
 
   // Per-instruction decode state.
-  private startEip = 0;
-  private startEsp = 0;
+  /** @internal (TraceHost) */
+  startEip = 0;
+  /** @internal (TraceHost) */
+  startEsp = 0;
   private o32 = false;
   private a32 = false;
   private segOvr = -1;
@@ -262,10 +279,12 @@ export class Cpu {
   private bpCount = 0;
   private softIntTaken = false;
   /** Something needs the slow loop path (STI/MOV SS shadow, NMI, HLT, breakpoints). */
-  private slow = true;
+  /** @internal (TraceHost) */
+  slow = true;
   /** With IF set, the interrupt line may have changed since it was last polled: an I/O port or
    * device-memory access ran, or IF was just set. execute() and traces return so loop() polls. */
-  private intrPoll = true;
+  /** @internal (TraceHost) */
+  intrPoll = true;
 
   // Instruction-fetch page cache.
   /** EIP window [fetchLo, fetchHi] whose bytes are fetchBuf[fetchDelta + eip]: one directly
@@ -295,13 +314,14 @@ export class Cpu {
    * the new EIP before interpreting on. */
   private jitProbe = false;
   /** A store killed a trace while one was running: the running trace leaves after the store. */
-  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by the compiled traces (jit.ts)
-  private jitBreak = false;
+  /** @internal (TraceHost) */
+  jitBreak = false;
   private jitActive = false;
   private traces = new Map<number, Trace>();
   private heat = new Uint16Array(0x10000);
   private jitHot = JIT_HOT;
-  private codePages = new Uint8Array(1 << 20);
+  /** @internal (TraceHost) */
+  codePages = new Uint8Array(1 << 20);
   private pageTraces = new Map<number, Trace[]>();
   /** Entry linear address → traces there killed by writes to their code. */
   private traceKills = new Map<number, number>();
@@ -852,7 +872,8 @@ export class Cpu {
     return f;
   }
 
-  private lazyCF(): number {
+  /** @internal (TraceHost) */
+  lazyCF(): number {
     const a = this.lzA;
     const b = this.lzB;
     const r = this.lzR;
@@ -900,7 +921,8 @@ export class Cpu {
     else this.flags &= ~bit;
   }
 
-  private cond(cc: number): boolean {
+  /** @internal (TraceHost) */
+  cond(cc: number): boolean {
     let r: boolean;
     switch (cc >> 1) {
       case 0:
@@ -1009,7 +1031,8 @@ export class Cpu {
     for (let s = 0; s < 6; s++) this.updateSegRange(s);
   }
 
-  private segFault(s: number): never {
+  /** @internal (TraceHost) */
+  segFault(s: number): never {
     if (s === SS) return this.fault(SSF, 0);
     return this.fault(GP, 0);
   }
@@ -1152,7 +1175,8 @@ export class Cpu {
 
   // ---------------------------------------------------------------- memory (linear)
 
-  private readLin8(lin: number): number {
+  /** @internal (TraceHost) */
+  readLin8(lin: number): number {
     let a = lin;
     if (this.paging) a = this.translate(lin, false);
     a &= this.a20Mask;
@@ -1163,7 +1187,8 @@ export class Cpu {
     return this.memory.read8(a >>> 0);
   }
 
-  private readLin16(lin: number): number {
+  /** @internal (TraceHost) */
+  readLin16(lin: number): number {
     if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8(lin + 1) << 8);
     let a = lin;
     if (this.paging) a = this.translate(lin, false);
@@ -1178,7 +1203,8 @@ export class Cpu {
     return this.memory.read16(a >>> 0);
   }
 
-  private readLin32(lin: number): number {
+  /** @internal (TraceHost) */
+  readLin32(lin: number): number {
     if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
     let a = lin;
     if (this.paging) a = this.translate(lin, false);
@@ -1193,7 +1219,8 @@ export class Cpu {
     return this.memory.read32(a >>> 0) | 0;
   }
 
-  private writeLin8(lin: number, v: number): void {
+  /** @internal (TraceHost) */
+  writeLin8(lin: number, v: number): void {
     let a = lin;
     if (this.paging) a = this.translate(lin, true);
     a &= this.a20Mask;
@@ -1208,7 +1235,8 @@ export class Cpu {
     }
   }
 
-  private writeLin16(lin: number, v: number): void {
+  /** @internal (TraceHost) */
+  writeLin16(lin: number, v: number): void {
     if ((lin & 0xfff) === 0xfff) {
       // Check both pages before writing either (no partial store on #PF).
       if (this.paging) {
@@ -1235,7 +1263,8 @@ export class Cpu {
     }
   }
 
-  private writeLin32(lin: number, v: number): void {
+  /** @internal (TraceHost) */
+  writeLin32(lin: number, v: number): void {
     if ((lin & 0xfff) > 0xffc) {
       if (this.paging) {
         this.translate(lin, true);
@@ -1542,7 +1571,8 @@ export class Cpu {
     return this.ss32 ? -1 : 0xffff;
   }
 
-  private setSp(v: number): void {
+  /** @internal (TraceHost) */
+  setSp(v: number): void {
     if (this.ss32) this.regs[ESP] = v;
     else this.regs[ESP] = (this.regs[ESP] & ~0xffff) | (v & 0xffff);
   }
@@ -1590,7 +1620,8 @@ export class Cpu {
 
   // ---------------------------------------------------------------- ALU
 
-  private alu(op: number, size: number, a: number, b: number): number {
+  /** @internal (TraceHost) */
+  alu(op: number, size: number, a: number, b: number): number {
     const mask = size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
     const sign = size * 8 - 1;
     let r: number;
@@ -1643,7 +1674,8 @@ export class Cpu {
 
   /** Group-2 shifts/rotates. Flags for counts > 1 follow QEMU/Intel: OF as for count 1 (computed
    * from the final result), AF cleared for shifts. */
-  private shift(op: number, size: number, a: number, count: number): number {
+  /** @internal (TraceHost) */
+  shift(op: number, size: number, a: number, count: number): number {
     const bits = size * 8;
     const mask = size === 4 ? -1 : size === 2 ? 0xffff : 0xff;
     const sign = bits - 1;
@@ -3485,7 +3517,8 @@ export class Cpu {
     this.setSp(sp);
   }
 
-  private imul2(size: number, a: number, b: number): number {
+  /** @internal (TraceHost) */
+  imul2(size: number, a: number, b: number): number {
     let r: number;
     let over: boolean;
     if (size === 4) {

@@ -32,7 +32,116 @@ import { Decoded, decodeInstruction } from './decode.js';
 /** Reads one byte of code at a linear address for the compiler, or -1 if it is not plain memory. */
 export type CodePeek = (linear: number) => number;
 
-export type TraceFn = (c: unknown, r: Int32Array, lim: number) => void;
+/**
+ * What compiled code reads and calls on the CPU: the compiler's contract with cpu.ts. The Cpu is
+ * passed to every trace as a TraceHost (so a field renamed there no longer satisfies it), and the
+ * generated source names each member through HOST below (so a member renamed here fails to
+ * compile until every template follows).
+ */
+export interface TraceHost {
+  eip: number;
+  instructionCount: number;
+  /** Where a fault inside the trace is reported from (the faulting instruction's EIP and ESP). */
+  startEip: number;
+  startEsp: number;
+  /** Non-lazy EFLAGS bits and the lazy flag record (cpu.ts flags section). */
+  flags: number;
+  lzOp: number;
+  lzA: number;
+  lzB: number;
+  lzR: number;
+  lzSign: number;
+  lzMask: number;
+  /** Leave the trace after the current instruction: a store killed a trace, a stop was requested,
+   * the slow loop path is needed, or the interrupt line must be polled. */
+  jitBreak: boolean;
+  stopRequested: boolean;
+  slow: boolean;
+  intrPoll: boolean;
+  /** Segment caches: valid offset range, base, writable. */
+  readonly segLo: Uint32Array;
+  readonly segHi: Uint32Array;
+  readonly segBase: Int32Array;
+  readonly segWritable: Uint8Array;
+  /** The bus's page tables (memory-bus PageTables) and the per-page code map. */
+  readonly bufs: (Uint8Array | null)[];
+  readonly readIdx: Int32Array;
+  readonly readOff: Int32Array;
+  readonly writeIdx: Int32Array;
+  readonly writeOff: Int32Array;
+  readonly codePages: Uint8Array;
+  readonly a20Mask: number;
+  alu(op: number, size: number, a: number, b: number): number;
+  shift(op: number, size: number, a: number, count: number): number;
+  imul2(size: number, a: number, b: number): number;
+  cond(cc: number): boolean;
+  lazyCF(): number;
+  setSp(v: number): void;
+  fault(vector: number, code: number): never;
+  segFault(s: number): never;
+  readLin8(lin: number): number;
+  readLin16(lin: number): number;
+  readLin32(lin: number): number;
+  writeLin8(lin: number, v: number): void;
+  writeLin16(lin: number, v: number): void;
+  writeLin32(lin: number, v: number): void;
+}
+
+/** `c.<member>` for every TraceHost member: how generated code names the CPU's fields and helpers
+ * (a mapped type, so adding, removing or renaming a member without updating this fails the build). */
+const HOST: { readonly [K in keyof TraceHost]: `c.${K}` } = {
+  eip: 'c.eip',
+  instructionCount: 'c.instructionCount',
+  startEip: 'c.startEip',
+  startEsp: 'c.startEsp',
+  flags: 'c.flags',
+  lzOp: 'c.lzOp',
+  lzA: 'c.lzA',
+  lzB: 'c.lzB',
+  lzR: 'c.lzR',
+  lzSign: 'c.lzSign',
+  lzMask: 'c.lzMask',
+  jitBreak: 'c.jitBreak',
+  stopRequested: 'c.stopRequested',
+  slow: 'c.slow',
+  intrPoll: 'c.intrPoll',
+  segLo: 'c.segLo',
+  segHi: 'c.segHi',
+  segBase: 'c.segBase',
+  segWritable: 'c.segWritable',
+  bufs: 'c.bufs',
+  readIdx: 'c.readIdx',
+  readOff: 'c.readOff',
+  writeIdx: 'c.writeIdx',
+  writeOff: 'c.writeOff',
+  codePages: 'c.codePages',
+  a20Mask: 'c.a20Mask',
+  alu: 'c.alu',
+  shift: 'c.shift',
+  imul2: 'c.imul2',
+  cond: 'c.cond',
+  lazyCF: 'c.lazyCF',
+  setSp: 'c.setSp',
+  fault: 'c.fault',
+  segFault: 'c.segFault',
+  readLin8: 'c.readLin8',
+  readLin16: 'c.readLin16',
+  readLin32: 'c.readLin32',
+  writeLin8: 'c.writeLin8',
+  writeLin16: 'c.writeLin16',
+  writeLin32: 'c.writeLin32',
+};
+const C = HOST;
+
+function readLin(size: number): string {
+  return size === 1 ? C.readLin8 : size === 2 ? C.readLin16 : C.readLin32;
+}
+
+function writeLin(size: number): string {
+  return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
+}
+
+export type TraceFn = (c: TraceHost, r: Int32Array, lim: number) => void;
 
 export interface Trace {
   /** Map key: linear address of the entry. */
@@ -137,7 +246,7 @@ function setReg(size: number, i: number, v: string): string {
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
 function load(size: number, seg: number, off: string, dst: string): string {
   const last = size - 1;
-  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) c.segFault(${seg});`;
+  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) ${C.segFault}(${seg});`;
   const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[ri[p]];`;
   let fast: string;
   if (size === 1) fast = `${dst} = m[ro[p] + (x & 0xfff)];`;
@@ -145,19 +254,19 @@ function load(size: number, seg: number, off: string, dst: string): string {
   else
     fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = c.readLin${size * 8}((sB[${seg}] + o) | 0); slowMem = true; }`;
+  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
 function store(size: number, seg: number, off: string, val: string): string {
   const last = size - 1;
-  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) c.segFault(${seg});`;
+  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) ${C.segFault}(${seg});`;
   const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[wi[p]];`;
   let fast = 'i = wo[p] + (x & 0xfff); m[i] = w;';
   if (size >= 2) fast += ' m[i + 1] = w >> 8;';
   if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { c.writeLin${size * 8}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
 }
 
 /** Read the ModRM r/m operand into local `dst`. */
@@ -208,8 +317,8 @@ function aluInline(op: number, size: number): { code: string; prod: Producer } |
   }
   const lz =
     kind === 'logic'
-      ? `c.lzOp = ${LZ_LOGIC}; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`
-      : `c.lzOp = ${kind === 'add' ? LZ_ADD : LZ_SUB}; c.lzA = a; c.lzB = b; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`;
+      ? `${C.lzOp} = ${LZ_LOGIC}; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`
+      : `${C.lzOp} = ${kind === 'add' ? LZ_ADD : LZ_SUB}; ${C.lzA} = a; ${C.lzB} = b; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`;
   return { code: `v = ${expr}; ${lz} fa = a; fb = b; fr = v;`, prod: { kind, size } };
 }
 
@@ -219,7 +328,7 @@ function cfExpr(p: Producer): string {
   if (p.kind === 'logic') return '0';
   if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
   if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
-  return '(c.flags & 1)';
+  return `(${C.flags} & 1)`;
 }
 
 function ofExpr(p: Producer): string {
@@ -269,9 +378,9 @@ function condExpr(cc: number, p: Producer | null): string {
         break;
     }
   } else if ((cc & 0xe) === 4) {
-    e = '((c.lzMask & 64) !== 0 ? c.lzR === 0 : (c.flags & 64) !== 0)';
+    e = `((${C.lzMask} & 64) !== 0 ? ${C.lzR} === 0 : (${C.flags} & 64) !== 0)`;
   }
-  if (e === null) return neg ? `!c.cond(${cc & 0xe})` : `c.cond(${cc})`;
+  if (e === null) return neg ? `!${C.cond}(${cc & 0xe})` : `${C.cond}(${cc})`;
   return neg ? `!(${e})` : `(${e})`;
 }
 
@@ -383,8 +492,8 @@ export function compileTrace(
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) => `{ c.eip = ${eipExpr}; c.instructionCount += n; return; }`;
-  const loopBack = `{ if (n + ${maxLen} > lim || c.stopRequested || c.slow) ${exit(String(eip >>> 0))} continue; }`;
+  const exit = (eipExpr: string) => `{ ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  const loopBack = `{ if (n + ${maxLen} > lim || ${C.stopRequested} || ${C.slow}) ${exit(String(eip >>> 0))} continue; }`;
   let prod: Producer | null = null;
   let ended = false;
   for (let i = 0; i < list.length; i++) {
@@ -422,7 +531,7 @@ export function compileTrace(
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
       lines.push(
-        `if (slowMem) { slowMem = false; if (c.jitBreak || c.stopRequested || c.slow || c.intrPoll) { c.jitBreak = false; ${exit(String(d.next >>> 0))} } }`,
+        `if (slowMem) { slowMem = false; if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; ${exit(String(d.next >>> 0))} } }`,
       );
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {
@@ -438,15 +547,15 @@ export function compileTrace(
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
   const src = `"use strict";
-const sLo = c.segLo, sHi = c.segHi, sB = c.segBase, sW = c.segWritable, bufs = c.bufs, ri = c.readIdx,
-  ro = c.readOff, wi = c.writeIdx, wo = c.writeOff, cp = c.codePages, am = c.a20Mask;
+const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
+  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fa = 0, fb = 0, fr = 0, slowMem = false;
 try {
 for (;;) {
 ${lines.join('\n')}
 }
-} catch (e) { c.instructionCount += n; c.startEip = k; c.startEsp = ks; throw e; }`;
+} catch (e) { ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
   const fn = new Function('c', 'r', 'lim', src) as TraceFn;
   return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, dead: false };
 }
@@ -488,12 +597,13 @@ interface Emitted {
 /** INC/DEC: keep CF (settled from the previous producer), then the lazy record without CF. */
 function incDec(dec: boolean, size: number, prev: Producer | null): string {
   let settle: string;
-  if (prev === null) settle = 'if ((c.lzMask & 1) !== 0) c.flags = (c.flags & -2) | c.lazyCF();';
-  else if (prev.kind === 'logic') settle = 'c.flags &= -2;';
-  else if (prev.kind === 'add' || prev.kind === 'sub') settle = `c.flags = (c.flags & -2) | ${cfExpr(prev)};`;
+  if (prev === null) settle = `if ((${C.lzMask} & 1) !== 0) ${C.flags} = (${C.flags} & -2) | ${C.lazyCF}();`;
+  else if (prev.kind === 'logic') settle = `${C.flags} &= -2;`;
+  else if (prev.kind === 'add' || prev.kind === 'sub')
+    settle = `${C.flags} = (${C.flags} & -2) | ${cfExpr(prev)};`;
   else settle = '';
   const sign = size * 8 - 1;
-  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; c.lzOp = ${dec ? LZ_SUB : LZ_ADD}; c.lzA = a; c.lzB = 1; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
+  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; ${C.lzOp} = ${dec ? LZ_SUB : LZ_ADD}; ${C.lzA} = a; ${C.lzB} = 1; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
 }
 
 function push(ctx: Ctx, size: number, val: string): string {
@@ -528,7 +638,7 @@ function emit(
   const alu = (aluOp: number, size: number, pre: string, commit: string): Emitted => {
     const inl = aluInline(aluOp, size);
     const w = aluOp === 7 ? '' : commit;
-    if (inl === null) return done(`${pre} v = c.alu(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    if (inl === null) return done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
     return done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
   };
   if (op < 0x40) {
@@ -560,7 +670,7 @@ function emit(
     case 0x69:
     case 0x6b:
       return done(
-        `${ldRm(d, osz, 'a')} v = c.imul2(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
+        `${ldRm(d, osz, 'a')} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
         null,
       );
     case 0x80:
@@ -633,16 +743,16 @@ function emit(
       const size = op & 1 ? osz : 1;
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
       return done(
-        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `c.shift(${d.reg}, ${size}, a, b)`)} } n++;`,
+        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
         null,
       );
     }
     case 0xc2:
     case 0xc3: {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
-      const adj = op === 0xc2 ? ` c.setSp(r[4] + ${d.imm});` : '';
+      const adj = op === 0xc2 ? ` ${C.setSp}(r[4] + ${d.imm});` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
-      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) c.fault(13, 0); n++;`;
+      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
       if (how === 'follow' && expectRet !== undefined)
         return done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
       return done(`${head} ${exit('v')}`, prev, true);
@@ -673,9 +783,9 @@ function emit(
       return done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
     }
     case 0xfc:
-      return done('c.flags &= -1025; n++;');
+      return done(`${C.flags} &= -1025; n++;`);
     case 0xfd:
-      return done('c.flags |= 1024; n++;');
+      return done(`${C.flags} |= 1024; n++;`);
     case 0xfe: {
       const dec = d.reg === 1;
       return done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
@@ -692,7 +802,7 @@ function emit(
   if (o2 >= 0x90 && o2 <= 0x9f) return done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
   if (o2 === 0xaf)
     return done(
-      `${ldRm(d, osz, 'b')} v = c.imul2(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
+      `${ldRm(d, osz, 'b')} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
       null,
     );
   if (o2 === 0xb6) return done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
