@@ -493,4 +493,202 @@ export abstract class CpuAlu extends CpuStack {
       this.setFlag(ZF, false);
     }
   }
+
+  /** IMUL r, r/m, imm (69: imm16/32; 6B: imm8 sign-extended). */
+  protected imul3(imm8: boolean): void {
+    const osize = this.o32 ? 4 : 2;
+    this.modrm();
+    const a = this.readRm(osize);
+    const b = imm8 ? (this.fetch8() << 24) >> 24 : this.fetchS(osize);
+    this.setReg(osize, this.reg, this.imul2(osize, a, b));
+  }
+
+  /** IMUL r, r/m (0F AF). */
+  protected imulRegRm(): void {
+    const osize = this.o32 ? 4 : 2;
+    this.modrm();
+    const b = this.readRm(osize);
+    this.setReg(osize, this.reg, this.imul2(osize, this.getReg(osize, this.reg), b));
+  }
+
+  /** CBW / CWDE (98). */
+  protected cbw(): void {
+    const r = this.regs;
+    if (this.o32) r[EAX] = (r[EAX] << 16) >> 16;
+    else this.setReg(2, EAX, (r[EAX] << 24) >> 24);
+  }
+
+  /** CWD / CDQ (99). */
+  protected cwd(): void {
+    const r = this.regs;
+    if (this.o32) r[EDX] = r[EAX] >> 31;
+    else this.setReg(2, EDX, (r[EAX] << 16) >> 31);
+  }
+
+  /** Group 2 (C0/C1 by imm8, D0/D1 by 1, D2/D3 by CL): rotates and shifts. */
+  protected group2(op: number): void {
+    this.modrm();
+    const size = op & 1 ? (this.o32 ? 4 : 2) : 1;
+    const a = this.readRm(size);
+    const count = op < 0xd0 ? this.fetch8() : op < 0xd2 ? 1 : this.regs[ECX] & 0xff;
+    if ((count & 0x1f) !== 0) this.writeRm(size, this.shift(this.reg, size, a, count));
+  }
+
+  /** SHLD/SHRD by imm8 (0F A4/AC) or CL (0F A5/AD). */
+  protected shiftDouble(op: number): void {
+    const osize = this.o32 ? 4 : 2;
+    this.modrm();
+    const a = this.readRm(osize);
+    const count = op & 1 ? this.regs[ECX] & 0xff : this.fetch8();
+    if ((count & 31) === 0) return;
+    const src = this.getReg(osize, this.reg);
+    const v = op < 0xa8 ? this.shld(osize, a, src, count) : this.shrd(osize, a, src, count);
+    this.writeRm(osize, v);
+  }
+
+  /** Group 4 (FE): INC/DEC r/m8. */
+  protected group4(): void {
+    this.modrm();
+    const a = this.readRm8();
+    if (this.reg === 0) this.writeRm8(this.inc(1, a));
+    else if (this.reg === 1) this.writeRm8(this.dec(1, a));
+    else this.ud();
+  }
+
+  /** AAM imm8 (D4): #DE for a zero base. */
+  protected aam(): void {
+    const base = this.fetch8();
+    if (base === 0) this.fault(DE, -1);
+    const al = this.regs[EAX] & 0xff;
+    const v = (Math.floor(al / base) << 8) | (al % base);
+    this.setReg(2, EAX, v);
+    this.setResultFlags(v & 0xff, 7, 0);
+  }
+
+  /** AAD imm8 (D5). */
+  protected aad(): void {
+    const r = this.regs;
+    const base = this.fetch8();
+    const v = ((r[EAX] & 0xff) + ((r[EAX] >> 8) & 0xff) * base) & 0xff;
+    this.setReg(2, EAX, v);
+    this.setResultFlags(v, 7, 0);
+  }
+
+  /** SALC (D6; undocumented, present on the 486). */
+  protected salc(): void {
+    this.setReg8(0, this.getCF() ? 0xff : 0);
+  }
+
+  /** SETcc r/m8 (0F 90–9F). */
+  protected setcc(op: number): void {
+    this.modrm();
+    this.writeRm8(this.cond(op & 15) ? 1 : 0);
+  }
+
+  /** CMOVcc (0F 40–4F): the source is always read (a memory operand may fault even when not moved). */
+  protected cmovcc(op: number): void {
+    const osize = this.o32 ? 4 : 2;
+    this.modrm();
+    const v = this.readRm(osize);
+    if (this.cond(op & 15)) this.setReg(osize, this.reg, v);
+    else if (osize === 4) this.setReg(4, this.reg, this.regs[this.reg]);
+  }
+
+  /** BSWAP r32 (0F C8–CF); BSWAP r16 is undefined: Intel and QEMU give 0. */
+  protected bswap(op: number): void {
+    const r = this.regs;
+    const v = r[op & 7];
+    if (this.o32)
+      r[op & 7] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | ((v >>> 24) & 0xff);
+    else this.setReg(2, op & 7, 0);
+  }
+
+  /** CMPXCHG r/m, r (0F B0/B1). */
+  protected cmpxchg(op: number): void {
+    const size = op === 0xb0 ? 1 : this.o32 ? 4 : 2;
+    this.modrm();
+    const dst = this.readRm(size);
+    const acc = this.getReg(size, EAX);
+    this.alu(7, size, acc, dst);
+    if (acc === dst) this.writeRm(size, this.getReg(size, this.reg));
+    else {
+      this.writeRm(size, dst); // the destination is always written (SDM CMPXCHG)
+      this.setReg(size, EAX, dst);
+    }
+  }
+
+  /** XADD r/m, r (0F C0/C1). */
+  protected xadd(op: number): void {
+    const size = op === 0xc0 ? 1 : this.o32 ? 4 : 2;
+    this.modrm();
+    const dst = this.readRm(size);
+    const src = this.getReg(size, this.reg);
+    const sum = this.alu(0, size, dst, src);
+    if (this.mod === 3) {
+      this.setReg(size, this.reg, dst);
+      this.setReg(size, this.rm, sum);
+    } else {
+      this.writeRm(size, sum);
+      this.setReg(size, this.reg, dst);
+    }
+  }
+
+  /** BSF/BSR (0F BC/BD): only ZF changes; the destination is unchanged for a zero source. */
+  protected bitScan(op: number): void {
+    const osize = this.o32 ? 4 : 2;
+    this.modrm();
+    const v = this.readRm(osize);
+    if (v === 0) {
+      this.settle();
+      this.flags |= ZF;
+      return;
+    }
+    const i = op === 0xbc ? 31 - Math.clz32(v & -v) : 31 - Math.clz32(v);
+    this.setReg(osize, this.reg, i);
+    this.settle();
+    this.flags &= ~ZF;
+  }
+
+  /** INC r16/32 (40–47). */
+  protected incReg(i: number): void {
+    const r = this.regs;
+    if (this.o32) r[i] = this.inc(4, r[i]);
+    else this.setReg(2, i, this.inc(2, r[i] & 0xffff));
+  }
+
+  /** DEC r16/32 (48–4F). DEC r32 is written out (the loop counter of SeaBIOS's memset): CF is
+   * kept, so it is materialised from the previous producer as lazy() does. */
+  protected decReg(i: number): void {
+    const r = this.regs;
+    if (!this.o32) {
+      this.setReg(2, i, this.dec(2, r[i] & 0xffff));
+      return;
+    }
+    const a = r[i];
+    const v = (a - 1) | 0;
+    r[i] = v;
+    if ((this.lzMask & CF) !== 0) this.flags = (this.flags & ~CF) | this.lazyCF();
+    this.lzOp = LZ_SUB;
+    this.lzA = a;
+    this.lzB = 1;
+    this.lzR = v;
+    this.lzSign = 31;
+    this.lzMask = ARITH & ~CF;
+  }
+
+  /** Group 1 (80–83): ALU r/m, imm (83: a sign-extended imm8). */
+  protected group1(op: number): void {
+    this.modrm();
+    if (op === 0x80 || op === 0x82) {
+      const a = this.readRm8();
+      const v = this.alu(this.reg, 1, a, this.fetch8());
+      if (this.reg !== 7) this.writeRm8(v);
+      return;
+    }
+    const osize = this.o32 ? 4 : 2;
+    const a = this.readRm(osize);
+    const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (this.o32 ? -1 : 0xffff) : this.fetchS(osize);
+    const v = this.alu(this.reg, osize, a, b);
+    if (this.reg !== 7) this.writeRm(osize, v);
+  }
 }

@@ -119,6 +119,14 @@ export abstract class CpuCpuid extends CpuSystem {
     }
     this.msrs.set(index, value);
   }
+
+  /** RDTSC (0F 31): #GP above CPL 0 when CR4.TSD is set. */
+  protected rdtsc(): void {
+    if (this.cr4 & 4 && this.cpl !== 0) this.fault(GP, 0);
+    const t = this.readTsc();
+    this.regs[EAX] = Number(t & 0xffffffffn);
+    this.regs[EDX] = Number((t >> 32n) & 0xffffffffn);
+  }
 }
 
 /** A TSC callback value as a bigint (non-integral or non-finite numbers are floored / zeroed). */

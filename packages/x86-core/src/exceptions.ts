@@ -7,14 +7,17 @@ import {
   AC,
   BR,
   CS,
+  DB,
   DE,
   DF_V,
   ESP,
   FAULT,
   GP,
   IF,
+  IOPL,
   NP,
   NT,
+  OFV,
   PFV,
   RF,
   SS,
@@ -226,5 +229,22 @@ export abstract class CpuExceptions extends CpuSegments {
       const hi = (this.rd16(this.eaSeg, this.eaOff + 2) << 16) >> 16;
       if (idx < lo || idx > hi) this.fault(BR, -1);
     }
+  }
+
+  /** INT imm8 (CD): #GP in vm86 below IOPL 3. */
+  protected intN(): void {
+    const v = this.fetch8();
+    if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
+    this.softInt(v);
+  }
+
+  /** INTO (CE). */
+  protected into(): void {
+    if (this.getOF()) this.softInt(OFV);
+  }
+
+  /** INT1 / ICEBP (F1): a #DB trap delivered like an external event (no DPL check). */
+  protected int1(): void {
+    this.deliverInterrupt(DB, -1, 2, this.eip);
   }
 }

@@ -303,4 +303,18 @@ export abstract class CpuFar extends CpuExceptions {
     this.flags = (this.flags & ~m) | (v & m) | 2;
     if ((this.flags & IF) !== 0) this.intrPoll = true;
   }
+
+  /** CALL ptr16:16/32 (9A). */
+  protected farCallImm(): void {
+    const off = this.fetchS(this.o32 ? 4 : 2);
+    const sel = this.fetch16();
+    this.farCall(sel, off);
+  }
+
+  /** JMP ptr16:16/32 (EA). */
+  protected farJmpImm(): void {
+    const off = this.fetchS(this.o32 ? 4 : 2);
+    const sel = this.fetch16();
+    this.farJmp(sel, off);
+  }
 }

@@ -340,4 +340,26 @@ export abstract class CpuSegments extends CpuAlu {
     }
     this.setFlag(ZF, ok);
   }
+
+  /** MOV r/m, Sreg (8C): #UD for reg 6/7; a register destination takes the operand size. */
+  protected movFromSreg(): void {
+    this.modrm();
+    if (this.reg > 5) this.ud();
+    if (this.mod === 3) this.setReg(this.o32 ? 4 : 2, this.rm, this.segSel[this.reg]);
+    else this.wr16(this.eaSeg, this.eaOff, this.segSel[this.reg]);
+  }
+
+  /** MOV Sreg, r/m (8E): #UD for CS and reg 6/7; a load of SS opens the interrupt shadow. */
+  protected movToSreg(): void {
+    this.modrm();
+    if (this.reg === CS || this.reg > 5) this.ud();
+    this.loadSeg(this.reg, this.readRm16());
+    if (this.reg === SS) this.inhibit = this.slow = true;
+  }
+
+  /** POP SS (17): opens the interrupt shadow (MOV SS / POP SS). */
+  protected popSs(): void {
+    this.popSeg(SS);
+    this.inhibit = this.slow = true;
+  }
 }

@@ -106,4 +106,33 @@ export abstract class CpuStack extends CpuModrm {
     this.setReg(osz, EBP, frame);
     this.setSp(sp);
   }
+
+  /** POP r/m (8F). The pop happens first: an ESP-based destination uses the incremented ESP (SDM
+   * POP). A fault restores ESP (run() rolls back to the instruction start). */
+  protected popRm(): void {
+    const v = this.popO();
+    this.modrm();
+    this.writeRm(this.o32 ? 4 : 2, v);
+  }
+
+  /** LEAVE (C9). */
+  protected leave(): void {
+    const osize = this.o32 ? 4 : 2;
+    const bp = this.regs[EBP] & this.spMask();
+    const v = this.o32 ? this.rd32(SS, bp) : this.rd16(SS, bp);
+    this.setSp(bp + osize);
+    this.setReg(osize, EBP, v);
+  }
+
+  /** PUSH r16/32 (50–57). */
+  protected pushReg(i: number): void {
+    if (this.o32) this.push32(this.regs[i]);
+    else this.push16(this.regs[i]);
+  }
+
+  /** POP r16/32 (58–5F). */
+  protected popReg(i: number): void {
+    const v = this.popO();
+    this.setReg(this.o32 ? 4 : 2, i, v);
+  }
 }
