@@ -1,11 +1,12 @@
 // x86 core: Integer arithmetic
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/cc_helper.c and int_helper.c, v86
+// src/rust/cpu/arith.rs.
 
 import { CpuStack } from './stack.js';
 import { AF, ARITH, CF, DE, EAX, EBX, ECX, EDX, LZ_ADD, LZ_LOGIC, LZ_SUB, OF, ZF } from './state.js';
 
-/** Integer arithmetic: ALU ops, INC/DEC, shifts and rotates, SHLD/SHRD, MUL/IMUL/DIV/IDIV (group 3), BCD adjusts, bit tests, CMPXCHG8B. */
+/** Integer arithmetic: ALU ops, INC/DEC, shifts and rotates, SHLD/SHRD, MUL/IMUL/DIV/IDIV (group
+ * 3), BCD adjusts, bit tests, CMPXCHG8B. */
 export abstract class CpuAlu extends CpuStack {
   /** @internal (TraceHost) */
   override alu(op: number, size: number, a: number, b: number): number {

@@ -1,6 +1,6 @@
 // x86 core: Near control flow
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): Intel SDM vol. 2 (Jcc, LOOP, CALL/RET, PUSHF/POPF,
+// CLI/STI), v86 src/rust/cpu/instructions.rs.
 
 import { CpuFar } from './far.js';
 import { AF, CF, CS, DF, EAX, ECX, ESP, GP, IF, IOPL, PF, RF, SF, VM, ZF } from './state.js';

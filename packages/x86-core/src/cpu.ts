@@ -39,18 +39,6 @@ import type {
   SegmentRegister,
 } from './types.js';
 
-export type { CpuOptions } from './state.js';
-export {
-  DEFAULT_MODEL,
-  FEATURE_APIC,
-  FEATURE_CMOV,
-  FEATURE_CX8,
-  FEATURE_MSR,
-  FEATURE_MTRR,
-  FEATURE_PSE,
-  FEATURE_TSC,
-} from './state.js';
-
 /** The x86 CPU: the public API (run/step, registers, state, events, breakpoints) over the layers that
  * hold the semantics (state.ts → flags.ts → memory.ts → … → execute.ts; see the README's "How the core
  * is organised"). */

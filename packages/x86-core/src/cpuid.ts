@@ -1,6 +1,6 @@
 // x86 core: CPUID, RDTSC and RDMSR/WRMSR (the model the core reports)
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/cpu.c (cpu_x86_cpuid), misc_helper.c
+// (rdmsr/wrmsr), Intel SDM vol. 4.
 
 import {
   EAX,

@@ -1,6 +1,6 @@
 // x86 core: Exceptions and interrupts
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c (do_interrupt_*),
+// excp_helper.c, Intel SDM vol. 3A ch. 6.
 
 import { CpuSegments } from './segments.js';
 import {
@@ -28,7 +28,8 @@ import {
 } from './state.js';
 import type { CpuEvent } from './types.js';
 
-/** Exceptions and interrupts: #UD reporting, IVT/IDT delivery (gates, stack switch), double and triple fault, software interrupts, BOUND. */
+/** Exceptions and interrupts: #UD reporting, IVT/IDT delivery (gates, stack switch), double and
+ * triple fault, software interrupts, BOUND. */
 export abstract class CpuExceptions extends CpuSegments {
   protected override ud(): never {
     const lin = (this.segBase[CS] + this.startEip) >>> 0;

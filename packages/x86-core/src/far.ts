@@ -1,11 +1,12 @@
 // x86 core: Far transfers
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c
+// (helper_ljmp_protected, helper_lcall_protected, helper_lret_protected, helper_iret_protected).
 
 import { CpuExceptions } from './exceptions.js';
 import { CS, EFLAGS_WRITABLE, ESP, GP, IF, IOPL, NP, NT, SS, SSF, TS, VM } from './state.js';
 
-/** Far transfers: far JMP/CALL (direct and through call gates, inner-level stack switch), far RET, IRET, and the EFLAGS write rules they share with POPF. */
+/** Far transfers: far JMP/CALL (direct and through call gates, inner-level stack switch), far RET,
+ * IRET, and the EFLAGS write rules they share with POPF. */
 export abstract class CpuFar extends CpuExceptions {
   protected farJmp(sel: number, off: number): void {
     sel &= 0xffff;

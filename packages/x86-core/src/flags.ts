@@ -1,6 +1,6 @@
 // x86 core: EFLAGS
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/cc_helper.c (lazy flags), v86
+// src/rust/cpu/arith.rs.
 
 import {
   AF,

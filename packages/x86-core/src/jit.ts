@@ -389,19 +389,18 @@ interface Ctx {
   csLimit: number;
 }
 
-/** Compile the trace starting at `eip`. */
-export function compileTrace(
-  peek: CodePeek,
-  csBase: number,
-  csLimit: number,
-  cs32: boolean,
-  ss32: boolean,
-  eip: number,
-  a20Mask: number,
-): Trace {
-  const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { ss32, csLimit };
-  // Phase 1: the trace as a list of instructions in execution order.
+/** The instructions a trace from `eip` covers, in execution order, with the compile-time decision
+ * for each control transfer (how: 'loop' | 'follow' | 'exit'), the return address each inlined RET
+ * must see, and where straight-line code ends (pc). */
+interface Path {
+  list: Insn[];
+  expectRet: Map<number, number>;
+  how: Map<number, string>;
+  pc: number;
+}
+
+/** Phase 1 of compileTrace: follow the guest's control flow from `eip`. */
+function followTrace(peek: CodePeek, csBase: number, csLimit: number, cs32: boolean, eip: number): Path {
   const list: Insn[] = [];
   const retStack: number[] = [];
   /** For each list index, the expected return address when the instruction is an inlined RET. */
@@ -462,6 +461,23 @@ export function compileTrace(
     }
     pc = d.next;
   }
+  return { list, expectRet, how, pc };
+}
+
+/** Compile the trace starting at `eip`. */
+export function compileTrace(
+  peek: CodePeek,
+  csBase: number,
+  csLimit: number,
+  cs32: boolean,
+  ss32: boolean,
+  eip: number,
+  a20Mask: number,
+): Trace {
+  const lin = (csBase + eip) | 0;
+  const ctx: Ctx = { ss32, csLimit };
+  // Phase 1: the trace as a list of instructions in execution order.
+  const { list, expectRet, how, pc } = followTrace(peek, csBase, csLimit, cs32, eip);
   const maxLen = list.length;
   const ranges: number[] = [];
   for (const d of list) {
@@ -524,7 +540,7 @@ export function compileTrace(
       } else lines.push(`if (${cond}) ${exit(String(t >>> 0))}`);
       continue;
     }
-    const out = emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack);
+    const out = emit(new Emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack));
     prod = out.prod;
     lines.push(out.code);
     if (d.mod !== 3 || out.mem) {
@@ -621,55 +637,87 @@ function pop(ctx: Ctx, size: number): string {
   return `${sp} ${load(size, SS, 'b', 'v')} ${commit}`;
 }
 
-/** The statement(s) of one non-conditional-branch instruction. */
-function emit(
-  d: Insn,
-  ctx: Ctx,
-  prev: Producer | null,
-  expectRet: number | undefined,
-  how: string | undefined,
-  exit: (e: string) => string,
-  loopBack: string,
-): Emitted {
-  const op = d.op;
-  const osz = d.o32 ? 4 : 2;
-  const done = (code: string, prod: Producer | null = prev, mem = false): Emitted => ({ code, prod, mem });
+/** What emitting one instruction needs: the instruction, the trace context, the flag producer
+ * before it, its compile-time control decision, and the trace's exit and loop-back statements. */
+class Emit {
+  constructor(
+    readonly d: Insn,
+    readonly ctx: Ctx,
+    readonly prev: Producer | null,
+    readonly expectRet: number | undefined,
+    readonly how: string | undefined,
+    readonly exit: (e: string) => string,
+    readonly loopBack: string,
+  ) {}
+
+  done(code: string, prod: Producer | null = this.prev, mem = false): Emitted {
+    return { code, prod, mem };
+  }
+
   /** ALU op `aluOp` on locals a, b into v (flags recorded); `commit` stores v unless CMP. */
-  const alu = (aluOp: number, size: number, pre: string, commit: string): Emitted => {
+  alu(aluOp: number, size: number, pre: string, commit: string): Emitted {
     const inl = aluInline(aluOp, size);
     const w = aluOp === 7 ? '' : commit;
-    if (inl === null) return done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
-    return done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
-  };
+    if (inl === null) return this.done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    return this.done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
+  }
+}
+
+/** The statement(s) of one non-conditional-branch instruction. */
+function emit(e: Emit): Emitted {
+  const op = e.d.op;
+  const out = op < 0x60 ? emitLow(e) : op < 0x100 ? emitHigh(e) : emit0f(e);
+  if (out === null) throw new Error(`jit: no emitter for opcode 0x${op.toString(16)}`);
+  return out;
+}
+
+/** ALU forms, INC/DEC r, PUSH/POP r (00–5F). */
+function emitLow(e: Emit): Emitted | null {
+  const { d, ctx, prev } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   if (op < 0x40) {
     const aluOp = op >> 3;
     const form = op & 7;
     const size = form & 1 ? osz : 1;
     if (form <= 1)
-      return alu(aluOp, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, stRm(d, size, 'v'));
+      return e.alu(aluOp, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, stRm(d, size, 'v'));
     if (form <= 3)
-      return alu(aluOp, size, `a = ${getReg(size, d.reg)}; ${ldRm(d, size, 'b')}`, setReg(size, d.reg, 'v'));
-    return alu(aluOp, size, `a = ${getReg(size, 0)}; b = ${d.imm | 0};`, setReg(size, 0, 'v'));
+      return e.alu(
+        aluOp,
+        size,
+        `a = ${getReg(size, d.reg)}; ${ldRm(d, size, 'b')}`,
+        setReg(size, d.reg, 'v'),
+      );
+    return e.alu(aluOp, size, `a = ${getReg(size, 0)}; b = ${d.imm | 0};`, setReg(size, 0, 'v'));
   }
   if (op <= 0x4f) {
     const i = op & 7;
     const dec = op >= 0x48;
     const size = osz;
-    return done(`a = ${getReg(size, i)}; ${incDec(dec, size, prev)} ${setReg(size, i, 'v')} n++;`, {
+    return e.done(`a = ${getReg(size, i)}; ${incDec(dec, size, prev)} ${setReg(size, i, 'v')} n++;`, {
       kind: dec ? 'dec' : 'inc',
       size,
     });
   }
-  if (op <= 0x57) return done(`${push(ctx, osz, getReg(osz, op & 7))} n++;`, prev, true);
-  if (op <= 0x5f) return done(`${pop(ctx, osz)} ${setReg(osz, op & 7, 'v')} n++;`, prev, true);
+  if (op <= 0x57) return e.done(`${push(ctx, osz, getReg(osz, op & 7))} n++;`, prev, true);
+  if (op <= 0x5f) return e.done(`${pop(ctx, osz)} ${setReg(osz, op & 7, 'v')} n++;`, prev, true);
+  return null;
+}
+
+/** The one-byte opcodes 60–FF the table marks as compiled. */
+function emitHigh(e: Emit): Emitted | null {
+  const { d, ctx, prev, expectRet, how, exit, loopBack } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   switch (op) {
     case 0x68:
-      return done(`${push(ctx, osz, String(d.imm | 0))} n++;`, prev, true);
+      return e.done(`${push(ctx, osz, String(d.imm | 0))} n++;`, prev, true);
     case 0x6a:
-      return done(`${push(ctx, osz, String((d.imm << 24) >> 24))} n++;`, prev, true);
+      return e.done(`${push(ctx, osz, String((d.imm << 24) >> 24))} n++;`, prev, true);
     case 0x69:
     case 0x6b:
-      return done(
+      return e.done(
         `${ldRm(d, osz, 'a')} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
         null,
       );
@@ -680,42 +728,42 @@ function emit(
       const size = op === 0x80 || op === 0x82 ? 1 : osz;
       let imm = d.imm;
       if (op === 0x83) imm = ((imm << 24) >> 24) & (d.o32 ? -1 : 0xffff);
-      return alu(d.reg, size, `${ldRm(d, size, 'a')} b = ${imm | 0};`, stRm(d, size, 'v'));
+      return e.alu(d.reg, size, `${ldRm(d, size, 'a')} b = ${imm | 0};`, stRm(d, size, 'v'));
     }
     case 0x84:
     case 0x85: {
       const size = op === 0x84 ? 1 : osz;
-      return alu(4, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, '');
+      return e.alu(4, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, '');
     }
     case 0x86:
     case 0x87: {
       const size = op === 0x86 ? 1 : osz;
-      return done(
+      return e.done(
         `${ldRm(d, size, 'a')} ${stRm(d, size, getReg(size, d.reg))} ${setReg(size, d.reg, 'a')} n++;`,
       );
     }
     case 0x88:
     case 0x89: {
       const size = op === 0x88 ? 1 : osz;
-      return done(`${stRm(d, size, getReg(size, d.reg))} n++;`);
+      return e.done(`${stRm(d, size, getReg(size, d.reg))} n++;`);
     }
     case 0x8a:
     case 0x8b: {
       const size = op === 0x8a ? 1 : osz;
-      return done(`${ldRm(d, size, 'v')} ${setReg(size, d.reg, 'v')} n++;`);
+      return e.done(`${ldRm(d, size, 'v')} ${setReg(size, d.reg, 'v')} n++;`);
     }
     case 0x8d:
-      return done(`${setReg(osz, d.reg, d.ea)} n++;`);
+      return e.done(`${setReg(osz, d.reg, d.ea)} n++;`);
     case 0x90:
-      return done('n++;');
+      return e.done('n++;');
     case 0x98:
-      return done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
+      return e.done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
     case 0x99:
-      return done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
+      return e.done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
     case 0xa8:
-      return alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
+      return e.alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
     case 0xa9:
-      return alu(4, osz, `a = ${getReg(osz, 0)}; b = ${d.imm | 0};`, '');
+      return e.alu(4, osz, `a = ${getReg(osz, 0)}; b = ${d.imm | 0};`, '');
     case 0xb0:
     case 0xb1:
     case 0xb2:
@@ -724,7 +772,7 @@ function emit(
     case 0xb5:
     case 0xb6:
     case 0xb7:
-      return done(`${setReg(1, op & 7, String(d.imm))} n++;`);
+      return e.done(`${setReg(1, op & 7, String(d.imm))} n++;`);
     case 0xb8:
     case 0xb9:
     case 0xba:
@@ -733,7 +781,7 @@ function emit(
     case 0xbd:
     case 0xbe:
     case 0xbf:
-      return done(`${setReg(osz, op & 7, String(d.imm | 0))} n++;`);
+      return e.done(`${setReg(osz, op & 7, String(d.imm | 0))} n++;`);
     case 0xc0:
     case 0xc1:
     case 0xd0:
@@ -742,7 +790,7 @@ function emit(
     case 0xd3: {
       const size = op & 1 ? osz : 1;
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
-      return done(
+      return e.done(
         `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
         null,
       );
@@ -754,60 +802,67 @@ function emit(
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
       const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
       if (how === 'follow' && expectRet !== undefined)
-        return done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
-      return done(`${head} ${exit('v')}`, prev, true);
+        return e.done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
+      return e.done(`${head} ${exit('v')}`, prev, true);
     }
     case 0xc6:
     case 0xc7: {
       const size = op === 0xc6 ? 1 : osz;
-      return done(`${stRm(d, size, String(d.imm | 0))} n++;`);
+      return e.done(`${stRm(d, size, String(d.imm | 0))} n++;`);
     }
     case 0xe8: {
       const t = branchTarget(d);
       const code = `${push(ctx, osz, String(d.next | 0))} n++;`;
-      if (how === 'follow') return done(code, prev, true);
-      return done(`${code} ${exit(String(t))}`, prev, true);
+      if (how === 'follow') return e.done(code, prev, true);
+      return e.done(`${code} ${exit(String(t))}`, prev, true);
     }
     case 0xe9:
     case 0xeb: {
       const t = branchTarget(d);
-      if (how === 'loop') return done(`n++; ${loopBack}`);
-      if (how === 'follow') return done('n++;');
-      return done(`n++; ${exit(String(t))}`);
+      if (how === 'loop') return e.done(`n++; ${loopBack}`);
+      if (how === 'follow') return e.done('n++;');
+      return e.done(`n++; ${exit(String(t))}`);
     }
     case 0xf6:
     case 0xf7: {
       const size = op === 0xf6 ? 1 : osz;
-      if (d.reg === 0) return alu(4, size, `${ldRm(d, size, 'a')} b = ${d.imm | 0};`, '');
+      if (d.reg === 0) return e.alu(4, size, `${ldRm(d, size, 'a')} b = ${d.imm | 0};`, '');
       // NOT: no flags.
-      return done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
+      return e.done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
     }
     case 0xfc:
-      return done(`${C.flags} &= -1025; n++;`);
+      return e.done(`${C.flags} &= -1025; n++;`);
     case 0xfd:
-      return done(`${C.flags} |= 1024; n++;`);
+      return e.done(`${C.flags} |= 1024; n++;`);
     case 0xfe: {
       const dec = d.reg === 1;
-      return done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
+      return e.done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
         kind: dec ? 'dec' : 'inc',
         size: 1,
       });
     }
     default:
-      break;
+      return null;
   }
+}
+
+/** The 0F opcodes the table marks as compiled: CMOVcc, SETcc, IMUL, MOVZX/MOVSX. */
+function emit0f(e: Emit): Emitted | null {
+  const { d, prev } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   const o2 = op & 0xff;
   if (o2 >= 0x40 && o2 <= 0x4f)
-    return done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
-  if (o2 >= 0x90 && o2 <= 0x9f) return done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+    return e.done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
+  if (o2 >= 0x90 && o2 <= 0x9f) return e.done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
   if (o2 === 0xaf)
-    return done(
+    return e.done(
       `${ldRm(d, osz, 'b')} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
       null,
     );
-  if (o2 === 0xb6) return done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xb7) return done(`${ldRm(d, 2, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xbe) return done(`${ldRm(d, 1, 'v')} v = (v << 24) >> 24; ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xbf) return done(`${ldRm(d, 2, 'v')} v = (v << 16) >> 16; ${setReg(osz, d.reg, 'v')} n++;`);
-  throw new Error(`jit: no emitter for opcode 0x${op.toString(16)}`);
+  if (o2 === 0xb6) return e.done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xb7) return e.done(`${ldRm(d, 2, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbe) return e.done(`${ldRm(d, 1, 'v')} v = (v << 24) >> 24; ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbf) return e.done(`${ldRm(d, 2, 'v')} v = (v << 16) >> 16; ${setReg(osz, d.reg, 'v')} n++;`);
+  return null;
 }

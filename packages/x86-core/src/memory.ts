@@ -1,11 +1,12 @@
 // x86 core: Memory
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/excp_helper.c (page walk), v86
+// src/rust/cpu/cpu.rs (TLB, translation).
 
 import { CpuFlags } from './flags.js';
 import { CR0_WP, CR4_PSE, GP, PFV } from './state.js';
 
-/** Memory: paging (TLB, page walk), linear and segmented reads/writes with limit checks, instruction fetch through the cached EIP window. */
+/** Memory: paging (TLB, page walk), linear and segmented reads/writes with limit checks,
+ * instruction fetch through the cached EIP window. */
 export abstract class CpuMemory extends CpuFlags {
   /** Side-effect-free byte read used for diagnostics (never faults). */
   protected peekLin8(lin: number): number {

@@ -1,6 +1,6 @@
 // x86 core: Registers by size and the ModRM/SIB effective address; r/m operand access
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): v86 src/rust/cpu/modrm.rs, Intel SDM vol. 2 tables 2-1
+// and 2-2.
 
 import { CpuMemory } from './memory.js';
 import { ARITH, DS, EAX, EBP, EBX, EDI, ESI, ESP, LZ_LOGIC, SS } from './state.js';

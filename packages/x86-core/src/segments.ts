@@ -1,11 +1,12 @@
 // x86 core: Segments and descriptors
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c (segment loads,
+// LLDT/LTR/LAR/LSL/VERR/VERW).
 
 import { CpuAlu } from './alu.js';
 import { CS, DS, ES, ESP, FS, GP, GS, NP, SS, SSF, VM, ZF } from './state.js';
 
-/** Segments and descriptors: the hidden segment caches, descriptor loads with their checks, segment-register loads, LDS/LES/…, ARPL, and group 6 (SLDT/STR/LLDT/LTR/VERR/VERW) with LAR/LSL. */
+/** Segments and descriptors: the hidden segment caches, descriptor loads with their checks,
+ * segment-register loads, LDS/LES/…, ARPL, and group 6 (SLDT/STR/LLDT/LTR/VERR/VERW) with LAR/LSL. */
 export abstract class CpuSegments extends CpuAlu {
   protected setSegCache(s: number, sel: number, base: number, limit: number, attr: number): void {
     this.segSel[s] = sel & 0xffff;

@@ -1,6 +1,6 @@
 // x86 core: The stack
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): v86 src/rust/cpu/misc_instr.rs (push/pop, PUSHA/POPA),
+// Intel SDM vol. 2 ENTER/LEAVE.
 
 import { CpuModrm } from './modrm.js';
 import { EBP, ESP, SS } from './state.js';

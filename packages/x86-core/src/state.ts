@@ -1,6 +1,6 @@
 // x86 core: The CPU state
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): Intel SDM vol. 3A table 9-1 (power-on state), QEMU
+// target/i386/cpu.h (CPUX86State).
 
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
 import type { Trace } from './jit.js';
@@ -153,7 +153,9 @@ export interface CpuOptions {
   jitThreshold?: number;
 }
 
-/** The CPU state: every architectural and bookkeeping field of the core, in one structure (one V8 shape), with the constructor and the fault primitive. Cross-layer calls are declared abstract here. */
+/** The CPU state: every architectural and bookkeeping field of the core, in one structure (one V8
+ * shape), with the constructor and the fault primitive. Cross-layer calls are declared abstract
+ * here. */
 export abstract class CpuCore {
   readonly memory: MemoryBusApi;
   readonly io: IoBusApi;

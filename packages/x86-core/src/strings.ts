@@ -1,11 +1,12 @@
 // x86 core: String instructions
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): v86 src/rust/cpu/string.rs, Intel SDM vol. 2 (MOVS …
+// OUTS, REP).
 
 import { CpuControl } from './control.js';
 import { DF, DS, EAX, ECX, EDI, EDX, ES, ESI, REP_CHUNK } from './state.js';
 
-/** String instructions: MOVS/STOS (with page-run bulk copies and fills)/LODS/CMPS/SCAS/INS/OUTS and the REP chunking. */
+/** String instructions: MOVS/STOS (with page-run bulk copies and fills)/LODS/CMPS/SCAS/INS/OUTS and
+ * the REP chunking. */
 export abstract class CpuStrings extends CpuControl {
   /** A long REP is split into chunks: re-execute the same instruction later (an interrupt window
    * opens in between, as on hardware), so no single step of run() is unbounded. */

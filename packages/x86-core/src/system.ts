@@ -1,11 +1,12 @@
 // x86 core: System instructions
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): QEMU target/i386/tcg/misc_helper.c, Intel SDM vol. 3A
+// (I/O permission bitmap, control registers).
 
 import { CR0_EM, CR0_ET, CR0_MP, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CS, GP, IOPL, NM, VM } from './state.js';
 import { CpuStrings } from './strings.js';
 
-/** System instructions: port I/O with the IOPL/bitmap checks, group 7 (SGDT/SIDT/LGDT/LIDT/SMSW/LMSW/INVLPG), MOV CRn/DRn and CR0 writes. */
+/** System instructions: port I/O with the IOPL/bitmap checks, group 7
+ * (SGDT/SIDT/LGDT/LIDT/SMSW/LMSW/INVLPG), MOV CRn/DRn and CR0 writes. */
 export abstract class CpuSystem extends CpuStrings {
   protected checkIo(port: number, size: number): void {
     if (!this.pe) return;

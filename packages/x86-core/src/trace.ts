@@ -1,12 +1,12 @@
 // x86 core: Glue to the trace compiler (jit.ts)
-// Behavioural references (no code copied): Intel SDM vol. 2 and 3, QEMU target/i386/tcg
-// (seg_helper.c, excp_helper.c, misc_helper.c), v86 src/cpu.js.
+// Behavioural references (no code copied): see jit.ts.
 
 import { CpuCpuid } from './cpuid.js';
 import { compileTrace, type Trace } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
-/** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code writes, flushes. */
+/** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
+ * writes, flushes. */
 export abstract class CpuTrace extends CpuCpuid {
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
