@@ -6,6 +6,7 @@ import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
 import type { Trace } from './jit.js';
 import type { CpuEvent, CpuEventListener, CpuModel, InterruptLine } from './types.js';
 
+// Segment register numbers (ModRM sreg encoding).
 export const ES = 0;
 export const CS = 1;
 export const SS = 2;
