@@ -46,8 +46,9 @@ describe('IGD handshake matrix (hle firmware)', () => {
           // No guest write ever reaches the host OpRegion.
           expect(g.hostOpregionWrites).toBe(0);
           expect(source.opRegion).toEqual(host);
-          // BDSM: SeaBIOS programs 0x5C only (gen < 11), and only via intel_igd_setup.
-          if (source.generation < 11 && path.name === 'intel_igd_setup') {
+          // BDSM: intel_igd_setup programs 0x5C only (gen < 11); the linker's RESERVE_PCI_MEMORY
+          // programs 0x5C or the 64-bit 0xC0 (gen ≥ 11).
+          if (source.generation < 11 || path.name === 'linker automation') {
             expect(g.bdsm).toBeGreaterThan(0);
             expect(g.bdsm % MiB).toBe(0);
             expect(g.bdsmSize).toBeGreaterThan(0);
