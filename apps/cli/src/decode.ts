@@ -20,7 +20,14 @@ Exit status 1 when the script has errors.`,
 function toJson(value: unknown): string {
   return JSON.stringify(
     value,
-    (_k, v) => (v instanceof Uint8Array ? undefined : typeof v === 'bigint' ? Number(v) : v),
+    (_k, v) =>
+      v instanceof Uint8Array
+        ? undefined
+        : typeof v === 'bigint'
+          ? v <= BigInt(Number.MAX_SAFE_INTEGER)
+            ? Number(v)
+            : `0x${v.toString(16)}`
+          : v,
     2,
   );
 }
