@@ -89,6 +89,25 @@ function writeName(out: Uint8Array, at: number, name: string, what: string, inde
   // Remaining bytes (incl. the terminator) stay zero, like QEMU's memset + strncpy.
 }
 
+/** The PCI target fields both vmkit commands carry at entry bytes 64..71 (README spec). */
+function encodePciTarget(
+  out: Uint8Array,
+  dv: DataView,
+  base: number,
+  cmd: { bdf: number; configOffset: number; width: number; segment: number },
+  i: number,
+): void {
+  const L = LAYOUT.writePciConfig;
+  checkUint(cmd.bdf, 16, 'bdf', i);
+  checkUint(cmd.configOffset, 16, 'configOffset', i);
+  checkUint(cmd.width, 8, 'width', i);
+  checkUint(cmd.segment, 16, 'segment', i);
+  dv.setUint16(base + L.bdf, cmd.bdf, true);
+  dv.setUint16(base + L.configOffset, cmd.configOffset, true);
+  out[base + L.width] = cmd.width;
+  dv.setUint16(base + L.segment, cmd.segment, true);
+}
+
 /** Encode commands into a table-loader blob. Throws a clear Error (entry index, offset, field) on values that do not fit. */
 export function encodeLoader(cmds: readonly LinkerCommand[]): Uint8Array {
   const out = new Uint8Array(cmds.length * ENTRY_SIZE);
@@ -146,15 +165,8 @@ export function encodeLoader(cmds: readonly LinkerCommand[]): Uint8Array {
         const L = LAYOUT.writePciConfig;
         writeName(out, base + L.file, cmd.file, 'file', i);
         checkUint(cmd.srcOffset, 32, 'srcOffset', i);
-        checkUint(cmd.bdf, 16, 'bdf', i);
-        checkUint(cmd.configOffset, 16, 'configOffset', i);
-        checkUint(cmd.width, 8, 'width', i);
-        checkUint(cmd.segment, 16, 'segment', i);
         dv.setUint32(base + L.srcOffset, cmd.srcOffset, true);
-        dv.setUint16(base + L.bdf, cmd.bdf, true);
-        dv.setUint16(base + L.configOffset, cmd.configOffset, true);
-        out[base + L.width] = cmd.width;
-        dv.setUint16(base + L.segment, cmd.segment, true);
+        encodePciTarget(out, dv, base, cmd, i);
         // Reserved bytes 69 and 72..127 stay zero.
         break;
       }
@@ -166,17 +178,10 @@ export function encodeLoader(cmds: readonly LinkerCommand[]): Uint8Array {
           );
         checkUint(cmd.align, 32, 'align', i);
         checkUint(cmd.flags, 8, 'flags', i);
-        checkUint(cmd.bdf, 16, 'bdf', i);
-        checkUint(cmd.configOffset, 16, 'configOffset', i);
-        checkUint(cmd.width, 8, 'width', i);
-        checkUint(cmd.segment, 16, 'segment', i);
         dv.setBigUint64(base + L.size, cmd.size, true);
         dv.setUint32(base + L.align, cmd.align, true);
         out[base + L.flags] = cmd.flags;
-        dv.setUint16(base + L.bdf, cmd.bdf, true);
-        dv.setUint16(base + L.configOffset, cmd.configOffset, true);
-        out[base + L.width] = cmd.width;
-        dv.setUint16(base + L.segment, cmd.segment, true);
+        encodePciTarget(out, dv, base, cmd, i);
         // Reserved bytes 17..63, 69 and 72..127 stay zero.
         break;
       }

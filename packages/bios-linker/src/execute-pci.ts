@@ -13,11 +13,22 @@ import {
   reservationProblem,
 } from './types.js';
 
-/** How the PCI commands reach the firmware (a subset of LoaderEnv, see execute.ts). */
+/** The part of LoaderEnv (execute.ts) the vmkit PCI commands use. */
 export interface PciCommandEnv {
+  /** The vmkit PCI commands' write (width 8: two dwords, low first, is the env's business). */
   writePciConfig(bdf: number, offset: number, width: 1 | 2 | 4 | 8, value: bigint): void;
+  /**
+   * Config read: vendor id 0xFFFF = no device (entry skipped), and the read-back after the write
+   * (a register that does not hold the value fails the entry). Without it neither check is made.
+   */
   readPciConfig?(bdf: number, offset: number, width: 1 | 2 | 4): number;
+  /** Config offsets 256..4095 reachable (MMCONFIG); false rejects them. Default true. */
   pciExtendedConfig?: boolean;
+  /**
+   * RESERVE_PCI_MEMORY support: `alloc` below 4 GiB (undefined when impossible), `free` (the
+   * register refused the address), `markReserved` (e820). Without it the command is skipped as
+   * unknown, exactly what firmware that lacks it does.
+   */
   reserve?: {
     alloc(size: number, align: number): number | undefined;
     free(addr: number): void;

@@ -15,7 +15,13 @@
 // - ALLOCATE of a file that is missing or empty is silently ignored (no warning in SeaBIOS);
 //   we record a warning. Any later command that names the file then fails.
 import { DEFAULT_MAX_ENTRIES, LAYOUT, readName } from './codec.js';
-import { EntryError, execReservePciMemory, execWritePciConfig, type Reservation } from './execute-pci.js';
+import {
+  EntryError,
+  execReservePciMemory,
+  execWritePciConfig,
+  type PciCommandEnv,
+  type Reservation,
+} from './execute-pci.js';
 import {
   CMD_ADD_CHECKSUM,
   CMD_ADD_POINTER,
@@ -30,37 +36,15 @@ import {
   zoneName,
 } from './types.js';
 
-export interface LoaderEnv {
+/** The firmware as the executor sees it; the PCI members are documented on PciCommandEnv. */
+export interface LoaderEnv extends PciCommandEnv {
   /** fw_cfg file contents (undefined when the file does not exist). */
   readFile(name: string): Uint8Array | undefined;
   /** Allocate from a firmware zone; undefined when out of space. */
   allocate(zone: 'high' | 'fseg', size: number, align: number): number | undefined;
-  memory: {
-    readBytes(addr: number, len: number): Uint8Array;
-    writeBytes(addr: number, data: Uint8Array): void;
-  };
+  memory: PciCommandEnv['memory'] & { readBytes(addr: number, len: number): Uint8Array };
   /** fw_cfg DMA write (WRITE_POINTER); false when the device refuses it. */
   writeFile(name: string, offset: number, data: Uint8Array): boolean;
-  /** The vmkit PCI commands' write (width 8: two dwords, low first, is the env's business). */
-  writePciConfig(bdf: number, offset: number, width: 1 | 2 | 4 | 8, value: bigint): void;
-  /**
-   * Config read for the vmkit PCI commands: vendor id 0xFFFF = no device (entry skipped), and the
-   * read-back after the write (a register that does not hold the value fails the entry). Without
-   * it neither check is made.
-   */
-  readPciConfig?(bdf: number, offset: number, width: 1 | 2 | 4): number;
-  /** Config offsets 256..4095 reachable (MMCONFIG); false rejects them. Default true. */
-  pciExtendedConfig?: boolean;
-  /**
-   * RESERVE_PCI_MEMORY support: `alloc` below 4 GiB (undefined when impossible), `free` (the
-   * register refused the address), `markReserved` (e820). Without it the command is skipped as
-   * unknown, exactly what firmware that lacks it does.
-   */
-  reserve?: {
-    alloc(size: number, align: number): number | undefined;
-    free(addr: number): void;
-    markReserved(addr: number, size: number): void;
-  };
   log?(line: string): void;
 }
 

@@ -13,7 +13,7 @@ export {
 } from './codec.js';
 export type { ExecuteOptions, ExecuteResult, LoaderAllocation, LoaderEnv } from './execute.js';
 export { executeLoader } from './execute.js';
-export type { Reservation } from './execute-pci.js';
+export type { PciCommandEnv, Reservation } from './execute-pci.js';
 export type { IgdOpRegionFragmentOptions } from './igd.js';
 export { igdOpRegionLoaderFragment } from './igd.js';
 export * from './types.js';
