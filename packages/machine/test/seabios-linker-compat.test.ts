@@ -93,7 +93,9 @@ describe.skipIf(!haveLinkerBios || !existsSync(QEMU))('patched SeaBIOS on QEMU 7
 /** The machine's own table-loader with `extra` commands before its IGD commands. */
 function withBadCommands(input: MachineConfigInput, extra: LinkerCommand[]) {
   const m = createMachine(input);
-  const cmds = decodeLoader(m.fwCfg.getFile('etc/table-loader')!).commands.filter((c) => !isPaddingCommand(c));
+  const cmds = decodeLoader(m.fwCfg.getFile('etc/table-loader')!).commands.filter(
+    (c) => !isPaddingCommand(c),
+  );
   const first = cmds.findIndex((c) => c.kind === 'write-pci-config');
   cmds.splice(first, 0, ...extra);
   const bytes = encodeLoader(cmds);
