@@ -34,7 +34,8 @@ Boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handsh
   --bdsm-size <size|auto>          etc/igd-bdsm-size (default auto: stolen size from GMCH; 0 = none)
   --gms <n>                        override the GMCH GMS field (stolen memory size code)
   --legacy                         legacy (VGA) mode chipset tweaks
-  --linker                         also publish the WRITE_PCI_CONFIG linker automation
+  --linker                         also publish the IGD linker commands (WRITE_PCI_CONFIG for ASLS,
+                                   RESERVE_PCI_MEMORY for BDSM 0x5C / 0xC0) in etc/table-loader
   --no-opregion                    do not publish etc/igd-opregion
   --debugcon <file|->              write the firmware's debug console (port 0x402) there
   --trace <kinds>                  comma list: pci,pci-write,fwcfg,igd,debugcon,cpu,bus,firmware,all

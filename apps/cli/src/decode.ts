@@ -88,7 +88,14 @@ function checkKind(what: What, name: string, path: string, bytes: Uint8Array, de
 function toJson(value: unknown): string {
   return JSON.stringify(
     value,
-    (_k, v) => (v instanceof Uint8Array ? undefined : typeof v === 'bigint' ? Number(v) : v),
+    (_k, v) =>
+      v instanceof Uint8Array
+        ? undefined
+        : typeof v === 'bigint'
+          ? v <= BigInt(Number.MAX_SAFE_INTEGER)
+            ? Number(v)
+            : `0x${v.toString(16)}`
+          : v,
     2,
   );
 }

@@ -216,4 +216,58 @@ describe('vmkit decode commands', () => {
     writeFileSync(bad, new Uint8Array(100));
     expect(vmkit('linker', 'decode', bad).code).toBe(1);
   });
+
+  it('linker decode prints RESERVE_PCI_MEMORY (BDSM 0x5C and the 64-bit 0xC0) and flags its misuse', async () => {
+    const { encodeLoader, LinkerBuilder } = await import('@vmkit/bios-linker');
+    const f = join(tmp, 'reserve-loader');
+    const b = new LinkerBuilder()
+      .reservePciMemory({ size: 64 << 20, align: 1 << 20, bdf: 0x10, configOffset: 0x5c, width: 4 })
+      .reservePciMemory({
+        size: 32 << 20,
+        align: 1 << 20,
+        bdf: 0x10,
+        configOffset: 0xc0,
+        width: 8,
+        zero: true,
+      });
+    writeFileSync(f, b.encode());
+    const r = vmkit('linker', 'decode', f);
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').slice(0, 2)).toEqual([
+      '#  0 @    0x0 RESERVE_PCI_MEMORY pci 00:02.0 cfg[0x5c..+4] := &reserved(64 MiB, align=0x100000) below 4 GiB, e820 reserved',
+      '#  1 @   0x80 RESERVE_PCI_MEMORY pci 00:02.0 cfg[0xc0..+8] := &reserved(32 MiB, align=0x100000, zeroed) below 4 GiB, e820 reserved',
+    ]);
+    const j = JSON.parse(vmkit('linker', 'decode', f, '--json').out);
+    expect(j.commands[1]).toEqual({
+      kind: 'reserve-pci-memory',
+      size: 32 << 20,
+      align: 1 << 20,
+      flags: 1,
+      segment: 0,
+      bdf: 0x10,
+      configOffset: 0xc0,
+      width: 8,
+    });
+    // A width the spec does not allow and a non-power-of-two alignment: errors, exit status 1.
+    const bad = join(tmp, 'reserve-bad');
+    writeFileSync(
+      bad,
+      encodeLoader([
+        {
+          kind: 'reserve-pci-memory',
+          size: 1n << 20n,
+          align: 3,
+          flags: 0,
+          segment: 0,
+          bdf: 0x10,
+          configOffset: 0x5c,
+          width: 3,
+        },
+      ]),
+    );
+    const rb = vmkit('linker', 'decode', bad);
+    expect(rb.code).toBe(1);
+    expect(rb.out).toMatch(/RESERVE_PCI_MEMORY field align: 3 is not a non-zero power of two/);
+    expect(rb.out).toMatch(/RESERVE_PCI_MEMORY field width: 3 is not 1, 2, 4 or 8/);
+  });
 });

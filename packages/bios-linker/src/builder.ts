@@ -6,7 +6,9 @@ import {
   isPointerSize,
   type LinkerCommand,
   MAX_FILE_NAME,
-  PCI_CONFIG_SPACE_SIZE,
+  pciTargetProblem,
+  RESERVE_FLAG_ZERO,
+  reservationProblem,
   type ZoneName,
   zoneNumber,
 } from './types.js';
@@ -40,6 +42,20 @@ export interface WritePciConfigArgs {
   configOffset: number;
   width: 1 | 2 | 4 | 8;
   srcOffset?: number;
+  segment?: number;
+}
+
+export interface ReservePciMemoryArgs {
+  /** Bytes to reserve (> 0). */
+  size: number | bigint;
+  /** A non-zero power of two. */
+  align: number;
+  /** bus << 8 | dev << 3 | fn */
+  bdf: number;
+  configOffset: number;
+  width: 1 | 2 | 4 | 8;
+  /** Fill with zeros (default false: contents untouched, as SeaBIOS leaves stolen memory). */
+  zero?: boolean;
   segment?: number;
 }
 
@@ -177,22 +193,45 @@ export class LinkerBuilder {
     checkU('writePciConfig', 'bdf', bdf, 0xffff);
     checkU('writePciConfig', 'segment', segment, 0xffff);
     checkU('writePciConfig', 'srcOffset', srcOffset, 0xffffffff);
-    checkU('writePciConfig', 'configOffset', configOffset, PCI_CONFIG_SPACE_SIZE - 1);
-    if (!isPointerSize(width))
-      throw new Error(`LinkerBuilder.writePciConfig: width ${width} is not 1, 2, 4 or 8`);
-    if (configOffset % width !== 0)
-      throw new Error(
-        `LinkerBuilder.writePciConfig: configOffset 0x${configOffset.toString(16)} is not aligned to width ${width}`,
-      );
-    if (configOffset + width > PCI_CONFIG_SPACE_SIZE)
-      throw new Error(
-        `LinkerBuilder.writePciConfig: configOffset 0x${configOffset.toString(16)}+${width} is beyond the 4 KiB config space`,
-      );
+    const target = pciTargetProblem(configOffset, width);
+    if (target) throw new Error(`LinkerBuilder.writePciConfig: ${target[0]} ${target[1]}`);
     if (f.blob && srcOffset >= f.blob.length)
       throw new Error(
         `LinkerBuilder.writePciConfig: srcOffset 0x${srcOffset.toString(16)} is beyond ${JSON.stringify(file)} (size 0x${f.blob.length.toString(16)})`,
       );
     this.rest.push({ kind: 'write-pci-config', file, srcOffset, segment, bdf, configOffset, width });
+    return this;
+  }
+
+  /**
+   * vmkit RESERVE_PCI_MEMORY: reserve `size` bytes below 4 GiB (aligned, e820 reserved) and write
+   * their address into cfg[configOffset] of bdf. Needs no fw_cfg file, so it may come anywhere
+   * after the ALLOCATEs.
+   */
+  reservePciMemory(args: ReservePciMemoryArgs): this {
+    const api = 'LinkerBuilder.reservePciMemory';
+    const size = BigInt(args.size);
+    const segment = args.segment ?? 0;
+    checkU('reservePciMemory', 'bdf', args.bdf, 0xffff);
+    checkU('reservePciMemory', 'segment', segment, 0xffff);
+    checkU('reservePciMemory', 'align', args.align, 0xffffffff);
+    if (args.align === 0 || args.align & (args.align - 1))
+      throw new Error(`${api}: align ${args.align} is not a non-zero power of two`);
+    if (size > 0xffffffffffffffffn) throw new Error(`${api}: size ${size} is not a u64`);
+    const target = pciTargetProblem(args.configOffset, args.width);
+    if (target) throw new Error(`${api}: ${target[0]} ${target[1]}`);
+    const r = reservationProblem(size, args.align, args.width);
+    if (r) throw new Error(`${api}: ${r}`);
+    this.rest.push({
+      kind: 'reserve-pci-memory',
+      size,
+      align: args.align,
+      flags: args.zero ? RESERVE_FLAG_ZERO : 0,
+      segment,
+      bdf: args.bdf,
+      configOffset: args.configOffset,
+      width: args.width,
+    });
     return this;
   }
 

@@ -5,6 +5,7 @@ import {
   CMD_ADD_CHECKSUM,
   CMD_ADD_POINTER,
   CMD_ALLOCATE,
+  CMD_RESERVE_PCI_MEMORY,
   CMD_WRITE_PCI_CONFIG,
   CMD_WRITE_POINTER,
   commandName,
@@ -12,10 +13,13 @@ import {
   ENTRY_SIZE,
   FILE_NAME_FIELD,
   formatBdf,
+  isKnownCommandNumber,
   isPaddingCommand,
   type LinkerCommand,
   type LoaderIssue,
   MAX_FILE_NAME,
+  pciTargetProblem,
+  RESERVE_FLAGS_KNOWN,
   zoneName,
 } from './types.js';
 
@@ -33,6 +37,19 @@ export const LAYOUT = {
     configOffset: 66,
     width: 68,
     reserved0: 69,
+    segment: 70,
+    end: 72,
+  },
+  // The PCI target fields (bdf..segment) sit where WRITE_PCI_CONFIG has them.
+  reservePciMemory: {
+    size: 4,
+    align: 12,
+    flags: 16,
+    reserved0: 17,
+    bdf: 64,
+    configOffset: 66,
+    width: 68,
+    reserved1: 69,
     segment: 70,
     end: 72,
   },
@@ -70,6 +87,25 @@ function writeName(out: Uint8Array, at: number, name: string, what: string, inde
     out[at + i] = c;
   }
   // Remaining bytes (incl. the terminator) stay zero, like QEMU's memset + strncpy.
+}
+
+/** The PCI target fields both vmkit commands carry at entry bytes 64..71 (README spec). */
+function encodePciTarget(
+  out: Uint8Array,
+  dv: DataView,
+  base: number,
+  cmd: { bdf: number; configOffset: number; width: number; segment: number },
+  i: number,
+): void {
+  const L = LAYOUT.writePciConfig;
+  checkUint(cmd.bdf, 16, 'bdf', i);
+  checkUint(cmd.configOffset, 16, 'configOffset', i);
+  checkUint(cmd.width, 8, 'width', i);
+  checkUint(cmd.segment, 16, 'segment', i);
+  dv.setUint16(base + L.bdf, cmd.bdf, true);
+  dv.setUint16(base + L.configOffset, cmd.configOffset, true);
+  out[base + L.width] = cmd.width;
+  dv.setUint16(base + L.segment, cmd.segment, true);
 }
 
 /** Encode commands into a table-loader blob. Throws a clear Error (entry index, offset, field) on values that do not fit. */
@@ -129,16 +165,24 @@ export function encodeLoader(cmds: readonly LinkerCommand[]): Uint8Array {
         const L = LAYOUT.writePciConfig;
         writeName(out, base + L.file, cmd.file, 'file', i);
         checkUint(cmd.srcOffset, 32, 'srcOffset', i);
-        checkUint(cmd.bdf, 16, 'bdf', i);
-        checkUint(cmd.configOffset, 16, 'configOffset', i);
-        checkUint(cmd.width, 8, 'width', i);
-        checkUint(cmd.segment, 16, 'segment', i);
         dv.setUint32(base + L.srcOffset, cmd.srcOffset, true);
-        dv.setUint16(base + L.bdf, cmd.bdf, true);
-        dv.setUint16(base + L.configOffset, cmd.configOffset, true);
-        out[base + L.width] = cmd.width;
-        dv.setUint16(base + L.segment, cmd.segment, true);
+        encodePciTarget(out, dv, base, cmd, i);
         // Reserved bytes 69 and 72..127 stay zero.
+        break;
+      }
+      case 'reserve-pci-memory': {
+        const L = LAYOUT.reservePciMemory;
+        if (typeof cmd.size !== 'bigint' || cmd.size < 0n || cmd.size > 0xffffffffffffffffn)
+          throw new Error(
+            `encodeLoader: entry ${i} (offset ${hex(base)}) field size: ${String(cmd.size)} is not a u64 bigint`,
+          );
+        checkUint(cmd.align, 32, 'align', i);
+        checkUint(cmd.flags, 8, 'flags', i);
+        dv.setBigUint64(base + L.size, cmd.size, true);
+        dv.setUint32(base + L.align, cmd.align, true);
+        out[base + L.flags] = cmd.flags;
+        encodePciTarget(out, dv, base, cmd, i);
+        // Reserved bytes 17..63, 69 and 72..127 stay zero.
         break;
       }
       case 'unknown': {
@@ -147,13 +191,7 @@ export function encodeLoader(cmds: readonly LinkerCommand[]): Uint8Array {
             `encodeLoader: entry ${i} (offset ${hex(base)}) field body: unknown command body must be a ${ENTRY_SIZE - 4}-byte Uint8Array`,
           );
         }
-        if (
-          num === CMD_ALLOCATE ||
-          num === CMD_ADD_POINTER ||
-          num === CMD_ADD_CHECKSUM ||
-          num === CMD_WRITE_POINTER ||
-          num === CMD_WRITE_PCI_CONFIG
-        ) {
+        if (isKnownCommandNumber(num)) {
           throw new Error(
             `encodeLoader: entry ${i} (offset ${hex(base)}) field command: ${hex(num)} is a known command; use its own kind`,
           );
@@ -326,12 +364,8 @@ export function decodeLoader(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
         const configOffset = dv.getUint16(base + L.configOffset, true);
         const width = bytes[base + L.width] as number;
         const segment = dv.getUint16(base + L.segment, true);
-        if (!(width === 1 || width === 2 || width === 4 || width === 8))
-          issue('error', 'width', `${width} is not 1, 2, 4 or 8`);
-        else if (configOffset % width !== 0)
-          issue('error', 'configOffset', `${hex(configOffset)} is not aligned to width ${width}`);
-        else if (configOffset + width > 4096)
-          issue('error', 'configOffset', `${hex(configOffset)} + ${width} is beyond the 4 KiB config space`);
+        const target = pciTargetProblem(configOffset, width);
+        if (target) issue('error', target[0], target[1]);
         if ((bytes[base + L.reserved0] as number) !== 0)
           issue(
             'error',
@@ -342,6 +376,9 @@ export function decodeLoader(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
         commands.push({ kind: 'write-pci-config', file, srcOffset, segment, bdf, configOffset, width });
         break;
       }
+      case CMD_RESERVE_PCI_MEMORY:
+        commands.push(decodeReserve(bytes, dv, base, issue));
+        break;
       default:
         commands.push({ kind: 'unknown', command, body: bytes.slice(base + 4, base + ENTRY_SIZE) });
         break;
@@ -350,8 +387,54 @@ export function decodeLoader(bytes: Uint8Array, opts: DecodeOptions = {}): Decod
   return { commands, errors, warnings };
 }
 
+type IssueFn = (severity: 'error' | 'warning', field: string, message: string) => void;
+
+/** Reserved byte ranges of a RESERVE_PCI_MEMORY entry (README spec: all must be zero). */
+export const RESERVE_RESERVED_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [LAYOUT.reservePciMemory.reserved0, LAYOUT.reservePciMemory.bdf],
+  [LAYOUT.reservePciMemory.reserved1, LAYOUT.reservePciMemory.segment],
+  [LAYOUT.reservePciMemory.end, ENTRY_SIZE],
+];
+
+/** First non-zero reserved byte of a RESERVE_PCI_MEMORY entry (entry-relative), or -1. */
+export function reserveReservedByte(bytes: Uint8Array, base: number): number {
+  for (const [from, to] of RESERVE_RESERVED_RANGES)
+    for (let k = from; k < to; k++) if ((bytes[base + k] as number) !== 0) return k;
+  return -1;
+}
+
+function decodeReserve(bytes: Uint8Array, dv: DataView, base: number, issue: IssueFn): LinkerCommand {
+  const L = LAYOUT.reservePciMemory;
+  const size = dv.getBigUint64(base + L.size, true);
+  const align = dv.getUint32(base + L.align, true);
+  const flags = bytes[base + L.flags] as number;
+  const bdf = dv.getUint16(base + L.bdf, true);
+  const configOffset = dv.getUint16(base + L.configOffset, true);
+  const width = bytes[base + L.width] as number;
+  const segment = dv.getUint16(base + L.segment, true);
+  if (size === 0n) issue('error', 'size', 'size is 0');
+  if (align === 0 || align & (align - 1)) issue('error', 'align', `${align} is not a non-zero power of two`);
+  if (flags & ~RESERVE_FLAGS_KNOWN) issue('error', 'flags', `unknown flag bits 0x${flags.toString(16)}`);
+  const target = pciTargetProblem(configOffset, width);
+  if (target) issue('error', target[0], target[1]);
+  const k = reserveReservedByte(bytes, base);
+  if (k >= 0)
+    issue(
+      'error',
+      'reserved',
+      `non-zero byte 0x${(bytes[base + k] as number).toString(16)} at entry byte ${k} (offset ${hex(base + k)})`,
+    );
+  return { kind: 'reserve-pci-memory', size, align, flags, segment, bdf, configOffset, width };
+}
+
 function q(s: string): string {
   return JSON.stringify(s);
+}
+
+function formatSize(n: bigint): string {
+  if (n > 0n && n % (1n << 20n) === 0n) return `${n >> 20n} MiB`;
+  if (n > 0n && n % 1024n === 0n) return `${n >> 10n} KiB`;
+  return `0x${n.toString(16)} bytes`;
 }
 
 /** One human-readable line for a command (no index prefix). */
@@ -369,6 +452,8 @@ export function formatCommand(cmd: LinkerCommand): string {
       return `WRITE_POINTER    fw_cfg ${q(cmd.destFile)}[${hex(cmd.dstOffset)}..+${cmd.size}] := &${q(cmd.srcFile)} + ${hex(cmd.srcOffset)}`;
     case 'write-pci-config':
       return `WRITE_PCI_CONFIG pci ${formatBdf(cmd.bdf, cmd.segment)} cfg[${hex(cmd.configOffset)}..+${cmd.width}] := &${q(cmd.file)} + ${hex(cmd.srcOffset)}`;
+    case 'reserve-pci-memory':
+      return `RESERVE_PCI_MEMORY pci ${formatBdf(cmd.bdf, cmd.segment)} cfg[${hex(cmd.configOffset)}..+${cmd.width}] := &reserved(${formatSize(cmd.size)}, align=${hex(cmd.align)}${cmd.flags & 1 ? ', zeroed' : ''}${cmd.flags & ~1 ? `, flags=${hex(cmd.flags)}` : ''}) below 4 GiB, e820 reserved`;
     case 'unknown':
       return `UNKNOWN          command=${hex(cmd.command >>> 0)} (skipped by SeaBIOS)`;
   }

@@ -16,37 +16,40 @@
 //   we record a warning. Any later command that names the file then fails.
 import { DEFAULT_MAX_ENTRIES, LAYOUT, readName } from './codec.js';
 import {
+  EntryError,
+  execReservePciMemory,
+  execWritePciConfig,
+  type PciCommandEnv,
+  type Reservation,
+} from './execute-pci.js';
+import {
   CMD_ADD_CHECKSUM,
   CMD_ADD_POINTER,
   CMD_ALLOCATE,
+  CMD_RESERVE_PCI_MEMORY,
   CMD_WRITE_PCI_CONFIG,
   CMD_WRITE_POINTER,
   commandName,
   ENTRY_SIZE,
   formatBdf,
-  PCI_CONFIG_SPACE_SIZE,
   type ZoneName,
   zoneName,
 } from './types.js';
 
-export interface LoaderEnv {
+/** The firmware as the executor sees it; the PCI members are documented on PciCommandEnv. */
+export interface LoaderEnv extends PciCommandEnv {
   /** fw_cfg file contents (undefined when the file does not exist). */
   readFile(name: string): Uint8Array | undefined;
   /** Allocate from a firmware zone; undefined when out of space. */
   allocate(zone: 'high' | 'fseg', size: number, align: number): number | undefined;
-  memory: {
-    readBytes(addr: number, len: number): Uint8Array;
-    writeBytes(addr: number, data: Uint8Array): void;
-  };
+  memory: PciCommandEnv['memory'] & { readBytes(addr: number, len: number): Uint8Array };
   /** fw_cfg DMA write (WRITE_POINTER); false when the device refuses it. */
   writeFile(name: string, offset: number, data: Uint8Array): boolean;
-  /** The vmkit WRITE_PCI_CONFIG command. */
-  writePciConfig(bdf: number, offset: number, width: 1 | 2 | 4 | 8, value: bigint): void;
   log?(line: string): void;
 }
 
 export interface ExecuteOptions {
-  /** 'seabios-1.16': commands 1..4 only (WRITE_PCI_CONFIG is skipped like any unknown number). 'all' (default): also WRITE_PCI_CONFIG. */
+  /** 'seabios-1.16': commands 1..4 only (the vmkit commands are skipped like any unknown number). 'all' (default): also WRITE_PCI_CONFIG and, when the env has `reserve`, RESERVE_PCI_MEMORY. */
   knownCommands?: 'seabios-1.16' | 'all';
   /** Stop at the first failing entry (SeaBIOS continues; default false). */
   stopOnError?: boolean;
@@ -69,6 +72,8 @@ export interface ExecuteResult {
   /** true when the blob was rejected as a whole (nothing executed) or execution stopped early. */
   aborted: boolean;
   allocations: LoaderAllocation[];
+  /** RESERVE_PCI_MEMORY reservations made (and written to their register). */
+  reservations: Reservation[];
   /** Entries with an unknown command number, skipped (all-zero padding entries are only counted in `padding`). */
   skipped: Array<{ index: number; command: number }>;
   /** All-zero entries (QEMU pads etc/table-loader to a 4 KiB multiple); skipped like any unknown command. */
@@ -101,8 +106,6 @@ function writeLe(value: bigint, len: number): Uint8Array {
   return out;
 }
 
-class EntryError extends Error {}
-
 /** Execute a table-loader blob. Never throws because of blob content; LoaderEnv exceptions propagate. */
 export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteOptions = {}): ExecuteResult {
   const known = opts.knownCommands ?? 'all';
@@ -112,6 +115,7 @@ export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteO
     ok: true,
     aborted: false,
     allocations: [],
+    reservations: [],
     skipped: [],
     padding: 0,
     errors: [],
@@ -162,7 +166,8 @@ export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteO
       command === CMD_ADD_POINTER ||
       command === CMD_ADD_CHECKSUM ||
       command === CMD_WRITE_POINTER ||
-      (command === CMD_WRITE_PCI_CONFIG && known === 'all');
+      (command === CMD_WRITE_PCI_CONFIG && known === 'all') ||
+      (command === CMD_RESERVE_PCI_MEMORY && known === 'all' && env.reserve !== undefined);
     if (!isKnown) {
       // romfile_loader_execute: `default: /* Skip commands that we don't recognize. */`
       if (command === 0 && script.subarray(base, base + ENTRY_SIZE).every((b) => b === 0)) {
@@ -288,46 +293,17 @@ export function executeLoader(script: Uint8Array, env: LoaderEnv, opts: ExecuteO
           break;
         }
         case CMD_WRITE_PCI_CONFIG: {
-          const L = LAYOUT.writePciConfig;
-          const reserved =
-            (script[base + L.reserved0] as number) !== 0 ||
-            script.subarray(base + L.end, base + ENTRY_SIZE).some((b) => b !== 0);
-          if (reserved) throw new EntryError(`${prefix} field reserved: reserved bytes are not zero`);
-          const fn = readName(script, base + L.file);
-          if (fn.trailingGarbage)
-            throw new EntryError(`${prefix} field file: non-zero bytes after the terminating NUL`);
-          const file = find(base, L.file, 'file', prefix);
-          const srcOffset = dv.getUint32(base + L.srcOffset, true);
-          const bdf = dv.getUint16(base + L.bdf, true);
-          const configOffset = dv.getUint16(base + L.configOffset, true);
-          const width = script[base + L.width] as number;
-          const segment = dv.getUint16(base + L.segment, true);
-          if (!(width === 1 || width === 2 || width === 4 || width === 8))
-            throw new EntryError(`${prefix} field width: ${width} is not 1, 2, 4 or 8`);
-          if (configOffset % width !== 0)
-            throw new EntryError(
-              `${prefix} field configOffset: ${hex(configOffset)} is not aligned to width ${width}`,
-            );
-          if (configOffset + width > PCI_CONFIG_SPACE_SIZE)
-            throw new EntryError(
-              `${prefix} field configOffset: ${hex(configOffset)}+${width} is beyond the 4 KiB config space`,
-            );
-          if (segment !== 0)
-            throw new EntryError(
-              `${prefix} field segment: segment ${hex(segment)} is not supported (LoaderEnv addresses segment 0 only)`,
-            );
-          if (srcOffset >= file.size)
-            throw new EntryError(
-              `${prefix} field srcOffset: ${hex(srcOffset)} is beyond ${JSON.stringify(file.name)} (size ${hex(file.size)})`,
-            );
-          const value = BigInt(file.addr) + BigInt(srcOffset);
-          if (width !== 8 && value >> BigInt(width * 8) !== 0n)
-            throw new EntryError(
-              `${prefix} field width: address ${hex(value)} does not fit in ${width} bytes`,
-            );
-          env.writePciConfig(bdf, configOffset, width, value);
+          const line = execWritePciConfig(script, base, env, prefix, (at, field) =>
+            find(base, at, field, prefix),
+          );
+          log(`table-loader: ${prefix}: ${line}`);
+          break;
+        }
+        case CMD_RESERVE_PCI_MEMORY: {
+          const r = execReservePciMemory(script, base, { ...env, reserve: env.reserve! }, prefix);
+          result.reservations.push(r);
           log(
-            `table-loader: ${prefix}: ${formatBdf(bdf)} cfg[${hex(configOffset)}] (${width} bytes) := ${hex(value)}`,
+            `table-loader: ${prefix}: reserved ${hex(r.addr)} (${r.size} bytes${r.zeroed ? ', zeroed' : ''}), ${formatBdf(r.bdf)} cfg[${hex(r.configOffset)}] (${r.width} bytes) := ${hex(r.addr)}`,
           );
           break;
         }

@@ -21,6 +21,18 @@ export const CMD_WRITE_POINTER = 4;
  * the command number".
  */
 export const CMD_WRITE_PCI_CONFIG = 0x014b4d56;
+/**
+ * vmkit extension 2: reserve N bytes of RAM below 4 GiB (aligned, optionally zeroed), mark them
+ * reserved in e820 and write their address into a PCI config register ("VMK\x02"). Used for the
+ * IGD's stolen memory (BDSM 0x5C, 32-bit, or 0xC0, 64-bit on Gen11+). See README specification.
+ */
+export const CMD_RESERVE_PCI_MEMORY = 0x024b4d56;
+/** RESERVE_PCI_MEMORY flags: bit 0 = fill the reservation with zeros (else its contents are untouched). */
+export const RESERVE_FLAG_ZERO = 0x01;
+/** Every flag this version defines; other bits are reserved (must be 0). */
+export const RESERVE_FLAGS_KNOWN = RESERVE_FLAG_ZERO;
+/** Config offsets a firmware reaches through ports 0xCF8/0xCFC (no MMCONFIG). */
+export const PCI_CONFIG_LEGACY_SIZE = 256;
 
 // Zones: QEMU BIOS_LINKER_LOADER_ALLOC_ZONE_*, SeaBIOS ROMFILE_LOADER_ALLOC_ZONE_*.
 export const ZONE_HIGH = 1;
@@ -83,6 +95,23 @@ export interface WritePciConfigCommand {
   width: number;
 }
 
+export interface ReservePciMemoryCommand {
+  kind: 'reserve-pci-memory';
+  /** Bytes to reserve (u64 in the entry; this version places reservations below 4 GiB). */
+  size: bigint;
+  /** Alignment: a non-zero power of two (u32). */
+  align: number;
+  /** RESERVE_FLAG_ZERO or 0 (other bits are invalid but representable). */
+  flags: number;
+  /** PCI segment group; 0 on single-segment machines. */
+  segment: number;
+  /** bus << 8 | device << 3 | function. */
+  bdf: number;
+  configOffset: number;
+  /** 1, 2, 4 or 8 (other values are invalid but representable). */
+  width: number;
+}
+
 export interface UnknownCommand {
   kind: 'unknown';
   command: number;
@@ -96,6 +125,7 @@ export type LinkerCommand =
   | AddChecksumCommand
   | WritePointerCommand
   | WritePciConfigCommand
+  | ReservePciMemoryCommand
   | UnknownCommand;
 
 /** A problem found in a script, tied to an entry. */
@@ -129,6 +159,8 @@ export function commandNumber(cmd: LinkerCommand): number {
       return CMD_WRITE_POINTER;
     case 'write-pci-config':
       return CMD_WRITE_PCI_CONFIG;
+    case 'reserve-pci-memory':
+      return CMD_RESERVE_PCI_MEMORY;
     case 'unknown':
       return cmd.command;
   }
@@ -146,6 +178,8 @@ export function commandName(command: number): string {
       return 'WRITE_POINTER';
     case CMD_WRITE_PCI_CONFIG:
       return 'WRITE_PCI_CONFIG';
+    case CMD_RESERVE_PCI_MEMORY:
+      return 'RESERVE_PCI_MEMORY';
     default:
       return `UNKNOWN(0x${(command >>> 0).toString(16)})`;
   }
@@ -165,6 +199,51 @@ export function zoneName(zone: number): ZoneName | undefined {
 
 export function isPointerSize(n: number): boolean {
   return n === 1 || n === 2 || n === 4 || n === 8;
+}
+
+/** True for the command numbers this library knows (1..4 and the vmkit extensions). */
+export function isKnownCommandNumber(n: number): boolean {
+  return (
+    n === CMD_ALLOCATE ||
+    n === CMD_ADD_POINTER ||
+    n === CMD_ADD_CHECKSUM ||
+    n === CMD_WRITE_POINTER ||
+    n === CMD_WRITE_PCI_CONFIG ||
+    n === CMD_RESERVE_PCI_MEMORY
+  );
+}
+
+/**
+ * The checks both vmkit PCI commands share on their target register (README spec, rule 4):
+ * width 1/2/4/8, offset aligned to the width and inside 4 KiB of config space. Returns
+ * [field, reason] for the first problem, or undefined.
+ */
+export function pciTargetProblem(configOffset: number, width: number): [string, string] | undefined {
+  const h = (n: number) => `0x${n.toString(16)}`;
+  if (!isPointerSize(width)) return ['width', `${width} is not 1, 2, 4 or 8`];
+  if (!Number.isInteger(configOffset) || configOffset < 0)
+    return ['configOffset', `${configOffset} is not a valid offset`];
+  if (configOffset % width !== 0)
+    return ['configOffset', `${h(configOffset)} is not aligned to width ${width}`];
+  if (configOffset + width > PCI_CONFIG_SPACE_SIZE)
+    return ['configOffset', `${h(configOffset)}+${width} is beyond the 4 KiB config space`];
+  return undefined;
+}
+
+/**
+ * RESERVE_PCI_MEMORY placement rule of this version: the reservation lies in RAM below 4 GiB and
+ * its base must fit the register. Returns a reason when no aligned placement of `size` bytes can
+ * (the lowest candidate base is `align`: address 0 is never free RAM), else undefined.
+ */
+export function reservationProblem(size: bigint, align: number, width: number): string | undefined {
+  if (size <= 0n) return 'size is 0';
+  const bits = Math.min(8 * width, 32);
+  const limit = 1n << BigInt(bits);
+  if (BigInt(align) + size <= limit) return undefined;
+  const at = `${size} bytes aligned to 0x${align.toString(16)}`;
+  if (width >= 8) return `${at} cannot be placed below 4 GiB (this version reserves below 4 GiB only)`;
+  const text = bits === 32 ? '4 GiB' : bits === 16 ? '64 KiB' : '256 bytes';
+  return `${at} overflow ${text} for a ${8 * width}-bit register`;
 }
 
 export function isPowerOfTwoOrZero(n: number): boolean {

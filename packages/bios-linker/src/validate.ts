@@ -5,12 +5,15 @@ import {
   commandName,
   commandNumber,
   ENTRY_SIZE,
+  formatBdf,
   isPaddingCommand,
   isPointerSize,
   type LinkerCommand,
   type LoaderIssue,
   MAX_FILE_NAME,
-  PCI_CONFIG_SPACE_SIZE,
+  pciTargetProblem,
+  RESERVE_FLAGS_KNOWN,
+  reservationProblem,
   zoneName,
 } from './types.js';
 
@@ -25,6 +28,14 @@ function isU32(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
 }
 
+export interface ValidateOptions {
+  /**
+   * BDFs (bus << 8 | dev << 3 | fn, segment 0) of the functions the machine has. When given, a
+   * vmkit PCI command naming any other function is an error ("unknown device").
+   */
+  pciDevices?: Iterable<number>;
+}
+
 /**
  * Check a script. Returns every problem found (empty array = valid); never throws on any input.
  * Errors: things SeaBIOS would reject or that corrupt tables. Warnings: QEMU-convention breaches
@@ -33,8 +44,10 @@ function isU32(v: unknown): v is number {
 export function validateLoader(
   cmds: readonly LinkerCommand[],
   files: ReadonlyMap<string, LoaderFileInfo>,
+  opts: ValidateOptions = {},
 ): LoaderIssue[] {
   const issues: LoaderIssue[] = [];
+  const devices = opts.pciDevices ? new Set(opts.pciDevices) : undefined;
   const allocated = new Map<string, number>(); // name -> entry index of its ALLOCATE
   const used = new Map<string, number>(); // name -> first entry index that used it
   const pointerFields = new Map<string, Array<{ start: number; end: number; index: number }>>();
@@ -112,6 +125,29 @@ export function validateLoader(
         return false;
       }
       return true;
+    };
+
+    /** The vmkit PCI target rules (README spec rule 4) + unknown device; true when usable. */
+    const pciTarget = (c: { bdf: number; segment: number; configOffset: number; width: number }) => {
+      let ok = true;
+      if (!Number.isInteger(c.bdf) || c.bdf < 0 || c.bdf > 0xffff) {
+        add('error', 'bdf', `${c.bdf} is not a u16`);
+        ok = false;
+      }
+      if (!Number.isInteger(c.segment) || c.segment < 0 || c.segment > 0xffff) {
+        add('error', 'segment', `${c.segment} is not a u16`);
+        ok = false;
+      } else if (c.segment !== 0)
+        add(
+          'warning',
+          'segment',
+          `segment ${c.segment}: firmware with a single PCI segment rejects this command`,
+        );
+      else if (ok && devices && !devices.has(c.bdf))
+        add('error', 'bdf', `unknown device ${formatBdf(c.bdf)}: the machine has no function there`);
+      const t = pciTargetProblem(c.configOffset, c.width);
+      if (t) add('error', t[0], t[1]);
+      return ok && !t;
     };
 
     if (cmd === null || typeof cmd !== 'object') {
@@ -264,30 +300,22 @@ export function validateLoader(
             'srcOffset',
             `${hex(cmd.srcOffset)} is out of bounds of ${JSON.stringify(cmd.file)} (size ${hex(s)})`,
           );
-        if (!Number.isInteger(cmd.bdf) || cmd.bdf < 0 || cmd.bdf > 0xffff)
-          add('error', 'bdf', `${cmd.bdf} is not a u16`);
-        if (!Number.isInteger(cmd.segment) || cmd.segment < 0 || cmd.segment > 0xffff)
-          add('error', 'segment', `${cmd.segment} is not a u16`);
-        else if (cmd.segment !== 0)
-          add(
-            'warning',
-            'segment',
-            `segment ${cmd.segment}: firmware with a single PCI segment rejects this command`,
-          );
-        if (!isPointerSize(cmd.width)) {
-          add('error', 'width', `${cmd.width} is not 1, 2, 4 or 8`);
+        pciTarget(cmd);
+        break;
+      }
+      case 'reserve-pci-memory': {
+        if (typeof cmd.size !== 'bigint' || cmd.size < 0n || cmd.size > 0xffffffffffffffffn) {
+          add('error', 'size', `${String(cmd.size)} is not a u64`);
           break;
         }
-        if (!Number.isInteger(cmd.configOffset) || cmd.configOffset < 0)
-          add('error', 'configOffset', `${cmd.configOffset} is not a valid offset`);
-        else if (cmd.configOffset % cmd.width !== 0)
-          add('error', 'configOffset', `${hex(cmd.configOffset)} is not aligned to width ${cmd.width}`);
-        else if (cmd.configOffset + cmd.width > PCI_CONFIG_SPACE_SIZE)
-          add(
-            'error',
-            'configOffset',
-            `${hex(cmd.configOffset)}+${cmd.width} is beyond the 4 KiB config space`,
-          );
+        if (!u32('align', cmd.align)) break;
+        if (cmd.align === 0 || cmd.align & (cmd.align - 1))
+          add('error', 'align', `${cmd.align} is not a non-zero power of two`);
+        if (!Number.isInteger(cmd.flags) || cmd.flags < 0 || cmd.flags & ~RESERVE_FLAGS_KNOWN)
+          add('error', 'flags', `unknown flag bits in ${String(cmd.flags)}`);
+        if (!pciTarget(cmd)) break;
+        const r = reservationProblem(cmd.size, cmd.align, cmd.width);
+        if (r) add('error', 'size', r);
         break;
       }
       case 'unknown': {

@@ -70,3 +70,68 @@ export function makeEnv(
   };
   return env;
 }
+
+export interface PciFakeEnv extends FakeEnv {
+  /** Config spaces of present functions (4 KiB each). */
+  config: Map<number, Uint8Array>;
+  /** e820 RESERVED ranges added by RESERVE_PCI_MEMORY. */
+  reserved: Array<{ addr: number; size: number }>;
+  /** Reservations currently allocated (freed ones removed). */
+  live: Set<number>;
+}
+
+/**
+ * `makeEnv` plus what the vmkit PCI commands use: config spaces for `devices` (vendor 0x8086),
+ * `readOnly` byte offsets that ignore writes, and a reservation zone growing down from
+ * `reserveTop` to `reserveBottom` (SeaBIOS memalign_tmphigh), with e820 bookkeeping.
+ */
+export function withPci(
+  env: FakeEnv,
+  opts: { devices?: number[]; readOnly?: number[]; reserveTop?: number; reserveBottom?: number } = {},
+): PciFakeEnv {
+  const config = new Map<number, Uint8Array>();
+  for (const bdf of opts.devices ?? [0x10]) {
+    const c = new Uint8Array(4096);
+    c.set([0x86, 0x80, 0x12, 0x34]);
+    config.set(bdf, c);
+  }
+  const ro = new Set(opts.readOnly ?? []);
+  let top = opts.reserveTop ?? 0xa0000;
+  const bottom = opts.reserveBottom ?? 0x20000;
+  const e = env as PciFakeEnv;
+  e.config = config;
+  e.reserved = [];
+  e.live = new Set();
+  const base = env.writePciConfig;
+  e.writePciConfig = (bdf, offset, width, value) => {
+    base(bdf, offset, width, value);
+    const c = config.get(bdf);
+    if (!c) return;
+    let v = value;
+    for (let i = 0; i < width; i++, v >>= 8n) if (!ro.has(offset + i)) c[offset + i] = Number(v & 0xffn);
+  };
+  e.readPciConfig = (bdf, offset, width) => {
+    const c = config.get(bdf);
+    if (!c) return width === 1 ? 0xff : width === 2 ? 0xffff : 0xffffffff;
+    let v = 0;
+    for (let i = width - 1; i >= 0; i--) v = v * 256 + (c[offset + i] as number);
+    return v;
+  };
+  e.pciExtendedConfig = true;
+  e.reserve = {
+    alloc(size, align) {
+      const a = Math.floor((top - size) / align) * align;
+      if (a < bottom) return undefined;
+      top = a;
+      e.live.add(a);
+      return a;
+    },
+    free(addr) {
+      e.live.delete(addr);
+    },
+    markReserved(addr, size) {
+      e.reserved.push({ addr, size });
+    },
+  };
+  return e;
+}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CMD_RESERVE_PCI_MEMORY,
   CMD_WRITE_PCI_CONFIG,
   decodeLoader,
   encodeLoader,
@@ -10,7 +11,7 @@ import {
   type LinkerCommand,
   validateLoader,
 } from '../src/index.js';
-import { makeEnv } from './fake-env.js';
+import { makeEnv, withPci } from './fake-env.js';
 
 const SLOT = 8; // every pointer field gets its own 8-byte slot, so fields never overlap
 
@@ -204,7 +205,7 @@ const mutations: Array<[string, Mutation]> = [
           ? used.destFile
           : used.kind === 'write-pointer'
             ? used.srcFile
-            : used.kind === 'unknown'
+            : used.kind === 'unknown' || used.kind === 'reserve-pci-memory'
               ? ''
               : used.file;
       return c.filter((x) => !(x.kind === 'allocate' && x.file === f));
@@ -216,7 +217,9 @@ const mutations: Array<[string, Mutation]> = [
     'pointer size 3',
     (c) => {
       const i = c.findIndex((x) => x.kind === 'add-pointer');
-      return i < 0 ? undefined : c.map((x, j) => (j === i ? { ...x, size: 3 } : x));
+      return i < 0
+        ? undefined
+        : c.map((x, j) => (j === i && x.kind === 'add-pointer' ? { ...x, size: 3 } : x));
     },
   ],
   [
@@ -295,7 +298,7 @@ const nameBytes = fc.oneof(
 );
 const entryArb = fc
   .tuple(
-    fc.constantFrom(1, 2, 3, 4, CMD_WRITE_PCI_CONFIG, 0, 5, 0xffffffff),
+    fc.constantFrom(1, 2, 3, 4, CMD_WRITE_PCI_CONFIG, CMD_RESERVE_PCI_MEMORY, 0, 5, 0xffffffff),
     nameBytes,
     nameBytes,
     fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 68, maxLength: 68 }),
@@ -333,9 +336,12 @@ describe('property: arbitrary bytes', () => {
               ['etc/igd-opregion', 8192],
             ]),
           );
-          const env = makeEnv(
-            { a: new Uint8Array(64), b: new Uint8Array(8), 'etc/igd-opregion': new Uint8Array(8192) },
-            ['b'],
+          const env = withPci(
+            makeEnv(
+              { a: new Uint8Array(64), b: new Uint8Array(8), 'etc/igd-opregion': new Uint8Array(8192) },
+              ['b'],
+            ),
+            { readOnly: [0x5c] },
           );
           const r = executeLoader(bytes, env);
           expect(r.ok).toBe(r.errors.length === 0);

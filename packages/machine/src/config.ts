@@ -35,7 +35,7 @@ export interface IgdConfigInput {
   bdsmSize?: number | 'auto';
   /** Legacy (VGA) mode chipset tweaks. */
   legacy?: boolean;
-  /** Also publish ALLOCATE + WRITE_PCI_CONFIG in etc/table-loader. */
+  /** Also publish ALLOCATE + WRITE_PCI_CONFIG (OpRegion) and RESERVE_PCI_MEMORY (BDSM) in etc/table-loader. */
   linker?: boolean;
   /** Publish etc/igd-opregion (default true). */
   opregion?: boolean;

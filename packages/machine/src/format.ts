@@ -43,7 +43,7 @@ export function formatReport(r: BootReport): string {
     );
     out.push(
       `  OpRegion: ${g.opregionSize ? `etc/igd-opregion published, ${size(g.opregionSize)}` : 'not published'}` +
-        `${g.linkerAutomation ? ' (+ WRITE_PCI_CONFIG in etc/table-loader)' : ''}`,
+        `${g.linkerAutomation ? ' (+ WRITE_PCI_CONFIG / RESERVE_PCI_MEMORY in etc/table-loader)' : ''}`,
     );
     out.push(
       `  ASLS (0xFC) reads ${hex(g.asls)}` +

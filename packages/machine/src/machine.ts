@@ -200,8 +200,22 @@ export class Machine {
           files.push({ name: f.name, data: igdBdsmSizeBlob(ic.bdsmSize) });
         } else files.push(f);
       }
-      if (ic.linker && ic.opregion && source.opRegion) {
-        igdLoader.push(...linkerFragment({ bdf: ic.bdf }));
+      if (ic.linker) {
+        // The OpRegion and, where the generation has BDSM, the stolen memory (0x5C / 0xC0) as
+        // table-loader commands, sized like the etc/igd-bdsm-size just published.
+        const size = files.find((f) => f.name === IGD_BDSM_SIZE_FILE)?.data;
+        const bdsmSize = size ? new DataView(size.buffer, size.byteOffset, 8).getBigUint64(0, true) : 0n;
+        try {
+          igdLoader.push(
+            ...linkerFragment({
+              bdf: ic.bdf,
+              opregion: ic.opregion && !!source.opRegion,
+              bdsm: igd.regs.bdsmOffset >= 0 ? { offset: igd.regs.bdsmOffset, size: bdsmSize } : undefined,
+            }),
+          );
+        } catch (e) {
+          throw new ConfigError([`igd.linker: ${(e as Error).message}`]);
+        }
       }
     }
     for (const d of config.extraDevices) {
@@ -416,7 +430,9 @@ export class Machine {
       notes.push(`the IGD is at ${ic.bdf}, not 00:02.0: SeaBIOS programs BDSM only for 00:02.0`);
     }
     if (regs.bdsmOffset === 0xc0) {
-      notes.push('generation ≥ 11: BDSM is the 64-bit register at 0xC0, which SeaBIOS never programs');
+      notes.push(
+        `generation ≥ 11: BDSM is the 64-bit register at 0xC0, which SeaBIOS's intel_igd_setup never programs${ic.linker ? ' (etc/table-loader carries RESERVE_PCI_MEMORY for it)' : ''}`,
+      );
     } else if (regs.bdsmOffset < 0) {
       notes.push('this generation has no BDSM register');
     }

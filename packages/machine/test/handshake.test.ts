@@ -46,8 +46,9 @@ describe('IGD handshake matrix (hle firmware)', () => {
           // No guest write ever reaches the host OpRegion.
           expect(g.hostOpregionWrites).toBe(0);
           expect(source.opRegion).toEqual(host);
-          // BDSM: SeaBIOS programs 0x5C only (gen < 11), and only via intel_igd_setup.
-          if (source.generation < 11 && path.name === 'intel_igd_setup') {
+          // BDSM: intel_igd_setup programs 0x5C only (gen < 11); the linker's RESERVE_PCI_MEMORY
+          // programs 0x5C or the 64-bit 0xC0 (gen ≥ 11).
+          if (source.generation < 11 || path.name === 'linker automation') {
             expect(g.bdsm).toBeGreaterThan(0);
             expect(g.bdsm % MiB).toBe(0);
             expect(g.bdsmSize).toBeGreaterThan(0);
@@ -218,6 +219,10 @@ describe('firmware and device variations', () => {
       createMachine({ igd: { source: catalogueSource('kbl'), bdf: '00:03.0', legacy: true } }),
     ).toThrow(/legacy mode: .*00:02\.0/);
     expect(() => createMachine({ jit: 'yes' as unknown as boolean })).toThrow(/jit must be true or false/);
+    // --linker: stolen memory a 32-bit BDSM (0x5C) cannot address below 4 GiB.
+    const huge = { source: catalogueSource('kbl'), linker: true, bdsmSize: 4096 * MiB };
+    expect(() => createMachine({ igd: huge })).toThrow(ConfigError);
+    expect(() => createMachine({ igd: huge })).toThrow(/igd\.linker: .*overflow 4 GiB for a 32-bit register/);
   });
 
   it('legacy mode: an LPC bridge with the host LPC ids appears at 00:1f.0', () => {

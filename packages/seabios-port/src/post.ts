@@ -492,11 +492,28 @@ export function runSeabiosPort(args: RunSeabiosPortArgs): SeabiosPortResult {
           }
           emit({ kind: 'pci-config-write', bdf, offset, width, value: Number(v), reason: 'table-loader' });
         },
+        // vmkit's patched SeaBIOS (firmware/seabios): presence + read-back through 0xCF8/0xCFC,
+        // which reach offsets 0..255 only (no MMCONFIG on i440FX), and RESERVE_PCI_MEMORY from
+        // ZoneTmpHigh + e820_add(E820_RESERVED), as intel_igd_setup takes BDSM.
+        readPciConfig: (bdf, offset, width) =>
+          width === 1
+            ? pci.readb(bdf, offset)
+            : width === 2
+              ? pci.readw(bdf, offset)
+              : pci.readl(bdf, offset),
+        pciExtendedConfig: false,
+        reserve: {
+          alloc: (size, align) => malloc.alloc('tmphigh', size, align) || undefined,
+          free: (addr) => malloc.free(addr),
+          markReserved: (addr, size) => e820Add(addr, size, E820_RESERVED),
+        },
         log: (line) => emit({ kind: 'loader', line }),
       },
       { knownCommands: loaderMode },
     );
-    for (let i = 0; i < loader.errors.length; i++) warnInternal('src/fw/romfile_loader.c');
+    // warn_internalerror() only for SeaBIOS's own four commands; the vmkit ones log their reason.
+    for (const e of loader.errors)
+      if (!/ (WRITE_PCI_CONFIG|RESERVE_PCI_MEMORY) field /.test(e)) warnInternal('src/fw/romfile_loader.c');
     if (scriptTmp) malloc.free(scriptTmp);
   }
 

@@ -41,7 +41,7 @@ export function diagnoseIgd(src: IgdHostSource, opts: DiagnoseOptions = {}): Fin
     f(
       'warning',
       'bdsm-gen11',
-      'generation ≥ 11 keeps BDSM in the 64-bit register at 0xC0; SeaBIOS only programs 0x5C, so the guest sees BDSM 0',
+      'generation ≥ 11 keeps BDSM in the 64-bit register at 0xC0; SeaBIOS only programs 0x5C, so the guest sees BDSM 0 (the table-loader path fixes it: RESERVE_PCI_MEMORY, executed by the patched SeaBIOS in firmware/seabios)',
     );
   }
   if (fw === 'ovmf')
