@@ -102,7 +102,7 @@ function findCommand(name: string) {
 }
 
 async function help(args: string[], ctx: Context): Promise<number> {
-  if (args.length === 0) {
+  if (args.length === 0 || args[0] === '--help' || args[0] === '-h') {
     process.stdout.write(topHelp());
     return EXIT.ok;
   }

@@ -65,7 +65,8 @@ function convert(o: OptionSpec, text: string, previous: OptionValue | undefined)
   if (o.type === 'size' || o.type === 'integer') {
     if (o.keywords?.includes(text)) return text;
     const r = parseNumber(text, o.rule ?? { kind: o.type });
-    if (!r.ok) throw new UsageError(`${label}: ${r.error}${o.keywords ? ` (or ${o.keywords.join('/')})` : ''}`);
+    if (!r.ok)
+      throw new UsageError(`${label}: ${r.error}${o.keywords ? ` (or ${o.keywords.join('/')})` : ''}`);
     return r.value;
   }
   if (text === '') throw new UsageError(`${label}: the value is empty`);
