@@ -167,7 +167,8 @@ main(argv).then(
       process.exitCode = e.code;
     } else {
       const err = e as Error;
-      reportError([`internal error: ${err?.message ?? String(e)}`], EXIT.internal, wantsJson(argv));
+      const first = (err?.message ?? String(e)).split('\n')[0];
+      reportError([`internal error: ${first}`], EXIT.internal, wantsJson(argv));
       if (process.env.VMKIT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
       process.exitCode = EXIT.internal;
     }
