@@ -11,9 +11,9 @@ export const LSPCI_COMMAND: CommandSpec = {
   usage: '[-n|-nn] [-v] [-x|-xxx|-xxxx] [boot options]',
   summary: "boot the machine, then print its PCI functions as pciutils' lspci does",
   description:
-    'The terse line and the hex dump are byte for byte what lspci 3.9 prints with a names\n' +
-    'database of class names only (ids as "Device 8086:5916"). -v adds lspci-style region,\n' +
-    'interrupt and capability lines. Boot options as for vmkit boot.',
+    'Byte for byte what lspci 3.9 prints (terse, -v, hex dumps) with a names database of class\n' +
+    'names only (ids as "Device 8086:5916"); -v capability details for PM, MSI, MSI-X, Express\n' +
+    'and vendor-specific only. Boot options as for vmkit boot.',
   options: [
     { name: 'numeric', short: 'n', type: 'count', help: '-n: numeric ids only; -nn: names and numbers' },
     { name: 'verbose', short: 'v', type: 'count', help: 'regions, interrupt, capabilities' },

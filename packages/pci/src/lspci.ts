@@ -8,6 +8,7 @@ import { listCapabilities, listExtendedCapabilities } from './capabilities.js';
 import { className, knownClassName } from './class-code.js';
 import { PCI_HEADER_TYPE, PCI_INTERRUPT_LINE, PCI_INTERRUPT_PIN, PCI_REVISION_ID } from './constants.js';
 import type { PciDevice } from './device.js';
+import { progIfName, verboseLines } from './lspci-verbose.js';
 
 const CAP_NAMES: Record<number, string> = {
   1: 'Power Management',
@@ -116,6 +117,22 @@ function lookupName(numeric: number, known: string | undefined, fallback: string
   return known ?? `${fallback} ${id}`;
 }
 
+function verboseFunctionLines(device: PciDevice, cfg: (o: number, n: 1 | 2 | 4) => number, numeric: number) {
+  // Other header types (bridges) keep the lspci-style describeFunction lines.
+  if ((cfg(PCI_HEADER_TYPE, 1) & 0x7f) !== 0) return describeFunction(device, true).slice(1);
+  const sizes = [0, 0, 0, 0, 0, 0];
+  let romSize = 0;
+  for (const b of device.barInfos()) {
+    if (b.kind === 'rom') romSize = b.size;
+    else sizes[b.bar] = b.size;
+  }
+  const sv = cfg(0x2c, 2);
+  const sd = cfg(0x2e, 2);
+  const subsystem =
+    sv && sv !== 0xffff ? lookupName(numeric, undefined, 'Device', `${hex(sv, 4)}:${hex(sd, 4)}`) : null;
+  return verboseLines(cfg, { sizes, romSize, configSize: device.config.size, subsystem });
+}
+
 function lspciFunction(device: PciDevice, opts: LspciOptions): string {
   const numeric = opts.numeric ?? 0;
   const cfg = (o: number, n: 1 | 2 | 4) => device.configRead(o, n) >>> 0;
@@ -128,10 +145,14 @@ function lspciFunction(device: PciDevice, opts: LspciOptions): string {
       : lookupName(numeric, knownClassName(cls), 'Class', classId);
   const devText = numeric === 2 ? `Device [${vd}]` : lookupName(numeric, undefined, 'Device', vd);
   const rev = cfg(PCI_REVISION_ID, 1);
-  let line = `${formatBdf(device.bdf)} ${clsText}: ${devText}${rev ? ` (rev ${hex(rev, 2)})` : ''}`;
-  if (opts.verbose && cls & 0xff) line += ` (prog-if ${hex(cls & 0xff, 2)})`;
+  const line = `${formatBdf(device.bdf)} ${clsText}: ${devText}${rev ? ` (rev ${hex(rev, 2)})` : ''}`;
   const lines = [line];
-  if (opts.verbose) lines.push(...describeFunction(device, true).slice(1));
+  if (opts.verbose) {
+    const progIf = cls & 0xff;
+    const pifName = progIfName(cls >>> 8, progIf); // pciutils names it even with -n
+    if (progIf || pifName) lines[0] += ` (prog-if ${hex(progIf, 2)}${pifName ? ` [${pifName}]` : ''})`;
+    lines.push(...verboseFunctionLines(device, cfg, numeric));
+  }
   const hexLevel = opts.hex ?? 0;
   if (hexLevel) {
     const n = hexLevel === 1 ? 64 : hexLevel === 3 ? 256 : Math.min(device.config.size, 4096);
