@@ -11,8 +11,23 @@ interface Context {
 }
 type Run = (args: string[], ctx: Context) => number | Promise<number>;
 
+type CommandEntry = { name: string; usage: string; summary: string; load: () => Promise<Run> };
+
+/** `vmkit <what> decode <file>` (decode.ts). */
+function decoder(what: 'opregion' | 'vbt' | 'linker', summary: string): CommandEntry {
+  return {
+    name: what,
+    usage: 'decode <file>',
+    summary,
+    load: async () => {
+      const { decodeCommand } = await import('./decode.js');
+      return (args) => decodeCommand(what, args);
+    },
+  };
+}
+
 /** The command table: name, usage, one line of help, and how to load it. */
-const COMMANDS: ReadonlyArray<{ name: string; usage: string; summary: string; load: () => Promise<Run> }> = [
+const COMMANDS: ReadonlyArray<CommandEntry> = [
   {
     name: 'boot',
     usage: '[options]',
@@ -25,33 +40,9 @@ const COMMANDS: ReadonlyArray<{ name: string; usage: string; summary: string; lo
     summary: "the booted machine's PCI functions, as lspci prints them",
     load: async () => (await import('./lspci.js')).lspciCommand,
   },
-  {
-    name: 'opregion',
-    usage: 'decode <file>',
-    summary: 'decode an OpRegion (i915_opregion dump, or etc/igd-opregion)',
-    load: async () => {
-      const { decodeCommand } = await import('./decode.js');
-      return (args) => decodeCommand('opregion', args);
-    },
-  },
-  {
-    name: 'vbt',
-    usage: 'decode <file>',
-    summary: 'decode a Video BIOS Table',
-    load: async () => {
-      const { decodeCommand } = await import('./decode.js');
-      return (args) => decodeCommand('vbt', args);
-    },
-  },
-  {
-    name: 'linker',
-    usage: 'decode <file>',
-    summary: 'decode an etc/table-loader script',
-    load: async () => {
-      const { decodeCommand } = await import('./decode.js');
-      return (args) => decodeCommand('linker', args);
-    },
-  },
+  decoder('opregion', 'decode an OpRegion (i915_opregion dump, or etc/igd-opregion)'),
+  decoder('vbt', 'decode a Video BIOS Table'),
+  decoder('linker', 'decode an etc/table-loader script'),
   {
     name: 'models',
     usage: '[--json]',

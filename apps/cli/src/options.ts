@@ -169,7 +169,11 @@ export function renderHelp(spec: CommandSpec, footer: string): string {
   out.push('', 'Options:');
   const rows = [...spec.options, HELP_OPTION].map((o) => {
     const lines = o.help.split('\n');
-    if (o.default !== undefined) lines[lines.length - 1] += ` (default ${o.default})`;
+    if (o.default !== undefined) {
+      const d = `(default ${o.default})`;
+      if (lines[lines.length - 1]!.length + d.length > 70) lines.push(d);
+      else lines[lines.length - 1] += ` ${d}`;
+    }
     return [optionLabel(o), lines] as const;
   });
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;

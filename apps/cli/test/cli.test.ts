@@ -110,7 +110,9 @@ describe('vmkit boot', () => {
     const t = vmkit('boot', '--igd', 'none', '--trace', 'cpu');
     expect(t.err).toBe('');
     expect(t.code).toBe(0);
-    expect(t.out).toMatch(/#\d+ cpu-msr op=(read|write) index=0x[0-9a-f]+ value=0x[0-9a-f]+ known=(true|false)$/m);
+    expect(t.out).toMatch(
+      /#\d+ cpu-msr op=(read|write) index=0x[0-9a-f]+ value=0x[0-9a-f]+ known=(true|false)$/m,
+    );
   });
 
   it('boots from a dump directory (config image + OpRegion)', () => {
@@ -134,10 +136,7 @@ describe('the --json report schema', () => {
   const cases: Array<[string, string[]]> = [
     ['hle', ['--firmware', 'hle']],
     ['hle, every event traced', ['--firmware', 'hle', '--trace', 'all']],
-    [
-      'hle, copy-on-asls + linker',
-      ['--firmware', 'hle', '--opregion-policy', 'copy-on-asls', '--linker'],
-    ],
+    ['hle, copy-on-asls + linker', ['--firmware', 'hle', '--opregion-policy', 'copy-on-asls', '--linker']],
     ['no IGD', ['--firmware', 'hle', '--igd', 'none']],
   ];
   if (SEABIOS) cases.push(['Debian SeaBIOS, cpu and igd events', ['--trace', 'cpu,igd,platform']]);

@@ -17,11 +17,11 @@ describe('hostBarProblems', () => {
   });
 
   it('names the BAR and its offset for each problem', () => {
-    const io0 = config({ 0x10: 0xf001 });
+    const io0 = config({ 16: 0xf001 });
     expect(hostBarProblems(io0, barsFromConfig(io0))).toEqual([
       "BAR0 (offset 0x10) is an I/O BAR: an Intel IGD's GTTMMADR is a memory BAR",
     ]);
-    const ones = config({ 0x18: 0xffffffff });
+    const ones = config({ 24: 0xffffffff });
     expect(hostBarProblems(ones, barsFromConfig(ones))).toEqual([
       'BAR2 (offset 0x18) reads 0xffffffff: an absent or powered-off device, or a bad dump',
     ]);
@@ -32,7 +32,7 @@ describe('hostBarProblems', () => {
   });
 
   it('sourceFromDumps refuses such a dump with one line', () => {
-    expect(() => sourceFromDumps({ config: config({ 0x10: 0xffffffff }) })).toThrow(
+    expect(() => sourceFromDumps({ config: config({ 16: 0xffffffff }) })).toThrow(
       /^IGD config: BAR0 \(offset 0x10\) reads 0xffffffff/,
     );
   });
