@@ -36,6 +36,8 @@ import { didYouMean } from './suggest.js';
 
 export const DEBIAN_SEABIOS = ['/usr/share/seabios/bios-256k.bin', '/usr/share/seabios/bios.bin'];
 const MiB = 1024 * 1024;
+/** The largest BIOS image the machine maps (@vmkit/machine validateConfig: 16 MiB below 4 GiB). */
+const MAX_BIOS = 16 * MiB;
 
 function traceCheck(s: string): string | undefined {
   if (s === 'help' || isTraceSelector(s)) return undefined;
@@ -171,7 +173,7 @@ export function resolveFirmware(spec: string | undefined): {
     const found = DEBIAN_SEABIOS.find((p) => existsSync(p));
     if (found)
       return {
-        firmware: { kind: 'image', image: readBytes(found, 'BIOS image'), name: found },
+        firmware: { kind: 'image', image: readBytes(found, 'BIOS image', MAX_BIOS), name: found },
         fallback: null,
       };
     if (spec === 'seabios') {
@@ -184,7 +186,10 @@ export function resolveFirmware(spec: string | undefined): {
       fallback: `SeaBIOS is not installed (${DEBIAN_SEABIOS[0]}): using the built-in TypeScript firmware (hle)`,
     };
   }
-  return { firmware: { kind: 'image', image: readBytes(spec, 'BIOS image'), name: spec }, fallback: null };
+  return {
+    firmware: { kind: 'image', image: readBytes(spec, 'BIOS image', MAX_BIOS), name: spec },
+    fallback: null,
+  };
 }
 
 export interface BootRun {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, type Stats, statSync, writeSync } from 'node:fs';
 import { inputError, UsageError } from './errors.js';
 
 function reason(e: unknown): string {
@@ -11,11 +11,25 @@ function reason(e: unknown): string {
   return (e as Error).message;
 }
 
-/** Read a whole file as bytes, or fail with one clear line naming the file and the reason. */
-export function readBytes(path: string, what = 'file'): Uint8Array {
+function notRegular(st: Stats): string | undefined {
+  if (st.isDirectory()) return 'is a directory';
+  if (st.isFIFO()) return 'is a FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device';
+  return st.isFile() ? undefined : 'is not a regular file';
+}
+
+/** Read a whole regular file as bytes — at most `max` bytes (a device like /dev/zero, a FIFO or a
+ * huge file is refused before reading) — or fail with one clear line naming the file and why. */
+export function readBytes(path: string, what = 'file', max = 64 * 1024 * 1024): Uint8Array {
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw inputError(`${what} ${path}: is a directory`);
+    const bad = notRegular(st);
+    if (bad) throw inputError(`cannot read ${what} ${path}: it ${bad}, not a regular file`);
+    if (st.size > max) {
+      throw inputError(
+        `cannot read ${what} ${path}: ${st.size} bytes, more than a ${what} can be (${max} bytes)`,
+      );
+    }
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     if (e instanceof UsageError) throw e;

@@ -1,10 +1,12 @@
 // The exit-status table (apps/cli/src/errors.ts, `vmkit --help`, the README) row by row, and the
 // README's bad-input table: every class of bad input, its one-line message and its exit code.
+// They run the built command (dist/main.js; helpers.ts refuses a stale build): dozens of starts.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catalogueSource } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
-import { biosImage, RESET, SPIN, tmp, vmkit, vmkitAll } from './helpers.js';
+import { biosImage, RESET, SPIN, tmp, vmkitBuilt as vmkit, vmkitAll } from './helpers.js';
 
 function dumpDir(name: string, patch: (cfg: Uint8Array) => void): string {
   const dir = join(tmp, name);
@@ -194,6 +196,38 @@ const BAD_INPUT: Array<[string, () => string[], number, RegExp]> = [
     () => ['boot', '--firmware', '/nonexistent.bin'],
     1,
     /cannot read BIOS image \/nonexistent\.bin: no such file/,
+  ],
+  [
+    'firmware from a device',
+    () => ['boot', '--firmware', '/dev/zero'],
+    1,
+    /BIOS image \/dev\/zero: it is a device, not a regular file$/,
+  ],
+  [
+    'firmware from a directory',
+    () => ['boot', '--firmware', tmp],
+    1,
+    /: it is a directory, not a regular file$/,
+  ],
+  [
+    'firmware from a FIFO (would block)',
+    () => {
+      const fifo = join(tmp, 'fifo');
+      spawnSync('mkfifo', [fifo]);
+      return ['boot', '--firmware', fifo];
+    },
+    1,
+    /: it is a FIFO \(named pipe\), not a regular file$/,
+  ],
+  [
+    'firmware larger than a BIOS image can be',
+    () => {
+      const big = join(tmp, 'big.bin');
+      writeFileSync(big, new Uint8Array(17 * 1024 * 1024));
+      return ['boot', '--firmware', big];
+    },
+    1,
+    /big\.bin: 17825792 bytes, more than a BIOS image can be \(16777216 bytes\)$/,
   ],
   [
     'host dump with an I/O BAR0',

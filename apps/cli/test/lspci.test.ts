@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classNamesAsPciIds } from '@vmkit/pci';
 import { describe, expect, it } from 'vitest';
-import { tmp, vmkit, vmkitAll } from './helpers.js';
+import { tmp, vmkitBuilt as vmkit, vmkitAll } from './helpers.js';
 
 const LSPCI = spawnSync('lspci', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!LSPCI) {
