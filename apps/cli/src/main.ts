@@ -17,7 +17,7 @@ type CommandEntry = { name: string; usage: string; summary: string; load: () => 
 function decoder(what: 'opregion' | 'vbt' | 'linker', summary: string): CommandEntry {
   return {
     name: what,
-    usage: 'decode <file>',
+    usage: 'decode <file|->',
     summary,
     load: async () => {
       const { decodeCommand } = await import('./decode.js');
