@@ -2,11 +2,13 @@
 // test rig and the web demo all build one of these; `validateConfig` is the only way in.
 import { parseBdf } from '@vmkit/pci';
 import {
+  hostBarProblems,
   type IgdHostSource,
   OPREGION_POLICIES,
   type OpRegionPolicy,
   validateGmsOverride,
 } from '@vmkit/vfio-igd';
+import { qemuPcLayout } from './e820.js';
 import { formatSize, parseSize } from './size.js';
 
 export { OPREGION_POLICIES, type OpRegionPolicy };
@@ -96,7 +98,8 @@ export interface MachineConfig {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `invalid machine config:\n  - ${problems.join('\n  - ')}`);
+    // One problem per line, so an app can print each as its own prefixed line.
+    super(problems.join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -179,12 +182,19 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
       const e = validateGmsOverride(i.source.generation, i.gms);
       if (e) problems.push(`igd gms override: ${e}`);
     }
+    for (const p of hostBarProblems(i.source.config, i.source.bars)) problems.push(`igd source: ${p}`);
     const bdsmSize = i.bdsmSize ?? 'auto';
     if (
       bdsmSize !== 'auto' &&
       (!Number.isSafeInteger(bdsmSize) || bdsmSize < 0 || bdsmSize % (1024 * 1024) !== 0)
     ) {
       problems.push(`igd bdsm size ${bdsmSize} must be a whole number of MiB (or auto)`);
+    } else if (bdsmSize !== 'auto' && memory !== undefined && bdsmSize >= qemuPcLayout(memory).below4g) {
+      // SeaBIOS intel_igd_setup allocates stolen memory from RAM below 4 GiB (memalign_tmphigh):
+      // a size that does not fit there leaves BDSM unprogrammed ("WARNING - Unable to allocate").
+      problems.push(
+        `igd bdsm size ${formatSize(bdsmSize)} does not fit in guest RAM below 4 GiB (memory ${formatSize(memory)})`,
+      );
     }
     igd = {
       source: i.source,

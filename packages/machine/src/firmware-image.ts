@@ -110,7 +110,7 @@ export function bootImage(m: Machine, image: Uint8Array, opts: BootOptions): Fir
         }
         case 'stopped':
           // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
-          if (!stop) stop = { reason: 'shutdown', detail: 'the guest requested a system reset' };
+          if (!stop) stop = { reason: 'reset', detail: 'the guest requested a system reset' };
           break;
         default:
           break;

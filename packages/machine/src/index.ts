@@ -5,5 +5,7 @@ export * from './events.js';
 export { e820FromSeabiosLog, mapBiosImage } from './firmware-image.js';
 export { formatReport } from './format.js';
 export { BOOT_FAIL_TEXT, type BootOptions, createMachine, Machine, type MachineSinks } from './machine.js';
+export * from './numbers.js';
 export type * from './report.js';
+export * from './report-schema.js';
 export { formatSize, parseSize } from './size.js';

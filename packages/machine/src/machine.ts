@@ -352,6 +352,7 @@ export class Machine {
       result: {
         reason: result.reason,
         detail: result.detail,
+        goalReached: opts.until ? result.reason === 'until' : result.reason === 'boot-attempted',
         instructions: this.cpu ? this.cpu.instructionCount : 0,
         virtualTimeNs: Math.round(this.now()),
       },
