@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Pack-and-install check (part of the test command): every library package is packed with pnpm
-// (which rewrites workspace: ranges), the tarballs are installed with npm into an empty temporary
+// (which rewrites workspace: ranges), the tarballs are installed with npm (third-party dependencies
+// from npm's cache or the registry, as a user gets them) into an empty temporary
 // project, and each package's `test/pack-smoke.mjs` runs there under plain Node (no tsx, no source
 // condition), importing the package by name and calling one real function. This is how users
 // consume single packages. It also requires LICENSE and README.md in every tarball, and a passing
@@ -49,7 +50,7 @@ try {
     join(proj, 'package.json'),
     JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
   );
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', ...tarballs], {
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], {
     cwd: proj,
     stdio: ['ignore', 'inherit', 'inherit'],
   });
