@@ -50,10 +50,14 @@ try {
     join(proj, 'package.json'),
     JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
   );
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs], {
-    cwd: proj,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs],
+    {
+      cwd: proj,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   for (const p of packages) {
     // What a user installs must carry its licence and its README (npm takes LICENSE from the
     // package folder, not the repository root).

@@ -224,7 +224,9 @@ describe('firmware and device variations', () => {
     // "overflows 4 GiB for a 32-bit register" can (that one is tested in bios-linker's reserve tests).
     const huge = { source: catalogueSource('kbl'), linker: true, bdsmSize: 4096 * MiB };
     expect(() => createMachine({ igd: huge })).toThrow(ConfigError);
-    expect(() => createMachine({ igd: huge })).toThrow(/bdsm size 4 GiB does not fit in guest RAM below 4 GiB/);
+    expect(() => createMachine({ igd: huge })).toThrow(
+      /bdsm size 4 GiB does not fit in guest RAM below 4 GiB/,
+    );
   });
 
   it('legacy mode: an LPC bridge with the host LPC ids appears at 00:1f.0', () => {
