@@ -28,6 +28,8 @@ export const PROGRAMS: ProgramInfo[] = [
     // QEMU give 0x1B0C); fixed in 7b347d8, kept as a regression.
     what: 'AAA/AAS carry and borrow between AL and AH, DAA/DAS with AF and CF set',
   },
+  // The programs below guard what test386.asm found (test/TEST386-FIXES.md).
+  { name: 'stack-width', what: 'POP SS/POP Sreg move ESP by the old stack width across a B-bit change' },
 ];
 
 export interface Verdict {
