@@ -40,8 +40,11 @@ export const VM = 0x20000;
 export const AC = 0x40000;
 export const ID = 0x200000;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
-/** Bits POPF/IRET may change at CPL 0 (no VM/VIF/VIP: vm86 is not implemented). */
+/** Bits POPF/IRET may change at CPL 0 (VM only by IRET to vm86, `vm86.ts`; no VIF/VIP). */
 export const EFLAGS_WRITABLE = CF | PF | AF | ZF | SF | TF | IF | DF | OF | IOPL | NT | AC | ID;
+/** Segment cache attributes in virtual-8086 mode: present, DPL 3, read/write data, accessed (QEMU
+ * load_seg_vm; the SDM's vm86 segments are 64 KiB, byte-granular, 16-bit). */
+export const VM86_SEG_ATTR = 0xf3;
 
 // Lazy flag producers.
 export const LZ_ADD = 1;
@@ -388,6 +391,7 @@ export abstract class CpuCore {
   protected abstract signature(): number;
   protected abstract switchToInnerStack(dpl: number): void;
   protected abstract ud(): never;
+  protected abstract writeEflagsAt(v: number, sizeMask: number, cpl: number, iret?: boolean): void;
 
   protected emit(e: CpuEvent): void {
     for (const l of this.listeners) l(e);

@@ -30,6 +30,10 @@ export const PROGRAMS: ProgramInfo[] = [
   },
   // The programs below guard what test386.asm found (test/TEST386-FIXES.md).
   { name: 'stack-width', what: 'POP SS/POP Sreg move ESP by the old stack width across a B-bit change' },
+  {
+    name: 'vm86',
+    what: 'virtual-8086 mode: IRET to VM=1, IOPL-sensitive instructions, I/O bitmap, gates, #GP/#UD frames',
+  },
 ];
 
 export interface Verdict {
