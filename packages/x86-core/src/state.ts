@@ -40,7 +40,8 @@ export const VM = 0x20000;
 export const AC = 0x40000;
 export const ID = 0x200000;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
-/** Bits POPF/IRET may change at CPL 0 (VM only by IRET to vm86, `vm86.ts`; no VIF/VIP). */
+/** Bits POPF/IRET may change at CPL 0 (VM only through the IRET to vm86, `vm86.ts`; no VIF/VIP:
+ * no VME). */
 export const EFLAGS_WRITABLE = CF | PF | AF | ZF | SF | TF | IF | DF | OF | IOPL | NT | AC | ID;
 /** Segment cache attributes in virtual-8086 mode: present, DPL 3, read/write data, accessed (QEMU
  * load_seg_vm; the SDM's vm86 segments are 64 KiB, byte-granular, 16-bit). */
