@@ -47,6 +47,17 @@ export const PROGRAMS: ProgramInfo[] = [
     },
   },
   {
+    name: 'enter',
+    what: 'ENTER with a 32-bit operand size on a 16-bit stack keeps ESP[31:16] in EBP and the frame',
+    qemuWrong: {
+      // test386.asm POST 0x1A and Bochs (ENTER32_IwIb: frame_ptr32 = ESP after the push) load EBP
+      // with, and push, the whole ESP; QEMU 7.2 gen_enter follows the SDM pseudo-code's
+      // "FrameTemp <- SP" and gives 0x0000FFFC for both.
+      ids: [0x02, 0x05, 0x06, 0x08, 0x0b],
+      why: 'QEMU 7.2 TCG clears EBP[31:16] (and the pushed frame pointer) for ENTER on a 16-bit stack',
+    },
+  },
+  {
     name: 'vm86',
     what: 'virtual-8086 mode: IRET to VM=1, IOPL-sensitive instructions, I/O bitmap, gates, #GP/#UD frames',
   },
