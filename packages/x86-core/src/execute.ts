@@ -23,6 +23,7 @@ export abstract class CpuExecute extends CpuExecute0f {
    * longer hold. Looping here instead of in loop() saves a call and the prologue of this large
    * function per instruction. A fault throws out of it before the count is bumped, as before. */
   protected execute(end: number): void {
+    this.execEnd = end;
     for (;;) {
       this.startEip = this.eip;
       this.startEsp = this.regs[ESP];

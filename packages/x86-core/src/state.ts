@@ -244,6 +244,8 @@ export abstract class CpuCore {
   /** @internal (TraceHost) */
   stopRequested = false;
   instructionCount = 0;
+  /** execute()'s `end`: REP string steps size their work by it (strings.ts repQuota). */
+  protected execEnd = 0;
   protected tscOffset = 0n;
   protected msrs = new Map<number, bigint>();
 
