@@ -88,8 +88,8 @@ const ONE_BYTE: Record<number, string> = {
   140: 'grp8c',
   141: 'lea Gv,M *',
   142: 'grp8e',
-  // POP r/m: every reg value pops (the core ignores the field, as 386/486 parts did).
-  143: 'pop Ev',
+  // POP r/m is /0 only (SDM group 1A).
+  143: 'grp1a Ev',
   144: 'nop *',
   152: 'cbw|cwde *',
   153: 'cwd|cdq *',
@@ -121,9 +121,9 @@ const ONE_BYTE: Record<number, string> = {
   195: 'ret * !',
   196: 'les Gv,M',
   197: 'lds Gv,M',
-  // MOV r/m, imm: every reg value stores (the core ignores the field).
-  198: 'mov Eb,Ib *',
-  199: 'mov Ev,Iz *',
+  // MOV r/m, imm is /0 only (SDM group 11; XABORT/XBEGIN at /7 are TSX, not implemented).
+  198: 'grp11 Eb,Ib',
+  199: 'grp11 Ev,Iz',
   200: 'enter Iw,Ib',
   201: 'leave',
   202: 'retf Iw !',
@@ -222,10 +222,13 @@ const TWO_BYTE: Record<number, string> = {
 
 const SREG_OK = ['mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', '', ''];
 
-/** Group rows by ModRM reg value ('' = #UD). `grp1`/`grp2` take their operands from the opcode row. */
+/** Group rows by ModRM reg value ('' = #UD). `grp1`/`grp2`/`grp1a`/`grp11` take their operands from
+ * the opcode row. */
 const GROUPS: Record<string, string[]> = {
   grp1: ALU.map((n) => (n === 'cmp' ? `${n} *` : `${n} * L`)),
   grp2: SHIFT.map((n) => `${n} *`),
+  grp1a: ['pop', '', '', '', '', '', '', ''],
+  grp11: ['mov *', '', '', '', '', '', '', ''],
   grp8c: SREG_OK,
   // MOV Sreg, r/m: CS is not a destination.
   grp8e: ['mov Sw,Ew', '', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', '', ''],

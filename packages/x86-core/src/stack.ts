@@ -114,6 +114,8 @@ export abstract class CpuStack extends CpuModrm {
   /** POP r/m (8F). The pop happens first: an ESP-based destination uses the incremented ESP (SDM
    * POP). A fault restores ESP (run() rolls back to the instruction start). */
   protected popRm(): void {
+    // POP r/m is /0 only (SDM opcode map group 1A); /1-/7 are #UD before anything is popped.
+    if ((this.peek8() & 0x38) !== 0) this.ud();
     const v = this.popO();
     this.modrm();
     this.writeRm(this.o32 ? 4 : 2, v);

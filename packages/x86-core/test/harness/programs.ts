@@ -58,6 +58,16 @@ export const PROGRAMS: ProgramInfo[] = [
     },
   },
   {
+    name: 'invalid',
+    what: 'encodings the SDM defines as invalid raise #UD (groups, register forms, MOV CR/Sreg)',
+    qemuWrong: {
+      // SDM vol. 2 appendix A: group 1A (8F) defines only /0 POP, group 11 (C6/C7) only /0 MOV;
+      // QEMU 7.2's translate.c ignores the reg field of both and runs POP/MOV.
+      ids: [0x01, 0x101, 0x02, 0x102, 0x03, 0x103, 0x24, 0x124, 0x25, 0x125],
+      why: 'QEMU 7.2 TCG runs 8F /1-/7 as POP and C6/C7 /1-/7 as MOV instead of raising #UD',
+    },
+  },
+  {
     name: 'vm86',
     what: 'virtual-8086 mode: IRET to VM=1, IOPL-sensitive instructions, I/O bitmap, gates, #GP/#UD frames',
   },
