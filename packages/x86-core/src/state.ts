@@ -89,8 +89,9 @@ export const JIT_HOT = 1000;
  * forever). Forgotten on a flush. */
 export const JIT_MAX_KILLS = 16;
 
-/** Element iterations (or page-sized bulk runs) of a REP string instruction per step. */
-export const REP_CHUNK = 4096;
+/** Most elements a REP string instruction processes per step (each retires as one instruction; the
+ * step also stops at the end of run()'s budget): an interrupt window opens in between. */
+export const REP_CHUNK = 65536;
 
 export const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
