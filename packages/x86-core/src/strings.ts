@@ -21,7 +21,7 @@ export abstract class CpuStrings extends CpuControl {
    * budget then hold for REP work too. */
   protected repQuota(): number {
     const left = this.execEnd - this.instructionCount;
-    return left >= REP_CHUNK ? REP_CHUNK : left > 1 ? left : 1;
+    return left >= REP_CHUNK ? REP_CHUNK : Math.max(left, 1);
   }
 
   /** Count the `k` elements a REP step processed as retired instructions (execute() counts one). */
@@ -67,7 +67,7 @@ export abstract class CpuStrings extends CpuControl {
     let budget = quota;
     while (n > 0 && budget > 0) {
       if (delta > 0 && n > 1 && budget > 1) {
-        const done = this.bulkMovs(size, src, n < budget ? n : budget);
+        const done = this.bulkMovs(size, src, Math.min(n, budget));
         if (done > 0) {
           n -= done;
           budget -= done;
@@ -152,7 +152,7 @@ export abstract class CpuStrings extends CpuControl {
     let budget = quota;
     while (n > 0 && budget > 0) {
       if (delta > 0 && n > 1 && budget > 1) {
-        const done = this.bulkStos(size, v, n < budget ? n : budget);
+        const done = this.bulkStos(size, v, Math.min(n, budget));
         if (done > 0) {
           n -= done;
           budget -= done;
