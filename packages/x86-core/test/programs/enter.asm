@@ -6,14 +6,8 @@
 ; pushed frame pointer = 0x0000FFFC) and agrees on ESP; the EBP/frame checks of the 16-bit-stack
 ; cases are listed as QEMU's difference (harness/programs.ts qemuWrong): test386 and Bochs are the
 ; oracle there.
-%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
+%include "inc/pm32-only.inc"
 
-section .text32
-bits 32
 ; ENTER_ON {insn}, SS, ESP, EBP: run ENTER with that stack; ESP, EBP after it in ebx, ecx
 %macro ENTER_ON 4
     mov ax, %2

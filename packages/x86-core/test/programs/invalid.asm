@@ -55,24 +55,14 @@ tests16:
 
 section .text32
 bits 32
-%macro UD32 2+
-    EXPECT_EXC %%r
-    mov [V_SAVESP], esp
-%%f:
-    db %2
-%%r:
-    mov esp, [V_SAVESP]
-    CHK %1, dword [V_EXCVEC], 6, 0, 0
-    CHK %1 + 0x100, dword [V_EXCEIP], %%f, 0, 0
-%endmacro
 tests32:
     mov ebx, SCRATCH
-    UD32 0x0020, 0x0F, 0x00, 0x33         ; group 6 /6
-    UD32 0x0021, 0x0F, 0x00, 0x3B         ; group 6 /7
-    UD32 0x0022, 0x0F, 0x01, 0xC0         ; group 7 /0 with a register operand (SGDT)
-    UD32 0x0023, 0x0F, 0x01, 0xD8         ; group 7 /3 with a register operand (LIDT)
-    UD32 0x0024, 0x8F, 0xC8               ; POP r/m /1, register
-    UD32 0x0025, 0xC7, 0xC8, 0, 0, 0, 0   ; MOV r/m32, imm32 /1, register
-    UD32 0x0026, 0x0F, 0xC7, 0x33         ; group 9 /6 (RDRAND is mod 3 only)
-    UD32 0x0027, 0x0F, 0x01, 0xF8         ; group 7 /7 mod 3 (SWAPGS: 64-bit only)
+    UD 0x0020, 0x0F, 0x00, 0x33         ; group 6 /6
+    UD 0x0021, 0x0F, 0x00, 0x3B         ; group 6 /7
+    UD 0x0022, 0x0F, 0x01, 0xC0         ; group 7 /0 with a register operand (SGDT)
+    UD 0x0023, 0x0F, 0x01, 0xD8         ; group 7 /3 with a register operand (LIDT)
+    UD 0x0024, 0x8F, 0xC8               ; POP r/m /1, register
+    UD 0x0025, 0xC7, 0xC8, 0, 0, 0, 0   ; MOV r/m32, imm32 /1, register
+    UD 0x0026, 0x0F, 0xC7, 0x33         ; group 9 /6 (RDRAND is mod 3 only)
+    UD 0x0027, 0x0F, 0x01, 0xF8         ; group 7 /7 mod 3 (SWAPGS: 64-bit only)
     ret

@@ -4,14 +4,18 @@
 ; with pop_16/pop_32 before load_seg_reg). A POP SS that faults leaves ESP unchanged.
 ; Found by test386.asm POST 0x09 ("pop ss" with a 16-bit stack loading a 32-bit SS: ESP ended
 ; 0x10000 too high). Confirmed under QEMU TCG by qemu-programs.test.ts.
-%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
+%include "inc/pm32-only.inc"
 
-section .text32
-bits 32
+; BACK_TO_FLAT: ebx = ESP, ecx = SS selector, then back to the flat stack saved at V_SAVESP
+%macro BACK_TO_FLAT 0
+    mov ebx, esp
+    xor ecx, ecx
+    mov cx, ss
+    mov ax, SEL_DATA32
+    mov ss, ax
+    mov esp, [V_SAVESP]
+%endmacro
+
 ; POPSS id, opsize prefix (o16|o32), old SS, ESP before, popped selector, expected ESP
 %macro POPSS 6
     mov ax, %3
@@ -21,12 +25,7 @@ bits 32
     and eax, ((%3) == SEL_DATA16) ? 0xFFFF : 0xFFFFFFFF
     mov dword [eax], %5
     %2 pop ss
-    mov ebx, esp
-    xor ecx, ecx
-    mov cx, ss
-    mov ax, SEL_DATA32
-    mov ss, ax
-    mov esp, [V_SAVESP]
+    BACK_TO_FLAT
     CHK %1, ebx, %6, 0, 0
     CHK %1 + 0x80, ecx, %5, 0, 0
 %endmacro
@@ -64,12 +63,7 @@ tests32:
 .f9:
     pop ss
 .r9:
-    mov ebx, esp
-    xor ecx, ecx
-    mov cx, ss
-    mov ax, SEL_DATA32
-    mov ss, ax
-    mov esp, [V_SAVESP]
+    BACK_TO_FLAT
     CHK 0x0009, dword [V_EXCVEC], 13, 0, 0
     CHK 0x000A, dword [V_EXCERR], 0, 0, 0
     CHK 0x000B, dword [V_EXCEIP], .f9, 0, 0
