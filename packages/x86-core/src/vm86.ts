@@ -21,7 +21,7 @@ export abstract class CpuVm86 extends CpuSegments {
     const fl = this.peekStack(size, 2 * size);
     if (off >>> 0 > 0xffff) this.fault(GP, 0);
     this.setSp(this.regs[ESP] + 3 * size);
-    this.loadSeg(CS, sel);
+    this.setCsReal(sel);
     this.eip = off & 0xffff;
     this.writeEflagsAt(fl, o32 ? -1 : 0xffff, 3);
     this.nmiBlocked = false;

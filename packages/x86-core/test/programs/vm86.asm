@@ -72,6 +72,13 @@ v_iret:                 ; IOPL 3: IRET returns as in real mode
     mov bx, 2
 .there:
     int 0x30
+v_iretcs:               ; IOPL 3: IRET to another CS (EF00:x+0x1000 is the same linear address)
+    pushf
+    push word 0xEF00
+    push word .there + 0x1000
+    iret
+.there:
+    int 0x30
 v_cli:   cli
 v_sti:   sti
 v_pushf: pushf
@@ -141,6 +148,9 @@ tests32:
     and eax, 0xFFFF
     CHK 0x0018, eax, 1, 0, 0
     CHK 0x0019, dword [W_VEC], 0x30, 0, 0
+    V86 v_iretcs, IOPL3
+    CHK 0x001A, dword [F_CS], 0xEF00, 0, 0
+    CHK 0x001B, dword [F_EIP], v_iretcs.there + 0x1000 + 2, 0, 0
     ; IOPL 0: the IOPL-sensitive instructions fault with #GP(0) at the instruction
     FAULT 0x0020, v_cli, 0, 13, 0
     FAULT 0x0023, v_sti, 0, 13, 0
