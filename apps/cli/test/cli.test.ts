@@ -163,6 +163,40 @@ describe('the --json report schema', () => {
   });
 });
 
+/** A 64 KiB firmware image that enters flat 32-bit protected mode and runs `rep outsb` to port
+ * 0x80 with ECX = 0xFFFFFFFF (4 G port writes: hours if REP work escaped the budget). nasm source:
+ *   bits 16 / org 0 / cli / o32 lgdt [cs:gdtr] / mov eax,cr0 / or al,1 / mov cr0,eax /
+ *   jmp dword 0x08:0xF0036 / align 8 / gdt: null, code32 flat, data32 flat / gdtr: dw 23, dd 0xF0018
+ *   bits 32 / 0x36: mov ax,0x10 / mov ds,ax / mov es,ax / mov ss,ax / mov ecx,-1 / xor esi,esi /
+ *   mov dx,0x80 / cld / rep outsb / hlt;  at 0xFFF0: jmp 0xF000:0 */
+function repOutsbImage(): Uint8Array {
+  const img = new Uint8Array(0x10000).fill(0xf4);
+  const code = [
+    0xfa, 0x2e, 0x66, 0x0f, 0x01, 0x16, 0x30, 0x00, 0x0f, 0x20, 0xc0, 0x0c, 0x01, 0x0f, 0x22, 0xc0, 0x66,
+    0xea, 0x36, 0x00, 0x0f, 0x00, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x00, 0x00, 0x00, 0x9a,
+    0xcf, 0x00, 0xff, 0xff, 0x00, 0x00, 0x00, 0x92, 0xcf, 0x00, 0x17, 0x00, 0x18, 0x00, 0x0f, 0x00, 0x66,
+    0xb8, 0x10, 0x00, 0x8e, 0xd8, 0x8e, 0xc0, 0x8e, 0xd0, 0xb9, 0xff, 0xff, 0xff, 0xff, 0x31, 0xf6, 0x66,
+    0xba, 0x80, 0x00, 0xfc, 0xf3, 0x6e, 0xf4,
+  ];
+  img.set(code, 0);
+  img.set([0xea, 0x00, 0x00, 0x00, 0xf0], 0xfff0);
+  return img;
+}
+
+describe('vmkit boot: REP work is counted', () => {
+  it('rep outsb with ECX = 0xFFFFFFFF stops at --max-instructions 1000000 (instruction-budget)', () => {
+    const image = join(tmp, 'rep-outsb.bin');
+    writeFileSync(image, repOutsbImage());
+    const r = vmkit('boot', '--firmware', image, '--igd', 'none', '--max-instructions', '1000000', '--json');
+    expect(r.code, r.err).toBe(3);
+    const j = JSON.parse(r.out);
+    expect(j.result.reason).toBe('instruction-budget');
+    // Each REP element retires as one instruction: the budget is exact, and virtual time advanced.
+    expect(j.result.instructions).toBe(1_000_000);
+    expect(j.result.virtualTimeNs).toBeGreaterThan(0);
+  });
+});
+
 describe('vmkit decode commands', () => {
   it('opregion decode (text and --json)', () => {
     const f = join(tmp, 'opregion.bin');

@@ -380,7 +380,11 @@ export class DualPic implements InterruptLine, IrqSink {
   }
 
   /** Power-on reset (QEMU pic_reset: also clears ELCR). With `dropLines`, the input wires are
-   * considered low too (every device is being reset at the same time). */
+   * considered low too (every device is being reset at the same time). IRR starts clear: a line
+   * that is already high is remembered as high (it needs a fresh low-to-high edge to request, as
+   * an edge-triggered input does; ELCR is 0 after reset) but is not latched — QEMU's
+   * pic_reset_common clears IRR, and QEMU resets the 8259s after the ISA devices that drive them
+   * (the PIT's OUT0 is high at power-on), so a PC starts with no interrupt requested. */
   reset(dropLines = false): void {
     if (dropLines) this.lines = 0;
     this.m.elcr = 0;
@@ -389,10 +393,10 @@ export class DualPic implements InterruptLine, IrqSink {
     this.s.initReset();
     this.m.irr = 0;
     this.s.irr = 0;
+    this.m.lastIrr = this.lines & 0xff;
+    this.s.lastIrr = (this.lines >> 8) & 0xff;
     this.m.out = false;
     this.s.out = false;
-    // Re-apply held line levels so level-triggered sources are not lost.
-    for (let i = 0; i < 16; i++) if (this.lines & (1 << i)) this.setIrq(i, true);
     this.update();
   }
 

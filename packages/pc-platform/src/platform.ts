@@ -218,6 +218,8 @@ export class PcPlatform implements TimerDevice {
 
     this.timers = [this.pit, this.rtc, this.acpi];
     if (this.lapic) this.timers.push(this.lapic);
+    // Power-on: the 8259s come out of reset after the devices that drive them (see reset()).
+    this.pic.reset();
   }
 
   /** Earliest virtual-ns deadline over every timer (PIT, RTC, PM timer, LAPIC timer), or null. */
@@ -262,6 +264,10 @@ export class PcPlatform implements TimerDevice {
     this.piix3.reset();
     this.piix3Ide.reset();
     this.piix4Pm.reset();
+    // QEMU resets a bus's devices newest first (qdev bus_add_child inserts at the head), so the
+    // 8259s, created first, are reset after the PIT has driven OUT0 high: IRR starts clear and the
+    // first IRQ0 is the PIT's next rising edge (QEMU hw/intc/i8259_common.c pic_reset_common).
+    this.pic.reset();
   }
 
   getState(): PcPlatformState {

@@ -1,6 +1,10 @@
+import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { describe, expect, it } from 'vitest';
 import { DualPic } from '../src/pic.js';
-import { TestIo } from './helpers.js';
+import { PIT_HZ } from '../src/pit.js';
+import { createPcPlatform } from '../src/platform.js';
+import { ticksToNs } from '../src/time.js';
+import { ManualClock, TestIo } from './helpers.js';
 
 function setup() {
   const events: unknown[] = [];
@@ -153,4 +157,42 @@ describe('8259A pair', () => {
     expect(other.pending()).toBe(true);
     expect(other.acknowledge()).toBe(0x0b);
   });
+});
+
+// test386.asm enables interrupts right after reset without programming the 8259s: on QEMU nothing
+// arrives, because the PICs come out of reset after the PIT drives OUT0 high (qdev resets a bus's
+// children newest first) and pic_reset_common clears IRR. The first IRQ0 is the PIT's next rising
+// edge: mode 3, count 0x10000, so one full period (~54.9 ms) after power-on.
+describe('power-on: no interrupt requested until the PIT next rises', () => {
+  function platform() {
+    const clock = new ManualClock();
+    const p = createPcPlatform({ memory: new MemoryBus(), io: new IoBus(), clock, ramSize: 16 << 20 });
+    return { clock, p };
+  }
+  const periodNs = ticksToNs(0x10000, PIT_HZ);
+
+  for (const how of ['created', 'reset'] as const) {
+    it(`IRR is clear after the platform is ${how}, and IRQ0 latches at the next rising edge`, () => {
+      const { clock, p } = platform();
+      if (how === 'reset') {
+        clock.t = 123_456_789;
+        p.update(clock.t);
+        p.reset();
+      }
+      const t0 = clock.t;
+      expect(p.pic.registers().master.irr).toBe(0);
+      expect(p.pic.pending()).toBe(false);
+      // Half a period later OUT0 falls; still nothing requested.
+      clock.t = t0 + periodNs / 2 + 1000;
+      p.update(clock.t);
+      expect(p.pic.pending()).toBe(false);
+      const next = p.nextDeadline();
+      expect(next).not.toBeNull();
+      clock.t = Math.max(t0 + periodNs, next as number);
+      p.update(clock.t);
+      expect(p.pic.registers().master.irr & 1).toBe(1);
+      expect(p.pic.pending()).toBe(true);
+      expect(p.pic.acknowledge()).toBe(0x00); // ICW2 not written: vector base 0 (QEMU pic_reset_common)
+    });
+  }
 });

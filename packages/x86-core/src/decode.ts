@@ -142,12 +142,14 @@ export function decodeInstruction(d: Decoded, at: ByteAt, eip: number, cs32: boo
     d.reg = (m >> 3) & 7;
     d.rm = m & 7;
     if (row.group !== null) row = row.group[d.reg] ?? null;
-    if (row !== null) row = operandsFit(row, d.mod);
+    if (row !== null) row = operandsFit(row, d.mod, d.lock);
     if (row !== null && d.mod !== 3 && !row.operands.some((o) => o.kind === OPND_R)) {
       if (d.a32) ea32(d, byte);
       else ea16(d, byte);
     }
   }
+  // LOCK on a row without ModRM (never `L`) is #UD too.
+  if (d.lock && row !== null && !row.modrm) row = null;
   d.row = row;
   if (row !== null) immediates(d, row, byte);
   d.next = pos;
@@ -155,9 +157,11 @@ export function decodeInstruction(d: Decoded, at: ByteAt, eip: number, cs32: boo
   return !d.bad;
 }
 
-/** A memory-only operand (M) with mod 3 is #UD. */
-function operandsFit(row: OpRow, mod: number): OpRow | null {
+/** A memory-only operand (M) with mod 3 is #UD; so is LOCK unless the row is `L` with a memory
+ * destination (SDM vol. 2 LOCK). */
+function operandsFit(row: OpRow, mod: number, lock: boolean): OpRow | null {
   if (mod === 3 && row.operands.some((o) => o.kind === OPND_M)) return null;
+  if (lock && (!row.lockable || mod === 3)) return null;
   return row;
 }
 

@@ -2,7 +2,6 @@
 // Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c (do_interrupt_*),
 // excp_helper.c, Intel SDM vol. 3A ch. 6.
 
-import { CpuSegments } from './segments.js';
 import {
   AC,
   BR,
@@ -27,10 +26,11 @@ import {
   VM,
 } from './state.js';
 import type { CpuEvent } from './types.js';
+import { CpuVm86 } from './vm86.js';
 
 /** Exceptions and interrupts: #UD reporting, IVT/IDT delivery (gates, stack switch), double and
  * triple fault, software interrupts, BOUND. */
-export abstract class CpuExceptions extends CpuSegments {
+export abstract class CpuExceptions extends CpuVm86 {
   protected override ud(): never {
     const lin = (this.segBase[CS] + this.startEip) >>> 0;
     if (this.listeners.length > 0) {
@@ -88,6 +88,8 @@ export abstract class CpuExceptions extends CpuSegments {
     const attr = this.descAttr();
     const dpl = (attr >> 5) & 3;
     if ((attr & 0x18) !== 0x18 || dpl > this.cpl) this.fault(GP, (sel & 0xfffc) + ext);
+    const fromVm86 = (this.flags & VM) !== 0;
+    if (fromVm86) this.checkVm86Handler(attr, dpl, sel, ext);
     if ((attr & 0x80) === 0) this.fault(NP, (sel & 0xfffc) + ext);
     if (off > this.descLimit()) this.fault(GP, ext);
     const csLo = this.descLo;
@@ -102,7 +104,7 @@ export abstract class CpuExceptions extends CpuSegments {
       const saveSs = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
       this.switchToInnerStack(dpl);
       try {
-        const n = push * (errorCode >= 0 ? 6 : 5);
+        const n = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
         this.checkWriteAt(dpl, (this.regs[ESP] - n) & this.spMask(), n);
       } catch (e) {
         this.setSegCache(SS, saveSs[0], saveSs[1], saveSs[2], saveSs[3]);
@@ -111,6 +113,7 @@ export abstract class CpuExceptions extends CpuSegments {
       }
       newCpl = dpl;
       this.cpl = dpl;
+      if (fromVm86) this.pushVm86Segments(gate32);
       if (gate32) {
         this.push32(oldSs);
         this.push32(oldEsp);

@@ -4,8 +4,10 @@
 
 import { CpuExecute0f } from './execute-0f.js';
 import {
+  LOCK_REGS,
   PREFIX_ADSIZE,
   PREFIX_KIND,
+  PREFIX_LOCK,
   PREFIX_OPSIZE,
   PREFIX_REP,
   PREFIX_REPNE,
@@ -21,6 +23,7 @@ export abstract class CpuExecute extends CpuExecute0f {
    * longer hold. Looping here instead of in loop() saves a call and the prologue of this large
    * function per instruction. A fault throws out of it before the count is bumped, as before. */
   protected execute(end: number): void {
+    this.execEnd = end;
     for (;;) {
       this.startEip = this.eip;
       this.startEsp = this.regs[ESP];
@@ -45,22 +48,38 @@ export abstract class CpuExecute extends CpuExecute0f {
     }
   }
 
-  /** Consumes the prefix bytes starting with `op`; returns the opcode byte. LOCK is accepted. An
-   * instruction longer than 15 bytes raises #GP(0) (SDM vol. 2 2.3.11). */
+  /** Consumes the prefix bytes starting with `op`; returns the opcode byte. LOCK is checked
+   * (checkLock). An instruction longer than 15 bytes raises #GP(0) (SDM vol. 2 2.3.11). */
   private prefixes(op: number): number {
     const cs32 = this.cs32;
     let b = op;
+    let lock = false;
     for (;;) {
       const kind = PREFIX_KIND[b];
-      if (kind === 0) return b;
+      if (kind === 0) break;
       if (kind === PREFIX_SEG) this.segOvr = prefixSegment(b);
       else if (kind === PREFIX_OPSIZE) this.o32 = !cs32;
       else if (kind === PREFIX_ADSIZE) this.a32 = !cs32;
+      else if (kind === PREFIX_LOCK) lock = true;
       else if (kind === PREFIX_REPNE) this.rep = 2;
       else if (kind === PREFIX_REP) this.rep = 1;
       b = this.fetch8();
       if (((this.eip - this.startEip) & 0xffffffff) > 14) this.fault(GP, 0);
     }
+    if (lock) this.checkLock(b);
+    return b;
+  }
+
+  /** LOCK prefix: #UD unless the instruction is lockable with a memory destination (the table's
+   * `L` rows, LOCK_REGS in opcodes.ts; SDM vol. 2 LOCK). Peeks the opcode's second byte and ModRM;
+   * the instruction then decodes them again. */
+  private checkLock(op: number): void {
+    const eip = this.eip;
+    const key = op === 0x0f ? 0x100 | this.fetch8() : op;
+    const allowed = LOCK_REGS[key] as number;
+    const modrm = allowed !== 0 ? this.fetch8() : 0xc0;
+    this.eip = eip;
+    if (modrm >= 0xc0 || ((allowed >> ((modrm >> 3) & 7)) & 1) === 0) this.ud();
   }
 
   /** One-byte opcodes 00–7F of the hot set. */

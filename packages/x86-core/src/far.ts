@@ -237,7 +237,10 @@ export abstract class CpuFar extends CpuExceptions {
       this.nmiBlocked = false;
       return;
     }
-    if (this.flags & VM) this.fault(GP, 0);
+    if (this.flags & VM) {
+      this.iretInVm86(o32);
+      return;
+    }
     if (this.flags & NT) {
       // Nested-task return needs task switching, which is not implemented.
       this.fault(TS, this.trSel & 0xfffc);
@@ -246,8 +249,8 @@ export abstract class CpuFar extends CpuExceptions {
     const sel = this.peekStack(size, size) & 0xffff;
     const fl = this.peekStack(size, 2 * size);
     if (o32 && fl & VM && this.cpl === 0) {
-      // Return to virtual-8086 mode is not implemented.
-      this.fault(GP, 0);
+      this.iretToVm86(off, sel, fl);
+      return;
     }
     if ((sel & 0xfffc) === 0) this.fault(GP, 0);
     this.loadDescriptor(sel);
@@ -294,7 +297,7 @@ export abstract class CpuFar extends CpuExceptions {
     this.writeEflagsAt(v, sizeMask, this.cpl, iret);
   }
 
-  protected writeEflagsAt(v: number, sizeMask: number, cpl: number, _iret = true): void {
+  protected override writeEflagsAt(v: number, sizeMask: number, cpl: number, _iret = true): void {
     this.settle();
     let m = EFLAGS_WRITABLE & sizeMask;
     if (this.pe) {

@@ -16,6 +16,7 @@ import {
   PF,
   RF,
   SF,
+  VM,
   ZF,
 } from './state.js';
 
@@ -28,7 +29,7 @@ export abstract class CpuFlags extends CpuCore {
   }
 
   protected setFlagsRaw(v: number): void {
-    this.flags = (v & (EFLAGS_WRITABLE | RF)) | 2;
+    this.flags = (v & (EFLAGS_WRITABLE | RF | VM)) | 2;
     this.lzMask = 0;
     this.intrPoll = true;
   }

@@ -307,6 +307,14 @@ export abstract class CpuMemory extends CpuFlags {
     return this.fetchSlow();
   }
 
+  /** The next instruction byte, not consumed. */
+  protected peek8(): number {
+    const eip = this.eip;
+    const b = this.fetch8();
+    this.eip = eip;
+    return b;
+  }
+
   /** Fetch one byte outside the cached window: limit check, translation, and a new window when the
    * page is directly readable. */
   protected fetchSlow(): number {

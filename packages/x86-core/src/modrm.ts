@@ -178,6 +178,7 @@ export abstract class CpuModrm extends CpuMemory {
   /** MOV r/m, imm (C6/C7). */
   protected movRmImm(size: number): void {
     this.modrm();
+    if (this.reg !== 0) this.ud(); // group 11: MOV is /0 only
     if (size === 1) this.writeRm8(this.fetch8());
     else this.writeRm(size, this.fetchS(size));
   }

@@ -19,7 +19,10 @@
 //   immediates), s sign-extended byte, p far pointer. Fixed operands are written out: AL, rAX,
 //   CL, DX, 1, ES CS SS DS FS GS.
 //   flags      `*` the trace compiler (jit.ts) compiles it; `!` control transfer: ends a basic
-//              block (jumps, calls, returns, interrupts, far transfers); `?` a conditional branch.
+//              block (jumps, calls, returns, interrupts, far transfers); `?` a conditional branch;
+//              `L` LOCK-able (SDM vol. 2 LOCK: ADD ADC AND BTC BTR BTS CMPXCHG CMPXCHG8B DEC INC NEG
+//              NOT OR SBB SUB XOR XADD XCHG), with a memory destination only. A LOCK prefix on any
+//              other row, or with a register destination, is #UD (LOCK_REGS below).
 // A missing row is an encoding this core does not define: it raises #UD.
 
 /** Prefix kinds per byte (PREFIX_* below; 0: not a prefix). */
@@ -76,8 +79,8 @@ const ONE_BYTE: Record<number, string> = {
   131: 'grp1 Ev,Is *',
   132: 'test Eb,Gb *',
   133: 'test Ev,Gv *',
-  134: 'xchg Eb,Gb *',
-  135: 'xchg Ev,Gv *',
+  134: 'xchg Eb,Gb * L',
+  135: 'xchg Ev,Gv * L',
   136: 'mov Eb,Gb *',
   137: 'mov Ev,Gv *',
   138: 'mov Gb,Eb *',
@@ -85,8 +88,8 @@ const ONE_BYTE: Record<number, string> = {
   140: 'grp8c',
   141: 'lea Gv,M *',
   142: 'grp8e',
-  // POP r/m: every reg value pops (the core ignores the field, as 386/486 parts did).
-  143: 'pop Ev',
+  // POP r/m is /0 only (SDM group 1A).
+  143: 'grp1a Ev',
   144: 'nop *',
   152: 'cbw|cwde *',
   153: 'cwd|cdq *',
@@ -118,9 +121,9 @@ const ONE_BYTE: Record<number, string> = {
   195: 'ret * !',
   196: 'les Gv,M',
   197: 'lds Gv,M',
-  // MOV r/m, imm: every reg value stores (the core ignores the field).
-  198: 'mov Eb,Ib *',
-  199: 'mov Ev,Iz *',
+  // MOV r/m, imm is /0 only (SDM group 11; XABORT/XBEGIN at /7 are TSX, not implemented).
+  198: 'grp11 Eb,Ib',
+  199: 'grp11 Ev,Iz',
   200: 'enter Iw,Ib',
   201: 'leave',
   202: 'retf Iw !',
@@ -194,46 +197,49 @@ const TWO_BYTE: Record<number, string> = {
   169: 'pop GS',
   // RSM: decoded, raises #UD outside SMM (the core has no SMM).
   170: 'rsm',
-  171: 'bts Ev,Gv',
+  171: 'bts Ev,Gv L',
   172: 'shrd Ev,Gv,Ib',
   173: 'shrd Ev,Gv,CL',
   175: 'imul Gv,Ev *',
-  176: 'cmpxchg Eb,Gb',
-  177: 'cmpxchg Ev,Gv',
+  176: 'cmpxchg Eb,Gb L',
+  177: 'cmpxchg Ev,Gv L',
   178: 'lss Gv,M',
-  179: 'btr Ev,Gv',
+  179: 'btr Ev,Gv L',
   180: 'lfs Gv,M',
   181: 'lgs Gv,M',
   182: 'movzx Gv,Eb *',
   183: 'movzx Gv,Ew *',
   186: 'grp8',
-  187: 'btc Ev,Gv',
+  187: 'btc Ev,Gv L',
   188: 'bsf Gv,Ev',
   189: 'bsr Gv,Ev',
   190: 'movsx Gv,Eb *',
   191: 'movsx Gv,Ew *',
-  192: 'xadd Eb,Gb',
-  193: 'xadd Ev,Gv',
+  192: 'xadd Eb,Gb L',
+  193: 'xadd Ev,Gv L',
   199: 'grp9',
 };
 
 const SREG_OK = ['mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', '', ''];
 
-/** Group rows by ModRM reg value ('' = #UD). `grp1`/`grp2` take their operands from the opcode row. */
+/** Group rows by ModRM reg value ('' = #UD). `grp1`/`grp2`/`grp1a`/`grp11` take their operands from
+ * the opcode row. */
 const GROUPS: Record<string, string[]> = {
-  grp1: ALU.map((n) => `${n} *`),
+  grp1: ALU.map((n) => (n === 'cmp' ? `${n} *` : `${n} * L`)),
   grp2: SHIFT.map((n) => `${n} *`),
+  grp1a: ['pop', '', '', '', '', '', '', ''],
+  grp11: ['mov *', '', '', '', '', '', '', ''],
   grp8c: SREG_OK,
   // MOV Sreg, r/m: CS is not a destination.
   grp8e: ['mov Sw,Ew', '', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', '', ''],
-  grp3b: ['test Eb,Ib *', 'test Eb,Ib', 'not Eb *', 'neg Eb', 'mul Eb', 'imul Eb', 'div Eb', 'idiv Eb'],
-  grp3v: ['test Ev,Iz *', 'test Ev,Iz', 'not Ev *', 'neg Ev', 'mul Ev', 'imul Ev', 'div Ev', 'idiv Ev'],
-  grp4: ['inc Eb *', 'dec Eb *', '', '', '', '', '', ''],
-  grp5: ['inc Ev', 'dec Ev', 'call Ev !', 'call far M !', 'jmp Ev !', 'jmp far M !', 'push Ev', ''],
+  grp3b: ['test Eb,Ib *', 'test Eb,Ib', 'not Eb * L', 'neg Eb L', 'mul Eb', 'imul Eb', 'div Eb', 'idiv Eb'],
+  grp3v: ['test Ev,Iz *', 'test Ev,Iz', 'not Ev * L', 'neg Ev L', 'mul Ev', 'imul Ev', 'div Ev', 'idiv Ev'],
+  grp4: ['inc Eb * L', 'dec Eb * L', '', '', '', '', '', ''],
+  grp5: ['inc Ev L', 'dec Ev L', 'call Ev !', 'call far M !', 'jmp Ev !', 'jmp far M !', 'push Ev', ''],
   grp6: ['sldt Ew', 'str Ew', 'lldt Ew', 'ltr Ew', 'verr Ew', 'verw Ew', '', ''],
   grp7: ['sgdt M', 'sidt M', 'lgdt M', 'lidt M', 'smsw Ew', '', 'lmsw Ew', 'invlpg M'],
-  grp8: ['', '', '', '', 'bt Ev,Ib', 'bts Ev,Ib', 'btr Ev,Ib', 'btc Ev,Ib'],
-  grp9: ['', 'cmpxchg8b M', '', '', '', '', '', ''],
+  grp8: ['', '', '', '', 'bt Ev,Ib', 'bts Ev,Ib L', 'btr Ev,Ib L', 'btc Ev,Ib L'],
+  grp9: ['', 'cmpxchg8b M L', '', '', '', '', '', ''],
 };
 
 function fillRanges(): void {
@@ -241,7 +247,8 @@ function fillRanges(): void {
     const form = op & 7;
     if (form >= 6) continue;
     const n = ALU[op >> 3];
-    ONE_BYTE[op] = `${n} ${['Eb,Gb', 'Ev,Gv', 'Gb,Eb', 'Gv,Ev', 'AL,Ib', 'rAX,Iz'][form]} *`;
+    const lock = form < 2 && n !== 'cmp' ? ' L' : '';
+    ONE_BYTE[op] = `${n} ${['Eb,Gb', 'Ev,Gv', 'Gb,Eb', 'Gv,Ev', 'AL,Ib', 'rAX,Iz'][form]} *${lock}`;
   }
   for (let i = 0; i < 8; i++) {
     ONE_BYTE[0x40 + i] = 'inc Zv *';
@@ -309,6 +316,8 @@ export interface OpRow {
   branch: boolean;
   /** Conditional branch. */
   conditional: boolean;
+  /** LOCK-able with a memory destination (`L`). */
+  lockable: boolean;
 }
 
 function parseOperand(s: string): Operand {
@@ -335,7 +344,7 @@ function parseOperand(s: string): Operand {
 /** Parses `name[|name32][/nameA32] operands flags` (see the header). */
 function parseRow(spec: string, inherited: Operand[] | null): OpRow {
   const words = spec.split(' ');
-  const flags = new Set<string>(words.filter((w) => w === '*' || w === '!' || w === '?'));
+  const flags = new Set<string>(words.filter((w) => w === '*' || w === '!' || w === '?' || w === 'L'));
   const rest = words.filter((w) => !flags.has(w));
   // `call far Ap`, `jmp short Jb`: a two-word mnemonic when the second word is not operands.
   let nameWords = 1;
@@ -356,6 +365,7 @@ function parseRow(spec: string, inherited: Operand[] | null): OpRow {
     jit: flags.has('*'),
     branch: flags.has('!'),
     conditional: flags.has('?'),
+    lockable: flags.has('L'),
   };
 }
 
@@ -381,3 +391,16 @@ function build(map: Record<number, string>): (OpRow | null)[] {
 /** Rows by opcode: 0x00–0xFF the one-byte map, 0x100–0x1FF the 0F map (null: #UD). 0x0F and the
  * prefix bytes have no row (the decoder consumes them). */
 export const OPCODES: readonly (OpRow | null)[] = [...build(ONE_BYTE), ...build(TWO_BYTE)];
+
+/** The LOCK rule of the table for the interpreter: index = opcode (0x100 | second byte for the 0F
+ * map), value = the ModRM reg fields whose row is `L` (bit r set; 0xFF for a row that is not a
+ * group). A LOCK prefix is #UD unless its instruction's bit is set and ModRM addresses memory. */
+export const LOCK_REGS = new Uint8Array(512);
+OPCODES.forEach((row, op) => {
+  if (row === null) return;
+  if (row.group === null) LOCK_REGS[op] = row.lockable ? 0xff : 0;
+  else
+    row.group.forEach((g, reg) => {
+      if (g?.lockable) LOCK_REGS[op] = (LOCK_REGS[op] as number) | (1 << reg);
+    });
+});

@@ -195,9 +195,15 @@ export abstract class CpuSegments extends CpuAlu {
   }
 
   protected popSeg(s: number): void {
-    const v = this.o32 ? this.peekStack(4, 0) : this.peekStack(2, 0);
+    const n = this.o32 ? 4 : 2;
+    const v = this.peekStack(n, 0);
+    // The increment uses the stack width before the load: POP SS may switch SS.B (SDM vol. 2
+    // POP: "the stack pointer is incremented" by the current stack-address size; Bochs pops with
+    // pop_16/pop_32 before load_seg_reg). A faulting load leaves ESP unchanged.
+    const esp = this.regs[ESP];
+    const next = this.ss32 ? (esp + n) | 0 : (esp & ~0xffff) | ((esp + n) & 0xffff);
     this.loadSeg(s, v & 0xffff);
-    this.setSp(this.regs[ESP] + (this.o32 ? 4 : 2));
+    this.regs[ESP] = next;
   }
 
   protected loadFarPtr(s: number): void {

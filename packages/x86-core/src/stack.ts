@@ -90,7 +90,11 @@ export abstract class CpuStack extends CpuModrm {
     // Compute everything first, then commit (faults leave state unchanged).
     sp = (sp - osz) & mask;
     this.wrS(osz, SS, sp, bp);
-    const frame = sp;
+    // FrameTemp is the whole ESP after the push: on a 16-bit stack SP wrapped inside ESP[15:0] and
+    // ESP[31:16] is kept, and a 32-bit ENTER stores and loads all of it (Bochs cpu/stack32.cc
+    // ENTER32_IwIb: frame_ptr32 = ESP after push_32; test386.asm POST 0x1A expects this; the SDM
+    // pseudo-code's "FrameTemp ← SP" would zero EBP[31:16]).
+    const frame = mask === -1 ? sp : (r[ESP] & ~0xffff) | sp;
     if (level > 0) {
       for (let i = 1; i < level; i++) {
         bp = (bp - osz) & mask;
@@ -110,6 +114,8 @@ export abstract class CpuStack extends CpuModrm {
   /** POP r/m (8F). The pop happens first: an ESP-based destination uses the incremented ESP (SDM
    * POP). A fault restores ESP (run() rolls back to the instruction start). */
   protected popRm(): void {
+    // POP r/m is /0 only (SDM opcode map group 1A); /1-/7 are #UD before anything is popped.
+    if ((this.peek8() & 0x38) !== 0) this.ud();
     const v = this.popO();
     this.modrm();
     this.writeRm(this.o32 ? 4 : 2, v);

@@ -40,8 +40,12 @@ export const VM = 0x20000;
 export const AC = 0x40000;
 export const ID = 0x200000;
 export const ARITH = CF | PF | AF | ZF | SF | OF;
-/** Bits POPF/IRET may change at CPL 0 (no VM/VIF/VIP: vm86 is not implemented). */
+/** Bits POPF/IRET may change at CPL 0 (VM only through the IRET to vm86, `vm86.ts`; no VIF/VIP:
+ * no VME). */
 export const EFLAGS_WRITABLE = CF | PF | AF | ZF | SF | TF | IF | DF | OF | IOPL | NT | AC | ID;
+/** Segment cache attributes in virtual-8086 mode: present, DPL 3, read/write data, accessed (QEMU
+ * load_seg_vm; the SDM's vm86 segments are 64 KiB, byte-granular, 16-bit). */
+export const VM86_SEG_ATTR = 0xf3;
 
 // Lazy flag producers.
 export const LZ_ADD = 1;
@@ -85,8 +89,9 @@ export const JIT_HOT = 1000;
  * forever). Forgotten on a flush. */
 export const JIT_MAX_KILLS = 16;
 
-/** Element iterations (or page-sized bulk runs) of a REP string instruction per step. */
-export const REP_CHUNK = 4096;
+/** Most elements a REP string instruction processes per step (each retires as one instruction; the
+ * step also stops at the end of run()'s budget): an interrupt window opens in between. */
+export const REP_CHUNK = 65536;
 
 export const PARITY = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
@@ -240,6 +245,8 @@ export abstract class CpuCore {
   /** @internal (TraceHost) */
   stopRequested = false;
   instructionCount = 0;
+  /** execute()'s `end`: REP string steps size their work by it (strings.ts repQuota). */
+  protected execEnd = 0;
   protected tscOffset = 0n;
   protected msrs = new Map<number, bigint>();
 
@@ -388,6 +395,7 @@ export abstract class CpuCore {
   protected abstract signature(): number;
   protected abstract switchToInnerStack(dpl: number): void;
   protected abstract ud(): never;
+  protected abstract writeEflagsAt(v: number, sizeMask: number, cpl: number, iret?: boolean): void;
 
   protected emit(e: CpuEvent): void {
     for (const l of this.listeners) l(e);

@@ -14,6 +14,21 @@ export abstract class CpuStrings extends CpuControl {
     this.eip = this.startEip;
   }
 
+  /** Elements a REP string instruction may process in this step. Each element retires as one
+   * instruction (as QEMU's icount counts each iteration, which TCG runs as its own pass through the
+   * instruction), so the quota is what is left of execute()'s budget, at most REP_CHUNK (the
+   * interrupt window), at least one: run()'s budget, virtual time and the machine's instruction
+   * budget then hold for REP work too. */
+  protected repQuota(): number {
+    const left = this.execEnd - this.instructionCount;
+    return left >= REP_CHUNK ? REP_CHUNK : Math.max(left, 1);
+  }
+
+  /** Count the `k` elements a REP step processed as retired instructions (execute() counts one). */
+  protected repRetire(k: number): void {
+    if (k > 1) this.instructionCount += k - 1;
+  }
+
   protected strSrcSeg(): number {
     return this.segOvr >= 0 ? this.segOvr : DS;
   }
@@ -48,18 +63,16 @@ export abstract class CpuStrings extends CpuControl {
       return;
     }
     let n = this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
-        this.repRestart();
-        return;
-      }
-      if (delta > 0 && n > 1) {
-        const done = this.bulkMovs(size, src, n);
+    const quota = this.repQuota();
+    let budget = quota;
+    while (n > 0 && budget > 0) {
+      if (delta > 0 && n > 1 && budget > 1) {
+        const done = this.bulkMovs(size, src, Math.min(n, budget));
         if (done > 0) {
           n -= done;
+          budget -= done;
           this.setRepCount(n);
-          if (n === 0) break;
+          continue;
         }
       }
       const v = this.rdS(size, src, this.idx(ESI));
@@ -67,8 +80,11 @@ export abstract class CpuStrings extends CpuControl {
       this.advance(ESI, delta);
       this.advance(EDI, delta);
       n--;
+      budget--;
       this.setRepCount(n);
     }
+    if (n > 0) this.repRestart();
+    this.repRetire(quota - budget);
   }
 
   /** Bulk forward copy within one page on both sides when both are plain RAM. Returns the number of
@@ -132,25 +148,26 @@ export abstract class CpuStrings extends CpuControl {
       return;
     }
     let n = this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
-        this.repRestart();
-        return;
-      }
-      if (delta > 0 && n > 1) {
-        const done = this.bulkStos(size, v, n);
+    const quota = this.repQuota();
+    let budget = quota;
+    while (n > 0 && budget > 0) {
+      if (delta > 0 && n > 1 && budget > 1) {
+        const done = this.bulkStos(size, v, Math.min(n, budget));
         if (done > 0) {
           n -= done;
+          budget -= done;
           this.setRepCount(n);
-          if (n === 0) break;
+          continue;
         }
       }
       this.wrS(size, ES, this.idx(EDI), v);
       this.advance(EDI, delta);
       n--;
+      budget--;
       this.setRepCount(n);
     }
+    if (n > 0) this.repRestart();
+    this.repRetire(quota - budget);
   }
 
   protected bulkStos(size: number, v: number, n: number): number {
@@ -199,17 +216,17 @@ export abstract class CpuStrings extends CpuControl {
       return;
     }
     let n = this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
-        this.repRestart();
-        return;
-      }
+    const quota = this.repQuota();
+    let budget = quota;
+    while (n > 0 && budget > 0) {
       this.setReg(size, EAX, this.rdS(size, src, this.idx(ESI)));
       this.advance(ESI, delta);
       n--;
+      budget--;
       this.setRepCount(n);
     }
+    if (n > 0) this.repRestart();
+    this.repRetire(quota - budget);
   }
 
   protected cmps(size: number): void {
@@ -224,11 +241,13 @@ export abstract class CpuStrings extends CpuControl {
       return;
     }
     let n = this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
+    const quota = this.repQuota();
+    let budget = quota;
+    for (;;) {
+      if (n === 0) break;
+      if (budget === 0) {
         this.repRestart();
-        return;
+        break;
       }
       const a = this.rdS(size, src, this.idx(ESI));
       const b = this.rdS(size, ES, this.idx(EDI));
@@ -236,10 +255,12 @@ export abstract class CpuStrings extends CpuControl {
       this.advance(ESI, delta);
       this.advance(EDI, delta);
       n--;
+      budget--;
       this.setRepCount(n);
       const z = this.getZF();
       if (this.rep === 1 ? !z : z) break;
     }
+    this.repRetire(quota - budget);
   }
 
   protected scas(size: number): void {
@@ -251,38 +272,42 @@ export abstract class CpuStrings extends CpuControl {
       return;
     }
     let n = this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
+    const quota = this.repQuota();
+    let budget = quota;
+    for (;;) {
+      if (n === 0) break;
+      if (budget === 0) {
         this.repRestart();
-        return;
+        break;
       }
       this.alu(7, size, a, this.rdS(size, ES, this.idx(EDI)));
       this.advance(EDI, delta);
       n--;
+      budget--;
       this.setRepCount(n);
       const z = this.getZF();
       if (this.rep === 1 ? !z : z) break;
     }
+    this.repRetire(quota - budget);
   }
 
   protected ins(size: number): void {
     const delta = this.flags & DF ? -size : size;
     const port = this.regs[EDX] & 0xffff;
     let n = this.rep === 0 ? 1 : this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
-        this.repRestart();
-        return;
-      }
+    const quota = this.repQuota();
+    let budget = quota;
+    while (n > 0 && budget > 0) {
       this.checkWrite(ES, this.idx(EDI), size);
       const v = this.ioIn(size, port);
       this.wrS(size, ES, this.idx(EDI), v);
       this.advance(EDI, delta);
       n--;
+      budget--;
       if (this.rep !== 0) this.setRepCount(n);
     }
+    if (n > 0) this.repRestart();
+    this.repRetire(quota - budget);
   }
 
   protected outs(size: number): void {
@@ -290,17 +315,17 @@ export abstract class CpuStrings extends CpuControl {
     const delta = this.flags & DF ? -size : size;
     const port = this.regs[EDX] & 0xffff;
     let n = this.rep === 0 ? 1 : this.repCount();
-    let budget = REP_CHUNK;
-    while (n > 0) {
-      if (--budget < 0) {
-        this.repRestart();
-        return;
-      }
+    const quota = this.repQuota();
+    let budget = quota;
+    while (n > 0 && budget > 0) {
       const v = this.rdS(size, src, this.idx(ESI));
       this.ioOut(size, port, v);
       this.advance(ESI, delta);
       n--;
+      budget--;
       if (this.rep !== 0) this.setRepCount(n);
     }
+    if (n > 0) this.repRestart();
+    this.repRetire(quota - budget);
   }
 }

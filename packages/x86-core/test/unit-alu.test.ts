@@ -216,3 +216,59 @@ done:`);
     expect(regs.ecx).toBe(0);
   });
 });
+
+// Each REP element retires as one instruction (QEMU's icount counts each iteration), so run()'s
+// budget, the retired-instruction count and the machine's virtual time bound REP work like any
+// other: a REP with ECX = 0xFFFFFFFF cannot outlast the budget.
+describe('REP work counts one instruction per element', () => {
+  /** Instructions a real-mode program retires up to its HLT. */
+  function retired(body: string): number {
+    const r = rig(asm(`bits 16\norg 0x7c00\n  xor ax, ax\n  mov es, ax\n  mov di, 0x1000\n${body}\n  hlt\n`));
+    const exit = r.cpu.run(10_000_000);
+    expect(exit.reason).toBe('halted');
+    return exit.instructions;
+  }
+
+  it('a REP with n elements retires n instructions (one when n is 0 or 1)', () => {
+    const base = retired('  mov cx, 0\n  rep stosb');
+    expect(retired('  mov cx, 1\n  rep stosb')).toBe(base);
+    expect(retired('  mov cx, 10000\n  rep stosb')).toBe(base + 9999); // bulk fill path
+    expect(retired('  mov cx, 10000\n  std\n  rep stosb\n  cld') - 2).toBe(base + 9999); // element path
+    expect(retired('  mov cx, 3000\n  mov si, 0x3000\n  rep movsw') - 1).toBe(base + 2999);
+    // REPE CMPSB stops at the first difference: 3 elements compared
+    expect(retired('  mov cx, 100\n  mov si, 0x2000\n  mov byte [es:0x1002], 1\n  repe cmpsb') - 2).toBe(
+      base + 2,
+    );
+  });
+
+  it('run(n) stops inside a long REP after exactly n instructions, and the REP resumes', () => {
+    const src = `bits 16\norg 0x7c00\n  mov ax, 0x1000\n  mov es, ax\n  xor di, di\n  mov al, 0x5a\n  mov cx, 50000\n  rep stosb\n  hlt\n`;
+    const r = rig(asm(src));
+    expect(r.cpu.run(5).reason).toBe('budget'); // jmp far and the first four setup instructions
+    let total = 0;
+    for (let i = 0; i < 1000 && !r.cpu.halted; i++) {
+      const exit = r.cpu.run(97);
+      expect(exit.instructions).toBeLessThanOrEqual(97);
+      total += exit.instructions;
+      if (exit.reason === 'budget') expect(exit.instructions).toBe(97);
+    }
+    expect(r.cpu.halted).toBe(true);
+    expect(total).toBe(1 + 50000 + 1); // mov cx, the elements, the HLT
+    expect(r.cpu.getRegisters().ecx & 0xffff).toBe(0);
+    expect(r.mem.ram[0x10000 + 49999]).toBe(0x5a);
+    expect(r.mem.ram[0x10000 + 50000]).toBe(0);
+  });
+
+  it('a32 REP LODSB with ECX = 0xFFFFFFFF ends at the budget with ECX counted down per element', () => {
+    // unreal mode: DS limit 4 GiB, so ESI may run past 64 KiB
+    const r = rig(
+      asm('bits 16\norg 0x7c00\n  mov ecx, 0xffffffff\n  xor esi, esi\n  a32 rep lodsb\n  hlt\n'),
+    );
+    r.cpu.setRegisters({ segments: { ds: { selector: 0, base: 0, limit: 0xffffffff, access: 0x93 } } });
+    const exit = r.cpu.run(1_000_000);
+    expect(exit).toEqual({ reason: 'budget', instructions: 1_000_000 });
+    const regs = r.cpu.getRegisters();
+    expect(regs.esi).toBe(1_000_000 - 3); // three setup instructions (jmp far, mov, xor)
+    expect(regs.ecx).toBe(0xffffffff - regs.esi);
+  });
+});

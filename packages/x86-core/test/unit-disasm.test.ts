@@ -34,6 +34,26 @@ describe('disassembler', () => {
       text: 'db 0x0f, 0xc7',
       length: 2,
     });
+    // Groups 1A (8F) and 11 (C6/C7) define /0 only (SDM vol. 2 appendix A).
+    expect(disassemble(new Uint8Array([0x8f, 0x00]), 0, 32)).toEqual({ text: 'pop dword [eax]', length: 2 });
+    expect(disassemble(new Uint8Array([0x8f, 0x08]), 0, 32)).toEqual({ text: 'db 0x8f', length: 1 });
+    expect(disassemble(new Uint8Array([0xc6, 0x00, 0x05]), 0, 32)).toEqual({
+      text: 'mov byte [eax], 0x5',
+      length: 3,
+    });
+    expect(disassemble(new Uint8Array([0xc7, 0x38, 0, 0, 0, 0]), 0, 32)).toEqual({
+      text: 'db 0xc7',
+      length: 1,
+    });
+  });
+  it('shows LOCK on the lockable memory forms and leaves LOCK misuse undefined (#UD), as the core does', () => {
+    const b = asm(
+      'bits 32\nlock add [eax], ecx\nlock bts dword [ebx], 3\ndb 0xf0\nmov [eax], ecx\ndb 0xf0\nadd eax, ecx\n',
+    );
+    expect(disassemble(b, 0, 32)).toEqual({ text: 'lock add dword [eax], ecx', length: 3 });
+    expect(disassemble(b, 3, 32)).toEqual({ text: 'lock bts dword [ebx], 0x3', length: 5 });
+    expect(disassemble(b, 8, 32)).toEqual({ text: 'db 0xf0', length: 1 });
+    expect(disassemble(b, 11, 32)).toEqual({ text: 'db 0xf0', length: 1 });
   });
   it('never throws on truncated input', () => {
     expect(disassemble(new Uint8Array([0x66, 0xb8]), 0, 16)).toEqual({ text: 'db 0x66', length: 1 });

@@ -91,13 +91,7 @@ export function assemble(source: string): Uint8Array {
 /** nasm source for a 32-bit flat protected-mode body run by the oracle skeleton (inc/lib.inc):
  * tests16 returns at once, tests32 is `body` (which must end in `ret` or leave otherwise). */
 export function pm32Source(body: string): string {
-  return `%define USE_PM32
-%include "inc/lib.inc"
-section .text16
-tests16:
-    ret
-section .text32
-bits 32
+  return `%include "inc/pm32-only.inc"
 tests32:
 ${body}`;
 }
