@@ -1,5 +1,8 @@
 export const PACKAGE_NAME = '@vmkit/machine';
+export { CheckedGuestMemory, RAM_REGIONS } from './board.js';
+export { BUILTIN_DEVICE_TYPES, isaDebugconType, pciStubType, withBuiltins } from './builtin-devices.js';
 export * from './config.js';
+export { type PlannedDevice, parsePciAddr, planDevices } from './devices-config.js';
 export * from './e820.js';
 export * from './events.js';
 export { e820FromSeabiosLog, mapBiosImage } from './firmware-image.js';
@@ -10,6 +13,7 @@ export {
   createMachine,
   DEFAULT_BUDGET,
   Machine,
+  type MachineOptions,
   type MachineSinks,
   type RunOptions,
 } from './machine.js';

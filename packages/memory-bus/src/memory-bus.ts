@@ -265,6 +265,17 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
     }));
   }
 
+  /** What serves reads and writes at `addr` and up to where that stays so (exclusive `end`): walk a
+   * range span by span to check it byte for byte (the DMA contract). */
+  resolveSpan(addr: number): { read: string | null; write: string | null; end: number } {
+    const s = this.find(addr);
+    return {
+      read: s.rRegion ? s.rRegion.name : null,
+      write: s.wRegion ? s.wRegion.name : null,
+      end: s === this.outside ? Number.POSITIVE_INFINITY : s.end,
+    };
+  }
+
   /** What serves reads and writes at `addr` (names of leaf regions, or null when unassigned). */
   resolve(addr: number): { read: string | null; write: string | null } {
     const s = this.find(addr);

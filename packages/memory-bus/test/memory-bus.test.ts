@@ -728,3 +728,16 @@ describe('page tables after map changes (seeded differential)', () => {
     }
   });
 });
+
+describe('resolveSpan', () => {
+  it('gives the region at an address and where it ends, byte-exactly, past overlays', () => {
+    const bus = new MemoryBus();
+    bus.addRam('ram', 0, 0x10000);
+    bus.addMmio('overlay', 0x2010, 0x20, { read: () => 0, write: () => {} }, { priority: 1 });
+    expect(bus.resolveSpan(0x2000)).toEqual({ read: 'ram', write: 'ram', end: 0x2010 });
+    expect(bus.resolveSpan(0x2010)).toEqual({ read: 'overlay', write: 'overlay', end: 0x2030 });
+    expect(bus.resolveSpan(0x2030)).toEqual({ read: 'ram', write: 'ram', end: 0x10000 });
+    expect(bus.resolveSpan(0x10000).read).toBeNull();
+    expect(bus.resolveSpan(-1)).toEqual({ read: null, write: null, end: Number.POSITIVE_INFINITY });
+  });
+});
