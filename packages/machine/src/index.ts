@@ -19,4 +19,13 @@ export {
 } from './machine.js';
 export type * from './report.js';
 export { formatSize, parseSize } from './size.js';
+export {
+  crc32,
+  decodeSnapshot,
+  encodeSnapshot,
+  type MachineSnapshot,
+  type RamImage,
+  SNAPSHOT_VERSION,
+  SnapshotError,
+} from './snapshot.js';
 export { BoundedWindow } from './window.js';

@@ -6,11 +6,11 @@
 import { buildPcAcpi, buildSmbios } from '@vmkit/acpi';
 import { encodeLoader } from '@vmkit/bios-linker';
 import type { DeviceRegistry, ReportContext } from '@vmkit/device';
-import { addStandardItems, FwCfg, type FwCfgEvent } from '@vmkit/fw-cfg';
+import { addStandardItems, FwCfg, type FwCfgEvent, type FwCfgState } from '@vmkit/fw-cfg';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
-import { createPcPlatform, type PcPlatform } from '@vmkit/pc-platform';
+import { createPcPlatform, type PcPlatform, type PcPlatformState } from '@vmkit/pc-platform';
 import { formatBdf, type PciEvent } from '@vmkit/pci';
-import type { Cpu } from '@vmkit/x86-core';
+import type { Cpu, CpuState } from '@vmkit/x86-core';
 import {
   type BoardCollectors,
   CheckedGuestMemory,
@@ -39,6 +39,16 @@ import type {
   RunResult,
   StopReason,
 } from './report.js';
+import {
+  captureRam,
+  fingerprint,
+  forEachRamPage,
+  type MachineSnapshot,
+  type RamImage,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  SnapshotError,
+} from './snapshot.js';
 import { BoundedWindow } from './window.js';
 
 export interface MachineSinks {
@@ -72,6 +82,23 @@ const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
   'firmware-error',
 ]);
 
+/** The `state` part of a MachineSnapshot. */
+interface SavedState {
+  machine: {
+    warpNs: number;
+    lastStop: StopInfo | null;
+    finished: StopInfo | null;
+    hleE820: E820Entry[] | null;
+    mapChanges: number;
+  };
+  cpu: CpuState | null;
+  platform: PcPlatformState;
+  fwCfg: FwCfgState;
+  devices: Array<{ id: string; state: unknown }>;
+  events: ReturnType<EventStream['getState']>;
+  log: { lines: string[]; dropped: number };
+}
+
 export interface MachineOptions extends MachineSinks {
   /** Device types the app ships (the board adds isa-debugcon and pci-stub). */
   registry?: DeviceRegistry;
@@ -82,6 +109,8 @@ export const BOOT_FAIL_TEXT = 'No bootable device.';
 
 export class Machine {
   readonly config: MachineConfig;
+  /** Fingerprint of what determines the guest's behaviour (snapshots restore only onto the same). */
+  readonly configId: string;
   readonly memory = new MemoryBus();
   readonly io = new IoBus();
   readonly layout: MemoryLayout;
@@ -102,6 +131,8 @@ export class Machine {
   private readonly nsPerInstruction: number;
   private readonly debugconListeners: Array<(line: string) => void> = [];
   private readonly logWindow: BoundedWindow<string>;
+  /** Memory-map changes since power-on (map-changed events). */
+  private mapChanges = 0;
   /** The last stop of the run loop (null before the first run). */
   private lastStop: StopInfo | null = null;
   /** Set once the machine reached a final stop; running again returns it. */
@@ -114,6 +145,15 @@ export class Machine {
   constructor(input: MachineConfigInput, sinks: MachineOptions = {}) {
     const config = validateConfig(input, sinks.registry);
     this.config = config;
+    this.configId = fingerprint({
+      chipset: config.chipset,
+      memory: config.memory,
+      firmware: config.firmware,
+      fwCfgFiles: config.fwCfgFiles,
+      devices: config.devices.map((d) => ({ driver: d.type.driver, id: d.id, bdf: d.bdf, props: d.props })),
+      instructionsPerSecond: config.instructionsPerSecond,
+      startDate: config.startDate,
+    });
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
     this.events = new EventStream(() => this.now(), config.trace, config.eventWindow);
     this.logWindow = new BoundedWindow<string>(
@@ -122,8 +162,15 @@ export class Machine {
       config.logWindow.chars,
     );
     const { memory, io, events } = this;
+    // map-changed events count the machine's own map changes (the bus's generation counter also
+    // moves when a snapshot is restored, which is not a guest event).
     memory.setTracer(
-      config.trace.has('bus') || config.trace.has('all') ? (e) => events.emit({ ...e }) : null,
+      config.trace.has('bus') || config.trace.has('all')
+        ? (e) => {
+            if (e.kind !== 'map-changed') events.emit({ ...e });
+            else if (!events.muted) events.emit({ ...e, generation: ++this.mapChanges });
+          }
+        : null,
     );
 
     // Memory: RAM below and above 4 GiB as QEMU lays it out; VGA window unassigned until SMRAM opens.
@@ -434,6 +481,93 @@ export class Machine {
       pci: this.pciReport(),
       log: this.log,
     };
+  }
+
+  /** The machine's whole state as plain data (see snapshot.ts): taken between instructions. */
+  snapshot(): MachineSnapshot {
+    const ram: RamImage[] = [];
+    for (const region of this.ramRegions()) {
+      const c = this.memory.ramChunks(region);
+      ram.push(captureRam(region, c.chunkSize, c.chunks));
+    }
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      configId: this.configId,
+      instructions: this.instructions,
+      state: {
+        machine: {
+          warpNs: this.warpNs,
+          lastStop: this.lastStop,
+          finished: this.finished,
+          hleE820: this.hleE820,
+          mapChanges: this.mapChanges,
+        },
+        cpu: this.cpu ? this.cpu.getState() : null,
+        platform: this.platform.getState(),
+        fwCfg: this.fwCfg.getState(),
+        devices: this.devices.map((d) => ({ id: d.id, state: d.device.getState() })),
+        events: this.events.getState(),
+        log: { lines: this.logWindow.toArray(), dropped: this.logWindow.dropped },
+      },
+      ram,
+    };
+  }
+
+  /** Continue from a snapshot of a machine built from the same config. Refused (SnapshotError)
+   * for another config or snapshot version; the machine is unchanged then. */
+  restore(snap: MachineSnapshot): void {
+    if (snap?.format !== SNAPSHOT_FORMAT) throw new SnapshotError('not a vmkit machine snapshot');
+    if (snap.version !== SNAPSHOT_VERSION)
+      throw new SnapshotError(
+        `snapshot version ${snap.version} is not supported (this vmkit reads ${SNAPSHOT_VERSION})`,
+      );
+    if (snap.configId !== this.configId)
+      throw new SnapshotError(
+        `snapshot was taken on a machine with another config (config id ${snap.configId}, this machine ${this.configId})`,
+      );
+    const regions = this.ramRegions();
+    if (snap.ram.length !== regions.length || snap.ram.some((r, i) => r.region !== regions[i]))
+      throw new SnapshotError('snapshot RAM regions do not match this machine');
+    // Decompress everything before touching the machine, so a corrupted snapshot changes nothing.
+    const pages = snap.ram.map((img) => {
+      const list: Array<[number, Uint8Array]> = [];
+      forEachRamPage(img, (off, bytes) => list.push([off, bytes]));
+      return list;
+    });
+    const st = snap.state as unknown as SavedState;
+    const byId = new Map(st.devices.map((d) => [d.id, d.state]));
+    if (byId.size !== this.devices.length || this.devices.some((d) => !byId.has(d.id)))
+      throw new SnapshotError('snapshot devices do not match this machine');
+    if ((st.cpu === null) !== (this.cpu === null)) throw new SnapshotError('snapshot firmware kind differs');
+    for (const [i, region] of regions.entries()) {
+      this.memory.clearRamDirect(region);
+      for (const [off, bytes] of pages[i]!) this.memory.writeRamDirect(region, off, bytes);
+    }
+    // Restoring may re-map regions (BARs, the IGD's overlay): those are not guest events.
+    this.events.setMuted(true);
+    try {
+      this.platform.setState(st.platform);
+      const smramOpen = (this.platform.i440fx.config.get8(0x72) & 0x40) !== 0; // SMRAM D_OPEN
+      this.memory.setRouting(0xa0000, 0x20000, smramOpen ? 'ram' : 'none', smramOpen ? 'ram' : 'none');
+      this.fwCfg.setState(st.fwCfg);
+      for (const d of this.devices) d.device.setState(byId.get(d.id));
+      if (this.cpu && st.cpu) this.cpu.setState(st.cpu);
+    } finally {
+      this.events.setMuted(false);
+    }
+    this.warpNs = st.machine.warpNs;
+    this.lastStop = st.machine.lastStop;
+    this.finished = st.machine.finished;
+    this.hleE820 = st.machine.hleE820;
+    this.mapChanges = st.machine.mapChanges;
+    this.raisedStop = null;
+    this.events.setState(st.events);
+    this.logWindow.reset(st.log.lines, st.log.dropped);
+  }
+
+  private ramRegions(): string[] {
+    return this.layout.above4g ? ['ram-below-4g', 'ram-above-4g'] : ['ram-below-4g'];
   }
 
   /** Report sections of the plugged devices that have one. */
