@@ -1,6 +1,6 @@
-// `vmkit opregion decode`, `vmkit vbt decode`, `vmkit linker decode`, `vmkit models`.
+// `vmkit opregion decode`, `vmkit vbt decode`, `vmkit linker decode`.
 import { decodeLoader, formatLoader } from '@vmkit/bios-linker';
-import { CATALOGUE, decodeOpRegion, decodeVbt, formatOpRegion, formatVbt } from '@vmkit/vfio-igd';
+import { decodeOpRegion, decodeVbt, formatOpRegion, formatVbt } from '@vmkit/vfio-igd';
 import { parse } from './args.js';
 import { UsageError } from './errors.js';
 import { readBytes } from './files.js';
@@ -28,7 +28,7 @@ function toJson(value: unknown): string {
 export function decodeCommand(what: 'opregion' | 'vbt' | 'linker', args: string[]): number {
   const [sub, ...rest] = args;
   if (!sub || sub === '--help' || sub === '-h') {
-    process.stdout.write(`${DECODE_HELP[what]}\n`);
+    (sub ? process.stdout : process.stderr).write(`${DECODE_HELP[what]}\n`); // usage error: stderr
     return sub ? 0 : 2;
   }
   if (sub !== 'decode')
@@ -69,19 +69,4 @@ export function decodeCommand(what: 'opregion' | 'vbt' | 'linker', args: string[
   }
   process.stdout.write(values.json ? `${toJson(json)}\n` : `${text.trimEnd()}\n`);
   return ok ? 0 : 1;
-}
-
-export function modelsCommand(args: string[]): number {
-  const { values } = parse(args, { json: { type: 'boolean' } });
-  const rows = CATALOGUE.map((m) => ({
-    key: m.key,
-    name: m.name,
-    codename: m.codename,
-    device: m.deviceId.toString(16).padStart(4, '0'),
-  }));
-  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else
-    for (const r of rows)
-      process.stdout.write(`synthetic:${r.key.padEnd(8)} 8086:${r.device}  ${r.name} (${r.codename})\n`);
-  return 0;
 }
