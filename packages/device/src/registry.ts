@@ -120,6 +120,8 @@ export function parseDeviceOption(
     if (eq <= 0) return { problem: `--device '${text}': '${p}' is not prop=value` };
     const key = p.slice(0, eq);
     if (key === 'driver') return { problem: `--device '${text}': driver is given first, not as a property` };
+    // These two name the other results of this function, so no property may use them.
+    if (key === 'help' || key === 'problem') return { problem: `--device '${text}': '${key}' is not a property name` };
     if (Object.hasOwn(spec, key)) return { problem: `--device '${text}': property '${key}' is given twice` };
     spec[key] = p.slice(eq + 1);
   }
