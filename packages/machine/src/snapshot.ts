@@ -1,10 +1,36 @@
 // Machine snapshots (DESIGN.md §2 "State is data"): the sum of the board's and the devices' states,
 // the CPU, the machine's own clock and stop state, the log and event windows, and the RAM pages
-// that are not all zero (deflate-compressed with fflate, a platform-neutral npm library). A
+// that are not all zero (compressed with our own LZ77, src/lz.ts). A
 // snapshot restores only on a machine built from the same config (a fingerprint of it is kept)
 // by the same snapshot version; `encodeSnapshot`/`decodeSnapshot` give it a checked file form.
 
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { lzCompress, lzDecompress } from './lz.js';
+
+const utf8 = {
+  encode: (text: string): Uint8Array => {
+    const out: number[] = [];
+    for (const ch of text) {
+      const c = ch.codePointAt(0)!;
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return Uint8Array.from(out);
+  },
+  decode: (b: Uint8Array): string => {
+    let s = '';
+    for (let i = 0; i < b.length; ) {
+      const x = b[i]!;
+      const n = x < 0x80 ? 1 : x < 0xe0 ? 2 : x < 0xf0 ? 3 : 4;
+      let c = n === 1 ? x : x & (0xff >> (n + 1));
+      for (let k = 1; k < n; k++) c = (c << 6) | ((b[i + k] ?? 0) & 63);
+      s += String.fromCodePoint(Math.min(c, 0x10ffff));
+      i += n;
+    }
+    return s;
+  },
+};
 
 /** Bump whenever the shape of any state in a snapshot changes. */
 export const SNAPSHOT_VERSION = 1;
@@ -16,7 +42,7 @@ const PAGE = 4096;
 export interface RamImage {
   region: string;
   pages: Uint32Array;
-  /** deflate(concatenated pages) */
+  /** lzCompress(concatenated pages) */
   data: Uint8Array;
 }
 
@@ -71,21 +97,13 @@ export function captureRam(
   }
   const raw = new Uint8Array(parts.length * PAGE);
   for (let i = 0; i < parts.length; i++) raw.set(parts[i]!, i * PAGE);
-  return { region, pages: Uint32Array.from(pages), data: deflateSync(raw, { level: 1 }) };
+  return { region, pages: Uint32Array.from(pages), data: lzCompress(raw) };
 }
 
 /** The pages of a RamImage, decompressed: calls `put(byteOffset, pageBytes)` for each. */
 export function forEachRamPage(img: RamImage, put: (offset: number, bytes: Uint8Array) => void): void {
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(img.data);
-  } catch {
-    throw new SnapshotError(`snapshot RAM of ${img.region} does not decompress (corrupted)`);
-  }
-  if (raw.length !== img.pages.length * PAGE)
-    throw new SnapshotError(
-      `snapshot RAM of ${img.region} has ${raw.length} bytes for ${img.pages.length} pages`,
-    );
+  const raw = lzDecompress(img.data, img.pages.length * PAGE);
+  if (raw === null) throw new SnapshotError(`snapshot RAM of ${img.region} does not decompress (corrupted)`);
   for (let i = 0; i < img.pages.length; i++)
     put(img.pages[i]! * PAGE, raw.subarray(i * PAGE, (i + 1) * PAGE));
 }
@@ -124,7 +142,7 @@ export function fingerprint(value: unknown): string {
     return v;
   };
   const text = JSON.stringify(canon(value));
-  return crc32(strToU8(text)).toString(16).padStart(8, '0');
+  return crc32(utf8.encode(text)).toString(16).padStart(8, '0');
 }
 
 // ------------------------------------------------------------------ file form
@@ -146,10 +164,10 @@ export function encodeSnapshot(s: MachineSnapshot): Uint8Array {
     }
     return v;
   });
-  const head = strToU8(json);
+  const head = utf8.encode(json);
   const out = new Uint8Array(20 + head.length + blobBytes + 4 * blobs.length);
   const dv = new DataView(out.buffer);
-  out.set(strToU8(MAGIC), 0);
+  for (let i = 0; i < MAGIC.length; i++) out[i] = MAGIC.charCodeAt(i);
   dv.setUint32(8, s.version, true);
   dv.setUint32(16, head.length, true);
   out.set(head, 20);
@@ -165,7 +183,7 @@ export function encodeSnapshot(s: MachineSnapshot): Uint8Array {
 
 /** Parse and check a snapshot file; SnapshotError says what is wrong (never another exception). */
 export function decodeSnapshot(bytes: Uint8Array): MachineSnapshot {
-  if (bytes.length < 20 || strFromU8(bytes.subarray(0, 8), true) !== MAGIC)
+  if (bytes.length < 20 || String.fromCharCode(...bytes.subarray(0, 8)) !== MAGIC)
     throw new SnapshotError('not a vmkit snapshot (bad magic)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
@@ -187,7 +205,7 @@ export function decodeSnapshot(bytes: Uint8Array): MachineSnapshot {
   }
   let parsed: MachineSnapshot;
   try {
-    parsed = JSON.parse(strFromU8(bytes.subarray(20, 20 + jsonLen)), (_k, v) => {
+    parsed = JSON.parse(utf8.decode(bytes.subarray(20, 20 + jsonLen)), (_k, v) => {
       if (v && typeof v === 'object' && typeof v.$big === 'string') return BigInt(v.$big);
       if (v && typeof v === 'object' && typeof v.$bin === 'number') {
         const b = blobs[v.$bin];
