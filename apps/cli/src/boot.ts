@@ -6,6 +6,7 @@ import {
   ConfigError,
   createMachine,
   EVENT_KINDS,
+  encodeSnapshot,
   type FirmwareConfig,
   formatEvent,
   formatReport,
@@ -14,15 +15,18 @@ import {
   type Machine,
   type MachineConfigInput,
   type MachineEvent,
+  type MachineSnapshot,
   MIN_MEMORY,
   OPREGION_POLICIES,
   type OpRegionPolicy,
   parseBdfText,
+  SnapshotError,
   TRACE_GROUPS,
   traceSelectorKinds,
 } from '@vmkit/machine';
+import { DEVICE_OPTIONS, deviceHelp, deviceSpecs, fwCfgFiles } from './device-options.js';
 import { EXIT, exitStatusHelp, inputError, UsageError } from './errors.js';
-import { openOutput, readBytes } from './files.js';
+import { openOutput, readBytes, writeBytes } from './files.js';
 import { loadIgdSource } from './igd-source.js';
 import { jsonText } from './json.js';
 import {
@@ -32,6 +36,7 @@ import {
   parseCommandLine,
   renderHelp,
 } from './options.js';
+import { registry } from './registry.js';
 import { didYouMean } from './suggest.js';
 
 export const DEBIAN_SEABIOS = ['/usr/share/seabios/bios-256k.bin', '/usr/share/seabios/bios.bin'];
@@ -136,6 +141,7 @@ export const MACHINE_OPTIONS: OptionSpec[] = [
     default: '200000000',
   },
   { name: 'no-jit', type: 'flag', help: 'interpret only (no trace compiler): same results, slower' },
+  ...DEVICE_OPTIONS.filter((o) => o.name === 'device' || o.name === 'fw-cfg'),
 ];
 
 const JSON_OPTION: OptionSpec = {
@@ -151,7 +157,11 @@ export const BOOT_COMMAND: CommandSpec = {
   description:
     'The goal is the --until text when given, else the firmware\'s boot attempt ("No bootable\n' +
     'device."). A boot that stops before its goal prints the report and exits 3.',
-  options: [...MACHINE_OPTIONS, JSON_OPTION],
+  options: [
+    ...MACHINE_OPTIONS,
+    ...DEVICE_OPTIONS.filter((o) => o.name === 'stop-at' || o.name === 'save-state'),
+    JSON_OPTION,
+  ],
 };
 
 function traceHelp(): string {
@@ -201,11 +211,32 @@ export interface BootRun {
   report: BootReport;
   /** Events the --trace selectors recorded (the machine's recorded list). */
   traced: MachineEvent[];
+  /** Where --save-state wrote the machine's state. */
+  saved?: string;
+}
+
+/** The state file: the machine snapshot plus the boot options that rebuild the same machine. */
+function saveState(machine: Machine, path: string, argv: readonly string[]): void {
+  const keep = argv.filter((_, i) => !isStateOption(argv, i));
+  const bytes = encodeSnapshot({ ...machine.snapshot(), meta: { app: 'vmkit boot', argv: keep } });
+  writeBytes(path, 'saved state', bytes);
+}
+
+/** --stop-at/--save-state/--json and their values are not part of the machine's config. */
+function isStateOption(argv: readonly string[], i: number): boolean {
+  const a = argv[i]!;
+  const prev = argv[i - 1];
+  if (/^--(stop-at|save-state)(=|$)/.test(a) || a === '--json') return true;
+  return (prev === '--stop-at' || prev === '--save-state') && !a.startsWith('--');
 }
 
 /** Build the machine the options describe and boot it: the part `boot` and `lspci` share. Outputs
  * (--debugcon) are opened before any input is read or any instruction runs. */
-export function runMachine(values: ParsedArgs['values'], progress: boolean): BootRun {
+export function runMachine(
+  values: ParsedArgs['values'],
+  progress: boolean,
+  opts: { argv?: readonly string[]; restore?: MachineSnapshot; restoreName?: string } = {},
+): BootRun {
   const debugTo = values.debugcon as string | undefined;
   const debugOut = debugTo && debugTo !== '-' ? openOutput(debugTo, 'debug console output') : null;
   try {
@@ -230,10 +261,13 @@ export function runMachine(values: ParsedArgs['values'], progress: boolean): Boo
         : null,
       trace,
       jit: values['no-jit'] !== true,
+      devices: deviceSpecs(values),
+      fwCfgFiles: fwCfgFiles(values),
     };
     let machine: Machine;
     try {
       machine = createMachine(input, {
+        registry,
         debugcon:
           debugTo === '-'
             ? (line) => process.stderr.write(`${line}\n`)
@@ -245,6 +279,24 @@ export function runMachine(values: ParsedArgs['values'], progress: boolean): Boo
       if (e instanceof ConfigError) throw inputError(e.problems.map((p) => `config: ${p}`));
       throw e;
     }
+    if (opts.restore) {
+      try {
+        machine.restore(opts.restore);
+      } catch (e) {
+        if (e instanceof SnapshotError) throw inputError(`${opts.restoreName}: ${e.message}`);
+        throw e;
+      }
+    }
+    const stopAt = values['stop-at'] as number | undefined;
+    if (stopAt !== undefined) {
+      machine.run(Math.max(0, stopAt - machine.instructions));
+      const report = machine.report();
+      report.firmware.fallback = fallback;
+      const saveTo = values['save-state'] as string | undefined;
+      if (saveTo) saveState(machine, saveTo, opts.argv ?? []);
+      return { machine, report, traced: machine.events.recorded, saved: saveTo };
+    }
+    if (values['save-state'] !== undefined) throw new UsageError('--save-state needs --stop-at <n>');
     const report = machine.boot({
       until: values.until as string | undefined,
       maxInstructions: (values['max-instructions'] as number | undefined) ?? 200_000_000,
@@ -281,8 +333,32 @@ export async function bootCommand(args: string[], ctx: CommandContext): Promise<
     process.stdout.write(traceHelp());
     return EXIT.ok;
   }
+  const dh = deviceHelp(values);
+  if (dh !== null) {
+    process.stdout.write(dh);
+    return EXIT.ok;
+  }
   const json = values.json === true;
-  const { report, traced } = runMachine(values, process.stderr.isTTY && !json);
+  const { report, traced, saved } = runMachine(values, process.stderr.isTTY && !json, { argv: args });
+  if (saved) {
+    if (json) process.stdout.write(`${jsonText({ saved, instructions: report.result.instructions })}\n`);
+    else
+      process.stdout.write(
+        `state saved at ${report.result.instructions} instructions to ${saved} (vmkit resume ${saved})\n`,
+      );
+    return EXIT.ok;
+  }
+  return printBoot(report, traced, values, ctx);
+}
+
+/** Print a boot's report (text or JSON) and return the exit status (3 when the goal was missed). */
+export function printBoot(
+  report: BootReport,
+  traced: MachineEvent[],
+  values: ParsedArgs['values'],
+  ctx: CommandContext,
+): number {
+  const json = values.json === true;
   const tracing = ((values.trace as string[] | undefined) ?? []).length > 0;
   if (json) {
     const doc = bootReportDocument(
@@ -293,7 +369,7 @@ export async function bootCommand(args: string[], ctx: CommandContext): Promise<
     process.stdout.write(`${jsonText(doc)}\n`);
   } else {
     if (report.firmware.fallback) process.stdout.write(`note: ${report.firmware.fallback}\n`);
-    process.stdout.write(formatReport(report));
+    process.stdout.write(formatReport(report, registry));
     if (tracing) {
       process.stdout.write(`\nTrace (${traced.length} events):\n`);
       for (const ev of traced) process.stdout.write(`  ${formatEvent(ev)}\n`);

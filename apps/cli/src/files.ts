@@ -1,4 +1,13 @@
-import { closeSync, openSync, readdirSync, readFileSync, type Stats, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { inputError, UsageError } from './errors.js';
 
 function reason(e: unknown): string {
@@ -42,6 +51,15 @@ export function listDir(path: string): string[] {
     return readdirSync(path);
   } catch (e) {
     throw inputError(`cannot read directory ${path}: ${reason(e)}`);
+  }
+}
+
+/** Write a whole file, or fail with one line naming it. */
+export function writeBytes(path: string, what: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw inputError(`cannot write ${what} ${path}: ${reason(e)}`);
   }
 }
 

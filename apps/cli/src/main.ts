@@ -35,6 +35,12 @@ const COMMANDS: ReadonlyArray<CommandEntry> = [
     load: async () => (await import('./boot.js')).bootCommand,
   },
   {
+    name: 'resume',
+    usage: '<file> [--json]',
+    summary: 'continue a boot saved with boot --stop-at <n> --save-state <file>',
+    load: async () => (await import('./resume.js')).resumeCommand,
+  },
+  {
     name: 'lspci',
     usage: '[-n|-nn] [-v] [-x|-xxx|-xxxx] [boot options]',
     summary: "the booted machine's PCI functions, as lspci prints them",

@@ -15,8 +15,8 @@ export interface OptionSpec {
   name: string;
   short?: string;
   /** flag: on/off; count: how often given (-xxx); string/size/integer/choice: takes a value;
-   * list: a comma list, repeatable. */
-  type: 'flag' | 'count' | 'string' | 'size' | 'integer' | 'choice' | 'list';
+   * list: a comma list, repeatable; repeat: one value per occurrence (commas kept), repeatable. */
+  type: 'flag' | 'count' | 'string' | 'size' | 'integer' | 'choice' | 'list' | 'repeat';
   /** The value placeholder in help, e.g. '<size>'. */
   value?: string;
   /** One line for --help (continuation lines may follow after '\n'). */
@@ -78,6 +78,11 @@ function convert(o: OptionSpec, text: string, previous: OptionValue | undefined)
       );
     }
     return text;
+  }
+  if (o.type === 'repeat') {
+    const e = o.check?.(text);
+    if (e) throw new UsageError(`${label}: ${e}`);
+    return [...((previous as string[] | undefined) ?? []), text];
   }
   if (o.type === 'list') {
     const items = text.split(',').filter(Boolean);

@@ -185,7 +185,7 @@ const BAD_INPUT: Array<[string, () => string[], number, RegExp]> = [
     'stolen memory larger than RAM',
     () => ['boot', '--firmware', 'hle', '--bdsm-size', '1G'],
     1,
-    /^vmkit: config: igd bdsm size 1 GiB does not fit in guest RAM below 4 GiB \(memory 128 MiB\)$/,
+    /^vmkit: config: device igd \(vfio-igd\): bdsm size 1 GiB does not fit in guest RAM below 4 GiB \(memory 128 MiB\)$/,
   ],
   ['unknown choice', () => ['boot', '--opregion-policy', 'share'], 2, /'share' is not one of fw-cfg, map/],
   ['unknown trace kind', () => ['boot', '--trace', 'banana'], 2, /not an event kind or group/],
@@ -300,8 +300,8 @@ describe('bad input: one line (one per problem), the documented exit code, no st
     );
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toEqual([
-      "vmkit: config: igd bdf '00:01.0' is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)",
-      'vmkit: config: igd bdsm size 64 MiB does not fit in guest RAM below 4 GiB (memory 16 MiB)',
+      'vmkit: config: device igd (vfio-igd): bdsm size 64 MiB does not fit in guest RAM below 4 GiB (memory 16 MiB)',
+      'vmkit: config: device igd (vfio-igd): addr 00:01.0 is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)',
     ]);
   });
 

@@ -62,6 +62,7 @@ export const bootReportSchema = {
             'reset',
             'halted-forever',
             'firmware-error',
+            'paused',
           ],
         },
         detail: { type: 'string' },
@@ -74,6 +75,15 @@ export const bootReportSchema = {
           { type: 'null' },
           obj({ compiled: uint, entries: uint, instructions: uint, invalidated: uint, flushes: uint }),
         ],
+      },
+      devices: {
+        type: 'array',
+        items: obj({
+          id: { type: 'string' },
+          driver: { type: 'string' },
+          bdf: { oneOf: [{ type: 'null' }, bdfText] },
+          report: { type: 'object' },
+        }),
       },
       igd: {
         oneOf: [
@@ -137,5 +147,16 @@ export const bootReportSchema = {
     },
     {},
   ),
-  required: ['schemaVersion', 'generator', 'firmware', 'result', 'traces', 'igd', 'e820', 'pci', 'log'],
+  required: [
+    'schemaVersion',
+    'generator',
+    'firmware',
+    'result',
+    'traces',
+    'devices',
+    'igd',
+    'e820',
+    'pci',
+    'log',
+  ],
 } as const;

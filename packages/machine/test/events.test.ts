@@ -3,7 +3,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  createMachine,
   EVENT_KINDS,
   formatEvent,
   isTraceSelector,
@@ -12,7 +11,7 @@ import {
   traceSelectorKinds,
   validateConfig,
 } from '../src/index.js';
-import { kbl } from './helpers.js';
+import { createMachine, kbl, registry } from './helpers.js';
 
 const BIOS = '/usr/share/seabios/bios-256k.bin';
 
@@ -105,12 +104,15 @@ describe('parseNumber', () => {
 describe('validateConfig cross-checks', () => {
   it('refuses stolen memory that cannot fit below 4 GiB and lists every problem', () => {
     try {
-      validateConfig({ memory: '16M', igd: { source: kbl(), bdsmSize: 64 * 2 ** 20, bdf: '00:01.0' } });
+      validateConfig(
+        { memory: '16M', igd: { source: kbl(), bdsmSize: 64 * 2 ** 20, bdf: '00:01.0' } },
+        registry,
+      );
       expect.unreachable();
     } catch (e) {
       expect((e as { problems: string[] }).problems).toEqual([
-        "igd bdf '00:01.0' is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)",
-        'igd bdsm size 64 MiB does not fit in guest RAM below 4 GiB (memory 16 MiB)',
+        'device igd (vfio-igd): bdsm size 64 MiB does not fit in guest RAM below 4 GiB (memory 16 MiB)',
+        'device igd (vfio-igd): addr 00:01.0 is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)',
       ]);
     }
   });
@@ -119,9 +121,12 @@ describe('validateConfig cross-checks', () => {
     const config = src.config.slice();
     new DataView(config.buffer).setUint32(0x10, 0xf001, true);
     expect(() =>
-      validateConfig({
-        igd: { source: { ...src, config, bars: [{ index: 0, type: 'io', prefetchable: false, size: 0 }] } },
-      }),
-    ).toThrow(/igd source: BAR0 \(offset 0x10\) is an I\/O BAR/);
+      validateConfig(
+        {
+          igd: { source: { ...src, config, bars: [{ index: 0, type: 'io', prefetchable: false, size: 0 }] } },
+        },
+        registry,
+      ),
+    ).toThrow(/device igd \(vfio-igd\): source: BAR0 \(offset 0x10\) is an I\/O BAR/);
   });
 });

@@ -4,7 +4,7 @@
 // WRITE_PCI_CONFIG / RESERVE_PCI_MEMORY, the OpRegion valid in guest memory, both regions reserved
 // in e820 — and the same guest-visible result as the TypeScript firmware (seabios-port, same
 // commands, intel_igd_setup off).
-import { CATALOGUE, catalogueSource, OPREGION_POLICIES } from '@vmkit/vfio-igd';
+import { CATALOGUE, catalogueSource, type IgdPciDevice, OPREGION_POLICIES } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
 import { createMachine } from '../src/index.js';
 import { bootImage, haveLinkerBios, LINKER_BIOS } from './seabios-linker-helpers.js';
@@ -31,7 +31,8 @@ describe.skipIf(!haveLinkerBios)('patched SeaBIOS, linker only, every model × p
         expect(g.guestOpregionValid).toBe(true);
         expect(m.memory.readBytes(g.asls, host.length)).toEqual(host);
         expect(g.opregionReserved).toBe(true);
-        const bdsmReg = m.igd!.regs.bdsmOffset;
+        const igdPci = m.devices.find((d) => d.type.driver === 'vfio-igd')!.device.pci as IgdPciDevice;
+        const bdsmReg = igdPci.regs.bdsmOffset;
         if (bdsmReg < 0) {
           // Meteor Lake and later have no BDSM register: no reservation is published.
           expect(g.bdsm).toBe(0);
@@ -50,7 +51,7 @@ describe.skipIf(!haveLinkerBios)('patched SeaBIOS, linker only, every model × p
           expect(g.bdsmSize).toBe(Number(source.stolen!.dsmBytes));
           expect(g.bdsmReserved).toBe(true);
           // The guest reads the register the generation defines; the other one stays 0.
-          const cfg = (o: number) => m.igd!.configRead(o, 4) >>> 0;
+          const cfg = (o: number) => igdPci.configRead(o, 4) >>> 0;
           if (width === 8) expect([cfg(0xc0), cfg(0xc4), cfg(0x5c)]).toEqual([g.bdsm, 0, 0]);
           else expect(cfg(0x5c)).toBe(g.bdsm);
         }
