@@ -19,7 +19,8 @@ import {
 } from '@vmkit/bios-linker';
 import { catalogueSource } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
-import { createMachine, type MachineConfigInput } from '../src/index.js';
+import type { MachineConfigInput } from '../src/index.js';
+import { createMachine } from './helpers.js';
 import {
   bootImage,
   haveLinkerBios,

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMachine, type MachineConfigInput } from '../src/index.js';
+import type { MachineConfigInput } from '../src/index.js';
+import { createMachine } from './helpers.js';
 
 const cache = fileURLToPath(new URL('../../../.cache/seabios-linker/', import.meta.url));
 /** Patched SeaBIOS with CONFIG_INTEL_IGD_SETUP=n: the table-loader is the only IGD path. */

@@ -6,7 +6,7 @@
 // commands, intel_igd_setup off).
 import { CATALOGUE, catalogueSource, type IgdPciDevice, OPREGION_POLICIES } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
-import { createMachine } from '../src/index.js';
+import { createMachine } from './helpers.js';
 import { bootImage, haveLinkerBios, LINKER_BIOS } from './seabios-linker-helpers.js';
 
 const MiB = 1 << 20;
