@@ -1,0 +1,2 @@
+export const PACKAGE_NAME = '@vmkit/edu';
+export * from './device-type.js';
