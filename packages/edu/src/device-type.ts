@@ -1,60 +1,56 @@
-// edu: QEMU's educational PCI device (hw/misc/edu.c): factorial, interrupts and DMA.
-// A PCI function with one 32-bit MMIO BAR: 0x00 reads the ids (device << 16 | vendor), 0x04 is a
-// scratch register. Other offsets read all-ones and drop writes, as an unclaimed register would.
+// The edu DeviceType: QEMU's `-device edu[,dma_mask=…]` as a vmkit device package.
 import type { DeviceType } from '@vmkit/device';
-import type { AccessSize } from '@vmkit/memory-bus';
 import { PciDevice } from '@vmkit/pci';
+import { Edu, type EduState } from './edu.js';
+import { DEFAULT_DMA_MASK, EDU_BAR_SIZE, EDU_PCI } from './registers.js';
 
 export interface EduProps {
-  vendorId: number;
-  deviceId: number;
+  dma_mask: number;
 }
-
-export interface EduState {
-  scratch: number;
-}
-
-const ONES: Record<AccessSize, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
 
 export const eduDeviceType: DeviceType<EduProps, EduState> = {
   driver: 'edu',
   bus: 'pci',
-  description: "QEMU's educational PCI device (hw/misc/edu.c): factorial, interrupts and DMA",
+  description: "QEMU's educational PCI device 1234:11e8: factorial, interrupts and DMA (hw/misc/edu.c)",
   props: {
-    vendorId: { type: 'int', doc: 'PCI vendor id', min: 0, max: 0xffff, default: 0x1234 },
-    deviceId: { type: 'int', doc: 'PCI device id', min: 0, max: 0xffff, default: 0x0001 },
+    // QEMU: a uint64 property (edu.c edu_instance_init); vmkit's addresses are below 2^52, so a
+    // mask up to 2^53 − 1 covers every address.
+    dma_mask: {
+      type: 'int',
+      doc: 'DMA address mask applied to the guest address of a transfer',
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+      default: DEFAULT_DMA_MASK,
+    },
   },
   realize(props, ctx) {
-    let scratch = 0;
-    const handler = {
-      read(offset: number, size: AccessSize): number {
-        if (size !== 4) return ONES[size];
-        if (offset === 0x00) return ((props.deviceId << 16) | props.vendorId) >>> 0;
-        if (offset === 0x04) return scratch;
-        return ONES[size];
-      },
-      write(offset: number, size: AccessSize, value: number): void {
-        if (size === 4 && offset === 0x04) scratch = value >>> 0;
-      },
-    };
+    let edu: Edu | null = null;
     const pci = new PciDevice({
       name: ctx.id,
-      vendorId: props.vendorId,
-      deviceId: props.deviceId,
-      classCode: 0xff0000,
+      ...EDU_PCI,
       interruptPin: 1,
-      bars: [{ kind: 'mem32', size: 0x1000, handler }],
+      bars: [
+        {
+          kind: 'mem32',
+          size: EDU_BAR_SIZE,
+          name: `${ctx.id}-mmio`,
+          handler: {
+            read: (o, s) => edu!.read(o, s),
+            write: (o, s, v) => edu!.write(o, s, v),
+            read64: (o) => edu!.read64(o),
+            write64: (o, v) => edu!.write64(o, v),
+          },
+        },
+      ],
     });
+    const model = new Edu(ctx, pci, BigInt(props.dma_mask));
+    edu = model;
     return {
       pci,
-      reset: () => {
-        scratch = 0;
-      },
-      getState: () => ({ scratch }),
-      setState: (s) => {
-        scratch = s.scratch >>> 0;
-      },
-      report: () => ({ scratch }),
+      reset: () => model.reset(),
+      getState: () => model.getState(),
+      setState: (s) => model.setState(s),
+      report: () => model.report(),
     };
   },
 };
