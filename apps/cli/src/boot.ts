@@ -13,6 +13,7 @@ import {
   parseSize,
 } from '@vmkit/machine';
 import { parse } from './args.js';
+import { deviceOptions } from './device-option.js';
 import { UsageError } from './errors.js';
 import { readBytes } from './files.js';
 import { loadIgdSource } from './igd-source.js';
@@ -37,6 +38,8 @@ Boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handsh
   --legacy                         legacy (VGA) mode chipset tweaks
   --linker                         also publish the WRITE_PCI_CONFIG linker automation
   --no-opregion                    do not publish etc/igd-opregion
+  --device <driver>[,prop=value…]  plug a device, QEMU -device syntax (repeatable);
+                                   --device help lists drivers, --device <driver>,help its properties
   --debugcon <file|->              write the firmware's debug console (port 0x402) there
   --trace <kinds>                  comma list: pci,pci-write,fwcfg,igd,debugcon,cpu,bus,firmware,all
   --until <text>                   stop once the debug console has printed <text>
@@ -92,6 +95,7 @@ export async function bootCommand(args: string[]): Promise<number> {
     legacy: { type: 'boolean' },
     linker: { type: 'boolean' },
     'no-opregion': { type: 'boolean' },
+    device: { type: 'string', multiple: true },
     debugcon: { type: 'string' },
     trace: { type: 'string' },
     until: { type: 'string' },
@@ -102,6 +106,11 @@ export async function bootCommand(args: string[]): Promise<number> {
   });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const devices = deviceOptions(values.device ?? []);
+  if ('help' in devices) {
+    process.stdout.write(`${devices.help}\n`);
     return 0;
   }
   const { firmware, fallback } = resolveFirmware(values.firmware);
@@ -148,6 +157,7 @@ export async function bootCommand(args: string[]): Promise<number> {
           opregion: !values['no-opregion'],
         }
       : null,
+    devices: devices.specs,
     trace,
     jit: !values['no-jit'],
   };
