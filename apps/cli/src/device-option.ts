@@ -13,11 +13,12 @@ export function deviceOptions(texts: readonly string[]): { specs: DeviceSpec[] }
     const r = parseDeviceOption(text);
     if ('problem' in r) throw new UsageError(r.problem, 2);
     if ('help' in r && r.help === true) {
-      if (r.driver === undefined) return { help: formatDriverList(all).join('\n') };
-      const type = all.get(r.driver);
+      const driver = r.driver as string | undefined;
+      if (driver === undefined) return { help: formatDriverList(all).join('\n') };
+      const type = all.get(driver);
       if (!type)
         throw new UsageError(
-          `--device '${r.driver}': unknown driver (drivers: ${all
+          `--device '${driver}': unknown driver (drivers: ${all
             .list()
             .map((t) => t.driver)
             .join(', ')})`,
