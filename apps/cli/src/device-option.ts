@@ -11,7 +11,8 @@ export function deviceOptions(texts: readonly string[]): { specs: DeviceSpec[] }
   const specs: DeviceSpec[] = [];
   for (const text of texts) {
     const r = parseDeviceOption(text);
-    if ('problem' in r) throw new UsageError(r.problem, 2);
+    // A spec always has its driver; a parse problem has none (a property may be named 'problem').
+    if (!('driver' in r) && 'problem' in r) throw new UsageError(r.problem, 2);
     if ('help' in r && r.help === true) {
       const driver = r.driver as string | undefined;
       if (driver === undefined) return { help: formatDriverList(all).join('\n') };
