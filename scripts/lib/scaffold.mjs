@@ -171,7 +171,10 @@ export function addRootReference(root, folder) {
 
 /** A changeset announcing the new package (pnpm test runs `changeset status`). */
 export function writeChangeset(root, name, sentence) {
-  writeFileSync(join(root, '.changeset', `${name}-new.md`), `---\n"@vmkit/${name}": minor\n---\n\n${sentence}\n`);
+  writeFileSync(
+    join(root, '.changeset', `${name}-new.md`),
+    `---\n"@vmkit/${name}": minor\n---\n\n${sentence}\n`,
+  );
 }
 
 /** Link the new package into the workspace (updates pnpm-lock.yaml). */
@@ -194,7 +197,10 @@ export function registerWithApps(root, name, exportName) {
     const at = src.indexOf('new DeviceRegistry([');
     if (at < 0) continue;
     const close = src.indexOf('])', at);
-    const list = src.slice(at + 'new DeviceRegistry(['.length, close).trim().replace(/,$/, '');
+    const list = src
+      .slice(at + 'new DeviceRegistry(['.length, close)
+      .trim()
+      .replace(/,$/, '');
     src = `${src.slice(0, at)}new DeviceRegistry([${list ? `${list}, ` : ''}${exportName}])${src.slice(close + 2)}`;
     const imports = [...src.matchAll(/^import .*;$/gm)];
     const last = imports.at(-1);
