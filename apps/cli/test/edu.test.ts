@@ -32,14 +32,14 @@ describe('vmkit boot --device edu', () => {
   it('--device help lists edu; --device edu,help its properties', () => {
     const list = vmkit('boot', '--device', 'help');
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(/^edu +bus pci +QEMU's educational PCI device 1234:11e8/m);
+    expect(list.out).toMatch(/^ *edu +bus pci +QEMU's educational PCI device 1234:11e8/m);
     const help = vmkit('boot', '--device', 'edu,help');
     expect(help.code).toBe(0);
     expect(help.out).toContain('dma_mask=<int>');
     expect(help.out).toContain('default 268435455');
   });
 
-  it('bad properties: one line each, exit 2, no stack trace', () => {
+  it('bad properties: one line each, exit 1 (bad input, apps/cli errors.ts EXIT.input), no stack trace', () => {
     const r = vmkit(
       'boot',
       '--firmware',
@@ -49,7 +49,7 @@ describe('vmkit boot --device edu', () => {
       '--device',
       'nope',
     );
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toContain("device edu (edu): property 'dma_mask' -1 is out of range");
     expect(r.err).toContain("unknown property 'colour' (properties: dma_mask)");
     expect(r.err).toContain("unknown driver 'nope'");
