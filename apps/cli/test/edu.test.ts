@@ -2,31 +2,19 @@
 // nasm test ROM (packages/edu/test/rom) exercises its registers as the firmware, reporting on the
 // debug console. The BAR SeaBIOS gives it is QEMU 7.2's (0xfeb00000; packages/edu/test/seabios.test.ts
 // compares with a live QEMU run).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { root, vmkit } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const main = join(root, 'apps/cli/src/main.ts');
 const SEABIOS = existsSync('/usr/share/seabios/bios-256k.bin');
 const NASM = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, 'nasm')));
-const required = process.env.VMKIT_REQUIRE_TOOLS === '1';
-if (required && !(SEABIOS && NASM))
+if (process.env.VMKIT_REQUIRE_TOOLS === '1' && !(SEABIOS && NASM))
   throw new Error('Debian seabios and nasm are required (VMKIT_REQUIRE_TOOLS=1)');
 if (!SEABIOS) console.warn('skipped: Debian SeaBIOS is not installed (apt-get install seabios)');
 if (!NASM) console.warn('skipped: nasm is not installed (apt-get install nasm)');
-
-function vmkit(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=@vmkit/source', '--import', 'tsx', main, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('vmkit boot --device edu', () => {
   it('--device help lists edu; --device edu,help its properties', () => {
