@@ -2,45 +2,25 @@
 // `pnpm new-device <name> [--deps a,b] [--description "…"]`: a device package (packages/<name>,
 // @vmkit/<name>) with a working PCI DeviceType, a test that plugs it into a machine, the common
 // layout (scripts/lib/scaffold.mjs), registered with every app's device registry.
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceFiles } from './lib/device-template.mjs';
 import {
   addRootReference,
+  argsOrExit,
   biomeFix,
-  parseGeneratorArgs,
   pnpmInstall,
   registerWithApps,
   writeChangeset,
-  writePackage,
+  writeOrExit,
 } from './lib/scaffold.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const opts = parseGeneratorArgs(process.argv.slice(2), root, { allowApp: false });
-if (opts.problem) {
-  console.error(`new-device: ${opts.problem}`);
-  console.error('usage: pnpm new-device <name> [--deps a,b] [--description "…"]');
-  process.exit(2);
-}
+const opts = argsOrExit('new-device', root, { allowApp: false });
 if (opts.description === `vmkit ${opts.name}`) opts.description = `the ${opts.name} PCI device`;
 const { files, readme, exportName } = deviceFiles(opts.name, opts.description);
-let dir;
-try {
-  dir = writePackage(
-    root,
-    {
-      ...opts,
-      deps: [...new Set(['device', 'memory-bus', 'pci', ...opts.deps])],
-      devDeps: ['machine'],
-    },
-    files,
-    readme,
-  );
-} catch (e) {
-  console.error(`new-device: ${e.message}`);
-  process.exit(1);
-}
-const folder = relative(root, dir);
+const deps = [...new Set(['device', 'memory-bus', 'pci', ...opts.deps])];
+const folder = writeOrExit('new-device', root, { ...opts, deps, devDeps: ['machine'] }, files, readme);
 addRootReference(root, folder);
 writeChangeset(root, opts.name, `New device package @vmkit/${opts.name}: ${opts.description}.`);
 const apps = registerWithApps(root, opts.name, exportName);

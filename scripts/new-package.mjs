@@ -2,32 +2,20 @@
 // The project's package generator: `pnpm new-package <name> [--app] [--deps a,b] [--description "…"]`.
 // Creates packages/<name> (or apps/<name>) with the layout every vmkit package shares and wires it
 // into the workspace (scripts/lib/scaffold.mjs); `pnpm new-device` does the same for a device.
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   addRootReference,
+  argsOrExit,
   biomeFix,
-  parseGeneratorArgs,
   pnpmInstall,
   writeChangeset,
-  writePackage,
+  writeOrExit,
 } from './lib/scaffold.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const opts = parseGeneratorArgs(process.argv.slice(2), root, { allowApp: true });
-if (opts.problem) {
-  console.error(`new-package: ${opts.problem}`);
-  console.error('usage: pnpm new-package <name> [--app] [--deps a,b] [--description "…"]');
-  process.exit(2);
-}
-let dir;
-try {
-  dir = writePackage(root, opts);
-} catch (e) {
-  console.error(`new-package: ${e.message}`);
-  process.exit(1);
-}
-const folder = relative(root, dir);
+const opts = argsOrExit('new-package', root, { allowApp: true });
+const folder = writeOrExit('new-package', root, opts);
 addRootReference(root, folder);
 if (!opts.isApp) writeChangeset(root, opts.name, `New package @vmkit/${opts.name}: ${opts.description}.`);
 pnpmInstall(root);

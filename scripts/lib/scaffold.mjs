@@ -8,7 +8,7 @@
 // check-repo-paths: base=packages/NAME (the templates below are relative to the new package's folder)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 export const NAME_RE = /^[a-z][a-z0-9-]*$/;
 
@@ -224,4 +224,25 @@ export function registerWithApps(root, name, exportName) {
 /** `biome check --write` over the files the generator wrote or changed (import order, wrapping). */
 export function biomeFix(root, paths) {
   execFileSync('pnpm', ['exec', 'biome', 'check', '--write', ...paths], { cwd: root, stdio: 'inherit' });
+}
+
+/** A generator's command line: the options, or a one-line problem, the usage and exit 2. */
+export function argsOrExit(command, root, { allowApp }) {
+  const opts = parseGeneratorArgs(process.argv.slice(2), root, { allowApp });
+  if (!opts.problem) return opts;
+  console.error(`${command}: ${opts.problem}`);
+  console.error(
+    `usage: pnpm ${command} <name>${allowApp ? ' [--app]' : ''} [--deps a,b] [--description "…"]`,
+  );
+  process.exit(2);
+}
+
+/** writePackage, or a one-line error and exit 1 (e.g. the folder exists). Returns the folder. */
+export function writeOrExit(command, root, opts, files, readmeBody) {
+  try {
+    return relative(root, writePackage(root, opts, files, readmeBody));
+  } catch (e) {
+    console.error(`${command}: ${e.message}`);
+    process.exit(1);
+  }
 }
