@@ -7,6 +7,7 @@ export default defineProject({
     include: ['test/**/*.test.mjs'],
     environment: 'node',
     testTimeout: 600_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 });
