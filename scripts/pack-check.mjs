@@ -21,12 +21,30 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkgsDir = join(root, 'packages');
-const packages = readdirSync(pkgsDir)
+const all = readdirSync(pkgsDir)
   .map((d) => ({
     dir: join(pkgsDir, d),
     json: JSON.parse(readFileSync(join(pkgsDir, d, 'package.json'), 'utf8')),
   }))
   .filter((p) => !p.json.private);
+// `node scripts/pack-check.mjs @vmkit/a @vmkit/b`: only those packages and the workspace packages
+// they depend on (the generator's test uses this); without names, every library package.
+const wanted = process.argv.slice(2);
+const packages = wanted.length ? withDependencies(wanted) : all;
+
+function withDependencies(names) {
+  const byName = new Map(all.map((p) => [p.json.name, p]));
+  const out = new Set();
+  const visit = (n) => {
+    const p = byName.get(n);
+    if (!p) throw new Error(`pack-check: no library package ${n}`);
+    if (out.has(p)) return;
+    out.add(p);
+    for (const d of Object.keys(p.json.dependencies ?? {})) if (byName.has(d)) visit(d);
+  };
+  for (const n of names) visit(n);
+  return [...out];
+}
 
 const work = mkdtempSync(join(tmpdir(), 'vmkit-pack-'));
 const tarDir = join(work, 'tarballs');
@@ -88,8 +106,16 @@ try {
       console.error(`FAIL ${p.json.name}\n${e.stderr || e.message}`);
     }
   }
-  // Publishing goes through pnpm (which rewrites workspace:* ranges; npm pack/publish would not):
-  // a dry run of the whole workspace must pass and name every library package.
+  if (!wanted.length) publishDryRun();
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`pack-check: ${packages.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+/** Publishing goes through pnpm (which rewrites workspace:* ranges; npm pack/publish would not): a
+ * dry run of the whole workspace must pass and name every library package. */
+function publishDryRun() {
   const dry = execFileSync('pnpm', ['-r', 'publish', '--dry-run', '--no-git-checks'], {
     cwd: root,
     encoding: 'utf8',
@@ -101,8 +127,4 @@ try {
       failed++;
     }
   }
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
-console.log(`pack-check: ${packages.length - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);

@@ -94,7 +94,7 @@ describe('--device and --fw-cfg', () => {
     );
     expect(bad!.code).toBe(1);
     expect(bad!.err.trim().split('\n')).toEqual([
-      "vmkit: config: device #3: unknown driver 'nope' (drivers: isa-debugcon, pci-stub, vfio-igd)",
+      "vmkit: config: device #3: unknown driver 'nope' (drivers: edu, isa-debugcon, pci-stub, vfio-igd)",
       "vmkit: config: device pci-stub (pci-stub): property 'vendorId' must be an integer from 0 to 65535",
     ]);
     expect(clash!.code).toBe(1);

@@ -30,6 +30,7 @@ class BoardTimer implements Timer {
   arm(ns: number): void {
     this.deadline = Number.isFinite(ns) ? ns : null;
     this.list.changed();
+    if (this.deadline !== null) this.list.onArm?.(this.deadline);
   }
   cancel(): void {
     this.deadline = null;
@@ -42,6 +43,8 @@ export class TimerList {
   private readonly timers: BoardTimer[] = [];
   private earliest: number | null = null;
   private dirty = false;
+  /** Called when a timer is armed (the machine ends a running CPU slice that would overrun it). */
+  onArm: ((deadline: number) => void) | null = null;
 
   create(callback: (now: number) => void): Timer {
     const t = new BoardTimer(this, callback);

@@ -88,7 +88,9 @@ export function runImage(m: Machine, cpu: Cpu, ctl: RunControl): StopInfo {
       const until = Math.ceil((deadline - m.now()) / nsPerInstr);
       slice = Math.max(1, Math.min(slice, until));
     }
+    m.setSliceEnd(m.now() + slice * nsPerInstr);
     const exit = cpu.run(slice);
+    m.setSliceEnd(null);
     m.updateTimers(m.now());
     if (ctl.onProgress && cpu.instructionCount >= nextProgress) {
       nextProgress = cpu.instructionCount + PROGRESS_EVERY;
@@ -125,6 +127,8 @@ function exitStop(m: Machine, cpu: Cpu, reason: string): StopInfo | null {
       return null;
     }
     case 'stopped':
+      // A device armed a timer inside the slice: run on, the next slice ends at its deadline.
+      if (m.takeReslice()) return null;
       // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
       return { reason: 'reset', detail: 'the guest requested a system reset' };
     default:

@@ -124,6 +124,11 @@ export class Machine {
   /** The DMA contract: guest RAM checked byte for byte (fw_cfg DMA and every device). */
   readonly guest = new CheckedGuestMemory(this.memory);
   private readonly timers = new TimerList();
+  /** Virtual ns at which the CPU slice now running ends (null outside a slice). */
+  private sliceEndNs: number | null = null;
+  /** A timer was armed inside the running slice, before its end: the CPU was asked to stop early
+   * so the slice can be cut at that deadline (timers then fire on time whatever the slice grid). */
+  private resliceRequested = false;
   /** MMIO regions devices mapped over RAM (they read as guest memory, e.g. a mapped OpRegion). */
   private readonly overlays = new Set<string>();
   /** The CPU, for image firmware (created with the machine). */
@@ -149,6 +154,12 @@ export class Machine {
   constructor(input: MachineConfigInput, sinks: MachineOptions = {}) {
     const config = validateConfig(input, sinks.registry);
     this.config = config;
+    this.timers.onArm = (deadline) => {
+      if (this.sliceEndNs !== null && deadline < this.sliceEndNs) {
+        this.resliceRequested = true;
+        this.cpu?.requestStop();
+      }
+    };
     this.configId = fingerprint({
       chipset: config.chipset,
       memory: config.memory,
@@ -191,6 +202,7 @@ export class Machine {
       ramSize: config.memory,
       cpuA20: (en) => this.cpu?.setA20(en),
       onReset: () => {
+        this.resliceRequested = false; // a reset request is a real stop
         events.emit({ kind: 'machine-reset-request' });
         this.cpu?.requestStop();
       },
@@ -358,6 +370,18 @@ export class Machine {
   private raiseStop(s: StopInfo): void {
     this.raisedStop = s;
     this.cpu?.requestStop();
+  }
+
+  /** @internal The run loop: a CPU slice runs until virtual time `endNs` (null: no slice runs). */
+  setSliceEnd(endNs: number | null): void {
+    this.sliceEndNs = endNs;
+  }
+
+  /** @internal Whether the CPU stopped only to cut its slice at a newly armed timer (taken once). */
+  takeReslice(): boolean {
+    const r = this.resliceRequested;
+    this.resliceRequested = false;
+    return r;
   }
 
   /** Earliest timer deadline (virtual ns) over the board's timers, or null. */
