@@ -57,13 +57,16 @@ function u16(b: Uint8Array, off: number): number {
   return b[off]! | (b[off + 1]! << 8);
 }
 
+/** Control characters never, and at most a few non-ASCII bytes (a UTF-8 device name). */
 function looksLikeText(b: Uint8Array): boolean {
   const n = Math.min(b.length, 4096);
+  let high = 0;
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
     if (c < 9 || (c > 13 && c < 32) || c === 127) return false;
+    if (c >= 0x80) high++;
   }
-  return true;
+  return high * 20 < n;
 }
 
 /** Recognises a dropped file by content. Throws HostFileError with a one-line reason. */
@@ -100,12 +103,13 @@ export function classifyFile(name: string, bytes: Uint8Array): HostFile {
     try {
       devices = parseLspciAll(text);
     } catch (e) {
-      throw new HostFileError(`${name}: ${(e as Error).message}`);
-    }
-    if (devices.length === 0) {
-      throw new HostFileError(
-        `${name} is text but not \`lspci -xxxx\` output (no "00: 86 80 …" hex lines): not a BIOS image, OpRegion, VBT or config dump`,
-      );
+      const message = (e as Error).message;
+      if (message.includes('no device hex dump found')) {
+        throw new HostFileError(
+          `${name} is text but not \`lspci -xxxx\` output (no "00: 86 80 …" hex lines), and not a BIOS image, OpRegion, VBT or config dump`,
+        );
+      }
+      throw new HostFileError(`${name}: ${message}`);
     }
     return {
       name,

@@ -75,8 +75,11 @@ function Column({
   return (
     <figure class="map-col" data-view={view.title}>
       <svg viewBox={`0 0 ${W} ${H + TOP + 12}`} role="img" aria-label={`address map: ${view.title}`}>
-        <text x={BASE_X} y={14} class="map-title">
-          {index + 1}. {view.title} · {hex(view.lo)}–{hex(view.hi)}
+        <text x={4} y={14} class="map-title">
+          {index + 1}. {view.title}
+        </text>
+        <text x={W - 4} y={14} class="map-addr" text-anchor="end">
+          {hex(view.lo)}–{hex(view.hi)}
         </text>
         <rect x={BASE_X} y={TOP} width={BASE_W} height={H} class="map-hole" />
         {visible.map((p) => (

@@ -126,8 +126,8 @@ export function ReportCard({ run, title }: { run: RunView | null; title?: string
               <tbody>
                 {r.e820.map((e) => (
                   <tr key={e.start}>
-                    <td class="mono">{hex(e.start, 16)}</td>
-                    <td class="mono">{hex(e.end, 16)}</td>
+                    <td class="mono">{hex(e.start, e.end > 0x1_0000_0000 ? 10 : 8)}</td>
+                    <td class="mono">{hex(e.end, e.end > 0x1_0000_0000 ? 10 : 8)}</td>
                     <td>{e.typeName}</td>
                     <td class="num">{size(e.end - e.start)}</td>
                   </tr>
