@@ -12,7 +12,7 @@ import { OpRegionView } from './panels/OpRegionView.js';
 import { PciTree } from './panels/PciTree.js';
 import { ReportCard } from './panels/ReportCard.js';
 import { Timeline } from './panels/Timeline.js';
-import { Run, type RunView } from './run.js';
+import { prestartWorker, Run, type RunView } from './run.js';
 import { compareSpec, type PageState, parseQuery, toQuery, VIEWS } from './spec.js';
 
 const SEABIOS_URL = 'firmware/bios-256k.bin';
@@ -49,6 +49,7 @@ export function App() {
   const [theme, nextTheme] = useTheme();
 
   useEffect(() => {
+    prestartWorker();
     fetchSeabios(SEABIOS_URL).then(setSeabios);
   }, []);
   useEffect(() => {

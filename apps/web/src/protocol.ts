@@ -48,5 +48,6 @@ export type FromWorker =
   | { type: 'events'; events: MachineEvent[]; dropped: number }
   | { type: 'console'; lines: string[]; dropped: number }
   | { type: 'progress'; state: RunState; instructions: number; virtualTimeNs: number }
-  | { type: 'done'; report: BootReport; extras: RunExtras }
+  /** `workerMs`: wall-clock time the worker spent building and running the machine. */
+  | { type: 'done'; report: BootReport; extras: RunExtras; workerMs: number }
   | { type: 'error'; message: string };

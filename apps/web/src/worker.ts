@@ -84,6 +84,7 @@ function extrasFor(m: Machine, built: ReturnType<typeof machineInput>, cpu: RunE
 }
 
 function start(msg: StartMessage): void {
+  const t0 = performance.now();
   const out = new Outbox();
   const canEval = evalAllowed();
   let built: ReturnType<typeof machineInput>;
@@ -115,7 +116,7 @@ function start(msg: StartMessage): void {
     });
     out.flush();
     report.firmware.fallback = built.fallback;
-    post({ type: 'done', report, extras: extrasFor(machine, built, cpu) });
+    post({ type: 'done', report, extras: extrasFor(machine, built, cpu), workerMs: performance.now() - t0 });
   } catch (e) {
     out.flush();
     post({ type: 'error', message: `the machine stopped with an internal error: ${describe(e)}` });

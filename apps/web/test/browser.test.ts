@@ -99,9 +99,11 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     await page.close();
   });
 
-  it('uses a dropped host dump (lspci text + VBT) as `--igd dump:<dir>` does', async () => {
+  it('uses a dropped host dump (lspci text + VBT) as `--igd dump:<dir>` does, offline once loaded', async () => {
     const cli = vmkitBootJson(['--firmware', 'hle', '--igd', `dump:${DUMP_DIR}`]);
     const { page } = await openPage(browser, `${server.url}?firmware=hle`);
+    await page.waitForLoadState('networkidle');
+    await page.context().setOffline(true);
     await page.setInputFiles('[data-testid=file-input]', [
       join(DUMP_DIR, 'lspci.txt'),
       join(DUMP_DIR, 'data.vbt'),
@@ -116,6 +118,7 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     expect(ref.igd!.model).toBe('lspci 8086:0416');
     await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain('lspci 8086:0416');
     await page.screenshot({ path: join(SHOTS, 'host-dump.png') });
+    await page.context().setOffline(false);
     await page.close();
   });
 

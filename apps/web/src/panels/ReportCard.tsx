@@ -99,7 +99,7 @@ export function ReportCard({ run, title }: { run: RunView | null; title?: string
         {run && (
           <span class="mono">
             {grouped(run.instructions)} instructions · {vtime(run.virtualTimeNs)} virtual
-            {run.wallMs !== null ? ` · ${(run.wallMs / 1000).toFixed(2)} s wall` : ''}
+            {run.workerMs !== null ? ` · ${(run.workerMs / 1000).toFixed(2)} s in the worker` : ''}
           </span>
         )}
       </header>
