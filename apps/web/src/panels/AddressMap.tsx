@@ -61,7 +61,7 @@ function Column({
     });
   const important = (p: Placed) => p.r.kind === 'opregion' || p.r.kind === 'stolen';
   const labelled = visible
-    .filter((p) => p.y1 - p.y0 >= 9 || important(p) || view.hi - view.lo <= 0x4000000)
+    .filter((p) => index > 0 || p.y1 - p.y0 >= 9 || important(p))
     .sort((a, b) => a.y0 + a.y1 - (b.y0 + b.y1));
   const ly = spread(labelled.map((p) => (p.y0 + p.y1) / 2 + 4));
   const bounds = [
