@@ -3,6 +3,7 @@
 import { CATALOGUE, OPREGION_POLICIES, type OpRegionPolicy } from '@vmkit/vfio-igd';
 import type { HostFile } from '../host-files.js';
 import { COMPARE_FIELDS, type CompareField, type PageState, type RunSpec } from '../spec.js';
+import { Choice } from './Choice.js';
 import { DropZone } from './DropZone.js';
 
 const MEMORY = ['64M', '128M', '512M', '2G', '3584M', '4G'];
@@ -52,36 +53,26 @@ export function ConfigForm(p: Props) {
     <form class="config" onSubmit={(e) => e.preventDefault()} aria-label="machine configuration">
       <fieldset>
         <legend>Firmware</legend>
-        <label>
-          <input
-            type="radio"
-            name="fw"
-            checked={s.firmware === 'seabios'}
-            disabled={p.seabios === false}
-            onChange={() => set('firmware', 'seabios')}
-          />
+        <Choice
+          name="fw"
+          checked={s.firmware === 'seabios'}
+          disabled={p.seabios === false}
+          onPick={() => set('firmware', 'seabios')}
+        >
           Debian SeaBIOS 1.16{' '}
           {p.seabios === false ? '(not in this build)' : '(bios-256k.bin on the x86 core)'}
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="fw"
-            checked={s.firmware === 'hle'}
-            onChange={() => set('firmware', 'hle')}
-          />
+        </Choice>
+        <Choice name="fw" checked={s.firmware === 'hle'} onPick={() => set('firmware', 'hle')}>
           TypeScript SeaBIOS port
-        </label>
-        <label>
-          <input
-            type="radio"
-            name="fw"
-            checked={s.firmware === 'file'}
-            disabled={!hasBios}
-            onChange={() => set('firmware', 'file')}
-          />
+        </Choice>
+        <Choice
+          name="fw"
+          checked={s.firmware === 'file'}
+          disabled={!hasBios}
+          onPick={() => set('firmware', 'file')}
+        >
           your BIOS image {hasBios ? '' : '(drop one below)'}
-        </label>
+        </Choice>
       </fieldset>
       <fieldset>
         <legend>Assigned IGD</legend>

@@ -4,6 +4,7 @@
 import { type DecodedOpRegion, decodeOpRegion } from '@vmkit/vfio-igd';
 import { useMemo, useState } from 'preact/hooks';
 import { hex, size } from '../format.js';
+import { Choice } from './Choice.js';
 import { HexView, type Span } from './HexView.js';
 
 type Which = 'guest' | 'host';
@@ -122,26 +123,24 @@ export function OpRegionView(props: { guest: Uint8Array | null; host: Uint8Array
   return (
     <section class="panel opregion" aria-label="OpRegion and VBT">
       <fieldset class="filters" aria-label="which OpRegion">
-        <label class="chip">
-          <input
-            type="radio"
-            name="which"
-            checked={which === 'guest'}
-            disabled={!props.guest}
-            onChange={() => setWhich('guest')}
-          />
+        <Choice
+          class="chip"
+          name="which"
+          checked={which === 'guest'}
+          disabled={!props.guest}
+          onPick={() => setWhich('guest')}
+        >
           guest view at ASLS {props.asls ? hex(props.asls, 8) : '(ASLS is 0)'}
-        </label>
-        <label class="chip">
-          <input
-            type="radio"
-            name="which"
-            checked={which === 'host'}
-            disabled={!props.host}
-            onChange={() => setWhich('host')}
-          />
+        </Choice>
+        <Choice
+          class="chip"
+          name="which"
+          checked={which === 'host'}
+          disabled={!props.host}
+          onPick={() => setWhich('host')}
+        >
           host OpRegion (etc/igd-opregion)
-        </label>
+        </Choice>
       </fieldset>
       {decoded && bytes ? (
         <div class="opregion-body" data-testid="opregion" data-ok={String(decoded.ok)}>
