@@ -170,7 +170,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   const traced: MachineEvent[] = [];
   if (trace.length && !values.json) {
     machine.events.subscribe((ev) => {
-      if (machine.events.recorded.at(-1) === ev) traced.push(ev);
+      if (machine.events.records(ev.kind)) traced.push(ev);
     });
   }
   const tty = process.stderr.isTTY && !values.json;

@@ -7,6 +7,7 @@ import {
   type OpRegionPolicy,
   validateGmsOverride,
 } from '@vmkit/vfio-igd';
+import { DEFAULT_EVENT_WINDOW } from './events.js';
 import { formatSize, parseSize } from './size.js';
 
 export { OPREGION_POLICIES, type OpRegionPolicy };
@@ -72,6 +73,11 @@ export interface MachineConfigInput {
   /** Image firmware: compile hot guest code to JavaScript (@vmkit/x86-core's trace compiler).
    * Default true; false runs the pure interpreter (same results, slower). */
   jit?: boolean;
+  /** How much debug-console output the machine keeps (`log`, the report): the last `lines` lines
+   * and at most `chars` characters (defaults 100 000 and 8 Mi). Subscribers see every line. */
+  logWindow?: { lines?: number; chars?: number };
+  /** How many recorded (traced) events the machine keeps (default 100 000). Subscribers see all. */
+  eventWindow?: number;
 }
 
 export interface MachineConfig {
@@ -92,7 +98,11 @@ export interface MachineConfig {
   instructionsPerSecond: number;
   startDate: string;
   jit: boolean;
+  logWindow: { lines: number; chars: number };
+  eventWindow: number;
 }
+
+export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -225,6 +235,20 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
   const jit = input.jit ?? true;
   if (typeof jit !== 'boolean') problems.push(`jit must be true or false, got ${String(jit)}`);
 
+  const windowProblem = (what: string, n: unknown) =>
+    Number.isSafeInteger(n) && (n as number) >= 1 ? null : `${what} ${String(n)} must be a positive integer`;
+  const logWindow = {
+    lines: input.logWindow?.lines ?? DEFAULT_LOG_WINDOW.lines,
+    chars: input.logWindow?.chars ?? DEFAULT_LOG_WINDOW.chars,
+  };
+  const eventWindow = input.eventWindow ?? DEFAULT_EVENT_WINDOW;
+  for (const p of [
+    windowProblem('logWindow.lines', logWindow.lines),
+    windowProblem('logWindow.chars', logWindow.chars),
+    windowProblem('eventWindow', eventWindow),
+  ])
+    if (p) problems.push(p);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     chipset: 'i440fx',
@@ -238,6 +262,8 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     instructionsPerSecond: ips,
     startDate,
     jit,
+    logWindow,
+    eventWindow,
   };
 }
 

@@ -23,12 +23,33 @@ import {
   UnbackedBar,
 } from '@vmkit/vfio-igd';
 import type { Cpu } from '@vmkit/x86-core';
-import { ConfigError, type MachineConfig, type MachineConfigInput, validateConfig } from './config.js';
+import {
+  ConfigError,
+  type HleOptions,
+  type MachineConfig,
+  type MachineConfigInput,
+  validateConfig,
+} from './config.js';
 import { type MemoryLayout, qemuE820Table, qemuPcLayout } from './e820.js';
 import { EventStream } from './events.js';
 import { bootHle } from './firmware-hle.js';
-import { bootImage } from './firmware-image.js';
-import type { BootReport, E820Entry, IgdReport, PciBarReport, PciDeviceReport } from './report.js';
+import {
+  createImageCpu,
+  e820FromSeabiosLog,
+  mapBiosImage,
+  runImage,
+  type StopInfo,
+} from './firmware-image.js';
+import type {
+  BootReport,
+  E820Entry,
+  IgdReport,
+  PciBarReport,
+  PciDeviceReport,
+  RunResult,
+  StopReason,
+} from './report.js';
+import { BoundedWindow } from './window.js';
 
 export interface MachineSinks {
   /** Debug console (port 0x402) lines as the firmware prints them. */
@@ -37,14 +58,29 @@ export interface MachineSinks {
   serial?: (byte: number) => void;
 }
 
-export interface BootOptions {
-  /** Stop once the debug console has printed this text. */
-  until?: string;
-  /** Instruction budget for image firmware (default 200 M). */
-  maxInstructions?: number;
+export interface RunOptions {
   /** Called every few million instructions (image firmware). */
   onProgress?: (p: { instructions: number; virtualTimeNs: number }) => void;
 }
+
+export interface BootOptions extends RunOptions {
+  /** Stop once the debug console has printed this text. */
+  until?: string;
+  /** Instruction budget for image firmware, counted from power-on (default 200 M). */
+  maxInstructions?: number;
+}
+
+/** Default instruction budget of boot() and run(). */
+export const DEFAULT_BUDGET = 200_000_000;
+
+/** Stops after which the machine does not run on (the firmware's end, or a dead CPU). */
+const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
+  'boot-attempted',
+  'triple-fault',
+  'shutdown',
+  'halted-forever',
+  'firmware-error',
+]);
 
 /** The debug-console text at which SeaBIOS has attempted every boot device. */
 export const BOOT_FAIL_TEXT = 'No bootable device.';
@@ -59,23 +95,34 @@ export class Machine {
   readonly fwCfg: FwCfg;
   readonly igd: IgdPciDevice | null = null;
   readonly extraDevices: PciDevice[] = [];
-  /** Debug console lines so far. */
-  readonly log: string[] = [];
-  /** The CPU, for image firmware (created at boot). */
-  cpu: Cpu | null = null;
+  /** The CPU, for image firmware (created with the machine). */
+  readonly cpu: Cpu | null = null;
   /** Virtual time skipped while the CPU halted (ns); now() adds instructions at the nominal rate. */
   private warpNs = 0;
   private readonly nsPerInstruction: number;
   private readonly debugconListeners: Array<(line: string) => void> = [];
   /** Guest writes that reached a host OpRegion image (map-rw). */
   hostOpregionWrites = 0;
-  private bootDone = false;
+  private readonly logWindow: BoundedWindow<string>;
+  /** The last stop of the run loop (null before the first run). */
+  private lastStop: StopInfo | null = null;
+  /** Set once the machine reached a final stop; running again returns it. */
+  private finished: StopInfo | null = null;
+  /** A stop raised while the CPU runs (debug console text, pause()). */
+  private raisedStop: StopInfo | null = null;
+  private untilText: string | null = null;
+  private hleE820: E820Entry[] | null = null;
 
   constructor(input: MachineConfigInput, sinks: MachineSinks = {}) {
     const config = validateConfig(input);
     this.config = config;
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
-    this.events = new EventStream(() => this.now(), config.trace);
+    this.events = new EventStream(() => this.now(), config.trace, config.eventWindow);
+    this.logWindow = new BoundedWindow<string>(
+      config.logWindow.lines,
+      (l) => l.length,
+      config.logWindow.chars,
+    );
     const { memory, io, events } = this;
     memory.setTracer(
       config.trace.has('bus') || config.trace.has('all') ? (e) => events.emit({ ...e }) : null,
@@ -280,6 +327,21 @@ export class Machine {
     fw.addFile('etc/tpm/log', new Uint8Array(0)); // no TPM: QEMU still registers the empty file
     fw.addFile('bootorder', new Uint8Array(0));
     fw.addFile('bios-geometry', new Uint8Array(0));
+
+    if (config.firmware.kind === 'image') {
+      mapBiosImage(this, config.firmware.image);
+      (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
+    }
+  }
+
+  /** The last debug console lines (at most config.logWindow), oldest first. */
+  get log(): string[] {
+    return this.logWindow.toArray();
+  }
+
+  /** Debug console lines that fell out of the window. */
+  get droppedLogLines(): number {
+    return this.logWindow.dropped;
   }
 
   /** True when every byte of [addr, addr+length) reaches guest RAM for this kind of access (not
@@ -320,32 +382,141 @@ export class Machine {
 
   /** Firmware log lines arrive here (debugcon for image firmware, the port's log for hle). */
   onDebugconLine(line: string): void {
-    this.log.push(line);
+    this.logWindow.push(line);
     if (this.events.wants('debugcon')) this.events.emit({ kind: 'debugcon', line });
     for (const l of this.debugconListeners) l(line);
+    if (this.raisedStop) return;
+    if (this.untilText !== null && line.includes(this.untilText)) {
+      this.raiseStop({ reason: 'until', detail: `the debug console printed "${this.untilText}"` });
+    } else if (line.startsWith(BOOT_FAIL_TEXT)) {
+      this.raiseStop({ reason: 'boot-attempted', detail: `the firmware printed "${line}"` });
+    }
   }
 
-  /** Run the firmware to a stop condition and report. A machine boots once. */
+  private raiseStop(s: StopInfo): void {
+    this.raisedStop = s;
+    this.cpu?.requestStop();
+  }
+
+  /** Earliest timer deadline (virtual ns) over the board's timers, or null. */
+  nextDeadline(): number | null {
+    return this.platform.nextDeadline();
+  }
+
+  /** Fire every timer due at `now`. */
+  updateTimers(now: number): void {
+    this.platform.update(now);
+  }
+
+  /** Instructions executed since power-on (0 for hle firmware). */
+  get instructions(): number {
+    return this.cpu ? this.cpu.instructionCount : 0;
+  }
+
+  /** Ask a running run()/runUntil() to return at the next instruction boundary ('paused'). Safe
+   * to call from an event subscriber or a debugcon listener; before a run it stops that run at
+   * once. */
+  pause(): void {
+    this.raiseStop({ reason: 'paused', detail: 'pause() was called' });
+  }
+
+  /** Run at most `budget` more instructions (image firmware; hle runs its whole POST at once), or
+   * until the firmware stops, pause(), a final stop. */
+  run(budget: number = DEFAULT_BUDGET, opts: RunOptions = {}): RunResult {
+    return this.execute(budget, null, null, opts);
+  }
+
+  /** Execute exactly one instruction (or deliver one interrupt). */
+  step(): RunResult {
+    return this.execute(1, null, null, {});
+  }
+
+  /** Run until the debug console prints `text` (a line containing it), or `predicate(machine)`
+   * is true (checked every ≤ 10 000 instructions and timer deadline), within `budget`. */
+  runUntil(
+    condition: string | ((m: Machine) => boolean),
+    budget: number = DEFAULT_BUDGET,
+    opts: RunOptions = {},
+  ): RunResult {
+    return typeof condition === 'string'
+      ? this.execute(budget, condition, null, opts)
+      : this.execute(budget, null, () => condition(this), opts);
+  }
+
+  private execute(
+    budget: number,
+    until: string | null,
+    predicate: (() => boolean) | null,
+    opts: RunOptions,
+  ): RunResult {
+    if (!(Number.isSafeInteger(budget) && budget >= 0))
+      throw new RangeError(`Machine.run: budget ${budget} must be a non-negative integer`);
+    let stop = this.finished;
+    if (!stop) {
+      this.untilText = until;
+      try {
+        stop =
+          this.config.firmware.kind === 'hle' ? this.runHle(until) : this.runCpu(budget, predicate, opts);
+      } finally {
+        this.untilText = null;
+        this.raisedStop = null;
+      }
+      if (FINAL_STOPS.has(stop.reason)) this.finished = stop;
+    }
+    this.lastStop = stop;
+    return { ...stop, instructions: this.instructions, virtualTimeNs: Math.round(this.now()) };
+  }
+
+  private runCpu(budget: number, predicate: (() => boolean) | null, opts: RunOptions): StopInfo {
+    const cpu = this.cpu!;
+    return runImage(this, cpu, {
+      end: cpu.instructionCount + budget,
+      predicate,
+      onProgress: opts.onProgress,
+      takeStop: () => {
+        const s = this.raisedStop;
+        this.raisedStop = null;
+        return s;
+      },
+    });
+  }
+
+  private runHle(until: string | null): StopInfo {
+    const fw = this.config.firmware as { kind: 'hle'; options?: HleOptions };
+    const r = bootHle(this, fw.options ?? {}, { until: until ?? undefined });
+    this.hleE820 = r.e820;
+    return { reason: r.reason, detail: r.detail };
+  }
+
+  /** Run the firmware to a stop condition (from power-on, or from where the machine is) and
+   * report: run()/runUntil() with a budget counted from power-on, then report(). */
   boot(opts: BootOptions = {}): BootReport {
-    if (this.bootDone) throw new Error('Machine.boot: this machine has already booted; create a new one');
-    this.bootDone = true;
+    const budget = Math.max(0, (opts.maxInstructions ?? DEFAULT_BUDGET) - this.instructions);
+    const r = opts.until !== undefined ? this.runUntil(opts.until, budget, opts) : this.run(budget, opts);
+    // Only boot() reports its stop as an event: a run cut into run()/step() pieces anywhere gives
+    // the same stream as one uninterrupted boot.
+    this.events.emit({ kind: 'machine-stop', reason: r.reason, detail: r.detail });
+    return this.report();
+  }
+
+  /** The structured report of where the machine is now (after its last stop). */
+  report(): BootReport {
     const fw = this.config.firmware;
-    const result =
-      fw.kind === 'hle' ? bootHle(this, fw.options ?? {}, opts) : bootImage(this, fw.image, opts);
-    this.events.emit({ kind: 'machine-stop', reason: result.reason, detail: result.detail });
+    const stop = this.lastStop ?? { reason: 'paused' as const, detail: 'the machine has not run yet' };
+    const e820 = this.hleE820 ?? (this.cpu ? e820FromSeabiosLog(this.log) : []);
     return {
       firmware: { kind: fw.kind, image: fw.kind === 'image' ? fw.name : null, fallback: null },
       result: {
-        reason: result.reason,
-        detail: result.detail,
-        instructions: this.cpu ? this.cpu.instructionCount : 0,
+        reason: stop.reason,
+        detail: stop.detail,
+        instructions: this.instructions,
         virtualTimeNs: Math.round(this.now()),
       },
       traces: this.cpu && this.config.jit ? { ...this.cpu.jitStats } : null,
-      igd: this.igdReport(result.e820),
-      e820: result.e820,
+      igd: this.igdReport(e820),
+      e820,
       pci: this.pciReport(),
-      log: [...this.log],
+      log: this.log,
     };
   }
 

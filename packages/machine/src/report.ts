@@ -9,7 +9,17 @@ export type StopReason =
   | 'triple-fault'
   | 'shutdown'
   | 'halted-forever' // HLT with interrupts disabled or no timer that could ever wake the CPU
-  | 'firmware-error';
+  | 'firmware-error'
+  | 'paused'; // pause() (or report() before any run)
+
+/** What run(), step() and runUntil() return. */
+export interface RunResult {
+  reason: StopReason;
+  detail: string;
+  /** instructions executed since power-on */
+  instructions: number;
+  virtualTimeNs: number;
+}
 
 export interface E820Entry {
   start: number;
