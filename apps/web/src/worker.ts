@@ -83,12 +83,39 @@ function extrasFor(m: Machine, built: ReturnType<typeof machineInput>, cpu: RunE
   };
 }
 
+/** Instructions per slice between looks at the message queue: pause latency stays well under a
+ * second while slicing costs nothing measurable (the machine's run loop is the same either way). */
+export const SLICE = 1_000_000;
+
+/** Stops after which the machine does not run on (Machine's final stops). */
+const FINAL = new Set([
+  'boot-attempted',
+  'triple-fault',
+  'shutdown',
+  'halted-forever',
+  'firmware-error',
+  'time-budget',
+]);
+
+interface Session {
+  machine: Machine;
+  built: ReturnType<typeof machineInput>;
+  cpu: RunExtras['cpu'];
+  out: Outbox;
+  budget: number;
+  mode: 'running' | 'paused' | 'done';
+  t0: number;
+}
+
+let current: Session | null = null;
+
 function start(msg: StartMessage): void {
   const t0 = performance.now();
   const out = new Outbox();
   const canEval = evalAllowed();
   let built: ReturnType<typeof machineInput>;
   let machine: Machine;
+  current = null;
   try {
     built = machineInput(msg.spec, msg.files, msg.seabios, msg.spec.jit && canEval);
     machine = createMachine(built.input, { debugcon: (l) => out.line(l) });
@@ -105,25 +132,103 @@ function start(msg: StartMessage): void {
         ? 'jit'
         : 'interpreter-csp';
   machine.events.subscribe((e) => out.event(e));
+  const s: Session = {
+    machine,
+    built,
+    cpu,
+    out,
+    budget: msg.spec.budget,
+    mode: msg.paused ? 'paused' : 'running',
+    t0,
+  };
+  current = s;
   post({ type: 'started', extras: extrasFor(machine, built, cpu) });
+  if (s.mode === 'paused') progress(s);
+  else loop(s);
+}
+
+function progress(s: Session): void {
+  s.out.flush();
+  const m = s.machine;
+  post({
+    type: 'progress',
+    state: s.mode === 'done' ? 'running' : s.mode,
+    instructions: m.instructions,
+    virtualTimeNs: Math.round(m.now()),
+  });
+}
+
+/** Runs up to `n` instructions; true when the run has ended (final stop or budget reached). */
+function advance(s: Session, n: number): boolean {
+  const left = s.budget - s.machine.instructions;
+  if (left <= 0) return true;
+  const r = s.machine.run(Math.min(n, left));
+  return FINAL.has(r.reason) || s.machine.instructions >= s.budget;
+}
+
+function guarded(s: Session, body: () => void): void {
   try {
-    const report = machine.boot({
-      maxInstructions: msg.spec.budget,
-      onProgress: (p) => {
-        out.flush();
-        post({ type: 'progress', state: 'running', ...p });
-      },
-    });
-    out.flush();
-    report.firmware.fallback = built.fallback;
-    post({ type: 'done', report, extras: extrasFor(machine, built, cpu), workerMs: performance.now() - t0 });
+    body();
   } catch (e) {
-    out.flush();
+    s.out.flush();
+    s.mode = 'done';
+    if (current === s) current = null;
     post({ type: 'error', message: `the machine stopped with an internal error: ${describe(e)}` });
+  }
+}
+
+function loop(s: Session): void {
+  if (current !== s || s.mode !== 'running') return;
+  guarded(s, () => {
+    if (advance(s, SLICE)) finish(s);
+    else {
+      progress(s);
+      setTimeout(() => loop(s), 0);
+    }
+  });
+}
+
+/** The report exactly as one uninterrupted boot() gives it: boot() from where the machine is
+ * runs nothing more after a final stop (or with the budget spent) and reports. */
+function finish(s: Session): void {
+  s.mode = 'done';
+  const report = s.machine.boot({ maxInstructions: s.budget });
+  s.out.flush();
+  report.firmware.fallback = s.built.fallback;
+  if (current === s) current = null;
+  post({
+    type: 'done',
+    report,
+    extras: extrasFor(s.machine, s.built, s.cpu),
+    workerMs: performance.now() - s.t0,
+  });
+}
+
+function control(msg: ToWorker): void {
+  const s = current;
+  if (!s) return;
+  switch (msg.type) {
+    case 'pause':
+      if (s.mode === 'running') {
+        s.mode = 'paused';
+        progress(s);
+      }
+      break;
+    case 'resume':
+      if (s.mode === 'paused') {
+        s.mode = 'running';
+        loop(s);
+      }
+      break;
+    case 'step':
+      if (s.mode === 'paused')
+        guarded(s, () => (advance(s, Math.max(1, Math.floor(msg.instructions))) ? finish(s) : progress(s)));
+      break;
   }
 }
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
   if (msg.type === 'start') start(msg);
+  else control(msg);
 };

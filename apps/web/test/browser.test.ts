@@ -125,28 +125,29 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
   it('refuses a bad dump, a huge file and a truncated lspci text with visible errors, and keeps working', async () => {
     const { page, errors } = await openPage(browser, `${server.url}?firmware=hle`);
     const lspci = readFileSync(join(DUMP_DIR, 'lspci.txt'), 'utf8').split('\n').slice(0, 9).join('\n');
-    // A 2 GiB disk image dropped by mistake (sparse on disk): refused by its size, never read.
-    const dir = mkdtempSync(join(tmpdir(), 'vmkit-web-drop-'));
-    const huge = join(dir, 'disk.img');
-    writeFileSync(huge, '');
-    truncateSync(huge, 2 * 1024 ** 3);
-    writeFileSync(join(dir, 'garbage.bin'), Buffer.alloc(1000, 7));
-    writeFileSync(join(dir, 'cut-lspci.txt'), lspci);
-    await page.setInputFiles('[data-testid=file-input]', [
-      join(dir, 'garbage.bin'),
-      join(dir, 'cut-lspci.txt'),
-      huge,
-    ]);
-    rmSync(dir, { recursive: true, force: true });
     const shown = page.locator('[data-testid=file-errors]');
-    await expect(shown.textContent()).resolves.toContain('garbage.bin (1000 B) is not a BIOS image');
+    await page.setInputFiles('[data-testid=file-input]', [
+      { name: 'garbage.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1000, 7) },
+      { name: 'cut-lspci.txt', mimeType: 'text/plain', buffer: Buffer.from(lspci) },
+    ]);
+    await expect.poll(() => shown.textContent()).toContain('garbage.bin (1000 B) is not a BIOS image');
     await expect(shown.textContent()).resolves.toContain(
       'cut-lspci.txt: lspci: device 00:02.0 dump is truncated',
     );
-    await expect(shown.textContent()).resolves.toContain(
-      'disk.img is 2 GiB: larger than any BIOS image or host dump',
-    );
     await page.screenshot({ path: join(SHOTS, 'bad-files.png') });
+    // A 2 GiB disk image dropped by mistake (sparse on disk): refused by its size, never read.
+    const dir = mkdtempSync(join(tmpdir(), 'vmkit-web-drop-'));
+    try {
+      const huge = join(dir, 'disk.img');
+      writeFileSync(huge, '');
+      truncateSync(huge, 2 * 1024 ** 3);
+      await page.setInputFiles('[data-testid=file-input]', huge);
+      await expect
+        .poll(() => shown.textContent())
+        .toContain('disk.img is 2 GiB: larger than any BIOS image or host dump');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     await page.click('[data-testid=boot]');
     expect((await waitDone(page)).state).toBe('done');
     expect(errors).toEqual([]);
@@ -166,6 +167,38 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     expect(shown).toMatchObject({ state: 'done', reason: 'instruction-budget', instructions: 3_000_000 });
     await page.close();
   });
+
+  it.skipIf(noSeabios)(
+    'pause, step and resume give the same final report as an uninterrupted run',
+    async () => {
+      const cli = vmkitBootJson(['--firmware', 'seabios', '--opregion-policy', 'map']);
+      const { page } = await openPage(browser, `${server.url}?firmware=seabios&policy=map`);
+      const report = page.locator('[data-testid=report]');
+      const at = async (state: string) => {
+        await report.and(page.locator(`[data-state=${state}]`)).waitFor({ timeout: 60_000 });
+        return Number(await report.getAttribute('data-instructions'));
+      };
+      await page.locator('[data-testid=boot-paused]').and(page.locator(':enabled')).click();
+      expect(await at('paused')).toBe(0);
+      await page.selectOption('[aria-label="step size"]', '1');
+      await page.click('[data-testid=step]');
+      const poll = { timeout: 60_000, interval: 100 };
+      await expect.poll(() => report.getAttribute('data-instructions'), poll).toBe('1');
+      await page.selectOption('[aria-label="step size"]', '1000000');
+      await page.click('[data-testid=step]');
+      await expect.poll(() => report.getAttribute('data-instructions'), poll).toBe('1000001');
+      await page.screenshot({ path: join(SHOTS, 'paused.png') });
+      await page.click('[data-testid=resume]');
+      // Pause again while it runs (if it has not already finished), then resume to the end.
+      await page
+        .locator('[data-testid=pause]')
+        .click({ timeout: 5_000 })
+        .catch(() => {});
+      if ((await report.getAttribute('data-state')) === 'paused') await page.click('[data-testid=resume]');
+      expectSameReport(await waitDone(page), await cli);
+      await page.close();
+    },
+  );
 
   it('marks the policy difference in the compare view', async () => {
     const { page } = await openPage(browser, `${server.url}?firmware=hle&compare=policy:map&autoboot`);
