@@ -3,6 +3,7 @@
 import type { MachineEvent } from '@vmkit/machine';
 import { useMemo, useState } from 'preact/hooks';
 import { EVENT_GROUPS, type EventGroup, eventGroup, eventText, isHandshake, vtime } from '../format.js';
+import { TimelineStrip } from './TimelineStrip.js';
 
 const SHOWN = 3000;
 const DEFAULT_ON: EventGroup[] = ['igd', 'pci-write', 'fw-cfg'];
@@ -38,6 +39,7 @@ export function Timeline(props: { events: readonly MachineEvent[]; dropped: numb
   };
   return (
     <section class="panel timeline" aria-label="handshake timeline">
+      <TimelineStrip events={props.events} />
       <fieldset class="filters" aria-label="event filters">
         {EVENT_GROUPS.map((g) => (
           <label key={g.id} class={`chip chip-${g.id}`}>
