@@ -81,6 +81,11 @@ export function machineInput(
   seabios: Uint8Array | null,
   jit: boolean,
 ): BuiltInput {
+  if (spec.devices.length) {
+    throw new HostFileError(
+      `device=${spec.devices[0]}: extra devices need the machine's device registry (issue 11), which this build does not have yet`,
+    );
+  }
   const { firmware, ...fw } = firmwareFor(spec, files, seabios);
   const source = igdSource(spec, files);
   return {
