@@ -4,6 +4,7 @@
 // does), best of N each; and the JavaScript the page transfers before the first boot, gzipped
 // (firmware images excluded). Prints `BENCH web <metric> <value> <unit>` rows.
 import { readFileSync, statSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createMachine } from '@vmkit/machine';
