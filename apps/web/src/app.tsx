@@ -153,7 +153,20 @@ export function App() {
               role="tab"
               aria-selected={page.view === v}
               class={page.view === v ? 'active' : ''}
+              tabIndex={page.view === v ? 0 : -1}
               onClick={() => setPage({ ...page, view: v })}
+              onKeyDown={(e) => {
+                // WAI-ARIA tabs: arrow keys move between views, Home/End to the ends.
+                const i = VIEWS.indexOf(v);
+                const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: VIEWS.length - 1 }[e.key];
+                if (to === undefined) return;
+                e.preventDefault();
+                const next = VIEWS[(to + VIEWS.length) % VIEWS.length]!;
+                setPage({ ...page, view: next });
+                (
+                  e.currentTarget.parentElement?.querySelector(`[data-view=${next}]`) as HTMLElement | null
+                )?.focus();
+              }}
               data-view={v}
             >
               {VIEW_LABELS[v]}
