@@ -119,6 +119,9 @@ export interface DeviceContext {
   emit(event: { kind: string } & Record<string, unknown>): void;
   /** Whether anyone consumes events of this kind (skip building them when not). */
   wants(kind: string): boolean;
+  /** A line of guest console output (a chardev): it joins the machine's log, its debugcon sink
+   * and 'debugcon' events. */
+  consoleLine(line: string): void;
   /** Publish a fw_cfg file (names outside opt/ are the device's own protocol, e.g. etc/igd-*). */
   addFwCfgFile(name: string, data: Uint8Array): void;
   /** Append commands to etc/table-loader (the board puts ALLOCATEs first, as QEMU's builder). */
@@ -139,11 +142,11 @@ export interface Device<S = unknown> {
   getState(): S;
   setState(state: S): void;
   /** The device's section of the machine report. */
-  report?(ctx: ReportContext): Record<string, unknown>;
+  report?(ctx: ReportContext): object;
 }
 
 /** A kind of device a package provides (QEMU's TypeInfo + Property list, as data). */
-export interface DeviceType<P extends Record<string, unknown> = Record<string, unknown>, S = unknown> {
+export interface DeviceType<P extends object = Record<string, unknown>, S = unknown> {
   /** Driver name as users write it ('edu', 'vfio-igd', 'pci-stub', 'isa-debugcon'). */
   readonly driver: string;
   readonly bus: DeviceBus;
@@ -152,6 +155,8 @@ export interface DeviceType<P extends Record<string, unknown> = Record<string, u
   readonly props: PropSpecs;
   /** Cross-property problems (every one, each naming the properties involved); [] when fine. */
   check?(props: P): string[];
+  /** Human-readable lines for the device's report section (`vmkit boot` without --json). */
+  formatReport?(section: object): string[];
   /** Build the device. Throwing reports a configuration problem (the board wraps it). */
   realize(props: P, ctx: DeviceContext): Device<S>;
 }

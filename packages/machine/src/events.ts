@@ -75,7 +75,15 @@ export class EventStream {
     return this.listeners.length > 0 || this.records(kind);
   }
 
+  /** While muted (restoring a snapshot) nothing is emitted. */
+  muted = false;
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
   emit(e: { kind: string } & Record<string, unknown>): void {
+    if (this.muted) return;
     const ev = { ...e, seq: this.seq++, t: this.now() } as MachineEvent;
     if (this.records(ev.kind)) this.window.push(ev);
     for (const l of this.listeners) l(ev);

@@ -1,5 +1,14 @@
-import { catalogueSource } from '@vmkit/vfio-igd';
-import { createMachine, type MachineConfigInput } from '../src/index.js';
+import { DeviceRegistry } from '@vmkit/device';
+import { catalogueSource, igdDeviceType } from '@vmkit/vfio-igd';
+import { createMachine as create, type MachineConfigInput, type MachineOptions } from '../src/index.js';
+
+/** What an app does: a registry with the device packages it ships (here the IGD). */
+export const registry = new DeviceRegistry([igdDeviceType]);
+
+/** createMachine with the test registry. */
+export function createMachine(input: MachineConfigInput, options: MachineOptions = {}) {
+  return create(input, { registry, ...options });
+}
 
 export const MiB = 1024 * 1024;
 

@@ -2,8 +2,8 @@
 // to subscribers, and bounded windows of log lines and recorded events under guest floods.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMachine, type MachineConfigInput, type MachineEvent } from '../src/index.js';
-import { PCI_READ_FOREVER, PRINT_FAST_FOREVER, PRINT_FOREVER, tinyImage } from './helpers.js';
+import type { MachineConfigInput, MachineEvent } from '../src/index.js';
+import { createMachine, PCI_READ_FOREVER, PRINT_FAST_FOREVER, PRINT_FOREVER, tinyImage } from './helpers.js';
 
 const BIOS = '/usr/share/seabios/bios-256k.bin';
 const haveBios = existsSync(BIOS);
