@@ -3,6 +3,7 @@
 // ROM) and the views that show them to scale: the whole 4 GiB, then zooms on the places where the
 // handshake happens, which would be a hairline at full scale.
 import type { BootReport } from '@vmkit/machine';
+import { igdOf } from './igd.js';
 import type { RunExtras } from './protocol.js';
 
 export type RegionKind = 'ram' | 'reserved' | 'acpi' | 'opregion' | 'stolen' | 'bar' | 'rom' | 'mmio';
@@ -81,7 +82,7 @@ export function mapRegions(report: BootReport, extras: RunExtras): Region[] {
       out.push({ start: b.address, end: b.address + b.size, kind: 'bar', label, overlay: true });
     }
   }
-  const igd = report.igd;
+  const igd = igdOf(report);
   if (igd?.bdsm) {
     out.push({
       start: igd.bdsm,

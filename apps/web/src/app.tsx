@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { fetchSeabios, mergeFiles, readDropped } from './files.js';
 import type { HostFile } from './host-files.js';
+import { igdOf } from './igd.js';
 import { AddressMap } from './panels/AddressMap.js';
 import { CompareView } from './panels/CompareView.js';
 import { ConfigForm } from './panels/ConfigForm.js';
@@ -105,7 +106,7 @@ export function App() {
 
   const report = a?.report ?? null;
   const extras = a?.extras ?? null;
-  const igdBdf = report?.igd?.bdf ?? (page.spec.igd === 'none' ? null : '00:02.0');
+  const igdBdf = igdOf(report)?.bdf ?? (page.spec.igd === 'none' ? null : '00:02.0');
   return (
     <div class="app">
       <header class="top">
@@ -188,7 +189,7 @@ export function App() {
               <OpRegionView
                 guest={extras.guestOpRegion}
                 host={extras.hostOpRegion}
-                asls={report.igd?.asls ?? 0}
+                asls={igdOf(report)?.asls ?? 0}
               />
             ) : (
               <Waiting />

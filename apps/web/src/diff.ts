@@ -3,6 +3,7 @@
 // two runs differ.
 import type { BootReport, MachineEvent } from '@vmkit/machine';
 import { eventText, hex, size } from './format.js';
+import { igdOf } from './igd.js';
 
 export interface DiffRow {
   /** Stable key (automation: data-field). */
@@ -19,7 +20,7 @@ function yesNo(v: boolean | null | undefined): string {
 }
 
 function facts(r: BootReport): Array<[string, string, string, string]> {
-  const igd = r.igd;
+  const igd = igdOf(r);
   const rows: Array<[string, string, string, string]> = [
     ['run', 'firmware', 'firmware', r.firmware.image ?? r.firmware.kind],
     ['run', 'reason', 'stop reason', r.result.reason],

@@ -2,6 +2,7 @@
 // its flags (apps/cli/src/boot.ts): the same defaults, so the page and the CLI boot the same PC.
 import type { FirmwareConfig, MachineConfigInput } from '@vmkit/machine';
 import { catalogueKeys, catalogueSource, type IgdHostSource, sourceFromDumps } from '@vmkit/vfio-igd';
+import { parseDevices } from './devices.js';
 import { dumpInputs, type HostFile, HostFileError, hasDump } from './host-files.js';
 import type { RunSpec } from './spec.js';
 
@@ -11,6 +12,8 @@ export interface BuiltInput {
   /** Why another firmware than the one asked for runs. */
   fallback: string | null;
   biosSize: number;
+  /** The host OpRegion as the VMM holds it (what etc/igd-opregion publishes), if any. */
+  hostOpRegion: Uint8Array | null;
 }
 
 export function igdSource(spec: RunSpec, files: readonly HostFile[]): IgdHostSource | null {
@@ -81,19 +84,18 @@ export function machineInput(
   seabios: Uint8Array | null,
   jit: boolean,
 ): BuiltInput {
-  if (spec.devices.length) {
-    throw new HostFileError(
-      `device=${spec.devices[0]}: extra devices need the machine's device registry (issue 11), which this build does not have yet`,
-    );
-  }
+  const devices = parseDevices(spec.devices);
+  if (devices.problems.length) throw new HostFileError(devices.problems.join('; '));
   const { firmware, ...fw } = firmwareFor(spec, files, seabios);
   const source = igdSource(spec, files);
   return {
     ...fw,
+    hostOpRegion: source?.opRegion ?? null,
     input: {
       memory: spec.memory,
       firmware,
       igd: source ? { source, policy: spec.policy, linker: spec.linker } : null,
+      devices: devices.specs,
       jit,
     },
   };

@@ -1,9 +1,11 @@
 // The machine's Web Worker: builds the PC from the page's spec, runs its firmware, and streams the
 // debug console, the event stream and progress back in batches, then the report. Everything a
 // guest or a dropped file can do ends here as a message, never as an uncaught exception.
-import { ConfigError, createMachine, type Machine, type MachineEvent } from '@vmkit/machine';
+import { type BootReport, ConfigError, createMachine, type Machine, type MachineEvent } from '@vmkit/machine';
+import { igdOf } from './igd.js';
 import { machineInput } from './machine-input.js';
 import type { FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
+import { registry } from './registry.js';
 
 /** The page shows at most this many events and console lines; the rest are counted, not kept. */
 export const MAX_EVENTS = 50_000;
@@ -68,9 +70,15 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-function extrasFor(m: Machine, built: ReturnType<typeof machineInput>, cpu: RunExtras['cpu']): RunExtras {
-  const asls = m.igd ? m.igd.regs.asls >>> 0 : 0;
-  const size = Math.max(m.igd?.source.opRegion?.length ?? 0, 0x2000);
+function extrasFor(
+  m: Machine,
+  built: ReturnType<typeof machineInput>,
+  cpu: RunExtras['cpu'],
+  report: BootReport | null,
+): RunExtras {
+  const host = built.hostOpRegion;
+  const asls = igdOf(report)?.asls ?? 0;
+  const size = Math.max(host?.length ?? 0, 0x2000);
   return {
     cpu,
     below4g: m.layout.below4g,
@@ -78,8 +86,8 @@ function extrasFor(m: Machine, built: ReturnType<typeof machineInput>, cpu: RunE
     biosSize: built.biosSize,
     firmwareName: built.firmwareName,
     fallback: built.fallback,
-    hostOpRegion: m.igd?.source.opRegion ?? null,
-    guestOpRegion: asls && m.isRam(asls, size, 'read', true) ? m.memory.readBytes(asls, size) : null,
+    hostOpRegion: host,
+    guestOpRegion: asls && m.readsAsRam(asls, size) ? m.memory.readBytes(asls, size) : null,
   };
 }
 
@@ -118,7 +126,7 @@ function start(msg: StartMessage): void {
   current = null;
   try {
     built = machineInput(msg.spec, msg.files, msg.seabios, msg.spec.jit && canEval);
-    machine = createMachine(built.input, { debugcon: (l) => out.line(l) });
+    machine = createMachine(built.input, { registry, debugcon: (l) => out.line(l) });
   } catch (e) {
     post({ type: 'error', message: describe(e) });
     return;
@@ -142,7 +150,7 @@ function start(msg: StartMessage): void {
     t0,
   };
   current = s;
-  post({ type: 'started', extras: extrasFor(machine, built, cpu) });
+  post({ type: 'started', extras: extrasFor(machine, built, cpu, null) });
   if (s.mode === 'paused') progress(s);
   else loop(s);
 }
@@ -199,7 +207,7 @@ function finish(s: Session): void {
   post({
     type: 'done',
     report,
-    extras: extrasFor(s.machine, s.built, s.cpu),
+    extras: extrasFor(s.machine, s.built, s.cpu, report),
     workerMs: performance.now() - s.t0,
   });
 }

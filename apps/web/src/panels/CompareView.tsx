@@ -1,5 +1,6 @@
 // Two runs side by side, differences marked (data-diff="true" on the row for automation).
 import { compareReports, handshakeLines } from '../diff.js';
+import { igdOf } from '../igd.js';
 import type { RunView } from '../run.js';
 import { specLabel } from '../spec.js';
 
@@ -16,8 +17,8 @@ export function CompareView({ a, b }: { a: RunView | null; b: RunView | null }) 
     );
   }
   const rows = compareReports(a.report, b.report);
-  const la = handshakeLines(a.events, a.report.igd?.bdf ?? null);
-  const lb = handshakeLines(b.events, b.report.igd?.bdf ?? null);
+  const la = handshakeLines(a.events, igdOf(a.report)?.bdf ?? null);
+  const lb = handshakeLines(b.events, igdOf(b.report)?.bdf ?? null);
   const n = Math.max(la.length, lb.length);
   const differing = rows.filter((r) => r.differs).length;
   return (

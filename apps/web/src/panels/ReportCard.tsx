@@ -2,6 +2,7 @@
 // data-state, data-asls, data-bdsm, data-instructions, data-reason and data-e820 (JSON).
 import type { BootReport } from '@vmkit/machine';
 import { grouped, hex, size, vtime } from '../format.js';
+import { igdOf } from '../igd.js';
 import type { RunView } from '../run.js';
 
 const CPU_TEXT = {
@@ -21,7 +22,7 @@ function Flag({ ok, yes, no }: { ok: boolean | null; yes: string; no: string }) 
 }
 
 function IgdFacts({ r }: { r: BootReport }) {
-  const igd = r.igd;
+  const igd = igdOf(r);
   if (!igd) return <p>No IGD in this machine.</p>;
   return (
     <>
@@ -86,8 +87,8 @@ export function ReportCard({ run, title }: { run: RunView | null; title?: string
       class={`report run-${state}`}
       data-testid="report"
       data-state={state}
-      data-asls={r?.igd ? String(r.igd.asls) : undefined}
-      data-bdsm={r?.igd ? String(r.igd.bdsm) : undefined}
+      data-asls={igdOf(r) ? String(igdOf(r)!.asls) : undefined}
+      data-bdsm={igdOf(r) ? String(igdOf(r)!.bdsm) : undefined}
       data-instructions={run ? String(run.instructions) : undefined}
       data-reason={r?.result.reason}
       data-e820={r ? JSON.stringify(r.e820.map((e) => [e.start, e.end, e.type])) : undefined}
