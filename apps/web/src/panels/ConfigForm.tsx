@@ -4,6 +4,7 @@ import { CATALOGUE, OPREGION_POLICIES, type OpRegionPolicy } from '@vmkit/vfio-i
 import type { HostFile } from '../host-files.js';
 import { COMPARE_FIELDS, type CompareField, type PageState, type RunSpec } from '../spec.js';
 import { Choice } from './Choice.js';
+import { DevicesField } from './DevicesField.js';
 import { DropZone } from './DropZone.js';
 
 const MEMORY = ['64M', '128M', '512M', '2G', '3584M', '4G'];
@@ -165,6 +166,7 @@ export function ConfigForm(p: Props) {
           trace compiler (JIT)
         </label>
       </fieldset>
+      <DevicesField devices={s.devices} onChange={(d) => set('devices', d)} />
       <fieldset>
         <legend>Compare with</legend>
         <label class="field">
