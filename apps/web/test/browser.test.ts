@@ -202,11 +202,19 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
 
   it('plugs extra devices from the registry (device= in the link, Add device in the form), refuses bad ones', async () => {
     const stub = 'pci-stub,addr=05.0,vendorId=0x8086,deviceId=0x0166,classCode=0x030000';
-    const { page } = await openPage(browser, `${server.url}?firmware=hle&device=${encodeURIComponent(stub)}&autoboot&view=pci`);
+    const { page } = await openPage(
+      browser,
+      `${server.url}?firmware=hle&device=${encodeURIComponent(stub)}&autoboot&view=pci`,
+    );
     expect((await waitDone(page)).state).toBe('done');
-    await expect(page.locator('[data-testid=pci]').textContent()).resolves.toMatch(/00:05\.0\s*\[8086:0166\]/);
+    await expect(page.locator('[data-testid=pci]').textContent()).resolves.toMatch(
+      /00:05\.0\s*\[8086:0166\]/,
+    );
     // Through the form: an unknown property is refused by the machine's one validation path.
-    await page.fill('[aria-label="device properties"]', 'addr=06.0,vendorId=0x1234,deviceId=0x11e8,classCode=0xff0000,colour=blue');
+    await page.fill(
+      '[aria-label="device properties"]',
+      'addr=06.0,vendorId=0x1234,deviceId=0x11e8,classCode=0xff0000,colour=blue',
+    );
     await page.click('[data-testid=add-device]');
     await expect(page.locator('[data-testid=devices]').textContent()).resolves.toContain('colour=blue');
     expect(new URL(page.url()).searchParams.getAll('device')).toHaveLength(2);

@@ -6,6 +6,7 @@ import { COMPARE_FIELDS, type CompareField, type PageState, type RunSpec } from 
 import { Choice } from './Choice.js';
 import { DevicesField } from './DevicesField.js';
 import { DropZone } from './DropZone.js';
+import { type Option, plain, Select } from './Select.js';
 
 const MEMORY = ['64M', '128M', '512M', '2G', '3584M', '4G'];
 
@@ -77,54 +78,39 @@ export function ConfigForm(p: Props) {
       </fieldset>
       <fieldset>
         <legend>Assigned IGD</legend>
-        <label class="field">
-          model
-          <select
-            value={s.igd}
-            onChange={(e) => set('igd', (e.target as HTMLSelectElement).value)}
-            aria-label="IGD model"
-          >
-            <option value="none">none</option>
-            {CATALOGUE.map((m) => (
-              <option key={m.key} value={m.key}>
-                {m.key} — {m.codename} {m.name} (8086:{m.deviceId.toString(16).padStart(4, '0')})
-              </option>
-            ))}
-            <option value="dump" disabled={!hasDump}>
-              host dump (dropped files)
-            </option>
-          </select>
-        </label>
+        <Select
+          label="IGD model"
+          caption="model"
+          value={s.igd}
+          onPick={(v) => set('igd', v)}
+          options={[
+            ['none', 'none'],
+            ...CATALOGUE.map(
+              (m): Option => [
+                m.key,
+                `${m.key} — ${m.codename} ${m.name} (8086:${m.deviceId.toString(16).padStart(4, '0')})`,
+              ],
+            ),
+            ['dump', 'host dump (dropped files)', !hasDump],
+          ]}
+        />
         {s.igd === 'dump' && !dumpHasConfig && (
-          <label class="field">
-            identity from
-            <select
-              value={s.model}
-              onChange={(e) => set('model', (e.target as HTMLSelectElement).value)}
-              aria-label="config space from model"
-            >
-              {CATALOGUE.map((m) => (
-                <option key={m.key} value={m.key}>
-                  {m.key} config space (no config dump dropped)
-                </option>
-              ))}
-            </select>
-          </label>
+          <Select
+            label="config space from model"
+            caption="identity from"
+            value={s.model}
+            onPick={(v) => set('model', v)}
+            options={CATALOGUE.map((m): Option => [m.key, `${m.key} config space (no config dump dropped)`])}
+          />
         )}
-        <label class="field" title={POLICY_HELP[s.policy]}>
-          OpRegion policy
-          <select
-            value={s.policy}
-            onChange={(e) => set('policy', (e.target as HTMLSelectElement).value as OpRegionPolicy)}
-            aria-label="OpRegion policy"
-          >
-            {OPREGION_POLICIES.map((x) => (
-              <option key={x} value={x}>
-                {x}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="OpRegion policy"
+          caption="OpRegion policy"
+          title={POLICY_HELP[s.policy]}
+          value={s.policy}
+          onPick={(v) => set('policy', v as OpRegionPolicy)}
+          options={plain(OPREGION_POLICIES)}
+        />
         <p class="small">{POLICY_HELP[s.policy]}</p>
         <label>
           <input type="checkbox" checked={s.linker} onChange={() => set('linker', !s.linker)} />
@@ -133,20 +119,13 @@ export function ConfigForm(p: Props) {
       </fieldset>
       <fieldset>
         <legend>Machine</legend>
-        <label class="field">
-          memory
-          <select
-            value={s.memory}
-            onChange={(e) => set('memory', (e.target as HTMLSelectElement).value)}
-            aria-label="memory"
-          >
-            {(MEMORY.includes(s.memory) ? MEMORY : [s.memory, ...MEMORY]).map((m) => (
-              <option key={m} value={m}>
-                {m}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="memory"
+          caption="memory"
+          value={s.memory}
+          onPick={(v) => set('memory', v)}
+          options={plain(MEMORY.includes(s.memory) ? MEMORY : [s.memory, ...MEMORY])}
+        />
         <label class="field">
           instruction budget
           <input
@@ -169,40 +148,24 @@ export function ConfigForm(p: Props) {
       <DevicesField devices={s.devices} onChange={(d) => set('devices', d)} />
       <fieldset>
         <legend>Compare with</legend>
-        <label class="field">
-          <select
-            value={cmp?.field ?? ''}
-            aria-label="compare field"
-            onChange={(e) => {
-              const f = (e.target as HTMLSelectElement).value as CompareField | '';
-              p.onCompare(
-                f
-                  ? { field: f, value: compareValues(f, p.seabios).find((v) => v !== String(s[f])) ?? '' }
-                  : null,
-              );
-            }}
-          >
-            <option value="">no second run</option>
-            {COMPARE_FIELDS.map((f) => (
-              <option key={f} value={f}>
-                {f}
-              </option>
-            ))}
-          </select>
-          {cmp && (
-            <select
-              value={cmp.value}
-              aria-label="compare value"
-              onChange={(e) => p.onCompare({ ...cmp, value: (e.target as HTMLSelectElement).value })}
-            >
-              {compareValues(cmp.field, p.seabios).map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          )}
-        </label>
+        <Select
+          label="compare field"
+          value={cmp?.field ?? ''}
+          onPick={(v) => {
+            const f = v as CompareField | '';
+            const other = f ? compareValues(f, p.seabios).find((x) => x !== String(s[f])) : undefined;
+            p.onCompare(f ? { field: f, value: other ?? '' } : null);
+          }}
+          options={[['', 'no second run'], ...plain(COMPARE_FIELDS)]}
+        />
+        {cmp && (
+          <Select
+            label="compare value"
+            value={cmp.value}
+            onPick={(v) => p.onCompare({ ...cmp, value: v })}
+            options={plain(compareValues(cmp.field, p.seabios))}
+          />
+        )}
       </fieldset>
       <DropZone files={p.files} errors={p.fileErrors} onFiles={p.onFiles} onRemove={p.onRemoveFile} />
     </form>

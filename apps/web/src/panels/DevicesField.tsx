@@ -2,6 +2,7 @@
 // to add one with the chosen driver's properties shown as its help.
 import { useState } from 'preact/hooks';
 import { deviceTypes, driverHelp } from '../devices.js';
+import { type Option, Select } from './Select.js';
 
 export function DevicesField(p: { devices: string[]; onChange: (d: string[]) => void }) {
   const types = deviceTypes();
@@ -34,20 +35,13 @@ export function DevicesField(p: { devices: string[]; onChange: (d: string[]) => 
           ))}
         </ul>
       )}
-      <label class="field">
-        driver
-        <select
-          value={driver}
-          onChange={(e) => setDriver((e.target as HTMLSelectElement).value)}
-          aria-label="device driver"
-        >
-          {types.map((t) => (
-            <option key={t.driver} value={t.driver}>
-              {t.driver} ({t.bus}) — {t.description}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Select
+        label="device driver"
+        caption="driver"
+        value={driver}
+        onPick={setDriver}
+        options={types.map((t): Option => [t.driver, `${t.driver} (${t.bus}) — ${t.description}`])}
+      />
       <label class="field">
         properties
         <input
