@@ -200,13 +200,16 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     },
   );
 
-  it('plugs extra devices from the registry (device= in the link, Add device in the form), refuses bad ones', async () => {
+  it('plugs extra devices from the registry as `vmkit boot --device` does (link and form), refuses bad ones', async () => {
     const stub = 'pci-stub,addr=05.0,vendorId=0x8086,deviceId=0x0166,classCode=0x030000';
+    const cli = vmkitBootJson(['--firmware', 'hle', '--device', stub]);
     const { page } = await openPage(
       browser,
       `${server.url}?firmware=hle&device=${encodeURIComponent(stub)}&autoboot&view=pci`,
     );
-    expect((await waitDone(page)).state).toBe('done');
+    const ref = await cli;
+    expectSameReport(await waitDone(page), ref);
+    expect(ref.pci.find((d) => d.bdf === '00:05.0')).toMatchObject({ vendor: '8086', device: '0166' });
     await expect(page.locator('[data-testid=pci]').textContent()).resolves.toMatch(
       /00:05\.0\s*\[8086:0166\]/,
     );
