@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createMachine } from '@vmkit/machine';
 import { catalogueSource } from '@vmkit/vfio-igd';
+import { registry } from '../src/registry.ts';
 import { chromiumMissing, launch } from '../test/helpers/browser.ts';
 import { waitDone } from '../test/helpers/page.ts';
 import { serveStatic } from '../test/helpers/server.ts';
@@ -19,10 +20,13 @@ const RUNS = Number(process.env.VMKIT_BENCH_RUNS ?? 3);
 
 function nodeBootMs(image: Uint8Array): number {
   const t0 = performance.now();
-  const m = createMachine({
-    firmware: { kind: 'image', image, name: 'bios-256k.bin' },
-    igd: { source: catalogueSource('kbl'), policy: 'fw-cfg' },
-  });
+  const m = createMachine(
+    {
+      firmware: { kind: 'image', image, name: 'bios-256k.bin' },
+      igd: { source: catalogueSource('kbl'), policy: 'fw-cfg' },
+    },
+    { registry },
+  );
   const r = m.boot();
   if (r.result.reason !== 'boot-attempted') throw new Error(`node boot ended with ${r.result.reason}`);
   return performance.now() - t0;
