@@ -1,0 +1,242 @@
+// The machine's Web Worker: builds the PC from the page's spec, runs its firmware, and streams the
+// debug console, the event stream and progress back in batches, then the report. Everything a
+// guest or a dropped file can do ends here as a message, never as an uncaught exception.
+import { type BootReport, ConfigError, createMachine, type Machine, type MachineEvent } from '@vmkit/machine';
+import { igdOf } from './igd.js';
+import { machineInput } from './machine-input.js';
+import type { FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
+import { registry } from './registry.js';
+
+/** The page shows at most this many events and console lines; the rest are counted, not kept. */
+export const MAX_EVENTS = 50_000;
+export const MAX_LINES = 20_000;
+
+interface Scope {
+  postMessage(msg: FromWorker): void;
+  onmessage: ((ev: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as Scope;
+const post = (m: FromWorker) => scope.postMessage(m);
+
+class Outbox {
+  private events: MachineEvent[] = [];
+  private lines: string[] = [];
+  private sentEvents = 0;
+  private sentLines = 0;
+  private droppedEvents = 0;
+  private droppedLines = 0;
+
+  event(e: MachineEvent): void {
+    // The handshake's own events are always kept; the bulk (PCI reads, CPU mode changes) is capped.
+    if (
+      this.sentEvents + this.events.length < MAX_EVENTS ||
+      e.kind.startsWith('igd') ||
+      e.kind.startsWith('machine')
+    ) {
+      this.events.push(e);
+    } else this.droppedEvents++;
+  }
+
+  line(l: string): void {
+    if (this.sentLines + this.lines.length < MAX_LINES) this.lines.push(l);
+    else this.droppedLines++;
+  }
+
+  flush(): void {
+    if (this.events.length) {
+      post({ type: 'events', events: this.events, dropped: this.droppedEvents });
+      this.sentEvents += this.events.length;
+      this.events = [];
+    }
+    if (this.lines.length) {
+      post({ type: 'console', lines: this.lines, dropped: this.droppedLines });
+      this.sentLines += this.lines.length;
+      this.lines = [];
+    }
+  }
+}
+
+/** False where a Content-Security-Policy without 'unsafe-eval' forbids `new Function`. */
+function evalAllowed(): boolean {
+  try {
+    return new Function('return 1')() === 1;
+  } catch {
+    return false;
+  }
+}
+
+function describe(e: unknown): string {
+  if (e instanceof ConfigError) return e.problems.join('; ');
+  return e instanceof Error ? e.message : String(e);
+}
+
+function extrasFor(
+  m: Machine,
+  built: ReturnType<typeof machineInput>,
+  cpu: RunExtras['cpu'],
+  report: BootReport | null,
+): RunExtras {
+  const host = built.hostOpRegion;
+  const asls = igdOf(report)?.asls ?? 0;
+  const size = Math.max(host?.length ?? 0, 0x2000);
+  return {
+    cpu,
+    below4g: m.layout.below4g,
+    above4g: m.layout.above4g,
+    biosSize: built.biosSize,
+    firmwareName: built.firmwareName,
+    fallback: built.fallback,
+    hostOpRegion: host,
+    guestOpRegion: asls && m.readsAsRam(asls, size) ? m.memory.readBytes(asls, size) : null,
+  };
+}
+
+/** Instructions per slice between looks at the message queue: pause latency stays well under a
+ * second while slicing costs nothing measurable (the machine's run loop is the same either way). */
+export const SLICE = 1_000_000;
+
+/** Stops after which the machine does not run on (Machine's final stops). */
+const FINAL = new Set([
+  'boot-attempted',
+  'triple-fault',
+  'shutdown',
+  'halted-forever',
+  'firmware-error',
+  'time-budget',
+]);
+
+interface Session {
+  machine: Machine;
+  built: ReturnType<typeof machineInput>;
+  cpu: RunExtras['cpu'];
+  out: Outbox;
+  budget: number;
+  mode: 'running' | 'paused' | 'done';
+  t0: number;
+}
+
+let current: Session | null = null;
+
+function start(msg: StartMessage): void {
+  const t0 = performance.now();
+  const out = new Outbox();
+  const canEval = evalAllowed();
+  let built: ReturnType<typeof machineInput>;
+  let machine: Machine;
+  current = null;
+  try {
+    built = machineInput(msg.spec, msg.files, msg.seabios, msg.spec.jit && canEval);
+    machine = createMachine(built.input, { registry, debugcon: (l) => out.line(l) });
+  } catch (e) {
+    post({ type: 'error', message: describe(e) });
+    return;
+  }
+  const image = built.input.firmware?.kind === 'image';
+  const cpu: RunExtras['cpu'] = !image
+    ? 'none'
+    : !msg.spec.jit
+      ? 'interpreter'
+      : canEval
+        ? 'jit'
+        : 'interpreter-csp';
+  machine.events.subscribe((e) => out.event(e));
+  const s: Session = {
+    machine,
+    built,
+    cpu,
+    out,
+    budget: msg.spec.budget,
+    mode: msg.paused ? 'paused' : 'running',
+    t0,
+  };
+  current = s;
+  post({ type: 'started', extras: extrasFor(machine, built, cpu, null) });
+  if (s.mode === 'paused') progress(s);
+  else loop(s);
+}
+
+function progress(s: Session): void {
+  s.out.flush();
+  const m = s.machine;
+  post({
+    type: 'progress',
+    state: s.mode === 'done' ? 'running' : s.mode,
+    instructions: m.instructions,
+    virtualTimeNs: Math.round(m.now()),
+  });
+}
+
+/** Runs up to `n` instructions; true when the run has ended (final stop or budget reached). */
+function advance(s: Session, n: number): boolean {
+  const left = s.budget - s.machine.instructions;
+  if (left <= 0) return true;
+  const r = s.machine.run(Math.min(n, left));
+  return FINAL.has(r.reason) || s.machine.instructions >= s.budget;
+}
+
+function guarded(s: Session, body: () => void): void {
+  try {
+    body();
+  } catch (e) {
+    s.out.flush();
+    s.mode = 'done';
+    if (current === s) current = null;
+    post({ type: 'error', message: `the machine stopped with an internal error: ${describe(e)}` });
+  }
+}
+
+function loop(s: Session): void {
+  if (current !== s || s.mode !== 'running') return;
+  guarded(s, () => {
+    if (advance(s, SLICE)) finish(s);
+    else {
+      progress(s);
+      setTimeout(() => loop(s), 0);
+    }
+  });
+}
+
+/** The report exactly as one uninterrupted boot() gives it: boot() from where the machine is
+ * runs nothing more after a final stop (or with the budget spent) and reports. */
+function finish(s: Session): void {
+  s.mode = 'done';
+  const report = s.machine.boot({ maxInstructions: s.budget });
+  s.out.flush();
+  report.firmware.fallback = s.built.fallback;
+  if (current === s) current = null;
+  post({
+    type: 'done',
+    report,
+    extras: extrasFor(s.machine, s.built, s.cpu, report),
+    workerMs: performance.now() - s.t0,
+  });
+}
+
+function control(msg: ToWorker): void {
+  const s = current;
+  if (!s) return;
+  switch (msg.type) {
+    case 'pause':
+      if (s.mode === 'running') {
+        s.mode = 'paused';
+        progress(s);
+      }
+      break;
+    case 'resume':
+      if (s.mode === 'paused') {
+        s.mode = 'running';
+        loop(s);
+      }
+      break;
+    case 'step':
+      if (s.mode === 'paused')
+        guarded(s, () => (advance(s, Math.max(1, Math.floor(msg.instructions))) ? finish(s) : progress(s)));
+      break;
+  }
+}
+
+scope.onmessage = (ev) => {
+  const msg = ev.data;
+  if (msg.type === 'start') start(msg);
+  else control(msg);
+};

@@ -1,0 +1,277 @@
+// The page in Debian's Chromium (playwright-core), through its automation hooks. Each test compares
+// the page with an outside reference: `vmkit boot --json` for the same config (same machine code,
+// run by Node), or a second uninterrupted run. Screenshots of the views go to test-results/.
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BootReport } from '@vmkit/machine';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, launch } from './helpers/browser.ts';
+import { vmkitBootJson } from './helpers/cli.ts';
+import { openPage, type PageReport, waitDone } from './helpers/page.ts';
+import { type StaticServer, serveStatic } from './helpers/server.ts';
+import { APP_DIR, buildSite } from './helpers/site.ts';
+
+const SEABIOS = '/usr/share/seabios/bios-256k.bin';
+const SHOTS = join(APP_DIR, 'test-results');
+const DUMP_DIR = join(APP_DIR, 'test/fixtures/dump-hsw');
+
+function seabiosMissing(): string | null {
+  if (existsSync(SEABIOS)) return null;
+  if (process.env.VMKIT_REQUIRE_TOOLS === '1')
+    throw new Error(`VMKIT_REQUIRE_TOOLS=1: ${SEABIOS} not installed`);
+  return `${SEABIOS} not installed (apt-get install seabios)`;
+}
+
+const noChromium = chromiumMissing();
+const noSeabios = seabiosMissing();
+if (noChromium) console.warn(`browser tests skipped: ${noChromium}`);
+if (noSeabios) console.warn(`SeaBIOS browser tests skipped: ${noSeabios}`);
+
+function expectSameReport(page: PageReport, cli: BootReport) {
+  expect(page.state).toBe('done');
+  expect(page.reason).toBe(cli.result.reason);
+  expect(page.instructions).toBe(cli.result.instructions);
+  expect(page.asls).toBe(cli.igd!.asls);
+  expect(page.bdsm).toBe(cli.igd!.bdsm);
+  expect(page.e820).toEqual(cli.e820.map((e) => [e.start, e.end, e.type]));
+}
+
+describe.skipIf(noChromium)('apps/web in Chromium', () => {
+  let site: { dir: string; remove(): void };
+  let server: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    site = await buildSite();
+    server = await serveStatic(site.dir);
+    browser = await launch();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    site?.remove();
+  });
+
+  it.skipIf(noSeabios)(
+    'boots real SeaBIOS (map policy) to the same report as `vmkit boot --json`, and shows every view',
+    async () => {
+      const cli = vmkitBootJson(['--firmware', 'seabios', '--opregion-policy', 'map']);
+      const { page, errors } = await openPage(browser, `${server.url}?firmware=seabios&policy=map&autoboot`);
+      const shown = await waitDone(page);
+      expectSameReport(shown, await cli);
+      expect(shown.asls).not.toBe(0);
+      await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain('trace compiler');
+      // The views render from that run; one screenshot each (test artefacts).
+      for (const view of ['timeline', 'console', 'map', 'pci', 'opregion']) {
+        await page.click(`[data-view=${view}]`);
+        await page.screenshot({ path: join(SHOTS, `seabios-map-${view}.png`) });
+      }
+      await page.click('[data-view=map]');
+      await expect(page.locator('rect[data-kind=opregion]').count()).resolves.toBeGreaterThan(0);
+      await expect(page.locator('rect[data-kind=stolen]').count()).resolves.toBeGreaterThan(0);
+      await page.click('[data-view=opregion]');
+      await expect(page.locator('[data-testid=opregion]').getAttribute('data-ok')).resolves.toBe('true');
+      await page.click('[data-view=console]');
+      await expect(page.locator('[data-testid=console]').textContent()).resolves.toContain(
+        'No bootable device.',
+      );
+      expect(errors).toEqual([]);
+      await page.close();
+    },
+  );
+
+  it('boots the TypeScript firmware to the same report as `vmkit boot --json --firmware hle`', async () => {
+    const cli = vmkitBootJson(['--firmware', 'hle']);
+    const { page } = await openPage(browser, `${server.url}?firmware=hle&autoboot`);
+    expectSameReport(await waitDone(page), await cli);
+    await page.close();
+  });
+
+  it('uses a dropped host dump (lspci text + VBT) as `--igd dump:<dir>` does, offline once loaded', async () => {
+    const cli = vmkitBootJson(['--firmware', 'hle', '--igd', `dump:${DUMP_DIR}`]);
+    const { page } = await openPage(browser, `${server.url}?firmware=hle`);
+    await page.waitForLoadState('networkidle');
+    await page.context().setOffline(true);
+    await page.setInputFiles('[data-testid=file-input]', [
+      join(DUMP_DIR, 'lspci.txt'),
+      join(DUMP_DIR, 'data.vbt'),
+    ]);
+    await expect(page.locator('[data-testid=files]').textContent()).resolves.toMatch(
+      /lspci text.*VBT "\$VBT HASWELL/s,
+    );
+    await page.click('[data-testid=boot]');
+    const shown = await waitDone(page);
+    const ref = await cli;
+    expectSameReport(shown, ref);
+    expect(ref.igd!.model).toBe('lspci 8086:0416');
+    await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain('lspci 8086:0416');
+    await page.screenshot({ path: join(SHOTS, 'host-dump.png') });
+    await page.context().setOffline(false);
+    await page.close();
+  });
+
+  it('refuses a bad dump, a huge file and a truncated lspci text with visible errors, and keeps working', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}?firmware=hle`);
+    const lspci = readFileSync(join(DUMP_DIR, 'lspci.txt'), 'utf8').split('\n').slice(0, 9).join('\n');
+    const shown = page.locator('[data-testid=file-errors]');
+    await page.setInputFiles('[data-testid=file-input]', [
+      { name: 'garbage.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1000, 7) },
+      { name: 'cut-lspci.txt', mimeType: 'text/plain', buffer: Buffer.from(lspci) },
+    ]);
+    await expect.poll(() => shown.textContent()).toContain('garbage.bin (1000 B) is not a BIOS image');
+    await expect(shown.textContent()).resolves.toContain(
+      'cut-lspci.txt: lspci: device 00:02.0 dump is truncated',
+    );
+    await page.screenshot({ path: join(SHOTS, 'bad-files.png') });
+    // A 2 GiB disk image dropped by mistake (sparse on disk): refused by its size, never read.
+    const dir = mkdtempSync(join(tmpdir(), 'vmkit-web-drop-'));
+    try {
+      const huge = join(dir, 'disk.img');
+      writeFileSync(huge, '');
+      truncateSync(huge, 2 * 1024 ** 3);
+      await page.setInputFiles('[data-testid=file-input]', huge);
+      await expect
+        .poll(() => shown.textContent())
+        .toContain('disk.img is 2 GiB: larger than any BIOS image or host dump');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await page.click('[data-testid=boot]');
+    expect((await waitDone(page)).state).toBe('done');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('ends a guest that never stops at its instruction budget', async () => {
+    // 64 KiB of "jmp $" (EB FE): the reset vector at 0xFFFF0 jumps to itself forever.
+    const loop = Buffer.alloc(65536);
+    for (let i = 0; i < loop.length; i += 2) loop.set([0xeb, 0xfe], i);
+    const { page } = await openPage(browser, `${server.url}?budget=3000000`);
+    await page.setInputFiles('[data-testid=file-input]', [
+      { name: 'loop.bin', mimeType: 'application/octet-stream', buffer: loop },
+    ]);
+    await page.click('[data-testid=boot]');
+    const shown = await waitDone(page);
+    expect(shown).toMatchObject({ state: 'done', reason: 'instruction-budget', instructions: 3_000_000 });
+    await page.close();
+  });
+
+  it.skipIf(noSeabios)(
+    'pause, step and resume give the same final report as an uninterrupted run',
+    async () => {
+      const cli = vmkitBootJson(['--firmware', 'seabios', '--opregion-policy', 'map']);
+      const { page } = await openPage(browser, `${server.url}?firmware=seabios&policy=map`);
+      const report = page.locator('[data-testid=report]');
+      const at = async (state: string) => {
+        await report.and(page.locator(`[data-state=${state}]`)).waitFor({ timeout: 60_000 });
+        return Number(await report.getAttribute('data-instructions'));
+      };
+      await page.locator('[data-testid=boot-paused]').and(page.locator(':enabled')).click();
+      expect(await at('paused')).toBe(0);
+      await page.selectOption('[aria-label="step size"]', '1');
+      await page.click('[data-testid=step]');
+      const poll = { timeout: 60_000, interval: 100 };
+      await expect.poll(() => report.getAttribute('data-instructions'), poll).toBe('1');
+      await page.selectOption('[aria-label="step size"]', '1000000');
+      await page.click('[data-testid=step]');
+      await expect.poll(() => report.getAttribute('data-instructions'), poll).toBe('1000001');
+      await page.screenshot({ path: join(SHOTS, 'paused.png') });
+      await page.click('[data-testid=resume]');
+      // Pause again while it runs (if it has not already finished), then resume to the end.
+      await page
+        .locator('[data-testid=pause]')
+        .click({ timeout: 5_000 })
+        .catch(() => {});
+      if ((await report.getAttribute('data-state')) === 'paused') await page.click('[data-testid=resume]');
+      expectSameReport(await waitDone(page), await cli);
+      await page.close();
+    },
+  );
+
+  it('plugs extra devices from the registry as `vmkit boot --device` does (link and form), refuses bad ones', async () => {
+    const stub = 'pci-stub,addr=05.0,vendorId=0x8086,deviceId=0x0166,classCode=0x030000';
+    const cli = vmkitBootJson(['--firmware', 'hle', '--device', stub]);
+    const { page } = await openPage(
+      browser,
+      `${server.url}?firmware=hle&device=${encodeURIComponent(stub)}&autoboot&view=pci`,
+    );
+    const ref = await cli;
+    expectSameReport(await waitDone(page), ref);
+    expect(ref.pci.find((d) => d.bdf === '00:05.0')).toMatchObject({ vendor: '8086', device: '0166' });
+    await expect(page.locator('[data-testid=pci]').textContent()).resolves.toMatch(
+      /00:05\.0\s*\[8086:0166\]/,
+    );
+    // Through the form: an unknown property is refused by the machine's one validation path.
+    await page.fill(
+      '[aria-label="device properties"]',
+      'addr=06.0,vendorId=0x1234,deviceId=0x11e8,classCode=0xff0000,colour=blue',
+    );
+    await page.click('[data-testid=add-device]');
+    await expect(page.locator('[data-testid=devices]').textContent()).resolves.toContain('colour=blue');
+    expect(new URL(page.url()).searchParams.getAll('device')).toHaveLength(2);
+    await page.click('[data-testid=boot]');
+    const bad = await waitDone(page);
+    expect(bad.state).toBe('error');
+    await expect(page.locator('[data-testid=error]').textContent()).resolves.toMatch(/colour/);
+    await page.close();
+  });
+
+  it('marks the policy difference in the compare view', async () => {
+    const { page } = await openPage(browser, `${server.url}?firmware=hle&compare=policy:map&autoboot`);
+    await waitDone(page, 0);
+    await page.locator('[data-testid=compare]').waitFor({ timeout: 120_000 });
+    const row = (f: string) => page.locator(`[data-testid=compare] tr[data-field="${f}"]`);
+    await expect(row('policy').getAttribute('data-diff')).resolves.toBe('true');
+    await expect(row('policy').textContent()).resolves.toMatch(/fw-cfg.*map/);
+    await expect(row('e820-0').getAttribute('data-diff')).resolves.toBe('false');
+    await page.screenshot({ path: join(SHOTS, 'compare.png'), fullPage: true });
+    await page.close();
+  });
+
+  it.skipIf(noSeabios)(
+    'runs under a Content-Security-Policy without unsafe-eval: interpreter, same report',
+    async () => {
+      const strict = await serveStatic(site.dir, {
+        csp: "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:",
+      });
+      try {
+        const cli = vmkitBootJson(['--firmware', 'seabios', '--opregion-policy', 'map', '--no-jit']);
+        const { page } = await openPage(browser, `${strict.url}?policy=map&autoboot`);
+        expectSameReport(await waitDone(page), await cli);
+        await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain(
+          "Content-Security-Policy forbids 'unsafe-eval'",
+        );
+        await page.close();
+      } finally {
+        await strict.close();
+      }
+    },
+  );
+
+  it('is readable at phone width and in the dark theme', async () => {
+    const { page } = await openPage(browser, `${server.url}?firmware=hle&autoboot&view=map`, {
+      width: 390,
+      height: 844,
+    });
+    await waitDone(page);
+    await page.screenshot({ path: join(SHOTS, 'phone.png'), fullPage: true });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: join(SHOTS, 'dark-map.png') });
+    await page.close();
+  });
+});

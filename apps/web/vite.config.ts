@@ -1,0 +1,17 @@
+// Vite build of the web demo. Workspace packages resolve from source through the "@vmkit/source"
+// export condition (as vitest and tsx do), so a build never picks up a stale dist/. The machine
+// runs in a module Web Worker. Debian's SeaBIOS, when installed, is copied into the site.
+import { defaultClientConditions, defineConfig } from 'vite';
+import { seabiosFirmware } from './scripts/seabios-plugin.ts';
+
+export default defineConfig({
+  // Relative asset URLs: the site works from any directory of a plain static file server.
+  base: './',
+  resolve: { conditions: ['@vmkit/source', ...defaultClientConditions] },
+  worker: { format: 'es' },
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  build: { target: 'es2022', sourcemap: true, reportCompressedSize: false },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+  plugins: [seabiosFirmware()],
+});
