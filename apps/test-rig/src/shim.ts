@@ -60,13 +60,24 @@ function openSocket(spec: SocketSpec, cleanups: Array<() => void>): Promise<Sock
   });
 }
 
-function fileLog(path: string, m: QtestMachine): QtestLog & { close(): void } {
-  const fd = openSync(path, 'a');
+function fileLog(path: string, m: QtestMachine): (QtestLog & { close(): void }) | null {
+  // /dev/fd/N (libqtest passes /dev/fd/2 when QTEST_LOG is set) is that descriptor itself: opening
+  // it fails when it is a socket or pipe. QEMU carries on without a log when fopen fails.
+  const fdPath = /^\/dev\/fd\/(\d+)$/.exec(path);
+  let fd: number;
+  try {
+    fd = fdPath ? Number(fdPath[1]) : openSync(path, 'a');
+  } catch (e) {
+    process.stderr.write(`${PROG}: -qtest-log ${path}: ${(e as Error).message} (no qtest log)\n`);
+    return null;
+  }
   const stamp = () => (m.target.clock.now() / 1e9).toFixed(6);
   return {
     received: (words) => writeSync(fd, `[R +${stamp()}] ${words.join(' ')}\n`),
     sent: (text) => writeSync(fd, `[S +${stamp()}] ${text}`),
-    close: () => closeSync(fd),
+    close: () => {
+      if (!fdPath) closeSync(fd);
+    },
   };
 }
 
