@@ -37,8 +37,8 @@ export const nodeHostEnv: HostEnv = {
   },
 };
 
-/** Connect (client) or listen-and-accept-one (server=on) on a unix socket. The listening file
- * is removed as soon as the peer is in, and again at exit. */
+/** Connect (client) or listen-and-accept-one (server=on) on a unix socket. A socket file the shim
+ * created itself is removed at exit (signal, quit or peer gone). */
 function openSocket(spec: SocketSpec, cleanups: Array<() => void>): Promise<Socket> {
   return new Promise((resolve, reject) => {
     if (!spec.server) {
