@@ -4,6 +4,7 @@
 // type module, sideEffects false, an exports map (source condition first, then types, then dist),
 // explicit files, tsconfig.json (src → dist) + tsconfig.test.json (tests type-checked by tsc -b),
 // a vitest project, a README skeleton to fill in, and a first test.
+// check-repo-paths: base=packages/NAME (the templates below are relative to the new package's folder)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -3,7 +3,8 @@
 // (which rewrites workspace: ranges), the tarballs are installed with npm into an empty temporary
 // project, and each package's `test/pack-smoke.mjs` runs there under plain Node (no tsx, no source
 // condition), importing the package by name and calling one real function. This is how users
-// consume single packages.
+// consume single packages. It also requires LICENSE and README.md in every tarball, and a passing
+// `pnpm -r publish --dry-run` that names every library package.
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -53,6 +54,15 @@ try {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (const p of packages) {
+    // What a user installs must carry its licence and its README (npm takes LICENSE from the
+    // package folder, not the repository root).
+    const installed = join(proj, 'node_modules', ...p.json.name.split('/'));
+    for (const f of ['LICENSE', 'README.md', 'package.json']) {
+      if (!existsSync(join(installed, f))) {
+        console.error(`FAIL ${p.json.name}: the tarball has no ${f}`);
+        failed++;
+      }
+    }
     const smoke = join(p.dir, 'test', 'pack-smoke.mjs');
     if (!existsSync(smoke)) {
       console.error(`FAIL ${p.json.name}: no test/pack-smoke.mjs`);
@@ -71,6 +81,19 @@ try {
     } catch (e) {
       failed++;
       console.error(`FAIL ${p.json.name}\n${e.stderr || e.message}`);
+    }
+  }
+  // Publishing goes through pnpm (which rewrites workspace:* ranges; npm pack/publish would not):
+  // a dry run of the whole workspace must pass and name every library package.
+  const dry = execFileSync('pnpm', ['-r', 'publish', '--dry-run', '--no-git-checks'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const p of packages) {
+    if (!dry.includes(`+ ${p.json.name}@${p.json.version}`)) {
+      console.error(`FAIL ${p.json.name}: not in 'pnpm -r publish --dry-run' output`);
+      failed++;
     }
   }
 } finally {

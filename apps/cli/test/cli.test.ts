@@ -196,7 +196,7 @@ describe('vmkit decode commands', () => {
     const r = vmkit(
       'vbt',
       'decode',
-      join(root, '../shared/fixtures/vbt/kbl-lenovo-sklkbl_thinkpad-t480.vbt'),
+      join(root, 'packages/vfio-igd/test/fixtures/vbt/kbl-lenovo-sklkbl_thinkpad-t480.vbt'),
       '--json',
     );
     const j = JSON.parse(r.out);

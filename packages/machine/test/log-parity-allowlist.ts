@@ -1,5 +1,5 @@
 // Lines allowed to differ between our boot of Debian's SeaBIOS and QEMU 7.2's
-// (../../../../shared/reference/qemu72-i440fx-128M-bios256k.debugcon.log). Each entry says which
+// (fixtures/qemu72-i440fx-128M-bios256k.debugcon.log). Each entry says which
 // side the line is on ('qemu' = only in QEMU's log, 'ours' = only in ours) and why. Keep it short.
 export interface AllowEntry {
   side: 'qemu' | 'ours' | 'both';

@@ -17,7 +17,7 @@ if (!have && process.env.VMKIT_REQUIRE_TOOLS === '1') {
 const d = have ? describe : describe.skip;
 const image = (p: string) => new Uint8Array(readFileSync(p));
 const ref = (name: string) =>
-  readFileSync(fileURLToPath(new URL(`../../../../shared/reference/${name}`, import.meta.url)), 'utf8');
+  readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), 'utf8');
 const fixture = (name: string) =>
   readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), 'utf8');
 const lines = (text: string) => text.replace(/\n$/, '').split('\n');

@@ -4,7 +4,7 @@
 //   00:01.1 PIIX3 IDE (8086:7010, prog-if 0x80) — BAR4 bus-master I/O, legacy ports
 //   00:01.3 PIIX4 power management (8086:7113 rev 03) — PMBA 0x40/PMREGMISC 0x80, SMBus 0x90/0xD2,
 //           DEVACTB 0x58 (byte 0x5B = 0x02 "SMM already initialised", QEMU smm=off)
-// Header values are the ones QEMU 7.2 returns in /work/shared/reference's access trace; behaviour
+// Header values are the ones QEMU 7.2 returns in the QEMU access trace (test/fixtures/qemu72-i440fx-128M-bios256k.access-trace.txt); behaviour
 // follows QEMU hw/pci-host/i440fx.c (i440fx_update_memory_mappings, i440fx_write_config),
 // hw/pci-host/pam.c (init_pam/pam_update: 0 = PCI, 1 = read DRAM, 2 = write DRAM, 3 = DRAM),
 // hw/isa/piix3.c (piix3_reset, piix3_set_irq_level, pci_slot_get_pirq), hw/ide/piix.c and

@@ -1,4 +1,4 @@
-// Shared contracts of @vmkit/pc-platform (pinned in team/contracts.md: Clock, IrqSink, timers).
+// Shared contracts of @vmkit/pc-platform (Clock, IrqSink, timers: the contract the machine and devices build on).
 
 /** Virtual time source owned by the machine: nanoseconds since power-on. */
 export interface Clock {

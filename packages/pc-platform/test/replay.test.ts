@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createPcPlatform } from '../src/platform.js';
 import { ManualClock } from './helpers.js';
 
-const TRACE = '/work/shared/reference/qemu72-i440fx-128M-bios256k.access-trace.txt';
+const TRACE = new URL('./fixtures/qemu72-i440fx-128M-bios256k.access-trace.txt', import.meta.url);
 
 type Access =
   | { space: 'io'; write: boolean; addr: number; size: 1 | 2 | 4; value: number; line: number }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { E820_RAM, E820_RESERVED, runSeabiosPort, type SeabiosPortEvent } from '../src/index.js';
 import { addI440fxDevices, bdf, makePlatform, u64le } from './platform.js';
 
-const REF = new URL('../../../../shared/reference/qemu72-i440fx-128M-bios256k.debugcon.log', import.meta.url);
+const REF = new URL('./fixtures/qemu72-i440fx-128M-bios256k.debugcon.log', import.meta.url);
 
 /** QEMU's table-loader shape: ACPI tables (128 KiB, HIGH, align 64) and the RSDP (FSEG, align 16). */
 function qemuLikeLoader() {

@@ -1,7 +1,7 @@
 // Synthetic catalogue of real IGD models across generations. Ids are the real PCI ids (Linux
 // include/drm/intel/i915_pciids.h; host bridge/LPC ids from the matching chipsets); the config
 // space layout is plausible, not a byte-copy of any particular machine. Each model's OpRegion wraps
-// the real coreboot VBT of the matching generation where /work/shared/fixtures/vbt has one
+// the real coreboot VBT of the matching generation where test/fixtures/vbt has one
 // (embedded base64 in fixture-vbts.ts), else a generated synthetic VBT (named "$VBT VMKIT ...").
 import { base64Decode, put16, put32 } from './bytes.js';
 import { FIXTURE_VBTS } from './fixture-vbts.js';

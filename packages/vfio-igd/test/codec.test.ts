@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   buildOpRegion,
@@ -13,7 +14,7 @@ import {
   presentOpRegion,
 } from '../src/index.js';
 
-const DIR = '/work/shared/fixtures/vbt';
+const DIR = fileURLToPath(new URL('./fixtures/vbt', import.meta.url));
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.vbt'))
   .sort();

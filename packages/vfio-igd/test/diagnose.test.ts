@@ -42,7 +42,7 @@ describe('diagnoseIgd (docs §8 problems made visible)', () => {
 
 describe('decodeIgdBlob', () => {
   it('detects a VBT file and an OpRegion', () => {
-    const vbt = new Uint8Array(readFileSync('/work/shared/fixtures/vbt/snb-lenovo-t420.vbt'));
+    const vbt = new Uint8Array(readFileSync(new URL('./fixtures/vbt/snb-lenovo-t420.vbt', import.meta.url)));
     const a = decodeIgdBlob(vbt);
     expect(a.type).toBe('vbt');
     expect(a.text).toContain('$VBT SANDYBRIDGE-M');

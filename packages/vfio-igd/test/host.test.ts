@@ -75,7 +75,7 @@ describe('catalogue', () => {
   }
   it('embedded fixture VBTs are byte-identical to the files', () => {
     for (const f of Object.values(FIXTURE_VBTS)) {
-      const file = new Uint8Array(readFileSync(`/work/shared/fixtures/vbt/${f.file}`));
+      const file = new Uint8Array(readFileSync(new URL(`./fixtures/vbt/${f.file}`, import.meta.url)));
       const m = CATALOGUE.find((x) => 'fixture' in x.vbt && FIXTURE_VBTS[x.vbt.fixture] === f)!;
       expect(catalogueVbt(m)).toEqual(file);
     }

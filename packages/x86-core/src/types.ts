@@ -1,4 +1,4 @@
-// Public types of @vmkit/x86-core (pinned in /work/team/contracts.md).
+// Public types of @vmkit/x86-core: the contract other packages build on (see the package README).
 
 /** Maskable interrupt input (INTR), normally the 8259 pair. */
 export interface InterruptLine {
