@@ -38,7 +38,7 @@ interface Tap {
 
 function runTap(program: string): Promise<Tap> {
   return new Promise((resolve) => {
-    const env = { ...process.env, QTEST_QEMU_BINARY: shim };
+    const env: NodeJS.ProcessEnv = { ...process.env, QTEST_QEMU_BINARY: shim };
     delete env.QTEST_LOG; // set, it makes libqtest log every command to stderr
     const child = spawn(`${dir}/${program}`, ['--tap', '-k'], {
       env,
