@@ -259,78 +259,63 @@ function applyFlag(o: QemuOptions, name: string): void {
   // -snapshot: there are no disks to protect; accepted as QEMU accepts it without drives.
 }
 
+type Apply = (o: QemuOptions, opt: string, arg: string) => void;
+
+const onlyNone =
+  (what: string): Apply =>
+  (_o, opt, arg) => {
+    if (arg !== 'none') throw new QemuUsageError(`${opt}: ${what}`);
+  };
+
+/** Option name → what it does to the options (QEMU's qemu-options.hx names). */
+const APPLY: Record<string, Apply> = {
+  machine: applyMachine,
+  M: applyMachine,
+  m: applyMemory,
+  uuid: (o, opt, arg) => {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(arg))
+      throw new QemuUsageError(`${opt}: Fail to parse UUID string. Wrong format.`);
+    o.uuid = arg;
+  },
+  boot: applyBoot,
+  smp: (_o, opt, arg) => applySmp(opt, arg),
+  fw_cfg: applyFwCfg,
+  bios: (o, _opt, arg) => {
+    o.bios = arg;
+  },
+  drive: applyDrive,
+  global: applyGlobal,
+  device: applyDevice,
+  qtest: (o, opt, arg) => {
+    o.qtest = parseSocketUri(opt, arg);
+  },
+  'qtest-log': (o, _opt, arg) => {
+    o.qtestLog = arg;
+  },
+  chardev: applyChardev,
+  mon: applyMon,
+  display: (_o, opt, arg) => {
+    if (parseKeyval(arg, 'type').get('type') !== 'none')
+      throw new QemuUsageError(`${opt}: vmkit has no display; only -display none`);
+  },
+  accel: (_o, opt, arg) => {
+    if (parseKeyval(arg, 'accel').get('accel') !== 'qtest')
+      throw new QemuUsageError(`${opt}: vmkit's shim runs no CPU; only -accel qtest`);
+  },
+  rtc: applyRtc,
+  vga: onlyNone("not supported by vmkit's qtest shim (only 'none')"),
+  serial: onlyNone("not supported by vmkit's qtest shim (only 'none')"),
+  parallel: onlyNone("not supported by vmkit's qtest shim (only 'none')"),
+  monitor: onlyNone("not supported by vmkit's qtest shim (only 'none')"),
+  net: onlyNone("not supported by vmkit's qtest shim (only 'none')"),
+  name: () => {},
+};
+
 function applyOption(o: QemuOptions, name: string, arg: string): void {
   const opt = `-${name} ${arg}`;
-  switch (name) {
-    case 'machine':
-    case 'M':
-      applyMachine(o, opt, arg);
-      return;
-    case 'm':
-      applyMemory(o, opt, arg);
-      return;
-    case 'uuid':
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(arg))
-        throw new QemuUsageError(`${opt}: Fail to parse UUID string. Wrong format.`);
-      o.uuid = arg;
-      return;
-    case 'boot':
-      applyBoot(o, opt, arg);
-      return;
-    case 'smp':
-      applySmp(opt, arg);
-      return;
-    case 'fw_cfg':
-      applyFwCfg(o, opt, arg);
-      return;
-    case 'bios':
-      o.bios = arg;
-      return;
-    case 'drive':
-      applyDrive(o, opt, arg);
-      return;
-    case 'global':
-      applyGlobal(o, opt, arg);
-      return;
-    case 'device':
-      applyDevice(o, opt, arg);
-      return;
-    case 'qtest':
-      o.qtest = parseSocketUri(opt, arg);
-      return;
-    case 'qtest-log':
-      o.qtestLog = arg;
-      return;
-    case 'chardev':
-      applyChardev(o, opt, arg);
-      return;
-    case 'mon':
-      applyMon(o, opt, arg);
-      return;
-    case 'display':
-      if (parseKeyval(arg, 'type').get('type') !== 'none')
-        throw new QemuUsageError(`${opt}: vmkit has no display; only -display none`);
-      return;
-    case 'accel':
-      if (parseKeyval(arg, 'accel').get('accel') !== 'qtest')
-        throw new QemuUsageError(`${opt}: vmkit's shim runs no CPU; only -accel qtest`);
-      return;
-    case 'rtc':
-      applyRtc(o, opt, arg);
-      return;
-    case 'vga':
-    case 'serial':
-    case 'parallel':
-    case 'monitor':
-    case 'net':
-      if (arg !== 'none')
-        throw new QemuUsageError(`${opt}: not supported by vmkit's qtest shim (only 'none')`);
-      return;
-    case 'name':
-      return;
-    default:
-      throw new QemuUsageError(`${opt}: not supported by vmkit's qtest shim`);
-  }
+  const apply = APPLY[name];
+  if (!apply) throw new QemuUsageError(`${opt}: not supported by vmkit's qtest shim`);
+  apply(o, opt, arg);
 }
 
 function applyMachine(o: QemuOptions, opt: string, arg: string): void {
@@ -443,14 +428,19 @@ function applyDevice(o: QemuOptions, opt: string, arg: string): void {
   o.devices.push({ driver, props: Object.fromEntries(kv) });
 }
 
+/** server=on|off (default off: connect) and wait=on|off (default on), as QEMU's socket chardev. */
+function socketFlags(opt: string, kv: Map<string, string>): { server: boolean; wait: boolean } {
+  const server = kv.has('server') ? parseBool(opt, 'server', kv.get('server')!) : false;
+  const wait = kv.has('wait') ? parseBool(opt, 'wait', kv.get('wait')!) : true;
+  return { server, wait };
+}
+
 function parseSocketUri(opt: string, arg: string): SocketSpec {
   if (!arg.startsWith('unix:')) throw new QemuUsageError(`${opt}: vmkit supports only unix: sockets`);
   const kv = parseKeyval(arg.slice(5), 'path');
   const path = kv.get('path');
   if (!path) throw new QemuUsageError(`${opt}: missing socket path`);
-  const server = kv.has('server') ? parseBool(opt, 'server', kv.get('server')!) : false;
-  const wait = kv.has('wait') ? parseBool(opt, 'wait', kv.get('wait')!) : true;
-  return { path, server, wait };
+  return { path, ...socketFlags(opt, kv) };
 }
 
 function applyChardev(o: QemuOptions, opt: string, arg: string): void {
@@ -461,9 +451,7 @@ function applyChardev(o: QemuOptions, opt: string, arg: string): void {
   if (!id) throw new QemuUsageError(`${opt}: Parameter 'id' is missing`);
   if (!path)
     throw new QemuUsageError(`${opt}: chardev: socket: no path given (vmkit supports unix sockets only)`);
-  const server = kv.has('server') ? parseBool(opt, 'server', kv.get('server')!) : false;
-  const wait = kv.has('wait') ? parseBool(opt, 'wait', kv.get('wait')!) : true;
-  o.chardevs.push({ id, path, server, wait });
+  o.chardevs.push({ id, path, ...socketFlags(opt, kv) });
 }
 
 function applyMon(o: QemuOptions, opt: string, arg: string): void {
