@@ -38,7 +38,8 @@ export interface QtestMachine {
   readonly machine: Machine | null;
 }
 
-const ISA_BIOS_NAME = 'bios-256k.bin';
+/** QEMU's default firmware for the pc machine (hw/i386/x86.c: bios_name default). */
+const DEFAULT_BIOS = 'bios-256k.bin';
 
 /** QOM paths of the I/O APIC (QEMU object_resolve_path accepts an unambiguous partial path). */
 const IOAPIC_PATHS = new Set(['ioapic', '/machine/ioapic', 'machine/ioapic']);
@@ -107,9 +108,9 @@ function loadFirmware(o: QemuOptions, env: HostEnv): Uint8Array {
     }
     return image;
   }
-  const name = o.bios ?? ISA_BIOS_NAME;
-  const data =
-    (name.includes('/') ? env.readFile(name) : null) ?? env.readFile(name) ?? env.findDataFile(name);
+  const name = o.bios ?? DEFAULT_BIOS;
+  // A path is read as given; a bare name falls back to QEMU's data directories (qemu_find_file).
+  const data = env.readFile(name) ?? (name.includes('/') ? null : env.findDataFile(name));
   // QEMU x86_bios_rom_init: the image must be a non-empty multiple of 64 KiB.
   if (!data || data.length === 0 || data.length % 65536 !== 0)
     throw new QemuUsageError(`could not load PC BIOS '${name}'`);
