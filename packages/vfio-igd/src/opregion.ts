@@ -129,6 +129,11 @@ function decodeMbox3(b: Uint8Array): Fields {
     bclm: u16s(b, m + 0x1c, 20),
     cpfm: u32(b, m + 0x44),
     epfm: u32(b, m + 0x48),
+    // Panel LUT: header, 10-byte panel identifier, 63-byte table (intel_opregion.c struct
+    // opregion_asle plut[74]; igt intel_opregion_decode splits it the same way).
+    plutHeader: b[m + 0x4c],
+    plutIdentifier: Array.from(b.subarray(m + 0x4d, m + 0x57)),
+    plut: Array.from(b.subarray(m + 0x57, m + 0x96)),
     pfmb: u32(b, m + 0x96),
     cddv: u32(b, m + 0x9a),
     pcft: u32(b, m + 0x9e),
@@ -147,7 +152,11 @@ function decodeMbox5(b: Uint8Array): Fields {
   const m = OPREGION_MBOX5;
   // BDDC holds a panel EDID (128/256 bytes) when PHED is non-zero.
   const edidHeader = u32(b, m + 4) === 0xffffff00 && u32(b, m + 8) === 0x00ffffff;
-  return { phed: u32(b, m), edid: edidHeader ? 'present' : 'absent' };
+  return {
+    phed: u32(b, m),
+    edid: edidHeader ? 'present' : 'absent',
+    bddc: Array.from(b.subarray(m + 4, m + 0x104)),
+  };
 }
 
 /**
@@ -252,7 +261,14 @@ export function decodeOpRegion(bytes: Uint8Array): DecodedOpRegion {
     });
   const hasVbtMbox = need(MBOX_VBT, OPREGION_MBOX4, OPREGION_MBOX4_SIZE, 'VBT');
   if (hasVbtMbox)
-    mailboxes.push({ index: 4, name: 'VBT', offset: OPREGION_MBOX4, size: OPREGION_MBOX4_SIZE, fields: {} });
+    mailboxes.push({
+      index: 4,
+      name: 'VBT',
+      offset: OPREGION_MBOX4,
+      size: OPREGION_MBOX4_SIZE,
+      // The first 20 bytes: the VBT's product string ("$VBT <platform>"), as intel_opregion_decode shows.
+      fields: { productString: ascii(bytes, OPREGION_MBOX4, 20).trimEnd() },
+    });
   if (need(MBOX_ASLE_EXT, OPREGION_MBOX5, 0x400, 'ASLE-EXT'))
     mailboxes.push({
       index: 5,
@@ -324,6 +340,13 @@ export function decodeOpRegion(bytes: Uint8Array): DecodedOpRegion {
   return result({ header, extendedVbt, vbt, vbtLocation });
 }
 
+/** Long arrays (PLUT, BDDC) print 16 values per line. */
+function rows(items: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < items.length; i += 16) out.push(items.slice(i, i + 16).join(' '));
+  return out;
+}
+
 export function formatOpRegion(d: DecodedOpRegion): string {
   const L: string[] = [];
   L.push(`OpRegion image: ${d.length} bytes`);
@@ -340,13 +363,14 @@ export function formatOpRegion(d: DecodedOpRegion): string {
   for (const m of d.mailboxes) {
     L.push(`Mailbox ${m.index} ${m.name} at ${hex(m.offset, 4)} (${m.size} bytes)`);
     for (const [k, v] of Object.entries(m.fields)) {
-      const w = k === 'bclm' ? 4 : 8; // BCLM is u16[20]; the other arrays are u32
+      // BCLM is u16[20]; PLUT and BDDC are bytes; the other arrays are u32.
+      const w = k === 'bclm' ? 4 : k === 'plut' || k === 'plutIdentifier' || k === 'bddc' ? 2 : 8;
       const s =
         typeof v === 'number'
           ? hex(v, k === 'vrsr' ? 2 : 8)
           : typeof v === 'string'
             ? v
-            : v.map((x) => hex(x, w)).join(' ');
+            : rows(v.map((x) => hex(x, w))).join(`\n${' '.repeat(9)}`);
       L.push(`  ${k.toUpperCase().padEnd(6)} ${s}`);
     }
   }

@@ -87,6 +87,11 @@ export interface VbtBlock {
   readonly offset: number;
   /** Data size in bytes (the u32 size for MIPI sequence v3+). */
   readonly size: number;
+  /**
+   * Set on a block that runs past bdb_size while staying inside vbt_size: listed and decoded, but
+   * i915's find_raw_section() (and igt's) cannot reach it.
+   */
+  readonly beyondBdb?: true;
 }
 
 export interface DecodedVbt {
@@ -262,7 +267,8 @@ export function decodeVbt(bytes: Uint8Array, base = 0, limit = bytes.length): De
         at,
         `BDB block ${id} (${bdbBlockName(id, bdbVersion)}) at ${hex(at, 4)} with size ${blockSize} overruns the BDB end ${hex(bdbAt + total, 4)} by ${over} byte${over === 1 ? '' : 's'}${inVbt ? ' (still inside vbt_size)' : ''}; Linux cannot find it or later blocks`,
       );
-      if (inVbt) blocks.push({ id, name: bdbBlockName(id, bdbVersion), offset: at, size: blockSize });
+      if (inVbt)
+        blocks.push({ id, name: bdbBlockName(id, bdbVersion), offset: at, size: blockSize, beyondBdb: true });
       break;
     }
     if (seen.has(id))
