@@ -16,6 +16,7 @@ import { parse } from './args.js';
 import { UsageError } from './errors.js';
 import { readBytes } from './files.js';
 import { loadIgdSource } from './igd-source.js';
+import { registry } from './registry.js';
 
 export const DEBIAN_SEABIOS = ['/usr/share/seabios/bios-256k.bin', '/usr/share/seabios/bios.bin'];
 
@@ -156,6 +157,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   let machine: ReturnType<typeof createMachine>;
   try {
     machine = createMachine(input, {
+      registry,
       debugcon:
         debugTo === '-'
           ? (line) => process.stderr.write(`${line}\n`)
@@ -170,7 +172,7 @@ export async function bootCommand(args: string[]): Promise<number> {
   const traced: MachineEvent[] = [];
   if (trace.length && !values.json) {
     machine.events.subscribe((ev) => {
-      if (machine.events.recorded.at(-1) === ev) traced.push(ev);
+      if (machine.events.records(ev.kind)) traced.push(ev);
     });
   }
   const tty = process.stderr.isTTY && !values.json;
@@ -191,7 +193,7 @@ export async function bootCommand(args: string[]): Promise<number> {
     );
   } else {
     if (fallback) process.stdout.write(`note: ${fallback}\n`);
-    process.stdout.write(formatReport(report));
+    process.stdout.write(formatReport(report, registry));
     if (traced.length) {
       process.stdout.write(`\nTrace (${traced.length} events):\n`);
       for (const ev of traced) {

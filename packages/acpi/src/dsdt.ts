@@ -73,6 +73,24 @@ export interface DsdtOptions {
   fwCfg: { base: number; dma: boolean } | null;
   /** Other devices on bus 0 (bdf = dev << 3 | fn); function-0 ones get an Sxx node like QEMU's. */
   pciDevices: Array<{ bdf: number; vga?: boolean }>;
+  /** More ISA devices (plugged devices' descriptions): a Device with _HID and _CRS each. */
+  isaDevices?: IsaDeviceDescription[];
+}
+
+export interface IsaDeviceDescription {
+  /** AML name (1-4 characters A-Z, 0-9, _). */
+  name: string;
+  /** 'PNP0501'-style ids are EISA-compressed as QEMU's aml_eisaid; others are strings. */
+  hid: string;
+  io?: Array<{ base: number; size: number }>;
+  irq?: number;
+}
+
+function pluggedIsaDevice(d: IsaDeviceDescription): Aml {
+  const hid = /^[A-Z]{3}[0-9A-F]{4}$/.test(d.hid) ? eisaId(d.hid) : str(d.hid);
+  const res = (d.io ?? []).map((r) => resIo(r.base, r.base, 1, r.size));
+  if (d.irq !== undefined) res.push(resIrqNoFlags(d.irq));
+  return device(d.name, name('_HID', hid), name('_STA', int(0x0f)), name('_CRS', resourceTemplate(...res)));
 }
 
 /**
@@ -167,6 +185,7 @@ function isaDevices(o: DsdtOptions): Aml[] {
       name('_CRS', resourceTemplate(resIo(0x70, 0x70, 1, 8), resIrqNoFlags(8))),
     ),
   );
+  for (const d of o.isaDevices ?? []) out.push(pluggedIsaDevice(d));
   return out;
 }
 

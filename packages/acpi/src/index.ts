@@ -12,7 +12,7 @@ export {
   decodeEisaId,
   formatAml,
 } from './aml-decode.js';
-export { buildDsdtBody, type DsdtOptions } from './dsdt.js';
+export { buildDsdtBody, type DsdtOptions, type IsaDeviceDescription } from './dsdt.js';
 export {
   ACPI_BUILD_TABLE_SIZE,
   ACPI_RSDP_FILE,

@@ -6,7 +6,7 @@
 
 import { LinkerBuilder, type LinkerCommand } from '@vmkit/bios-linker';
 import { acpiTable } from './aml.js';
-import { buildDsdtBody, type DsdtOptions } from './dsdt.js';
+import { buildDsdtBody, type DsdtOptions, type IsaDeviceDescription } from './dsdt.js';
 
 export const ACPI_TABLES_FILE = 'etc/acpi/tables';
 export const ACPI_RSDP_FILE = 'etc/acpi/rsdp';
@@ -53,6 +53,8 @@ export interface PcAcpiOptions {
    * Function-0 devices get a `\_SB.PCI0.S<devfn>` node with `_ADR`, as QEMU 7.2 emits them.
    */
   pciDevices?: Array<{ bdf: number; vga?: boolean }>;
+  /** More ISA devices for \_SB.PCI0.ISA (plugged devices' ACPI descriptions). */
+  isaDevices?: IsaDeviceDescription[];
   /** FADT SCI interrupt (PIIX4 9), SMI command port (0xB2), ACPI enable/disable values (0xF1/0xF0). */
   sciInt?: number;
   smiCmd?: number;
@@ -206,7 +208,12 @@ export function buildPcAcpi(opts: PcAcpiOptions): PcAcpiBlobs {
     gpe0Length: 4,
     fwCfg: opts.fwCfg === undefined ? { base: 0x510, dma: true } : opts.fwCfg,
     pciDevices: opts.pciDevices ?? [],
+    isaDevices: opts.isaDevices ?? [],
   };
+  for (const d of dsdtOpts.isaDevices ?? []) {
+    if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(d.name))
+      throw new Error(`isaDevices: AML name '${d.name}' must be 1-4 of A-Z 0-9 _`);
+  }
   for (const [i, d] of dsdtOpts.pciDevices.entries()) checkInt(`pciDevices[${i}].bdf`, d.bdf, 0xffff);
 
   // Tables in QEMU's order.

@@ -131,6 +131,18 @@ export interface FwCfgFileInfo {
 }
 
 /** Handlers for the x86 port layout: `ctl` at 0x510 (2 ports: selector/data), `dma` at 0x514 (8 ports). */
+/** Device state as data (snapshots): the selection, DMA address, a pending batched read event,
+ * the contents of writable entries, and the current entry's data when it is computed on select. */
+export interface FwCfgState {
+  curKey: number;
+  curOffset: number;
+  dmaHi: number;
+  dmaLo: number;
+  read: { count: number; pastEnd: number; start: number; via: 'io' | 'mmio' };
+  curData: Uint8Array | null;
+  writable: Array<{ key: number; data: Uint8Array }>;
+}
+
 export interface FwCfgIoHandlers {
   ctl: IoHandler;
   dma: IoHandler | null;
@@ -504,6 +516,46 @@ export class FwCfg {
   /** Select a key as a guest selector write would (QEMU fw_cfg_select). */
   select(key: number): void {
     this.doSelect(key & 0xffff, 'host', true);
+  }
+
+  private entryAt(key: number): Entry | null {
+    const idx = key & FW_CFG_ENTRY_MASK;
+    return idx >= this.maxEntry ? null : this.entries[key & FwCfgKey.ARCH_LOCAL ? 1 : 0][idx];
+  }
+
+  getState(): FwCfgState {
+    const writable: FwCfgState['writable'] = [];
+    for (const list of this.entries)
+      for (const e of list) if (e?.writable) writable.push({ key: e.key, data: e.data.slice() });
+    return {
+      curKey: this.curKey,
+      curOffset: this.curOffset,
+      dmaHi: this.dmaHi,
+      dmaLo: this.dmaLo,
+      read: { count: this.readCount, pastEnd: this.readPastEnd, start: this.readStart, via: this.readVia },
+      curData: this.cur?.compute ? this.cur.data.slice() : null,
+      writable,
+    };
+  }
+
+  /** Restore getState() output on a device with the same items (no events, no read callbacks). */
+  setState(s: FwCfgState): void {
+    for (const w of s.writable) {
+      const e = this.entryAt(w.key);
+      if (!e?.writable)
+        throw new Error(`FwCfg.setState: key 0x${w.key.toString(16)} is not a writable entry here`);
+      e.data = w.data.slice();
+    }
+    this.curKey = s.curKey;
+    this.cur = s.curKey === FW_CFG_INVALID ? null : this.entryAt(s.curKey);
+    if (this.cur?.compute && s.curData) this.cur.data = s.curData.slice();
+    this.curOffset = s.curOffset;
+    this.dmaHi = s.dmaHi >>> 0;
+    this.dmaLo = s.dmaLo >>> 0;
+    this.readCount = s.read.count;
+    this.readPastEnd = s.read.pastEnd;
+    this.readStart = s.read.start;
+    this.readVia = s.read.via;
   }
 
   private nameOf(key: number, e: Entry | null): string | null {

@@ -28,6 +28,7 @@ export type {
   FwCfgItemData,
   FwCfgItemOptions,
   FwCfgOptions,
+  FwCfgState,
   FwCfgVia,
   FwCfgWriteCallback,
 } from './device.js';

@@ -1,15 +1,16 @@
 // The machine's validated config object: defaults, readable errors, no Node APIs. The CLI, the
 // test rig and the web demo all build one of these; `validateConfig` is the only way in.
+import type { DeviceRegistry, DeviceSpec } from '@vmkit/device';
 import { parseBdf } from '@vmkit/pci';
-import {
-  type IgdHostSource,
-  OPREGION_POLICIES,
-  type OpRegionPolicy,
-  validateGmsOverride,
-} from '@vmkit/vfio-igd';
+import { withBuiltins } from './builtin-devices.js';
+import { type PlannedDevice, planDevices } from './devices-config.js';
+import { DEFAULT_EVENT_WINDOW } from './events.js';
 import { formatSize, parseSize } from './size.js';
 
-export { OPREGION_POLICIES, type OpRegionPolicy };
+/** The OpRegion policies of @vmkit/vfio-igd's vfio-igd device (QEMU's x-igd-opregion and the
+ * alternatives it models). */
+export const OPREGION_POLICIES = ['fw-cfg', 'map', 'map-rw', 'copy-on-asls'] as const;
+export type OpRegionPolicy = (typeof OPREGION_POLICIES)[number];
 
 export interface HleOptions {
   /** Run SeaBIOS's intel_igd_setup (default true); false leaves the IGD to the linker path alone. */
@@ -24,8 +25,10 @@ export type FirmwareConfig =
   /** A BIOS image run by the x86 core, mapped as QEMU maps `-bios`. `name` is for reports. */
   | { kind: 'image'; image: Uint8Array; name: string };
 
+/** Shorthand for a `vfio-igd` device spec (the app must register @vmkit/vfio-igd's igdDeviceType). */
 export interface IgdConfigInput {
-  source: IgdHostSource;
+  /** An @vmkit/vfio-igd IgdHostSource. */
+  source: unknown;
   /** '00:02.0' by default (the only address SeaBIOS programs BDSM for). */
   bdf?: string;
   policy?: OpRegionPolicy;
@@ -43,6 +46,7 @@ export interface IgdConfigInput {
   classCode?: number;
 }
 
+/** Shorthand for a `pci-stub` device spec. */
 export interface ExtraDeviceInput {
   /** An extra PCI function described by ids and BARs (e.g. a second Intel VGA device). */
   kind: 'pci-stub';
@@ -60,8 +64,14 @@ export interface MachineConfigInput {
   firmware?: FirmwareConfig;
   /** Extra fw_cfg files; names must live under opt/ (QEMU's rule for user files). */
   fwCfgFiles?: Array<{ name: string; data: Uint8Array }>;
+  /** Plugged devices, QEMU `-device` style: `{ driver: 'edu', addr: '03.0', … }`; drivers come
+   * from the registry given to createMachine (plus the board's isa-debugcon and pci-stub). */
+  devices?: DeviceSpec[];
+  /** The debug console SeaBIOS logs to: an isa-debugcon at this port (default 0x402), or null. */
+  debugconPort?: number | null;
+  /** Shorthand: a vfio-igd device (id 'igd'), plugged before `devices`. */
   igd?: IgdConfigInput | null;
-  /** Additional IGD-like or other PCI functions. */
+  /** Shorthand: pci-stub devices (ids extra0, extra1, …), plugged before `devices`. */
   extraDevices?: ExtraDeviceInput[];
   /** Event kinds to record in the result's event list ('all' for everything). */
   trace?: string[];
@@ -72,6 +82,11 @@ export interface MachineConfigInput {
   /** Image firmware: compile hot guest code to JavaScript (@vmkit/x86-core's trace compiler).
    * Default true; false runs the pure interpreter (same results, slower). */
   jit?: boolean;
+  /** How much debug-console output the machine keeps (`log`, the report): the last `lines` lines
+   * and at most `chars` characters (defaults 100 000 and 8 Mi). Subscribers see every line. */
+  logWindow?: { lines?: number; chars?: number };
+  /** How many recorded (traced) events the machine keeps (default 100 000). Subscribers see all. */
+  eventWindow?: number;
 }
 
 export interface MachineConfig {
@@ -80,19 +95,17 @@ export interface MachineConfig {
   cpus: 1;
   firmware: FirmwareConfig;
   fwCfgFiles: Array<{ name: string; data: Uint8Array }>;
-  igd:
-    | (Required<Omit<IgdConfigInput, 'gms' | 'classCode'>> & {
-        gms?: number;
-        classCode?: number;
-        bdfNumber: number;
-      })
-    | null;
-  extraDevices: Array<ExtraDeviceInput & { bdfNumber: number }>;
+  /** Every plugged device (shorthands expanded), checked, with its PCI address. */
+  devices: PlannedDevice[];
   trace: Set<string>;
   instructionsPerSecond: number;
   startDate: string;
   jit: boolean;
+  logWindow: { lines: number; chars: number };
+  eventWindow: number;
 }
+
+export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -115,7 +128,24 @@ export function parseBdfText(text: string): number | undefined {
   }
 }
 
-export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
+/** The `igd` and `extraDevices` shorthands as device specs. */
+function shorthandSpecs(input: MachineConfigInput): DeviceSpec[] {
+  const specs: DeviceSpec[] = [];
+  if (input.igd) {
+    const { bdf, ...props } = input.igd;
+    const spec: DeviceSpec = { driver: 'vfio-igd', id: 'igd', addr: bdf ?? '00:02.0' };
+    for (const [k, v] of Object.entries(props)) if (v !== undefined) spec[k] = v;
+    specs.push(spec);
+  }
+  for (const [i, d] of (input.extraDevices ?? []).entries()) {
+    const { kind: _kind, bdf, ...props } = d;
+    specs.push({ driver: 'pci-stub', id: `extra${i}`, addr: bdf, ...props });
+  }
+  return specs;
+}
+
+/** Check a config (devices against `registry` plus the board's own types): every problem at once. */
+export function validateConfig(input: MachineConfigInput = {}, registry?: DeviceRegistry): MachineConfig {
   const problems: string[] = [];
   const chipset = input.chipset ?? 'i440fx';
   if (chipset === 'q35') {
@@ -158,61 +188,13 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     if (utf8Length(f.name) > 55) problems.push(`fw_cfg file '${f.name}': name longer than 55 bytes`);
   }
 
-  let igd: MachineConfig['igd'] = null;
-  if (input.igd) {
-    const i = input.igd;
-    const bdfText = i.bdf ?? '00:02.0';
-    const bdfNumber = parseBdfText(bdfText);
-    if (bdfNumber === undefined) problems.push(`igd bdf '${bdfText}' is not a PCI address like 00:02.0`);
-    else if (bdfNumber >> 8 !== 0) problems.push(`igd bdf '${bdfText}': only bus 0 exists on this machine`);
-    else if (bdfNumber === 0 || bdfNumber >> 3 === 1) {
-      problems.push(`igd bdf '${bdfText}' is taken by the chipset (00:00.0 host bridge, 00:01.x PIIX)`);
-    }
-    const policy = i.policy ?? 'fw-cfg';
-    if (!OPREGION_POLICIES.includes(policy)) {
-      problems.push(`opregion policy '${policy}' is unknown (${OPREGION_POLICIES.join(', ')})`);
-    }
-    if (policy !== 'fw-cfg' && !i.source.opRegion) {
-      problems.push(`opregion policy '${policy}' needs a host OpRegion, and this IGD source has none`);
-    }
-    if (i.gms !== undefined) {
-      const e = validateGmsOverride(i.source.generation, i.gms);
-      if (e) problems.push(`igd gms override: ${e}`);
-    }
-    const bdsmSize = i.bdsmSize ?? 'auto';
-    if (
-      bdsmSize !== 'auto' &&
-      (!Number.isSafeInteger(bdsmSize) || bdsmSize < 0 || bdsmSize % (1024 * 1024) !== 0)
-    ) {
-      problems.push(`igd bdsm size ${bdsmSize} must be a whole number of MiB (or auto)`);
-    }
-    igd = {
-      source: i.source,
-      bdf: bdfText,
-      bdfNumber: bdfNumber ?? 0x10,
-      policy,
-      gms: i.gms,
-      bdsmSize,
-      legacy: i.legacy ?? false,
-      linker: i.linker ?? false,
-      opregion: i.opregion ?? true,
-      classCode: i.classCode,
-    };
-  }
-
-  const extraDevices: MachineConfig['extraDevices'] = [];
-  const taken = new Set<number>(igd ? [igd.bdfNumber] : []);
-  for (const d of input.extraDevices ?? []) {
-    const n = parseBdfText(d.bdf);
-    if (n === undefined || n >> 8 !== 0) {
-      problems.push(`extra device bdf '${d.bdf}' is not a bus-0 PCI address like 00:03.0`);
-      continue;
-    }
-    if (n === 0 || n >> 3 === 1 || taken.has(n))
-      problems.push(`extra device bdf '${d.bdf}' is already in use`);
-    taken.add(n);
-    extraDevices.push({ ...d, bdfNumber: n });
-  }
+  const dcPort = input.debugconPort === undefined ? 0x402 : input.debugconPort;
+  const planned = planDevices(withBuiltins(registry), [
+    ...(dcPort === null ? [] : [{ driver: 'isa-debugcon', id: 'debugcon', iobase: dcPort }]),
+    ...shorthandSpecs(input),
+    ...(input.devices ?? []),
+  ]);
+  problems.push(...planned.problems);
 
   const ips = input.instructionsPerSecond ?? 1_000_000_000;
   if (!(ips >= 1_000_000 && ips <= 100_000_000_000))
@@ -225,6 +207,20 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
   const jit = input.jit ?? true;
   if (typeof jit !== 'boolean') problems.push(`jit must be true or false, got ${String(jit)}`);
 
+  const windowProblem = (what: string, n: unknown) =>
+    Number.isSafeInteger(n) && (n as number) >= 1 ? null : `${what} ${String(n)} must be a positive integer`;
+  const logWindow = {
+    lines: input.logWindow?.lines ?? DEFAULT_LOG_WINDOW.lines,
+    chars: input.logWindow?.chars ?? DEFAULT_LOG_WINDOW.chars,
+  };
+  const eventWindow = input.eventWindow ?? DEFAULT_EVENT_WINDOW;
+  for (const p of [
+    windowProblem('logWindow.lines', logWindow.lines),
+    windowProblem('logWindow.chars', logWindow.chars),
+    windowProblem('eventWindow', eventWindow),
+  ])
+    if (p) problems.push(p);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     chipset: 'i440fx',
@@ -232,12 +228,13 @@ export function validateConfig(input: MachineConfigInput = {}): MachineConfig {
     cpus: 1,
     firmware,
     fwCfgFiles,
-    igd,
-    extraDevices,
+    devices: planned.devices,
     trace: new Set(input.trace ?? []),
     instructionsPerSecond: ips,
     startDate,
     jit,
+    logWindow,
+    eventWindow,
   };
 }
 

@@ -3,7 +3,7 @@
 // would exercise it (fw_cfg DMA, PCI mechanism #1, the IGD's config registers).
 import { e820TypeName, runSeabiosPort } from '@vmkit/seabios-port';
 import type { HleOptions } from './config.js';
-import type { BootOptions, Machine } from './machine.js';
+import type { Machine } from './machine.js';
 import type { E820Entry, StopReason } from './report.js';
 
 export interface FirmwareResult {
@@ -12,7 +12,7 @@ export interface FirmwareResult {
   e820: E820Entry[];
 }
 
-export function bootHle(m: Machine, hle: HleOptions, opts: BootOptions): FirmwareResult {
+export function bootHle(m: Machine, hle: HleOptions, opts: { until?: string }): FirmwareResult {
   let untilSeen = false;
   const res = runSeabiosPort({
     io: m.io,

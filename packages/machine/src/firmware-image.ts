@@ -5,14 +5,15 @@
 
 import { e820TypeName } from '@vmkit/seabios-port';
 import { Cpu } from '@vmkit/x86-core';
-import type { FirmwareResult } from './firmware-hle.js';
-import { BOOT_FAIL_TEXT, type BootOptions, type Machine } from './machine.js';
-import type { E820Entry } from './report.js';
+import type { Machine } from './machine.js';
+import type { E820Entry, StopReason } from './report.js';
 import { groupDigits } from './size.js';
 
 const ISA_BIOS_MAX = 128 * 1024;
 /** Largest slice run() is given before timers and stop conditions are looked at again. */
 const MAX_SLICE = 1_000_000;
+/** Slice limit while a predicate is to be checked. */
+const PREDICATE_SLICE = 10_000;
 const PROGRESS_EVERY = 5_000_000;
 
 export function mapBiosImage(m: Machine, image: Uint8Array): void {
@@ -22,8 +23,8 @@ export function mapBiosImage(m: Machine, image: Uint8Array): void {
   m.memory.addAlias('isa-bios', 0x10_0000 - isaSize, bios, size - isaSize, isaSize, { priority: 1 });
 }
 
-export function bootImage(m: Machine, image: Uint8Array, opts: BootOptions): FirmwareResult {
-  mapBiosImage(m, image);
+/** The CPU for image firmware, reset and wired to the machine (created with the machine). */
+export function createImageCpu(m: Machine): Cpu {
   const cpu = new Cpu({
     memory: m.memory,
     io: m.io,
@@ -39,88 +40,96 @@ export function bootImage(m: Machine, image: Uint8Array, opts: BootOptions): Fir
       tsc: () => Math.floor(m.now()),
     },
   });
-  m.cpu = cpu;
   const events = m.events;
   cpu.onEvent((e) => {
     if (events.wants(`cpu-${e.kind}`)) events.emit({ ...e, kind: `cpu-${e.kind}` });
   });
   cpu.reset();
+  return cpu;
+}
 
-  let stop: { reason: FirmwareResult['reason']; detail: string } | null = null;
-  const off = m.onDebugcon((line) => {
-    if (stop) return;
-    if (opts.until !== undefined && line.includes(opts.until)) {
-      stop = { reason: 'until', detail: `the debug console printed "${opts.until}"` };
-      cpu.requestStop();
-    } else if (line.startsWith(BOOT_FAIL_TEXT)) {
-      stop = { reason: 'boot-attempted', detail: `the firmware printed "${line}"` };
-      cpu.requestStop();
-    }
-  });
+export interface StopInfo {
+  reason: StopReason;
+  detail: string;
+}
 
-  const budget = opts.maxInstructions ?? 200_000_000;
+/** What one call of the run loop may do. */
+export interface RunControl {
+  /** Absolute instruction count at which the run ends ('instruction-budget'). */
+  end: number;
+  /** A caller's stop condition, checked after every slice (slices are then at most 10 000). */
+  predicate: (() => boolean) | null;
+  onProgress?: (p: { instructions: number; virtualTimeNs: number }) => void;
+  /** A stop raised while the CPU ran (debug console text, pause()), taken once. */
+  takeStop(): StopInfo | null;
+}
+
+/**
+ * The machine's run loop for image firmware: run the CPU in slices that end at the next timer
+ * deadline, fire due timers, warp virtual time over HLT, and stop on the budget, a raised stop, the
+ * predicate, triple fault, shutdown or an HLT nothing can wake. Slicing never changes results
+ * (timers fire at their deadlines whatever the slice grid), which is what lets a run be cut at
+ * any instruction and continued, or snapshotted and restored, with the same outcome.
+ */
+export function runImage(m: Machine, cpu: Cpu, ctl: RunControl): StopInfo {
   const nsPerInstr = 1e9 / m.config.instructionsPerSecond;
-  let nextProgress = PROGRESS_EVERY;
-  try {
-    while (!stop) {
-      const done = cpu.instructionCount;
-      if (done >= budget) {
-        stop = {
-          reason: 'instruction-budget',
-          detail: `${groupDigits(budget)} instructions executed`,
-        };
-        break;
-      }
-      let slice = Math.min(MAX_SLICE, budget - done);
-      const deadline = m.platform.nextDeadline();
-      if (deadline !== null) {
-        const until = Math.ceil((deadline - m.now()) / nsPerInstr);
-        slice = Math.max(1, Math.min(slice, until));
-      }
-      const exit = cpu.run(slice);
-      m.platform.update(m.now());
-      if (opts.onProgress && cpu.instructionCount >= nextProgress) {
-        nextProgress = cpu.instructionCount + PROGRESS_EVERY;
-        opts.onProgress({ instructions: cpu.instructionCount, virtualTimeNs: m.now() });
-      }
-      if (stop) break;
-      switch (exit.reason) {
-        case 'triple-fault':
-        case 'shutdown': {
-          const r = cpu.getRegisters();
-          stop = {
-            reason: exit.reason,
-            detail: `CPU ${exit.reason} at ${hex(r.segments.cs.selector, 4)}:${hex(r.eip, 8)} (cr0 ${hex(r.cr0, 8)}, eflags ${hex(r.eflags, 8)})`,
-          };
-          break;
-        }
-        case 'halted': {
-          const r = cpu.getRegisters();
-          const next = m.platform.nextDeadline();
-          if ((r.eflags & 0x200) === 0 || next === null) {
-            stop = {
-              reason: 'halted-forever',
-              detail: `HLT at ${hex(r.segments.cs.selector, 4)}:${hex(r.eip, 8)} with ${(r.eflags & 0x200) === 0 ? 'interrupts disabled' : 'no timer armed'}`,
-            };
-          } else {
-            m.warpTo(next);
-            m.platform.update(m.now());
-          }
-          break;
-        }
-        case 'stopped':
-          // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
-          if (!stop) stop = { reason: 'shutdown', detail: 'the guest requested a system reset' };
-          break;
-        default:
-          break;
-      }
+  const maxSlice = ctl.predicate ? PREDICATE_SLICE : MAX_SLICE;
+  let nextProgress = cpu.instructionCount + PROGRESS_EVERY;
+  for (;;) {
+    const raised = ctl.takeStop();
+    if (raised) return raised;
+    const done = cpu.instructionCount;
+    if (done >= ctl.end) {
+      return { reason: 'instruction-budget', detail: `${groupDigits(ctl.end)} instructions executed` };
     }
-  } finally {
-    off();
+    let slice = Math.min(maxSlice, ctl.end - done);
+    const deadline = m.nextDeadline();
+    if (deadline !== null) {
+      const until = Math.ceil((deadline - m.now()) / nsPerInstr);
+      slice = Math.max(1, Math.min(slice, until));
+    }
+    const exit = cpu.run(slice);
+    m.updateTimers(m.now());
+    if (ctl.onProgress && cpu.instructionCount >= nextProgress) {
+      nextProgress = cpu.instructionCount + PROGRESS_EVERY;
+      ctl.onProgress({ instructions: cpu.instructionCount, virtualTimeNs: m.now() });
+    }
+    const after = ctl.takeStop();
+    if (after) return after;
+    if (ctl.predicate?.()) return { reason: 'until', detail: 'the stop condition became true' };
+    const s = exitStop(m, cpu, exit.reason);
+    if (s) return s;
   }
-  const final = stop ?? { reason: 'instruction-budget' as const, detail: '' };
-  return { ...final, e820: e820FromSeabiosLog(m.log) };
+}
+
+function exitStop(m: Machine, cpu: Cpu, reason: string): StopInfo | null {
+  const r = cpu.getRegisters();
+  const at = `${hex(r.segments.cs.selector, 4)}:${hex(r.eip, 8)}`;
+  switch (reason) {
+    case 'triple-fault':
+    case 'shutdown':
+      return {
+        reason,
+        detail: `CPU ${reason} at ${at} (cr0 ${hex(r.cr0, 8)}, eflags ${hex(r.eflags, 8)})`,
+      };
+    case 'halted': {
+      const next = m.nextDeadline();
+      if ((r.eflags & 0x200) === 0 || next === null) {
+        return {
+          reason: 'halted-forever',
+          detail: `HLT at ${at} with ${(r.eflags & 0x200) === 0 ? 'interrupts disabled' : 'no timer armed'}`,
+        };
+      }
+      m.warpTo(next);
+      m.updateTimers(m.now());
+      return null;
+    }
+    case 'stopped':
+      // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
+      return { reason: 'shutdown', detail: 'the guest requested a system reset' };
+    default:
+      return null;
+  }
 }
 
 function hex(n: number, w: number): string {

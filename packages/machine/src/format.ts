@@ -1,4 +1,5 @@
 // Human-readable rendering of a BootReport (what `vmkit boot` prints without --json).
+import type { DeviceRegistry } from '@vmkit/device';
 import type { BootReport } from './report.js';
 import { groupDigits } from './size.js';
 
@@ -11,15 +12,10 @@ function size(n: number): string {
   return `${n} B`;
 }
 
-function reservedText(r: boolean | null): string {
-  return r === null
-    ? ', e820 reservation unknown (no final map reported)'
-    : r
-      ? ', reserved in e820'
-      : ', NOT reserved in e820';
-}
+const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
-export function formatReport(r: BootReport): string {
+/** The report as text; device sections use their DeviceType's formatReport when `registry` has it. */
+export function formatReport(r: BootReport, registry?: DeviceRegistry): string {
   const out: string[] = [];
   const fw =
     r.firmware.kind === 'hle' ? 'hle (built-in TypeScript SeaBIOS port)' : `image ${r.firmware.image}`;
@@ -34,35 +30,15 @@ export function formatReport(r: BootReport): string {
         `(${r.traces.invalidated} invalidated by writes, ${r.traces.flushes} cache flushes)`,
     );
   out.push('');
-  if (!r.igd) {
-    out.push('IGD: none assigned');
-  } else {
-    const g = r.igd;
-    out.push(
-      `IGD handshake (${g.model} at ${g.bdf}, generation ${g.generation ?? 'unknown'}, policy ${g.policy}):`,
-    );
-    out.push(
-      `  OpRegion: ${g.opregionSize ? `etc/igd-opregion published, ${size(g.opregionSize)}` : 'not published'}` +
-        `${g.linkerAutomation ? ' (+ WRITE_PCI_CONFIG in etc/table-loader)' : ''}`,
-    );
-    out.push(
-      `  ASLS (0xFC) reads ${hex(g.asls)}` +
-        (g.asls
-          ? ` → guest memory there ${g.guestOpregionValid ? 'holds a valid OpRegion' : `is NOT a valid OpRegion (${g.guestOpregionProblems.slice(0, 2).join('; ')})`}` +
-            reservedText(g.opregionReserved)
-          : ' — firmware never programmed it: the guest driver will find no OpRegion'),
-    );
-    out.push(
-      `  BDSM reads ${hex(g.bdsm)}` +
-        (g.bdsm
-          ? `, ${size(g.bdsmSize)} stolen memory${reservedText(g.bdsmReserved)}`
-          : g.bdsmSize
-            ? ` (etc/igd-bdsm-size ${size(g.bdsmSize)} published but not programmed)`
-            : ' (no stolen memory published)'),
-    );
-    out.push(`  Guest writes that reached the host OpRegion: ${g.hostOpregionWrites}`);
-    for (const n of g.notes) out.push(`  note: ${n}`);
+  for (const d of r.devices) {
+    const type = registry?.get(d.driver);
+    if (type?.formatReport) out.push(...type.formatReport(d.report));
+    else
+      out.push(
+        `${d.id} (${d.driver}${d.bdf ? ` at ${d.bdf}` : ''}): ${JSON.stringify(d.report, bigintSafe)}`,
+      );
   }
+  if (r.devices.length === 0) out.push('Devices: none with a report section');
   out.push('');
   out.push(
     r.e820.length

@@ -1,34 +1,55 @@
-// The one composition point (DESIGN.md §1): a validated config → a PC with memory and port
-// spaces, the i440FX/PIIX chipset, fw_cfg with QEMU's items, the assigned IGD and its fw_cfg
-// files, the virtual clock, one event stream, and a firmware (the x86 core running a BIOS image,
+// The one composition point (DESIGN.md §1): a validated config → a PC board (memory and port
+// spaces, the i440FX/PIIX chipset, fw_cfg with QEMU's items, ACPI) plus the plugged devices of
+// the config (realized through @vmkit/device contexts), the virtual clock, one event stream, and a firmware (the x86 core running a BIOS image,
 // or the TypeScript SeaBIOS port). Platform-neutral: the apps provide files and output.
 
 import { buildPcAcpi, buildSmbios } from '@vmkit/acpi';
-import { encodeLoader, type LinkerCommand } from '@vmkit/bios-linker';
-import { addStandardItems, FwCfg, type FwCfgEvent } from '@vmkit/fw-cfg';
-import { IoBus, MemoryBus, type RegionHandle } from '@vmkit/memory-bus';
-import { createPcPlatform, type PcPlatform } from '@vmkit/pc-platform';
-import { formatBdf, PciDevice, type PciEvent } from '@vmkit/pci';
+import { encodeLoader } from '@vmkit/bios-linker';
+import type { DeviceRegistry, ReportContext } from '@vmkit/device';
+import { addStandardItems, FwCfg, type FwCfgEvent, type FwCfgState } from '@vmkit/fw-cfg';
+import { IoBus, MemoryBus } from '@vmkit/memory-bus';
+import { createPcPlatform, type PcPlatform, type PcPlatformState } from '@vmkit/pc-platform';
+import { formatBdf, type PciEvent } from '@vmkit/pci';
+import type { Cpu, CpuState } from '@vmkit/x86-core';
 import {
-  applyHostBridgePatches,
-  createLegacyLpcBridge,
-  decodeOpRegion,
-  IGD_BDSM_SIZE_FILE,
-  IGD_OPREGION_FILE,
-  IgdPciDevice,
-  igdBdsmSizeBlob,
-  igdFwCfgFiles,
-  linkerFragment,
-  planLegacyMode,
-  UnbackedBar,
-} from '@vmkit/vfio-igd';
-import type { Cpu } from '@vmkit/x86-core';
-import { ConfigError, type MachineConfig, type MachineConfigInput, validateConfig } from './config.js';
+  type BoardCollectors,
+  CheckedGuestMemory,
+  type PluggedDevice,
+  RAM_REGIONS,
+  realizeDevice,
+  TimerList,
+} from './board.js';
+import { type HleOptions, type MachineConfig, type MachineConfigInput, validateConfig } from './config.js';
 import { type MemoryLayout, qemuE820Table, qemuPcLayout } from './e820.js';
 import { EventStream } from './events.js';
 import { bootHle } from './firmware-hle.js';
-import { bootImage } from './firmware-image.js';
-import type { BootReport, E820Entry, IgdReport, PciBarReport, PciDeviceReport } from './report.js';
+import {
+  createImageCpu,
+  e820FromSeabiosLog,
+  mapBiosImage,
+  runImage,
+  type StopInfo,
+} from './firmware-image.js';
+import type {
+  BootReport,
+  DeviceReport,
+  E820Entry,
+  PciBarReport,
+  PciDeviceReport,
+  RunResult,
+  StopReason,
+} from './report.js';
+import {
+  captureRam,
+  fingerprint,
+  forEachRamPage,
+  type MachineSnapshot,
+  type RamImage,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+  SnapshotError,
+} from './snapshot.js';
+import { BoundedWindow } from './window.js';
 
 export interface MachineSinks {
   /** Debug console (port 0x402) lines as the firmware prints them. */
@@ -37,13 +58,50 @@ export interface MachineSinks {
   serial?: (byte: number) => void;
 }
 
-export interface BootOptions {
-  /** Stop once the debug console has printed this text. */
-  until?: string;
-  /** Instruction budget for image firmware (default 200 M). */
-  maxInstructions?: number;
+export interface RunOptions {
   /** Called every few million instructions (image firmware). */
   onProgress?: (p: { instructions: number; virtualTimeNs: number }) => void;
+}
+
+export interface BootOptions extends RunOptions {
+  /** Stop once the debug console has printed this text. */
+  until?: string;
+  /** Instruction budget for image firmware, counted from power-on (default 200 M). */
+  maxInstructions?: number;
+}
+
+/** Default instruction budget of boot() and run(). */
+export const DEFAULT_BUDGET = 200_000_000;
+
+/** Stops after which the machine does not run on (the firmware's end, or a dead CPU). */
+const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
+  'boot-attempted',
+  'triple-fault',
+  'shutdown',
+  'halted-forever',
+  'firmware-error',
+]);
+
+/** The `state` part of a MachineSnapshot. */
+interface SavedState {
+  machine: {
+    warpNs: number;
+    lastStop: StopInfo | null;
+    finished: StopInfo | null;
+    hleE820: E820Entry[] | null;
+    mapChanges: number;
+  };
+  cpu: CpuState | null;
+  platform: PcPlatformState;
+  fwCfg: FwCfgState;
+  devices: Array<{ id: string; state: unknown }>;
+  events: ReturnType<EventStream['getState']>;
+  log: { lines: string[]; dropped: number };
+}
+
+export interface MachineOptions extends MachineSinks {
+  /** Device types the app ships (the board adds isa-debugcon and pci-stub). */
+  registry?: DeviceRegistry;
 }
 
 /** The debug-console text at which SeaBIOS has attempted every boot device. */
@@ -51,34 +109,68 @@ export const BOOT_FAIL_TEXT = 'No bootable device.';
 
 export class Machine {
   readonly config: MachineConfig;
+  /** Fingerprint of what determines the guest's behaviour (snapshots restore only onto the same). */
+  readonly configId: string;
   readonly memory = new MemoryBus();
   readonly io = new IoBus();
   readonly layout: MemoryLayout;
   readonly events: EventStream;
   readonly platform: PcPlatform;
   readonly fwCfg: FwCfg;
-  readonly igd: IgdPciDevice | null = null;
-  readonly extraDevices: PciDevice[] = [];
-  /** Debug console lines so far. */
-  readonly log: string[] = [];
-  /** The CPU, for image firmware (created at boot). */
-  cpu: Cpu | null = null;
+  /** The plugged devices (config order), realized. */
+  readonly devices: PluggedDevice[] = [];
+  /** The DMA contract: guest RAM checked byte for byte (fw_cfg DMA and every device). */
+  readonly guest = new CheckedGuestMemory(this.memory);
+  private readonly timers = new TimerList();
+  /** MMIO regions devices mapped over RAM (they read as guest memory, e.g. a mapped OpRegion). */
+  private readonly overlays = new Set<string>();
+  /** The CPU, for image firmware (created with the machine). */
+  readonly cpu: Cpu | null = null;
   /** Virtual time skipped while the CPU halted (ns); now() adds instructions at the nominal rate. */
   private warpNs = 0;
   private readonly nsPerInstruction: number;
   private readonly debugconListeners: Array<(line: string) => void> = [];
-  /** Guest writes that reached a host OpRegion image (map-rw). */
-  hostOpregionWrites = 0;
-  private bootDone = false;
+  private readonly logWindow: BoundedWindow<string>;
+  /** Memory-map changes since power-on (map-changed events). */
+  private mapChanges = 0;
+  /** The last stop of the run loop (null before the first run). */
+  private lastStop: StopInfo | null = null;
+  /** Set once the machine reached a final stop; running again returns it. */
+  private finished: StopInfo | null = null;
+  /** A stop raised while the CPU runs (debug console text, pause()). */
+  private raisedStop: StopInfo | null = null;
+  private untilText: string | null = null;
+  private hleE820: E820Entry[] | null = null;
 
-  constructor(input: MachineConfigInput, sinks: MachineSinks = {}) {
-    const config = validateConfig(input);
+  constructor(input: MachineConfigInput, sinks: MachineOptions = {}) {
+    const config = validateConfig(input, sinks.registry);
     this.config = config;
+    this.configId = fingerprint({
+      chipset: config.chipset,
+      memory: config.memory,
+      firmware: config.firmware,
+      fwCfgFiles: config.fwCfgFiles,
+      devices: config.devices.map((d) => ({ driver: d.type.driver, id: d.id, bdf: d.bdf, props: d.props })),
+      instructionsPerSecond: config.instructionsPerSecond,
+      startDate: config.startDate,
+    });
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
-    this.events = new EventStream(() => this.now(), config.trace);
+    this.events = new EventStream(() => this.now(), config.trace, config.eventWindow);
+    this.logWindow = new BoundedWindow<string>(
+      config.logWindow.lines,
+      (l) => l.length,
+      config.logWindow.chars,
+    );
     const { memory, io, events } = this;
+    // map-changed events count the machine's own map changes (the bus's generation counter also
+    // moves when a snapshot is restored, which is not a guest event).
     memory.setTracer(
-      config.trace.has('bus') || config.trace.has('all') ? (e) => events.emit({ ...e }) : null,
+      config.trace.has('bus') || config.trace.has('all')
+        ? (e) => {
+            if (e.kind !== 'map-changed') events.emit({ ...e });
+            else if (!events.muted) events.emit({ ...e, generation: ++this.mapChanges });
+          }
+        : null,
     );
 
     // Memory: RAM below and above 4 GiB as QEMU lays it out; VGA window unassigned until SMRAM opens.
@@ -98,11 +190,9 @@ export class Machine {
         events.emit({ kind: 'machine-reset-request' });
         this.cpu?.requestStop();
       },
-      sinks: {
-        debugconLine: (line) => this.onDebugconLine(line),
-        serial: sinks.serial,
-      },
+      sinks: { serial: sinks.serial },
       serial: false, // QEMU -nodefaults has no COM1
+      debugconPort: null, // the debug console is a plugged isa-debugcon device
       startDate: parseDate(config.startDate),
       onEvent: (e) => {
         if (events.wants(e.kind)) events.emit({ ...e });
@@ -121,116 +211,35 @@ export class Machine {
       // QEMU's fw_cfg_dma_transfer ignores unknown control bits, and DMA may target any guest RAM
       // (above 4 GiB too); anything else (MMIO, holes, ROM) fails with the ERROR bit.
       strictDmaControl: false,
-      dmaRange: (addr, length, deviceWrites) => this.isRam(addr, length, deviceWrites ? 'write' : 'read'),
+      // The DMA contract: the whole range, byte for byte, must be RAM (a transfer that runs into
+      // the IGD's mapped OpRegion or any MMIO fails whole with the ERROR bit, and an event).
+      dmaRange: (addr, length, deviceWrites) => {
+        const refusal = this.guest.check(addr, length, deviceWrites ? 'write' : 'read');
+        if (refusal) events.emit({ kind: 'dma-refused', device: 'fw_cfg', ...refusal });
+        return refusal === null;
+      },
       onEvent: (e: FwCfgEvent) => {
         if (events.wants(e.kind)) events.emit({ ...e });
       },
     });
     this.fwCfg.attachIo(io);
 
-    // The assigned IGD.
-    const igdLoader: LinkerCommand[] = [];
-    const files: Array<{ name: string; data: Uint8Array }> = [];
-    if (config.igd) {
-      const ic = config.igd;
-      const classOverride = ic.classCode;
-      const source =
-        classOverride === undefined
-          ? ic.source
-          : { ...ic.source, identity: { ...ic.source.identity, classCode: classOverride } };
-      const igd = new IgdPciDevice({
-        source,
-        policy: ic.policy,
-        gmsOverride: ic.gms,
-        // The IGD model may only touch guest RAM: an ASLS pointing into MMIO or a hole makes its
-        // accesses fail (reported as igd events), never reach a device or vanish silently.
-        memory: {
-          readGuest: (addr, len) => {
-            if (!this.isRam(addr, len))
-              throw new Error(`guest range 0x${addr.toString(16)}+${len} is not RAM`);
-            return memory.readBytes(addr, len);
-          },
-          writeGuest: (addr, data) => {
-            if (!this.isRam(addr, data.length, 'write')) {
-              throw new Error(`guest range 0x${addr.toString(16)}+${data.length} is not RAM`);
-            }
-            memory.writeBytes(addr, data);
-          },
-          mapOverlay: (addr, size, handler) => {
-            const h: RegionHandle = memory.addMmio(
-              `igd-opregion-overlay@${addr.toString(16)}`,
-              addr,
-              size,
-              handler,
-              {
-                priority: 10,
-              },
-            );
-            return h;
-          },
-        },
-        onEvent: (e) => {
-          if (e.kind === 'igd-opregion-host-write') this.hostOpregionWrites++;
-          events.emit({ ...e });
-        },
-      });
-      (this as { igd: IgdPciDevice | null }).igd = igd;
-      this.platform.pci.addDevice(igd, (ic.bdfNumber >> 3) & 31, ic.bdfNumber & 7);
-      if (ic.legacy) {
-        const at1f = this.platform.pci.bus.deviceAt((0x1f << 3) | 0);
-        const plan = planLegacyMode({
-          source,
-          guestAddress: ic.bdf,
-          occupantAt1f: at1f ? at1f.name : undefined,
-          romSize: source.romSize,
-        });
-        if (!plan.ok) throw new ConfigError(plan.errors.map((e) => `legacy mode: ${e}`));
-        applyHostBridgePatches(plan, this.platform.i440fx);
-        this.platform.pci.addDevice(createLegacyLpcBridge(plan), 0x1f, 0);
-        events.emit({
-          kind: 'igd-legacy-mode',
-          lpc: plan.lpcBridge,
-          hostBridgePatches: plan.hostBridgePatches,
-        });
-      }
-      // etc/igd-opregion (a copy: the host image stays the host's) and etc/igd-bdsm-size.
-      for (const f of igdFwCfgFiles(source, igd.regs)) {
-        if (f.name === IGD_OPREGION_FILE && !ic.opregion) continue;
-        if (f.name === IGD_BDSM_SIZE_FILE && ic.bdsmSize !== 'auto') {
-          files.push({ name: f.name, data: igdBdsmSizeBlob(ic.bdsmSize) });
-        } else files.push(f);
-      }
-      if (ic.linker && ic.opregion && source.opRegion) {
-        igdLoader.push(...linkerFragment({ bdf: ic.bdf }));
-      }
-    }
-    for (const d of config.extraDevices) {
-      const dev = new PciDevice({
-        name: `extra-${d.bdf}`,
-        vendorId: d.vendorId,
-        deviceId: d.deviceId,
-        classCode: d.classCode,
-        bars: (() => {
-          const bars: Array<{
-            kind: 'io' | 'mem32' | 'mem64';
-            size: number;
-            prefetchable?: boolean;
-            handler: UnbackedBar;
-          } | null> = [null, null, null, null, null, null];
-          // No device behind the stub's BARs: reads all-ones, writes dropped (as an empty BAR).
-          for (const b of d.bars ?? [])
-            bars[b.index] = {
-              kind: b.kind,
-              size: b.size,
-              prefetchable: b.prefetchable,
-              handler: new UnbackedBar(),
-            };
-          return bars;
-        })(),
-      });
-      this.extraDevices.push(dev);
-      this.platform.pci.addDevice(dev, (d.bdfNumber >> 3) & 31, d.bdfNumber & 7);
-    }
+    // Plugged devices, in config order (QEMU realizes -device options in order).
+    const collect: BoardCollectors = { files: [], loader: [], acpi: [], overlays: this.overlays };
+    const parts = {
+      memory,
+      io,
+      platform: this.platform,
+      events,
+      timers: this.timers,
+      guest: this.guest,
+      now: () => this.now(),
+      collect,
+      consoleLine: (line: string) => this.onDebugconLine(line),
+    };
+    for (const d of config.devices) this.devices.push(realizeDevice(parts, d));
+    const igdLoader = collect.loader;
+    const files = collect.files;
 
     // ACPI + SMBIOS as QEMU publishes them; the IGD's linker commands join the same table-loader
     // (ALLOCATEs first, as QEMU's builder orders them).
@@ -245,6 +254,7 @@ export class Machine {
         .walk()
         .filter(({ bdf }) => bdf >> 3 > 1)
         .map(({ bdf, device }) => ({ bdf, vga: device.configRead(0x0a, 2) === 0x0300 })),
+      isaDevices: collect.acpi.map(({ kind: _kind, ...d }) => d),
     });
     const smbios = buildSmbios({
       ramSize: config.memory,
@@ -280,21 +290,31 @@ export class Machine {
     fw.addFile('etc/tpm/log', new Uint8Array(0)); // no TPM: QEMU still registers the empty file
     fw.addFile('bootorder', new Uint8Array(0));
     fw.addFile('bios-geometry', new Uint8Array(0));
+
+    if (config.firmware.kind === 'image') {
+      mapBiosImage(this, config.firmware.image);
+      (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
+    }
   }
 
-  /** True when every byte of [addr, addr+length) reaches guest RAM for this kind of access (not
-   * MMIO, not a hole, not ROM; in 0xC0000–0xFFFFF it depends on the PAM routing, as for the CPU).
-   * `allowOverlay` also accepts the IGD's mapped OpRegion. */
-  isRam(addr: number, length: number, access: 'read' | 'write' = 'read', allowOverlay = false): boolean {
+  /** The last debug console lines (at most config.logWindow), oldest first. */
+  get log(): string[] {
+    return this.logWindow.toArray();
+  }
+
+  /** Debug console lines that fell out of the window. */
+  get droppedLogLines(): number {
+    return this.logWindow.dropped;
+  }
+
+  /** Whether every byte of [addr, addr+length) reads as guest memory: RAM, or an overlay a device
+   * mapped over it (e.g. the IGD's OpRegion under the 'map' policies). */
+  readsAsRam(addr: number, length: number): boolean {
     if (!Number.isSafeInteger(addr) || !Number.isSafeInteger(length) || addr < 0 || length < 0) return false;
-    const end = addr + length;
-    const { below4g, above4g } = this.layout;
-    if (!(end <= below4g || (addr >= 0x1_0000_0000 && end <= 0x1_0000_0000 + above4g))) return false;
-    for (let a = addr - (addr % 4096); a < end; a += 4096) {
-      const r = this.memory.resolve(a)[access];
-      if (r === 'ram-below-4g' || r === 'ram-above-4g') continue;
-      if (allowOverlay && r?.startsWith('igd-opregion-overlay@')) continue;
-      return false;
+    for (let a = addr, end = addr + length; a < end; ) {
+      const span = this.memory.resolveSpan(a);
+      if (span.read === null || !(RAM_REGIONS.has(span.read) || this.overlays.has(span.read))) return false;
+      a = span.end;
     }
     return true;
   }
@@ -320,33 +340,255 @@ export class Machine {
 
   /** Firmware log lines arrive here (debugcon for image firmware, the port's log for hle). */
   onDebugconLine(line: string): void {
-    this.log.push(line);
+    this.logWindow.push(line);
     if (this.events.wants('debugcon')) this.events.emit({ kind: 'debugcon', line });
     for (const l of this.debugconListeners) l(line);
+    if (this.raisedStop) return;
+    if (this.untilText !== null && line.includes(this.untilText)) {
+      this.raiseStop({ reason: 'until', detail: `the debug console printed "${this.untilText}"` });
+    } else if (line.startsWith(BOOT_FAIL_TEXT)) {
+      this.raiseStop({ reason: 'boot-attempted', detail: `the firmware printed "${line}"` });
+    }
   }
 
-  /** Run the firmware to a stop condition and report. A machine boots once. */
+  private raiseStop(s: StopInfo): void {
+    this.raisedStop = s;
+    this.cpu?.requestStop();
+  }
+
+  /** Earliest timer deadline (virtual ns) over the board's timers, or null. */
+  nextDeadline(): number | null {
+    const a = this.platform.nextDeadline();
+    const b = this.timers.nextDeadline();
+    return a === null ? b : b === null ? a : Math.min(a, b);
+  }
+
+  /** Fire every timer due at `now` (the board's, then the devices'). */
+  updateTimers(now: number): void {
+    this.platform.update(now);
+    this.timers.update(now);
+  }
+
+  /** Instructions executed since power-on (0 for hle firmware). */
+  get instructions(): number {
+    return this.cpu ? this.cpu.instructionCount : 0;
+  }
+
+  /** Ask a running run()/runUntil() to return at the next instruction boundary ('paused'). Safe
+   * to call from an event subscriber or a debugcon listener; before a run it stops that run at
+   * once. */
+  pause(): void {
+    this.raiseStop({ reason: 'paused', detail: 'pause() was called' });
+  }
+
+  /** Run at most `budget` more instructions (image firmware; hle runs its whole POST at once), or
+   * until the firmware stops, pause(), a final stop. */
+  run(budget: number = DEFAULT_BUDGET, opts: RunOptions = {}): RunResult {
+    return this.execute(budget, null, null, opts);
+  }
+
+  /** Execute exactly one instruction (or deliver one interrupt). */
+  step(): RunResult {
+    return this.execute(1, null, null, {});
+  }
+
+  /** Run until the debug console prints `text` (a line containing it), or `predicate(machine)`
+   * is true (checked every ≤ 10 000 instructions and timer deadline), within `budget`. */
+  runUntil(
+    condition: string | ((m: Machine) => boolean),
+    budget: number = DEFAULT_BUDGET,
+    opts: RunOptions = {},
+  ): RunResult {
+    return typeof condition === 'string'
+      ? this.execute(budget, condition, null, opts)
+      : this.execute(budget, null, () => condition(this), opts);
+  }
+
+  private execute(
+    budget: number,
+    until: string | null,
+    predicate: (() => boolean) | null,
+    opts: RunOptions,
+  ): RunResult {
+    if (!(Number.isSafeInteger(budget) && budget >= 0))
+      throw new RangeError(`Machine.run: budget ${budget} must be a non-negative integer`);
+    let stop = this.finished;
+    if (!stop) {
+      this.untilText = until;
+      try {
+        stop =
+          this.config.firmware.kind === 'hle' ? this.runHle(until) : this.runCpu(budget, predicate, opts);
+      } finally {
+        this.untilText = null;
+        this.raisedStop = null;
+      }
+      if (FINAL_STOPS.has(stop.reason)) this.finished = stop;
+    }
+    this.lastStop = stop;
+    return { ...stop, instructions: this.instructions, virtualTimeNs: Math.round(this.now()) };
+  }
+
+  private runCpu(budget: number, predicate: (() => boolean) | null, opts: RunOptions): StopInfo {
+    const cpu = this.cpu!;
+    return runImage(this, cpu, {
+      end: cpu.instructionCount + budget,
+      predicate,
+      onProgress: opts.onProgress,
+      takeStop: () => {
+        const s = this.raisedStop;
+        this.raisedStop = null;
+        return s;
+      },
+    });
+  }
+
+  private runHle(until: string | null): StopInfo {
+    const fw = this.config.firmware as { kind: 'hle'; options?: HleOptions };
+    const r = bootHle(this, fw.options ?? {}, { until: until ?? undefined });
+    this.hleE820 = r.e820;
+    return { reason: r.reason, detail: r.detail };
+  }
+
+  /** Run the firmware to a stop condition (from power-on, or from where the machine is) and
+   * report: run()/runUntil() with a budget counted from power-on, then report(). */
   boot(opts: BootOptions = {}): BootReport {
-    if (this.bootDone) throw new Error('Machine.boot: this machine has already booted; create a new one');
-    this.bootDone = true;
+    const budget = Math.max(0, (opts.maxInstructions ?? DEFAULT_BUDGET) - this.instructions);
+    const r = opts.until !== undefined ? this.runUntil(opts.until, budget, opts) : this.run(budget, opts);
+    // Only boot() reports its stop as an event: a run cut into run()/step() pieces anywhere gives
+    // the same stream as one uninterrupted boot.
+    this.events.emit({ kind: 'machine-stop', reason: r.reason, detail: r.detail });
+    return this.report();
+  }
+
+  /** The structured report of where the machine is now (after its last stop). */
+  report(): BootReport {
     const fw = this.config.firmware;
-    const result =
-      fw.kind === 'hle' ? bootHle(this, fw.options ?? {}, opts) : bootImage(this, fw.image, opts);
-    this.events.emit({ kind: 'machine-stop', reason: result.reason, detail: result.detail });
+    const stop = this.lastStop ?? { reason: 'paused' as const, detail: 'the machine has not run yet' };
+    const e820 = this.hleE820 ?? (this.cpu ? e820FromSeabiosLog(this.log) : []);
+    const devices = this.deviceReports(e820);
     return {
       firmware: { kind: fw.kind, image: fw.kind === 'image' ? fw.name : null, fallback: null },
       result: {
-        reason: result.reason,
-        detail: result.detail,
-        instructions: this.cpu ? this.cpu.instructionCount : 0,
+        reason: stop.reason,
+        detail: stop.detail,
+        instructions: this.instructions,
         virtualTimeNs: Math.round(this.now()),
       },
       traces: this.cpu && this.config.jit ? { ...this.cpu.jitStats } : null,
-      igd: this.igdReport(result.e820),
-      e820: result.e820,
+      devices,
+      igd: devices.find((d) => d.driver === 'vfio-igd')?.report ?? null,
+      e820,
       pci: this.pciReport(),
-      log: [...this.log],
+      log: this.log,
     };
+  }
+
+  /** The machine's whole state as plain data (see snapshot.ts): taken between instructions. */
+  snapshot(): MachineSnapshot {
+    const ram: RamImage[] = [];
+    for (const region of this.ramRegions()) {
+      const c = this.memory.ramChunks(region);
+      ram.push(captureRam(region, c.chunkSize, c.chunks));
+    }
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      configId: this.configId,
+      instructions: this.instructions,
+      state: {
+        machine: {
+          warpNs: this.warpNs,
+          lastStop: this.lastStop,
+          finished: this.finished,
+          hleE820: this.hleE820,
+          mapChanges: this.mapChanges,
+        },
+        cpu: this.cpu ? this.cpu.getState() : null,
+        platform: this.platform.getState(),
+        fwCfg: this.fwCfg.getState(),
+        devices: this.devices.map((d) => ({ id: d.id, state: d.device.getState() })),
+        events: this.events.getState(),
+        log: { lines: this.logWindow.toArray(), dropped: this.logWindow.dropped },
+      },
+      ram,
+    };
+  }
+
+  /** Continue from a snapshot of a machine built from the same config. Refused (SnapshotError)
+   * for another config or snapshot version; the machine is unchanged then. */
+  restore(snap: MachineSnapshot): void {
+    if (snap?.format !== SNAPSHOT_FORMAT) throw new SnapshotError('not a vmkit machine snapshot');
+    if (snap.version !== SNAPSHOT_VERSION)
+      throw new SnapshotError(
+        `snapshot version ${snap.version} is not supported (this vmkit reads ${SNAPSHOT_VERSION})`,
+      );
+    if (snap.configId !== this.configId)
+      throw new SnapshotError(
+        `snapshot was taken on a machine with another config (config id ${snap.configId}, this machine ${this.configId})`,
+      );
+    const regions = this.ramRegions();
+    if (snap.ram.length !== regions.length || snap.ram.some((r, i) => r.region !== regions[i]))
+      throw new SnapshotError('snapshot RAM regions do not match this machine');
+    // Decompress everything before touching the machine, so a corrupted snapshot changes nothing.
+    const pages = snap.ram.map((img) => {
+      const list: Array<[number, Uint8Array]> = [];
+      forEachRamPage(img, (off, bytes) => list.push([off, bytes]));
+      return list;
+    });
+    const st = snap.state as unknown as SavedState;
+    const byId = new Map(st.devices.map((d) => [d.id, d.state]));
+    if (byId.size !== this.devices.length || this.devices.some((d) => !byId.has(d.id)))
+      throw new SnapshotError('snapshot devices do not match this machine');
+    if ((st.cpu === null) !== (this.cpu === null)) throw new SnapshotError('snapshot firmware kind differs');
+    for (const [i, region] of regions.entries()) {
+      this.memory.clearRamDirect(region);
+      for (const [off, bytes] of pages[i]!) this.memory.writeRamDirect(region, off, bytes);
+    }
+    // Restoring may re-map regions (BARs, the IGD's overlay): those are not guest events.
+    this.events.setMuted(true);
+    try {
+      this.platform.setState(st.platform);
+      const smramOpen = (this.platform.i440fx.config.get8(0x72) & 0x40) !== 0; // SMRAM D_OPEN
+      this.memory.setRouting(0xa0000, 0x20000, smramOpen ? 'ram' : 'none', smramOpen ? 'ram' : 'none');
+      this.fwCfg.setState(st.fwCfg);
+      for (const d of this.devices) d.device.setState(byId.get(d.id));
+      if (this.cpu && st.cpu) this.cpu.setState(st.cpu);
+    } finally {
+      this.events.setMuted(false);
+    }
+    this.warpNs = st.machine.warpNs;
+    this.lastStop = st.machine.lastStop;
+    this.finished = st.machine.finished;
+    this.hleE820 = st.machine.hleE820;
+    this.mapChanges = st.machine.mapChanges;
+    this.raisedStop = null;
+    this.events.setState(st.events);
+    this.logWindow.reset(st.log.lines, st.log.dropped);
+  }
+
+  private ramRegions(): string[] {
+    return this.layout.above4g ? ['ram-below-4g', 'ram-above-4g'] : ['ram-below-4g'];
+  }
+
+  /** Report sections of the plugged devices that have one. */
+  deviceReports(e820: readonly E820Entry[]): DeviceReport[] {
+    const ctx: ReportContext = {
+      e820,
+      readsAsRam: (addr, length) => this.readsAsRam(addr, length),
+      readGuest: (addr, length) => this.memory.readBytes(addr, length),
+    };
+    const out: DeviceReport[] = [];
+    for (const d of this.devices) {
+      const section = d.device.report?.(ctx);
+      if (section)
+        out.push({
+          id: d.id,
+          driver: d.type.driver,
+          bdf: d.bdf === null ? null : formatBdf(d.bdf),
+          report: section,
+        });
+    }
+    return out;
   }
 
   pciReport(): PciDeviceReport[] {
@@ -379,92 +621,6 @@ export class Machine {
     }
     return out;
   }
-
-  /** The IGD part of the report, judged against a final e820 map (empty: unknown). */
-  igdReport(e820: E820Entry[]): IgdReport | null {
-    const igd = this.igd;
-    const ic = this.config.igd;
-    if (!igd || !ic) return null;
-    const regs = igd.regs;
-    const asls = regs.asls >>> 0;
-    const opregion = ic.opregion ? igd.source.opRegion : undefined;
-    const opregionSize = opregion?.length ?? 0;
-    const notes: string[] = [];
-    let guestOpregionValid = false;
-    let problems: string[] = [];
-    // What the guest sees at ASLS: RAM (a firmware or VMM copy) or the 'map' overlay.
-    if (asls && !this.isRam(asls, Math.max(opregionSize, 0x2000), 'read', true)) {
-      problems = [`ASLS 0x${asls.toString(16)} does not point at guest RAM`];
-    } else if (asls) {
-      const probeLen = Math.max(opregionSize, 0x2000);
-      const bytes = this.memory.readBytes(asls, probeLen);
-      const d = decodeGuestOpRegion(bytes);
-      guestOpregionValid = d.ok;
-      problems = d.problems;
-    } else {
-      notes.push(
-        'ASLS is 0: the firmware never wrote an OpRegion address (the guest driver will run without one)',
-      );
-    }
-    const cls = (igd.configRead(0x08, 4) >>> 8) & 0xffffff;
-    if (cls !== 0x030000) {
-      notes.push(
-        `class code is ${cls.toString(16).padStart(6, '0')}, not 030000: SeaBIOS's intel_igd_setup only handles class exactly 0x0300 (VGA), so it ignored this device`,
-      );
-    }
-    if (ic.bdfNumber !== 0x10) {
-      notes.push(`the IGD is at ${ic.bdf}, not 00:02.0: SeaBIOS programs BDSM only for 00:02.0`);
-    }
-    if (regs.bdsmOffset === 0xc0) {
-      notes.push('generation ≥ 11: BDSM is the 64-bit register at 0xC0, which SeaBIOS never programs');
-    } else if (regs.bdsmOffset < 0) {
-      notes.push('this generation has no BDSM register');
-    }
-    const bdsm = Number(regs.bdsm);
-    const bdsmFile = this.fwCfg.getFile(IGD_BDSM_SIZE_FILE);
-    let bdsmSize = 0;
-    if (bdsmFile && bdsmFile.length === 8) {
-      bdsmSize = Number(new DataView(bdsmFile.buffer, bdsmFile.byteOffset, 8).getBigUint64(0, true));
-    }
-    // Without a final map (the firmware stopped early) reservation is unknown, not false.
-    const covered = (start: number, len: number, pred: (type: number) => boolean) =>
-      e820.length === 0
-        ? null
-        : len > 0 && e820.some((e) => e.start <= start && e.end >= start + len && pred(e.type));
-    return {
-      bdf: ic.bdf,
-      model: `${igd.source.origin} ${hex4(igd.source.identity.vendorId)}:${hex4(igd.source.identity.deviceId)}`,
-      generation: regs.generation > 0 ? regs.generation : null,
-      policy: ic.policy,
-      asls,
-      opregionSize,
-      guestOpregionValid,
-      guestOpregionProblems: problems,
-      bdsm,
-      bdsmSize,
-      bdsmReserved: bdsm === 0 ? false : covered(bdsm, bdsmSize, (t) => t === 2),
-      opregionReserved: asls === 0 ? false : covered(asls, opregionSize || 0x2000, (t) => t !== 1),
-      hostOpregionWrites: this.hostOpregionWrites,
-      linkerAutomation: ic.linker,
-      notes,
-    };
-  }
-}
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
-
-function decodeGuestOpRegion(bytes: Uint8Array): { ok: boolean; problems: string[] } {
-  // The guest sees 8 KiB at ASLS (plus an extended VBT after it, 2.1 relative addressing): decode
-  // what is there with the same validator the CLI uses, trimmed to the size the header claims.
-  const d = decodeOpRegion(bytes);
-  return {
-    ok: d.ok,
-    problems: d.problems
-      .filter((p) => p.severity === 'error')
-      .map((p) => `${p.field}@0x${p.offset.toString(16)}: ${p.message}`),
-  };
 }
 
 /** QEMU pads etc/table-loader to 4 KiB with zero entries (the reference shows 4096 bytes). */
@@ -487,6 +643,6 @@ function parseDate(iso: string) {
   };
 }
 
-export function createMachine(input: MachineConfigInput, sinks: MachineSinks = {}): Machine {
-  return new Machine(input, sinks);
+export function createMachine(input: MachineConfigInput, options: MachineOptions = {}): Machine {
+  return new Machine(input, options);
 }

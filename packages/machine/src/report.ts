@@ -9,7 +9,17 @@ export type StopReason =
   | 'triple-fault'
   | 'shutdown'
   | 'halted-forever' // HLT with interrupts disabled or no timer that could ever wake the CPU
-  | 'firmware-error';
+  | 'firmware-error'
+  | 'paused'; // pause() (or report() before any run)
+
+/** What run(), step() and runUntil() return. */
+export interface RunResult {
+  reason: StopReason;
+  detail: string;
+  /** instructions executed since power-on */
+  instructions: number;
+  virtualTimeNs: number;
+}
 
 export interface E820Entry {
   start: number;
@@ -37,30 +47,13 @@ export interface PciDeviceReport {
   bars: PciBarReport[];
 }
 
-export interface IgdReport {
-  bdf: string;
-  model: string;
-  generation: number | null;
-  policy: string;
-  /** config 0xFC as the guest reads it */
-  asls: number;
-  opregionSize: number;
-  /** the guest-visible bytes at ASLS parse as a valid OpRegion */
-  guestOpregionValid: boolean;
-  guestOpregionProblems: string[];
-  /** config 0x5C (or 0xC0 for gen ≥ 11) as the guest reads it */
-  bdsm: number;
-  bdsmSize: number;
-  /** the BDSM range is reserved in the final e820 map (null: the firmware reported no map) */
-  bdsmReserved: boolean | null;
-  /** the OpRegion range is not usable RAM in the final e820 map (null: no map reported) */
-  opregionReserved: boolean | null;
-  /** guest writes that would have reached the host OpRegion (must be 0 for every safe policy) */
-  hostOpregionWrites: number;
-  /** true when the linker automation command was published */
-  linkerAutomation: boolean;
-  /** human-readable findings: why something did not happen */
-  notes: string[];
+/** A device's section of the report (its DeviceType's report()), e.g. vfio-igd's IgdReport. */
+export interface DeviceReport {
+  id: string;
+  driver: string;
+  bdf: string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: each device type defines its own section
+  report: Record<string, any>;
 }
 
 export interface BootReport {
@@ -74,7 +67,12 @@ export interface BootReport {
     invalidated: number;
     flushes: number;
   } | null;
-  igd: IgdReport | null;
+  /** Report sections of the plugged devices that have one, in config order. */
+  devices: DeviceReport[];
+  /** The first vfio-igd device's section (@vmkit/vfio-igd IgdReport), or null: kept for the
+   * IGD tools and scripts that read `igd` directly. */
+  // biome-ignore lint/suspicious/noExplicitAny: the section's type is vfio-igd's IgdReport
+  igd: Record<string, any> | null;
   e820: E820Entry[];
   pci: PciDeviceReport[];
   log: string[];

@@ -1,8 +1,8 @@
 // The IGD handshake matrix on the TypeScript firmware (hle): policy × path × OpRegion size.
 import { catalogueSource, decodeOpRegion } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createMachine, type OpRegionPolicy } from '../src/index.js';
-import { boot, MiB } from './helpers.js';
+import { ConfigError, type OpRegionPolicy } from '../src/index.js';
+import { boot, createMachine, MiB } from './helpers.js';
 
 const policies: OpRegionPolicy[] = ['fw-cfg', 'map', 'copy-on-asls'];
 const paths = [
@@ -86,7 +86,7 @@ describe('OpRegion policy safety', () => {
     expect(kinds).toContain('igd-opregion-host-write');
     // The fw_cfg file is a copy: what firmware saw never changes under the guest's feet.
     expect(m.fwCfg.getFile('etc/igd-opregion')![0x300]).not.toBe(0x78);
-    expect(m.igdReport([])!.hostOpregionWrites).toBe(1);
+    expect(m.report().igd!.hostOpregionWrites).toBe(1);
   });
 
   it('a guest that points ASLS at MMIO gets failures, not device side effects or exceptions', () => {
@@ -95,7 +95,7 @@ describe('OpRegion policy safety', () => {
       m.boot();
       const kinds: string[] = [];
       m.events.subscribe((e) => kinds.push(e.kind));
-      const igd = m.igd!;
+      const igd = m.platform.pci.findDevice(0x10)!;
       igd.configWrite(0xfc, 4, 0xfee00000); // the LAPIC page
       igd.configWrite(0xe8, 4, 0x8001); // SWSCI trigger with SCI select
       if (policy === 'copy-on-asls') expect(kinds).toContain('igd-opregion-error');
@@ -175,7 +175,7 @@ describe('firmware and device variations', () => {
     const opregionLines = report.log.filter((l) => l.startsWith('Intel IGD OpRegion enabled'));
     expect(opregionLines.length).toBe(2);
     expect(report.log.filter((l) => l.startsWith('Intel IGD BDSM enabled')).length).toBe(1);
-    expect(m.igd!.configRead(0xfc, 4)).toBe(report.igd!.asls);
+    expect(m.platform.pci.findDevice(0x10)!.configRead(0xfc, 4)).toBe(report.igd!.asls);
   });
 
   for (const mem of ['128M', '512M', '2G', '3584M']) {

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { catalogueSource } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
-import { createMachine, type MachineConfigInput, type OpRegionPolicy } from '../src/index.js';
+import type { MachineConfigInput, OpRegionPolicy } from '../src/index.js';
+import { createMachine } from './helpers.js';
 import { LOG_PARITY_ALLOWLIST } from './log-parity-allowlist.js';
 
 const BIOS256 = '/usr/share/seabios/bios-256k.bin';

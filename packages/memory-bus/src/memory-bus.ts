@@ -265,6 +265,17 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
     }));
   }
 
+  /** What serves reads and writes at `addr` and up to where that stays so (exclusive `end`): walk a
+   * range span by span to check it byte for byte (the DMA contract). */
+  resolveSpan(addr: number): { read: string | null; write: string | null; end: number } {
+    const s = this.find(addr);
+    return {
+      read: s.rRegion ? s.rRegion.name : null,
+      write: s.wRegion ? s.wRegion.name : null,
+      end: s === this.outside ? Number.POSITIVE_INFINITY : s.end,
+    };
+  }
+
   /** What serves reads and writes at `addr` (names of leaf regions, or null when unassigned). */
   resolve(addr: number): { read: string | null; write: string | null } {
     const s = this.find(addr);
@@ -930,6 +941,47 @@ export class MemoryBus implements MemoryBusApi, RegionOwner {
       }
       done += n;
     }
+  }
+
+  /** A RAM region's backing for snapshots: its chunks in order (null = never touched: all zero).
+   * The arrays are the live backing; read them, don't keep them. */
+  ramChunks(name: string): { size: number; chunkSize: number; chunks: ReadonlyArray<Uint8Array | null> } {
+    const r = this.ramRegion(name, 'ramChunks');
+    return { size: r.size, chunkSize: r.chunkSize, chunks: r.chunks! };
+  }
+
+  /** Restore: write `data` straight into RAM region `name` at `offset` (not through the address
+   * map: PAM routing and overlays don't apply). Write watchers are told, as for any bulk write. */
+  writeRamDirect(name: string, offset: number, data: Uint8Array): void {
+    const r = this.ramRegion(name, 'writeRamDirect');
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + data.length > r.size)
+      throw new Error(`${LABEL}: writeRamDirect: [${offset}, +${data.length}) is outside "${name}"`);
+    const cs = r.chunkSize;
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const ci = Math.floor(at / cs);
+      const c = r.chunks![ci] ?? this.allocChunk(r, ci);
+      const n = Math.min(data.length - done, c.length - (at - ci * cs));
+      c.set(data.subarray(done, done + n), at - ci * cs);
+      done += n;
+    }
+    if (this.watchers.length !== 0 && data.length) this.notify(r.base + offset, data.length);
+  }
+
+  /** Restore: zero every allocated chunk of RAM region `name` (watchers are told). */
+  clearRamDirect(name: string): void {
+    const r = this.ramRegion(name, 'clearRamDirect');
+    for (const [ci, c] of r.chunks!.entries()) {
+      if (c === null) continue;
+      c.fill(0);
+      if (this.watchers.length !== 0) this.notify(r.base + ci * r.chunkSize, c.length);
+    }
+  }
+
+  private ramRegion(name: string, op: string): BusRegion {
+    const r = this.regions.find((x) => x.name === name && x.chunks);
+    if (!r) throw new Error(`${LABEL}: ${op}: no RAM region named "${name}"`);
+    return r;
   }
 
   /** Bytes of RAM actually allocated (lazy chunks), for diagnostics and tests. */

@@ -728,3 +728,38 @@ describe('page tables after map changes (seeded differential)', () => {
     }
   });
 });
+
+describe('resolveSpan', () => {
+  it('gives the region at an address and where it ends, byte-exactly, past overlays', () => {
+    const bus = new MemoryBus();
+    bus.addRam('ram', 0, 0x10000);
+    bus.addMmio('overlay', 0x2010, 0x20, { read: () => 0, write: () => {} }, { priority: 1 });
+    expect(bus.resolveSpan(0x2000)).toEqual({ read: 'ram', write: 'ram', end: 0x2010 });
+    expect(bus.resolveSpan(0x2010)).toEqual({ read: 'overlay', write: 'overlay', end: 0x2030 });
+    expect(bus.resolveSpan(0x2030)).toEqual({ read: 'ram', write: 'ram', end: 0x10000 });
+    expect(bus.resolveSpan(0x10000).read).toBeNull();
+    expect(bus.resolveSpan(-1)).toEqual({ read: null, write: null, end: Number.POSITIVE_INFINITY });
+  });
+});
+
+describe('RAM snapshot access', () => {
+  it('ramChunks shows the backing (null = untouched); writeRamDirect/clearRamDirect bypass routing', () => {
+    const bus = new MemoryBus();
+    bus.addRam('ram', 0, 0x40000, { chunkSize: 0x10000 });
+    bus.addRom('rom', 0x20000, new Uint8Array(0x1000).fill(0xaa), { priority: 1 });
+    bus.write8(0x10005, 9);
+    const c = bus.ramChunks('ram');
+    expect(c.chunkSize).toBe(0x10000);
+    expect(c.chunks.map((x) => (x === null ? null : x.length))).toEqual([null, 0x10000, null, null]);
+    const seen: number[] = [];
+    bus.watchWrites((p) => seen.push(p));
+    bus.writeRamDirect('ram', 0x20000, Uint8Array.of(1, 2)); // under the ROM: reaches RAM anyway
+    expect(bus.read8(0x20000)).toBe(0xaa);
+    expect(bus.ramChunks('ram').chunks[2]![0]).toBe(1);
+    expect(seen).toEqual([0x20]);
+    bus.clearRamDirect('ram');
+    expect(bus.read8(0x10005)).toBe(0);
+    expect(() => bus.writeRamDirect('ram', 0x3ffff, Uint8Array.of(1, 2))).toThrow(/outside/);
+    expect(() => bus.ramChunks('rom')).toThrow(/no RAM region/);
+  });
+});

@@ -1,0 +1,115 @@
+// The machine's life cycle: run(budget) / step() / runUntil() / pause() / boot(), events streamed
+// to subscribers, and bounded windows of log lines and recorded events under guest floods.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { MachineConfigInput, MachineEvent } from '../src/index.js';
+import { createMachine, PCI_READ_FOREVER, PRINT_FAST_FOREVER, PRINT_FOREVER, tinyImage } from './helpers.js';
+
+const BIOS = '/usr/share/seabios/bios-256k.bin';
+const haveBios = existsSync(BIOS);
+if (!haveBios && process.env.VMKIT_REQUIRE_TOOLS === '1')
+  throw new Error(`${BIOS} is required (apt-get install seabios)`);
+const seabios = (): MachineConfigInput => ({
+  firmware: { kind: 'image', image: new Uint8Array(readFileSync(BIOS)), name: 'bios-256k.bin' },
+  trace: ['all'],
+});
+const tiny = (code: number[], more: MachineConfigInput = {}): MachineConfigInput => ({
+  firmware: { kind: 'image', image: tinyImage(code), name: 'tiny' },
+  ...more,
+});
+const strip = (r: ReturnType<ReturnType<typeof createMachine>['report']>) => ({ ...r, traces: null });
+
+describe.skipIf(!haveBios)('life cycle with real SeaBIOS', () => {
+  it('a boot cut into run()/step()/runUntil() pieces equals one uninterrupted boot()', () => {
+    const whole = createMachine(seabios());
+    const ref = whole.boot();
+    expect(ref.result.reason).toBe('boot-attempted');
+
+    const m = createMachine(seabios());
+    const seen: MachineEvent[] = [];
+    const off = m.events.subscribe((e) => seen.push(e));
+    expect(m.run(1_234_567).reason).toBe('instruction-budget');
+    expect(m.instructions).toBe(1_234_567);
+    for (let i = 0; i < 5; i++) expect(m.step().instructions).toBe(1_234_568 + i);
+    const u = m.runUntil('Space available for UMB');
+    expect(u.reason).toBe('until');
+    expect(m.log.at(-1)).toContain('Space available for UMB');
+    m.run(777);
+    const rep = m.boot();
+    off();
+    expect(rep.result).toEqual(ref.result);
+    expect(strip(rep)).toEqual(strip(ref));
+    expect(m.events.recorded).toEqual(whole.events.recorded);
+    // Subscribers saw every event, in order, as it happened.
+    expect(seen.map((e) => e.seq)).toEqual(seen.map((_, i) => i + seen[0]!.seq));
+    // A finished machine stays finished.
+    expect(m.run(1000)).toMatchObject({ reason: 'boot-attempted', instructions: ref.result.instructions });
+  });
+
+  it('runUntil(predicate) and pause() from a subscriber stop at an instruction boundary', () => {
+    const m = createMachine(seabios());
+    let pciWrites = 0;
+    const off = m.events.subscribe((e) => {
+      if (e.kind === 'pci-config-write' && ++pciWrites === 3) m.pause();
+    });
+    const p = m.run();
+    off();
+    expect(p.reason).toBe('paused');
+    expect(pciWrites).toBe(3);
+    // pause() before a run stops that run at once.
+    m.pause();
+    expect(m.run(10).instructions).toBe(p.instructions);
+    const start = p.instructions;
+    const r = m.runUntil((mm) => mm.instructions >= start + 200_000);
+    expect(r.reason).toBe('until');
+    expect(r.instructions).toBeGreaterThanOrEqual(start + 200_000);
+    expect(r.instructions).toBeLessThan(start + 210_001);
+  });
+});
+
+describe('bounded memory under guest floods', () => {
+  it('a guest printing more than 50 MB ends normally with a bounded log', () => {
+    let chars = 0;
+    const m = createMachine(tiny(PRINT_FAST_FOREVER, { logWindow: { lines: 500 } }), {
+      debugcon: (l) => {
+        chars += l.length + 1;
+      },
+    });
+    const before = process.memoryUsage().heapUsed;
+    const r = m.run(18_000);
+    expect(r.reason).toBe('instruction-budget');
+    expect(chars).toBeGreaterThan(50_000_000);
+    expect(m.log.length).toBe(500);
+    expect(m.droppedLogLines).toBeGreaterThan(600_000);
+    expect(m.log.at(-1)).toBe('x'.repeat(79));
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+    expect(JSON.stringify(m.report()).length).toBeLessThan(100_000);
+  });
+
+  it('the log window also bounds characters; the default windows are bounded', () => {
+    const m = createMachine(tiny(PRINT_FOREVER, { logWindow: { lines: 1000, chars: 800 } }));
+    m.run(100_000);
+    expect(m.log.length).toBe(10);
+    expect(createMachine({}).config.logWindow).toEqual({ lines: 100_000, chars: 8 * 1024 * 1024 });
+    expect(createMachine({}).config.eventWindow).toBe(100_000);
+  });
+
+  it('a guest flooding traced PCI config reads ends normally with a bounded event window', () => {
+    const m = createMachine(tiny(PCI_READ_FOREVER, { trace: ['pci'], eventWindow: 1000 }));
+    let streamed = 0;
+    const off = m.events.subscribe(() => streamed++);
+    const r = m.run(60_000);
+    off();
+    expect(r.reason).toBe('instruction-budget');
+    expect(streamed).toBeGreaterThan(29_000);
+    expect(m.events.recorded.length).toBe(1000);
+    expect(m.events.droppedRecords).toBe(streamed - 1000);
+    expect(m.events.recorded.at(-1)).toMatchObject({ kind: 'pci-config-read', bdf: '00:00.0', offset: 0 });
+  });
+
+  it('rejects bad windows and budgets', () => {
+    expect(() => createMachine({ eventWindow: 0 })).toThrow(/eventWindow 0 must be a positive integer/);
+    expect(() => createMachine({ logWindow: { lines: 1.5 } })).toThrow(/logWindow.lines/);
+    expect(() => createMachine(tiny(PRINT_FOREVER)).run(-1)).toThrow(/budget -1/);
+  });
+});
