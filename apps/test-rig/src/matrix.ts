@@ -6,6 +6,7 @@
 
 import { type BootReport, createMachine, type MachineConfigInput, type OpRegionPolicy } from '@vmkit/machine';
 import { catalogueKeys, catalogueModel, catalogueSource } from '@vmkit/vfio-igd';
+import { registry } from './registry.js';
 
 export type MatrixFirmware = 'bios-256k.bin' | 'bios.bin' | 'ts-port';
 export type MatrixPolicy = OpRegionPolicy | 'linker';
@@ -81,7 +82,7 @@ function machineConfig(c: MatrixCell, images: Record<string, Uint8Array>): Machi
 /** Boot one cell and judge it. `images` maps the two Debian image names to their bytes. */
 export function runCell(c: MatrixCell, images: Record<string, Uint8Array>, now: () => number): CellResult {
   const t0 = now();
-  const m = createMachine(machineConfig(c, images));
+  const m = createMachine(machineConfig(c, images), { registry });
   const report = m.boot({ maxInstructions: 60_000_000 });
   const wallMs = now() - t0;
   const expectations = judge(c, report, (addr, len) => m.memory.readBytes(addr, len), m.layout.below4g);

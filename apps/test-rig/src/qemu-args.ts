@@ -3,6 +3,8 @@
 // machine options QEMU's PC qtests use. An option the shim cannot honour is refused, never ignored,
 // with QEMU's message shape ("qemu-system-x86_64: -opt: message") and exit status 1.
 
+import { type DeviceSpec, parseDeviceOption } from '@vmkit/device';
+
 export class QemuUsageError extends Error {}
 
 export interface ChardevSpec {
@@ -54,7 +56,8 @@ export interface QemuOptions {
   pflash: string[];
   fwCfg: FwCfgSpec[];
   globals: Array<{ driver: string; property: string; value: string }>;
-  devices: Array<{ driver: string; props: Record<string, string> }>;
+  /** -device specs as @vmkit/device parses QEMU's text (values stay text until the registry checks them). */
+  devices: DeviceSpec[];
   qtest?: SocketSpec;
   qtestLog?: string;
   chardevs: ChardevSpec[];
@@ -421,11 +424,11 @@ function applyGlobal(o: QemuOptions, opt: string, arg: string): void {
 }
 
 function applyDevice(o: QemuOptions, opt: string, arg: string): void {
-  const kv = parseKeyval(arg, 'driver');
-  const driver = kv.get('driver');
-  if (!driver) throw new QemuUsageError(`${opt}: Parameter 'driver' is missing`);
-  kv.delete('driver');
-  o.devices.push({ driver, props: Object.fromEntries(kv) });
+  const spec = parseDeviceOption(arg);
+  if ('help' in spec) throw new QemuUsageError(`${opt}: device help is not available in the qtest shim`);
+  if ('problem' in spec)
+    throw new QemuUsageError(`${opt}: ${spec.problem.replace(/^--device '[^']*': /, '')}`);
+  o.devices.push(spec);
 }
 
 /** server=on|off (default off: connect) and wait=on|off (default on), as QEMU's socket chardev. */

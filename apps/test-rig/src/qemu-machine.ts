@@ -10,6 +10,7 @@ import { setBootOrder } from '@vmkit/pc-platform';
 import { busTarget, type IrqObserver, interceptIrqInputs, type QosTarget, timerClock } from '@vmkit/qos';
 import type { QemuOptions } from './qemu-args.js';
 import { QemuUsageError } from './qemu-args.js';
+import { registry } from './registry.js';
 
 /** Host services the builder needs (files, the wall clock for -rtc base=utc). */
 export interface HostEnv {
@@ -45,15 +46,14 @@ const DEFAULT_BIOS = 'bios-256k.bin';
 const IOAPIC_PATHS = new Set(['ioapic', '/machine/ioapic', 'machine/ioapic']);
 
 export function buildQtestMachine(o: QemuOptions, env: HostEnv): QtestMachine {
-  if (o.devices.length) {
-    throw new QemuUsageError(`-device ${o.devices[0].driver}: vmkit's shim has no device registry yet`);
-  }
   if (o.globals.length) {
     const g = o.globals[0];
     throw new QemuUsageError(
       `-global ${g.driver}.${g.property}=${g.value}: not supported by vmkit's qtest shim`,
     );
   }
+  if (o.machine === 'none' && o.devices.length)
+    throw new QemuUsageError(`-device ${o.devices[0].driver}: the 'none' machine has no bus to plug it into`);
   return o.machine === 'none' ? noneMachine() : pcMachine(o, env);
 }
 
@@ -125,7 +125,10 @@ function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
   });
   let m: Machine;
   try {
-    m = createMachine({ memory: o.memoryBytes, startDate: rtcStart(o, env), fwCfgFiles });
+    m = createMachine(
+      { memory: o.memoryBytes, startDate: rtcStart(o, env), fwCfgFiles, devices: o.devices },
+      { registry },
+    );
   } catch (e) {
     throw new QemuUsageError((e as Error).message);
   }

@@ -7,6 +7,7 @@ import { catalogueSource } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
 import { junitXml } from '../src/junit.js';
 import { type CellResult, cellName, ciSlice, judge, matrixCells, runCell } from '../src/matrix.js';
+import { registry } from '../src/registry.js';
 
 const BIOS = {
   'bios-256k.bin': '/usr/share/seabios/bios-256k.bin',
@@ -30,10 +31,13 @@ describe('matrix cells', () => {
 
   it('a report that breaks the documented result fails the expectations it breaks, by name', () => {
     const cell = { firmware: 'ts-port', policy: 'fw-cfg', model: 'kbl', memory: '128M' } as const;
-    const m = createMachine({
-      firmware: { kind: 'hle' },
-      igd: { source: catalogueSource('kbl'), policy: 'fw-cfg' },
-    });
+    const m = createMachine(
+      {
+        firmware: { kind: 'hle' },
+        igd: { source: catalogueSource('kbl'), policy: 'fw-cfg' },
+      },
+      { registry },
+    );
     const r = m.boot();
     const read = (a: number, n: number) => m.memory.readBytes(a, n);
     expect(judge(cell, r, read, m.layout.below4g).filter((e) => !e.ok)).toEqual([]);
