@@ -1,22 +1,37 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from './errors.js';
+// node:util parseArgs-style option objects for the decode commands, parsed by the CLI's one
+// argument layer (options.ts): same conventions, "did you mean", one-line errors.
+import { parseCommandLine } from './options.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<O extends Options> = ReturnType<
-  typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>
->;
+interface NodeStyleOption {
+  type: 'boolean' | 'string';
+  short?: string;
+}
+type Values<O extends Record<string, NodeStyleOption>> = {
+  [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string;
+};
 
-/** node:util parseArgs with one-line errors that name the bad option. */
-export function parse<O extends Options>(args: string[], options: O, positionals = 0): Parsed<O> {
-  try {
-    const r = parseArgs({ args, options, allowPositionals: true, strict: true });
-    if (r.positionals.length > positionals) {
-      throw new UsageError(`unexpected argument '${r.positionals[positionals]}'`);
-    }
-    return r as Parsed<O>;
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const msg = (e as Error).message.split('\n')[0]!.replace(/^TypeError \[[A-Z_]+\]: /, '');
-    throw new UsageError(msg.replace(/\. To specify a positional argument.*$/, ''));
-  }
+/** Parse `args` against `options`, allowing up to `positionals` arguments. */
+export function parse<O extends Record<string, NodeStyleOption>>(
+  args: string[],
+  options: O,
+  positionals = 0,
+): { values: Values<O>; positionals: string[] } {
+  const r = parseCommandLine(
+    {
+      name: '',
+      usage: '',
+      summary: '',
+      positionals: { min: 0, max: positionals, name: 'argument' },
+      options: Object.entries(options)
+        .filter(([name]) => name !== 'help')
+        .map(([name, o]) => ({
+          name,
+          short: o.short,
+          type: o.type === 'boolean' ? 'flag' : 'string',
+          help: '',
+        })),
+    },
+    args,
+  );
+  return { values: r.values as Values<O>, positionals: r.positionals };
 }

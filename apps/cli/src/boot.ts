@@ -1,57 +1,177 @@
 // `vmkit boot`: build a machine from options, run its firmware, print the handshake report.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import type { BootReport } from '@vmkit/machine';
 import {
-  type BootReport,
+  bootReportDocument,
   ConfigError,
   createMachine,
+  EVENT_KINDS,
+  encodeSnapshot,
   type FirmwareConfig,
+  formatEvent,
   formatReport,
+  isTraceSelector,
+  MAX_MEMORY,
+  type Machine,
   type MachineConfigInput,
   type MachineEvent,
+  type MachineSnapshot,
+  MIN_MEMORY,
   OPREGION_POLICIES,
   type OpRegionPolicy,
-  parseSize,
+  parseBdfText,
+  SnapshotError,
+  TRACE_GROUPS,
+  traceSelectorKinds,
 } from '@vmkit/machine';
-import { parse } from './args.js';
-import { UsageError } from './errors.js';
-import { readBytes } from './files.js';
+import { DEVICE_OPTIONS, deviceHelp, deviceSpecs, fwCfgFiles } from './device-options.js';
+import { EXIT, exitStatusHelp, inputError, UsageError } from './errors.js';
+import { openOutput, readBytes, writeBytes } from './files.js';
 import { loadIgdSource } from './igd-source.js';
+import { jsonText } from './json.js';
+import {
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedArgs,
+  parseCommandLine,
+  renderHelp,
+} from './options.js';
 import { registry } from './registry.js';
+import { didYouMean } from './suggest.js';
 
 export const DEBIAN_SEABIOS = ['/usr/share/seabios/bios-256k.bin', '/usr/share/seabios/bios.bin'];
+const MiB = 1024 * 1024;
+/** The largest BIOS image the machine maps (@vmkit/machine validateConfig: 16 MiB below 4 GiB). */
+const MAX_BIOS = 16 * MiB;
 
-const HELP = `usage: vmkit boot [options]
+function traceCheck(s: string): string | undefined {
+  if (s === 'help' || isTraceSelector(s)) return undefined;
+  const words = ['all', ...Object.keys(TRACE_GROUPS), ...Object.keys(EVENT_KINDS)];
+  return `'${s}' is not an event kind or group${didYouMean(s, words)} ('--trace help' lists them)`;
+}
 
-Boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handshake.
+/** The options that build and run a machine (boot, lspci). */
+export const MACHINE_OPTIONS: OptionSpec[] = [
+  {
+    name: 'firmware',
+    type: 'string',
+    value: '<hle|seabios|path>',
+    help: `hle: the built-in TypeScript SeaBIOS port; seabios: Debian's\n${DEBIAN_SEABIOS[0]}; or a BIOS image path`,
+    default: 'seabios when installed, else hle',
+  },
+  {
+    name: 'memory',
+    type: 'size',
+    value: '<size>',
+    rule: { kind: 'size', min: MIN_MEMORY, max: MAX_MEMORY, multipleOf: MiB },
+    help: 'guest RAM, e.g. 128M, 3584M, 2G (16M..64G, whole MiB)',
+    default: '128M',
+  },
+  {
+    name: 'igd',
+    type: 'string',
+    value: '<spec>',
+    help: "none | synthetic:<model> | dump:<dir> | sysfs:<bdf>\n('vmkit models' lists models)",
+    default: 'synthetic:kbl',
+  },
+  {
+    name: 'igd-bdf',
+    type: 'string',
+    value: '<bdf>',
+    help: 'where the IGD sits',
+    default: '00:02.0',
+    check: (v) => (parseBdfText(v) === undefined ? `'${v}' is not a PCI address like 00:02.0` : undefined),
+  },
+  {
+    name: 'opregion-policy',
+    type: 'choice',
+    value: '<policy>',
+    choices: OPREGION_POLICIES,
+    help: OPREGION_POLICIES.join(' | '),
+    default: 'fw-cfg',
+  },
+  {
+    name: 'bdsm-size',
+    type: 'size',
+    value: '<size|auto>',
+    keywords: ['auto'],
+    rule: { kind: 'size', min: 0, max: MAX_MEMORY, multipleOf: MiB },
+    help: 'etc/igd-bdsm-size: auto = the stolen size from GMCH; 0 = none;\nmust fit in RAM below 4 GiB',
+    default: 'auto',
+  },
+  {
+    name: 'gms',
+    type: 'integer',
+    value: '<n>',
+    rule: { kind: 'integer', hex: true, min: 0, max: 0xff },
+    help: 'override the GMCH GMS field (stolen memory size code), 0..255 or 0x..,\nchecked per generation',
+  },
+  { name: 'legacy', type: 'flag', help: 'legacy (VGA) mode chipset tweaks' },
+  { name: 'linker', type: 'flag', help: 'also publish the WRITE_PCI_CONFIG linker automation' },
+  { name: 'no-opregion', type: 'flag', help: 'do not publish etc/igd-opregion' },
+  {
+    name: 'debugcon',
+    type: 'string',
+    value: '<file|->',
+    help: "write the firmware's debug console (port 0x402) there (opened before booting)",
+  },
+  {
+    name: 'trace',
+    type: 'list',
+    value: '<kinds>',
+    check: traceCheck,
+    help: "comma list of event kinds or groups (pci, fwcfg, igd, cpu, …, all);\n'--trace help' lists them",
+  },
+  {
+    name: 'until',
+    type: 'string',
+    value: '<text>',
+    help: 'the goal: stop once the debug console has printed <text>',
+  },
+  {
+    name: 'max-instructions',
+    type: 'integer',
+    value: '<n>',
+    rule: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+    help: 'instruction budget (decimal)',
+    default: '200000000',
+  },
+  { name: 'no-jit', type: 'flag', help: 'interpret only (no trace compiler): same results, slower' },
+  ...DEVICE_OPTIONS.filter((o) => o.name === 'device' || o.name === 'fw-cfg'),
+];
 
-  --firmware <hle|seabios|path>    hle: the built-in TypeScript SeaBIOS port; seabios: Debian's
-                                   ${DEBIAN_SEABIOS[0]}; or a BIOS image path
-                                   (default: seabios when installed, else hle)
-  --memory <size>                  guest RAM, e.g. 128M, 3584M, 2G (default 128M)
-  --igd <spec>                     none | synthetic:<model> | dump:<dir> | sysfs:<bdf>
-                                   (default synthetic:kbl; 'vmkit models' lists models)
-  --igd-bdf <bdf>                  where the IGD sits (default 00:02.0)
-  --opregion-policy <policy>       ${OPREGION_POLICIES.join(' | ')} (default fw-cfg)
-  --bdsm-size <size|auto>          etc/igd-bdsm-size (default auto: stolen size from GMCH; 0 = none)
-  --gms <n>                        override the GMCH GMS field (stolen memory size code)
-  --legacy                         legacy (VGA) mode chipset tweaks
-  --linker                         also publish the WRITE_PCI_CONFIG linker automation
-  --no-opregion                    do not publish etc/igd-opregion
-  --debugcon <file|->              write the firmware's debug console (port 0x402) there
-  --trace <kinds>                  comma list: pci,pci-write,fwcfg,igd,debugcon,cpu,bus,firmware,all
-  --until <text>                   stop once the debug console has printed <text>
-  --max-instructions <n>           instruction budget (default 200000000)
-  --no-jit                         interpret only (no trace compiler): same results, slower
-  --json                           print one JSON object instead of text`;
+const JSON_OPTION: OptionSpec = {
+  name: 'json',
+  type: 'flag',
+  help: 'print one JSON object (schema: vmkit schema); errors as JSON on stderr',
+};
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+export const BOOT_COMMAND: CommandSpec = {
+  name: 'boot',
+  usage: '[options]',
+  summary: 'boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handshake',
+  description:
+    'The goal is the --until text when given, else the firmware\'s boot attempt ("No bootable\n' +
+    'device."). A boot that stops before its goal prints the report and exits 3.',
+  options: [
+    ...MACHINE_OPTIONS,
+    ...DEVICE_OPTIONS.filter((o) => o.name === 'stop-at' || o.name === 'save-state'),
+    JSON_OPTION,
+  ],
+};
 
-/** JSON replacer for trace events: 64-bit values (MSRs) are bigints in the model; they print as
- * numbers when exact, else as 0x-prefixed hex strings (JSON.stringify throws on a bigint). */
-export function bigintAsNumber(_key: string, v: unknown): unknown {
-  if (typeof v !== 'bigint') return v;
-  if (v <= MAX_SAFE && v >= -MAX_SAFE) return Number(v);
-  return v < 0n ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`;
+function traceHelp(): string {
+  const lines = ['Trace groups (--trace <group>):'];
+  for (const [g, _] of Object.entries(TRACE_GROUPS))
+    lines.push(`  ${g.padEnd(10)} ${traceSelectorKinds(g).join(', ')}`);
+  lines.push(
+    `  ${'all'.padEnd(10)} every kind`,
+    '',
+    'Event kinds (--trace <kind>; a prefix like igd-opregion selects every igd-opregion-… kind):',
+  );
+  const w = Math.max(...Object.keys(EVENT_KINDS).map((k) => k.length));
+  for (const [k, d] of Object.entries(EVENT_KINDS)) lines.push(`  ${k.padEnd(w)}  ${d}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function resolveFirmware(spec: string | undefined): {
@@ -63,13 +183,12 @@ export function resolveFirmware(spec: string | undefined): {
     const found = DEBIAN_SEABIOS.find((p) => existsSync(p));
     if (found)
       return {
-        firmware: { kind: 'image', image: readBytes(found, 'BIOS image'), name: found },
+        firmware: { kind: 'image', image: readBytes(found, 'BIOS image', MAX_BIOS), name: found },
         fallback: null,
       };
     if (spec === 'seabios') {
-      throw new UsageError(
+      throw inputError(
         `--firmware seabios: Debian's SeaBIOS is not installed (${DEBIAN_SEABIOS[0]}; apt-get install seabios)`,
-        1,
       );
     }
     return {
@@ -77,131 +196,182 @@ export function resolveFirmware(spec: string | undefined): {
       fallback: `SeaBIOS is not installed (${DEBIAN_SEABIOS[0]}): using the built-in TypeScript firmware (hle)`,
     };
   }
-  return { firmware: { kind: 'image', image: readBytes(spec, 'BIOS image'), name: spec }, fallback: null };
+  return {
+    firmware: { kind: 'image', image: readBytes(spec, 'BIOS image', MAX_BIOS), name: spec },
+    fallback: null,
+  };
 }
 
-export async function bootCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, {
-    firmware: { type: 'string' },
-    memory: { type: 'string' },
-    igd: { type: 'string' },
-    'igd-bdf': { type: 'string' },
-    'opregion-policy': { type: 'string' },
-    'bdsm-size': { type: 'string' },
-    gms: { type: 'string' },
-    legacy: { type: 'boolean' },
-    linker: { type: 'boolean' },
-    'no-opregion': { type: 'boolean' },
-    debugcon: { type: 'string' },
-    trace: { type: 'string' },
-    until: { type: 'string' },
-    'max-instructions': { type: 'string' },
-    'no-jit': { type: 'boolean' },
-    json: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
-  const { firmware, fallback } = resolveFirmware(values.firmware);
-  const policy = (values['opregion-policy'] ?? 'fw-cfg') as OpRegionPolicy;
-  if (!OPREGION_POLICIES.includes(policy)) {
-    throw new UsageError(`--opregion-policy '${policy}' is unknown (${OPREGION_POLICIES.join(', ')})`);
-  }
-  let bdsmSize: number | 'auto' = 'auto';
-  if (values['bdsm-size'] !== undefined && values['bdsm-size'] !== 'auto') {
-    const n = parseSize(values['bdsm-size']);
-    if (n === undefined)
-      throw new UsageError(`--bdsm-size '${values['bdsm-size']}' is not a size (e.g. 64M) or auto`);
-    bdsmSize = n;
-  }
-  let gms: number | undefined;
-  if (values.gms !== undefined) {
-    gms = Number(values.gms);
-    if (!Number.isInteger(gms) || gms < 0 || gms > 0xff)
-      throw new UsageError(`--gms '${values.gms}' must be 0..255`);
-  }
-  let maxInstructions = 200_000_000;
-  if (values['max-instructions'] !== undefined) {
-    maxInstructions = Number(values['max-instructions']);
-    if (!Number.isSafeInteger(maxInstructions) || maxInstructions <= 0) {
-      throw new UsageError(`--max-instructions '${values['max-instructions']}' must be a positive integer`);
-    }
-  }
-  const igdSpec = values.igd ?? 'synthetic:kbl';
-  const source = igdSpec === 'none' ? null : loadIgdSource(igdSpec);
-  const trace = values.trace ? values.trace.split(',').filter(Boolean) : [];
+export interface BootRun {
+  machine: Machine;
+  report: BootReport;
+  /** Events the --trace selectors recorded (the machine's recorded list). */
+  traced: MachineEvent[];
+  /** Where --save-state wrote the machine's state. */
+  saved?: string;
+}
 
-  const input: MachineConfigInput = {
-    memory: values.memory ?? '128M',
-    firmware,
-    igd: source
-      ? {
-          source,
-          bdf: values['igd-bdf'],
-          policy,
-          bdsmSize,
-          gms,
-          legacy: values.legacy ?? false,
-          linker: values.linker ?? false,
-          opregion: !values['no-opregion'],
-        }
-      : null,
-    trace,
-    jit: !values['no-jit'],
-  };
+/** The state file: the machine snapshot plus the boot options that rebuild the same machine. */
+function saveState(machine: Machine, path: string, argv: readonly string[]): void {
+  const keep = argv.filter((_, i) => !isStateOption(argv, i));
+  const bytes = encodeSnapshot({ ...machine.snapshot(), meta: { app: 'vmkit boot', argv: keep } });
+  writeBytes(path, 'saved state', bytes);
+}
 
-  const debugLines: string[] = [];
-  const debugTo = values.debugcon;
-  let machine: ReturnType<typeof createMachine>;
+/** --stop-at/--save-state/--json and their values are not part of the machine's config. */
+function isStateOption(argv: readonly string[], i: number): boolean {
+  const a = argv[i]!;
+  const prev = argv[i - 1];
+  if (/^--(stop-at|save-state)(=|$)/.test(a) || a === '--json') return true;
+  return (prev === '--stop-at' || prev === '--save-state') && !a.startsWith('--');
+}
+
+/** Build the machine the options describe and boot it: the part `boot` and `lspci` share. Outputs
+ * (--debugcon) are opened before any input is read or any instruction runs. */
+export function runMachine(
+  values: ParsedArgs['values'],
+  progress: boolean,
+  opts: { argv?: readonly string[]; restore?: MachineSnapshot; restoreName?: string } = {},
+): BootRun {
+  const debugTo = values.debugcon as string | undefined;
+  const debugOut = debugTo && debugTo !== '-' ? openOutput(debugTo, 'debug console output') : null;
   try {
-    machine = createMachine(input, {
-      registry,
-      debugcon:
-        debugTo === '-'
-          ? (line) => process.stderr.write(`${line}\n`)
-          : debugTo
-            ? (line) => debugLines.push(line)
-            : undefined,
-    });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message, 2);
-    throw e;
-  }
-  const traced: MachineEvent[] = [];
-  if (trace.length && !values.json) {
-    machine.events.subscribe((ev) => {
-      if (machine.events.records(ev.kind)) traced.push(ev);
-    });
-  }
-  const tty = process.stderr.isTTY && !values.json;
-  const report: BootReport = machine.boot({
-    until: values.until,
-    maxInstructions,
-    onProgress: tty
-      ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(1)} M instructions…`)
-      : undefined,
-  });
-  if (tty) process.stderr.write('\r\x1b[K');
-  report.firmware.fallback = fallback;
-  if (debugTo && debugTo !== '-') writeFileSync(debugTo, debugLines.map((l) => `${l}\n`).join(''));
-
-  if (values.json) {
-    process.stdout.write(
-      `${JSON.stringify({ ...report, events: trace.length ? machine.events.recorded : undefined }, bigintAsNumber, 2)}\n`,
-    );
-  } else {
-    if (fallback) process.stdout.write(`note: ${fallback}\n`);
-    process.stdout.write(formatReport(report, registry));
-    if (traced.length) {
-      process.stdout.write(`\nTrace (${traced.length} events):\n`);
-      for (const ev of traced) {
-        const { seq, t, kind, ...rest } = ev;
-        process.stdout.write(`  #${seq} ${kind} ${JSON.stringify(rest, bigintAsNumber)}\n`);
+    const { firmware, fallback } = resolveFirmware(values.firmware as string | undefined);
+    const igdSpec = (values.igd as string | undefined) ?? 'synthetic:kbl';
+    const source = igdSpec === 'none' ? null : loadIgdSource(igdSpec);
+    const trace = (values.trace as string[] | undefined) ?? [];
+    const input: MachineConfigInput = {
+      memory: (values.memory as number | undefined) ?? 128 * MiB,
+      firmware,
+      igd: source
+        ? {
+            source,
+            bdf: values['igd-bdf'] as string | undefined,
+            policy: values['opregion-policy'] as OpRegionPolicy | undefined,
+            bdsmSize: (values['bdsm-size'] as number | 'auto' | undefined) ?? 'auto',
+            gms: values.gms as number | undefined,
+            legacy: values.legacy === true,
+            linker: values.linker === true,
+            opregion: values['no-opregion'] !== true,
+          }
+        : null,
+      trace,
+      jit: values['no-jit'] !== true,
+      devices: deviceSpecs(values),
+      fwCfgFiles: fwCfgFiles(values),
+    };
+    let machine: Machine;
+    try {
+      machine = createMachine(input, {
+        registry,
+        debugcon:
+          debugTo === '-'
+            ? (line) => process.stderr.write(`${line}\n`)
+            : debugOut
+              ? (line) => debugOut.write(line)
+              : undefined,
+      });
+    } catch (e) {
+      if (e instanceof ConfigError) throw inputError(e.problems.map((p) => `config: ${p}`));
+      throw e;
+    }
+    if (opts.restore) {
+      try {
+        machine.restore(opts.restore);
+      } catch (e) {
+        if (e instanceof SnapshotError) throw inputError(`${opts.restoreName}: ${e.message}`);
+        throw e;
       }
     }
+    const stopAt = values['stop-at'] as number | undefined;
+    if (stopAt !== undefined) {
+      machine.run(Math.max(0, stopAt - machine.instructions));
+      const report = machine.report();
+      report.firmware.fallback = fallback;
+      const saveTo = values['save-state'] as string | undefined;
+      if (saveTo) saveState(machine, saveTo, opts.argv ?? []);
+      return { machine, report, traced: machine.events.recorded, saved: saveTo };
+    }
+    if (values['save-state'] !== undefined) throw new UsageError('--save-state needs --stop-at <n>');
+    const report = machine.boot({
+      until: values.until as string | undefined,
+      maxInstructions: (values['max-instructions'] as number | undefined) ?? 200_000_000,
+      onProgress: progress
+        ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(1)} M instructions…`)
+        : undefined,
+    });
+    if (progress) process.stderr.write('\r\x1b[K');
+    report.firmware.fallback = fallback;
+    return { machine, report, traced: machine.events.recorded };
+  } finally {
+    debugOut?.close();
   }
-  const bad = ['triple-fault', 'firmware-error', 'instruction-budget', 'time-budget', 'halted-forever'];
-  return bad.includes(report.result.reason) && !values.until ? 3 : 0;
+}
+
+/** Exit 3 with the reason when the boot stopped before its goal. */
+export function goalError(report: BootReport): UsageError | null {
+  if (report.result.goalReached) return null;
+  const { reason, detail } = report.result;
+  return new UsageError(`goal not reached: ${reason}${detail ? ` (${detail})` : ''}`, EXIT.goalNotReached);
+}
+
+export interface CommandContext {
+  version: string;
+}
+
+export async function bootCommand(args: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandLine(BOOT_COMMAND, args);
+  if (values.help) {
+    process.stdout.write(renderHelp(BOOT_COMMAND, exitStatusHelp()));
+    return EXIT.ok;
+  }
+  if ((values.trace as string[] | undefined)?.includes('help')) {
+    process.stdout.write(traceHelp());
+    return EXIT.ok;
+  }
+  const dh = deviceHelp(values);
+  if (dh !== null) {
+    process.stdout.write(dh);
+    return EXIT.ok;
+  }
+  const json = values.json === true;
+  const { report, traced, saved } = runMachine(values, process.stderr.isTTY && !json, { argv: args });
+  if (saved) {
+    if (json) process.stdout.write(`${jsonText({ saved, instructions: report.result.instructions })}\n`);
+    else
+      process.stdout.write(
+        `state saved at ${report.result.instructions} instructions to ${saved} (vmkit resume ${saved})\n`,
+      );
+    return EXIT.ok;
+  }
+  return printBoot(report, traced, values, ctx);
+}
+
+/** Print a boot's report (text or JSON) and return the exit status (3 when the goal was missed). */
+export function printBoot(
+  report: BootReport,
+  traced: MachineEvent[],
+  values: ParsedArgs['values'],
+  ctx: CommandContext,
+): number {
+  const json = values.json === true;
+  const tracing = ((values.trace as string[] | undefined) ?? []).length > 0;
+  if (json) {
+    const doc = bootReportDocument(
+      report,
+      { name: 'vmkit', version: ctx.version },
+      tracing ? traced : undefined,
+    );
+    process.stdout.write(`${jsonText(doc)}\n`);
+  } else {
+    if (report.firmware.fallback) process.stdout.write(`note: ${report.firmware.fallback}\n`);
+    process.stdout.write(formatReport(report, registry));
+    if (tracing) {
+      process.stdout.write(`\nTrace (${traced.length} events):\n`);
+      for (const ev of traced) process.stdout.write(`  ${formatEvent(ev)}\n`);
+    }
+  }
+  const err = goalError(report);
+  if (err) throw err;
+  return EXIT.ok;
 }

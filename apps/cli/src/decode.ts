@@ -160,7 +160,7 @@ function options(what: What) {
 export async function decodeCommand(what: What, args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (!sub || sub === '--help' || sub === '-h') {
-    process.stdout.write(`${DECODE_HELP[what]}\n`);
+    (sub ? process.stdout : process.stderr).write(`${DECODE_HELP[what]}\n`); // usage error: stderr
     return sub ? 0 : 2;
   }
   if (sub !== 'decode')
@@ -185,19 +185,4 @@ export async function decodeCommand(what: What, args: string[]): Promise<number>
   checkKind(what, inputName(file), file, bytes, r.ok);
   process.stdout.write(values.json ? `${toJson(r.json)}\n` : `${r.text.trimEnd()}\n`);
   return r.ok ? 0 : 1;
-}
-
-export function modelsCommand(args: string[]): number {
-  const { values } = parse(args, { json: { type: 'boolean' } });
-  const rows = CATALOGUE.map((m) => ({
-    key: m.key,
-    name: m.name,
-    codename: m.codename,
-    device: m.deviceId.toString(16).padStart(4, '0'),
-  }));
-  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-  else
-    for (const r of rows)
-      process.stdout.write(`synthetic:${r.key.padEnd(8)} 8086:${r.device}  ${r.name} (${r.codename})\n`);
-  return 0;
 }

@@ -1,18 +1,48 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { UsageError } from './errors.js';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { inputError, UsageError } from './errors.js';
 
-/** Read a whole file as bytes, or fail with one clear line naming the file and the reason. */
-export function readBytes(path: string, what = 'file'): Uint8Array {
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOTDIR') return 'a path component is not a directory';
+  if (code === 'EROFS') return 'read-only file system';
+  return (e as Error).message;
+}
+
+function notRegular(st: Stats): string | undefined {
+  if (st.isDirectory()) return 'is a directory';
+  if (st.isFIFO()) return 'is a FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'is a device';
+  return st.isFile() ? undefined : 'is not a regular file';
+}
+
+/** Read a whole regular file as bytes — at most `max` bytes (a device like /dev/zero, a FIFO or a
+ * huge file is refused before reading) — or fail with one clear line naming the file and why. */
+export function readBytes(path: string, what = 'file', max = 64 * 1024 * 1024): Uint8Array {
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new UsageError(`${what} ${path}: is a directory`, 1);
+    const bad = notRegular(st);
+    if (bad) throw inputError(`cannot read ${what} ${path}: it ${bad}, not a regular file`);
+    if (st.size > max) {
+      throw inputError(
+        `cannot read ${what} ${path}: ${st.size} bytes, more than a ${what} can be (${max} bytes)`,
+      );
+    }
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new UsageError(`cannot read ${what} ${path}: ${why}`, 1);
+    throw inputError(`cannot read ${what} ${path}: ${reason(e)}`);
   }
 }
 
@@ -20,10 +50,43 @@ export function listDir(path: string): string[] {
   try {
     return readdirSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read directory ${path}: ${code === 'ENOENT' ? 'no such directory' : code}`,
-      1,
-    );
+    throw inputError(`cannot read directory ${path}: ${reason(e)}`);
   }
+}
+
+/** Write a whole file, or fail with one line naming it. */
+export function writeBytes(path: string, what: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw inputError(`cannot write ${what} ${path}: ${reason(e)}`);
+  }
+}
+
+export interface LineOutput {
+  write(line: string): void;
+  close(): void;
+}
+
+/** Open (create or truncate) an output file for lines, or fail with one line naming it — called
+ * before any work starts, so a bad path costs nothing. */
+export function openOutput(path: string, what: string): LineOutput {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
+  }
+  return {
+    write(line) {
+      try {
+        writeSync(fd, `${line}\n`);
+      } catch (e) {
+        throw inputError(`cannot write ${what} ${path}: ${reason(e)}`);
+      }
+    },
+    close() {
+      closeSync(fd);
+    },
+  };
 }

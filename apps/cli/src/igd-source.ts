@@ -10,6 +10,7 @@ import {
 } from '@vmkit/vfio-igd';
 import { UsageError } from './errors.js';
 import { listDir, readBytes } from './files.js';
+import { didYouMean } from './suggest.js';
 
 /**
  * A dump directory holds any of these files (names as the Linux tools produce them):
@@ -30,7 +31,7 @@ export function loadIgdSource(spec: string): IgdHostSource {
         const key = arg || 'kbl';
         if (!catalogueKeys().includes(key)) {
           throw new UsageError(
-            `--igd synthetic:${key}: unknown model (known: ${catalogueKeys().join(', ')})`,
+            `--igd synthetic:${key}: unknown model${didYouMean(key, catalogueKeys())} (known: ${catalogueKeys().join(', ')})`,
           );
         }
         return catalogueSource(key);

@@ -3,7 +3,7 @@
 // directory first: it must run with no node_modules and no workspace to resolve from. Requires
 // a build (the root `pnpm test` builds before it runs vitest): a missing dist/main.js fails.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,10 +80,25 @@ describe('the bundled vmkit (dist/main.js)', () => {
     expect(m.out).toMatch(/kbl/);
   });
 
+  it('an internal error (a broken install: a command chunk is missing) exits 70 with one line', () => {
+    const broken = mkdtempSync(join(tmpdir(), 'vmkit-broken-'));
+    cpSync(join(main, '..', '..'), broken, { recursive: true });
+    const chunks = join(broken, 'dist', 'chunks');
+    for (const f of readdirSync(chunks)) if (/^models-.*\.js$/.test(f)) rmSync(join(chunks, f));
+    const r = spawnSync(process.execPath, [join(broken, 'dist', 'main.js'), 'models'], { encoding: 'utf8' });
+    expect(r.status).toBe(70);
+    expect(r.stderr).toMatch(/^vmkit: internal error: Cannot find module .*models-/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const j = spawnSync(process.execPath, [join(broken, 'dist', 'main.js'), 'models', '--json'], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(j.stderr).error).toMatchObject({ kind: 'internal', exitCode: 70 });
+  });
+
   it('usage errors: one line, exit 2, no stack trace', () => {
     const r = vmkit('boot', '--bogus');
     expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/Unknown option '--bogus'/)]);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(/unknown option '--bogus'/)]);
     expect(vmkit('frobnicate').code).toBe(2);
     const h = vmkit('--help');
     expect(h.code).toBe(0);

@@ -1,26 +1,13 @@
 // The `vmkit` command end to end, as a user runs it (node + tsx from source, like `pnpm vmkit`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { catalogueSource } from '@vmkit/vfio-igd';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { main, root, tmp, vmkit } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const main = join(root, 'apps/cli/src/main.ts');
 const SEABIOS = existsSync('/usr/share/seabios/bios-256k.bin');
-
-function vmkit(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--conditions=@vmkit/source', '--import', 'tsx', main, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const tmp = mkdtempSync(join(tmpdir(), 'vmkit-cli-'));
 
 describe('vmkit boot', () => {
   it('--json prints the documented report shape (hle)', () => {
@@ -113,49 +100,24 @@ describe('vmkit boot', () => {
     expect(JSON.parse(a).events.length).toBeGreaterThan(100);
   });
 
-  it.skipIf(!SEABIOS)('--trace cpu with SeaBIOS: 64-bit MSR values print (JSON and text)', () => {
-    const r = vmkit('boot', '--igd', 'none', '--trace', 'cpu', '--json');
-    expect(r.err).toBe('');
-    expect(r.code).toBe(0);
-    const msrs = JSON.parse(r.out).events.filter((e: { kind: string }) => e.kind === 'cpu-msr');
-    expect(msrs.length).toBeGreaterThan(0);
-    for (const e of msrs) expect(['number', 'string']).toContain(typeof e.value);
-    const t = vmkit('boot', '--igd', 'none', '--trace', 'cpu');
-    expect(t.err).toBe('');
-    expect(t.code).toBe(0);
-    expect(t.out).toMatch(/#\d+ cpu-msr \{/);
-  });
-
-  it('bad input: one clear line, non-zero exit, no stack trace', () => {
-    const cases: Array<[string[], number, RegExp]> = [
-      [['boot', '--bogus'], 2, /Unknown option '--bogus'/],
-      [['boot', '--memory', 'lots'], 2, /not a size/],
-      [['boot', '--opregion-policy', 'share'], 2, /unknown/],
-      [
-        ['boot', '--firmware', '/nonexistent.bin'],
-        1,
-        /cannot read BIOS image \/nonexistent\.bin: no such file/,
-      ],
-      [['boot', '--igd', 'synthetic:nope'], 2, /unknown model/],
-      [['frobnicate'], 2, /unknown command/],
-    ];
-    for (const [args, code, msg] of cases) {
-      const r = vmkit(...args);
-      expect(r.code, args.join(' ')).toBe(code);
-      expect(r.err).toMatch(msg);
-      expect(r.err.trim().split('\n')).toHaveLength(1);
-      expect(r.err).not.toMatch(/\n\s+at /);
-    }
-  });
-
-  it('a truncated config dump is refused with the reason', () => {
-    const dir = join(tmp, 'dump');
-    spawnSync('mkdir', ['-p', dir]);
-    writeFileSync(join(dir, 'config'), new Uint8Array(100));
-    const r = vmkit('boot', '--firmware', 'hle', '--igd', `dump:${dir}`);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/config image must be 64, 256 or 4096 bytes, got 100/);
-  });
+  it.skipIf(!SEABIOS)(
+    '--trace cpu with SeaBIOS: 64-bit MSR values print (JSON and text)',
+    () => {
+      const r = vmkit('boot', '--igd', 'none', '--trace', 'cpu', '--json');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const msrs = JSON.parse(r.out).events.filter((e: { kind: string }) => e.kind === 'cpu-msr');
+      expect(msrs.length).toBeGreaterThan(0);
+      for (const e of msrs) expect(['number', 'string']).toContain(typeof e.value);
+      const t = vmkit('boot', '--igd', 'none', '--trace', 'cpu');
+      expect(t.err).toBe('');
+      expect(t.code).toBe(0);
+      expect(t.out).toMatch(
+        /#\d+ cpu-msr op=(read|write) index=0x[0-9a-f]+ value=0x[0-9a-f]+ known=(true|false)$/m,
+      );
+    },
+    180_000,
+  ); // three SeaBIOS boots, one of them printing every CPU event as text
 
   it('boots from a dump directory (config image + OpRegion)', () => {
     const src = catalogueSource('skl');
@@ -168,6 +130,36 @@ describe('vmkit boot', () => {
     expect(j.pci.find((d: { bdf: string }) => d.bdf === '00:02.0').device).toBe(
       src.identity.deviceId.toString(16).padStart(4, '0'),
     );
+  });
+});
+
+describe('the --json report schema', () => {
+  const schema = JSON.parse(vmkit('schema').out);
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+  const cases: Array<[string, string[]]> = [
+    ['hle', ['--firmware', 'hle']],
+    ['hle, every event traced', ['--firmware', 'hle', '--trace', 'all']],
+    ['hle, copy-on-asls + linker', ['--firmware', 'hle', '--opregion-policy', 'copy-on-asls', '--linker']],
+    ['no IGD', ['--firmware', 'hle', '--igd', 'none']],
+  ];
+  if (SEABIOS) cases.push(['Debian SeaBIOS, cpu and igd events', ['--trace', 'cpu,igd,platform']]);
+  for (const [what, args] of cases) {
+    it(`a real report validates: ${what}`, () => {
+      const r = vmkit('boot', ...args, '--json');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.out);
+      expect(doc.schemaVersion).toBe(1);
+      expect(doc.generator).toEqual({ name: 'vmkit', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+      expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    });
+  }
+
+  it('the schema is not vacuous: a changed field type or an unknown event kind fails', () => {
+    const doc = JSON.parse(vmkit('boot', '--firmware', 'hle', '--json', '--trace', 'igd').out);
+    expect(validate({ ...doc, result: { ...doc.result, instructions: '12' } })).toBe(false);
+    expect(validate({ ...doc, events: [{ kind: 'banana', seq: 0, t: 0 }] })).toBe(false);
+    expect(validate({ ...doc, schemaVersion: 2 })).toBe(false);
   });
 });
 

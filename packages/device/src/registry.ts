@@ -2,7 +2,7 @@
 // validation path for device specs, and QEMU's `-device` text syntax.
 
 import { describeAllowed, describeDefault, resolveProps } from './props.js';
-import type { AnyDeviceType, DeviceSpec } from './types.js';
+import type { AnyDeviceType, BoardInfo, DeviceSpec } from './types.js';
 
 export class DeviceRegistry {
   private readonly types = new Map<string, AnyDeviceType>();
@@ -51,6 +51,7 @@ const ID_TEXT = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 export function checkDeviceSpecs(
   registry: DeviceRegistry,
   specs: readonly DeviceSpec[],
+  board: BoardInfo = { memory: 128 * 1024 * 1024, ramBelow4g: 128 * 1024 * 1024 },
 ): { devices: CheckedSpec[]; problems: string[] } {
   const problems: string[] = [];
   const devices: CheckedSpec[] = [];
@@ -82,7 +83,7 @@ export function checkDeviceSpecs(
     const r = resolveProps(type.props, spec, where);
     problems.push(...r.problems);
     if (r.problems.length === 0 && type.check)
-      problems.push(...type.check(r.props).map((p) => `${where}: ${p}`));
+      problems.push(...type.check(r.props, board).map((p) => `${where}: ${p}`));
     devices.push({ type, id, addr: spec.addr as string | undefined, props: r.props });
   }
   return { devices, problems };
@@ -119,6 +120,8 @@ export function parseDeviceOption(
     if (eq <= 0) return { problem: `--device '${text}': '${p}' is not prop=value` };
     const key = p.slice(0, eq);
     if (key === 'driver') return { problem: `--device '${text}': driver is given first, not as a property` };
+    // These two name the other results of this function, so no property may use them.
+    if (key === 'help' || key === 'problem') return { problem: `--device '${text}': '${key}' is not a property name` };
     if (Object.hasOwn(spec, key)) return { problem: `--device '${text}': property '${key}' is given twice` };
     spec[key] = p.slice(eq + 1);
   }

@@ -131,6 +131,14 @@ export interface DeviceContext {
   readonly pci: PciBoard;
 }
 
+/** What a device type's check may know about the board it will be plugged into. */
+export interface BoardInfo {
+  /** Guest RAM in bytes. */
+  memory: number;
+  /** RAM below 4 GiB (the rest is above 4 GiB). */
+  ramBelow4g: number;
+}
+
 /** A realized device. */
 export interface Device<S = unknown> {
   /** PCI devices: the function the board attaches at the context's bdf. Its config space and BAR
@@ -153,8 +161,9 @@ export interface DeviceType<P extends object = Record<string, unknown>, S = unkn
   /** One line for `--device help`. */
   readonly description: string;
   readonly props: PropSpecs;
-  /** Cross-property problems (every one, each naming the properties involved); [] when fine. */
-  check?(props: P): string[];
+  /** Cross-property problems (every one, each naming the properties involved); [] when fine. The
+   * board says what it is (e.g. RAM below 4 GiB) for checks that depend on it. */
+  check?(props: P, board: BoardInfo): string[];
   /** Human-readable lines for the device's report section (`vmkit boot` without --json). */
   formatReport?(section: object): string[];
   /** Build the device. Throwing reports a configuration problem (the board wraps it). */

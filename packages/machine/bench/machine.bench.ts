@@ -15,7 +15,11 @@ function time(f: () => void): number {
 }
 
 const BIOS = '/usr/share/seabios/bios-256k.bin';
-const hle: MachineConfigInput = { memory: '128M', firmware: { kind: 'hle' }, igd: { source: catalogueSource('kbl') } };
+const hle: MachineConfigInput = {
+  memory: '128M',
+  firmware: { kind: 'hle' },
+  igd: { source: catalogueSource('kbl') },
+};
 console.log(
   `BENCH machine createMachine-hle-igd ${median(Array.from({ length: RUNS }, () => time(() => createMachine(hle, { registry })))).toFixed(1)} ms`,
 );
@@ -39,7 +43,7 @@ if (!existsSync(BIOS)) {
   for (let i = 0; i < RUNS; i++) {
     let snap = m.snapshot();
     snaps.push(time(() => (snap = m.snapshot())));
-    let bytes = new Uint8Array(0);
+    let bytes: Uint8Array = new Uint8Array(0);
     encs.push(time(() => (bytes = encodeSnapshot(snap))));
     size = bytes.length;
     const fresh = createMachine(image, { registry });

@@ -4,6 +4,7 @@ import type { DeviceRegistry, DeviceSpec } from '@vmkit/device';
 import { parseBdf } from '@vmkit/pci';
 import { withBuiltins } from './builtin-devices.js';
 import { type PlannedDevice, planDevices } from './devices-config.js';
+import { qemuPcLayout } from './e820.js';
 import { DEFAULT_EVENT_WINDOW } from './events.js';
 import { formatSize, parseSize } from './size.js';
 
@@ -109,7 +110,8 @@ export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `invalid machine config:\n  - ${problems.join('\n  - ')}`);
+    // One problem per line, so an app can print each as its own prefixed line.
+    super(problems.join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -189,11 +191,16 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
   }
 
   const dcPort = input.debugconPort === undefined ? 0x402 : input.debugconPort;
-  const planned = planDevices(withBuiltins(registry), [
-    ...(dcPort === null ? [] : [{ driver: 'isa-debugcon', id: 'debugcon', iobase: dcPort }]),
-    ...shorthandSpecs(input),
-    ...(input.devices ?? []),
-  ]);
+  const board = memory === undefined ? undefined : { memory, ramBelow4g: qemuPcLayout(memory).below4g };
+  const planned = planDevices(
+    withBuiltins(registry),
+    [
+      ...(dcPort === null ? [] : [{ driver: 'isa-debugcon', id: 'debugcon', iobase: dcPort }]),
+      ...shorthandSpecs(input),
+      ...(input.devices ?? []),
+    ],
+    board,
+  );
   problems.push(...planned.problems);
 
   const ips = input.instructionsPerSecond ?? 1_000_000_000;

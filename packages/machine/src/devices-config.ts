@@ -5,6 +5,7 @@
 
 import {
   type AnyDeviceType,
+  type BoardInfo,
   type CheckedSpec,
   checkDeviceSpecs,
   type DeviceRegistry,
@@ -45,8 +46,9 @@ function fmt(devfn: number): string {
 export function planDevices(
   registry: DeviceRegistry,
   specs: readonly DeviceSpec[],
+  board?: BoardInfo,
 ): { devices: PlannedDevice[]; problems: string[] } {
-  const { devices: checked, problems } = checkDeviceSpecs(registry, specs);
+  const { devices: checked, problems } = checkDeviceSpecs(registry, specs, board);
   const taken = new Map<number, string>();
   const planned: PlannedDevice[] = [];
   const wantsAuto: Array<{ c: CheckedSpec; i: number }> = [];

@@ -126,7 +126,7 @@ function exitStop(m: Machine, cpu: Cpu, reason: string): StopInfo | null {
     }
     case 'stopped':
       // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
-      return { reason: 'shutdown', detail: 'the guest requested a system reset' };
+      return { reason: 'reset', detail: 'the guest requested a system reset' };
     default:
       return null;
   }

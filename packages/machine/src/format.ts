@@ -21,7 +21,8 @@ export function formatReport(r: BootReport, registry?: DeviceRegistry): string {
     r.firmware.kind === 'hle' ? 'hle (built-in TypeScript SeaBIOS port)' : `image ${r.firmware.image}`;
   out.push(`Firmware: ${fw}`);
   out.push(
-    `Result:   ${r.result.reason}${r.result.detail ? ` — ${r.result.detail}` : ''} ` +
+    `Result:   ${r.result.reason}${r.result.detail ? ` — ${r.result.detail}` : ''}` +
+      `${r.result.goalReached ? '' : ' — goal NOT reached'} ` +
       `(${groupDigits(r.result.instructions)} instructions, ${(r.result.virtualTimeNs / 1e6).toFixed(3)} ms virtual)`,
   );
   if (r.traces)

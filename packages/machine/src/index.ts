@@ -17,7 +17,9 @@ export {
   type MachineSinks,
   type RunOptions,
 } from './machine.js';
+export * from './numbers.js';
 export type * from './report.js';
+export * from './report-schema.js';
 export { formatSize, parseSize } from './size.js';
 export {
   crc32,

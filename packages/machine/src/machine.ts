@@ -78,6 +78,7 @@ const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
   'boot-attempted',
   'triple-fault',
   'shutdown',
+  'reset',
   'halted-forever',
   'firmware-error',
 ]);
@@ -90,6 +91,7 @@ interface SavedState {
     finished: StopInfo | null;
     hleE820: E820Entry[] | null;
     mapChanges: number;
+    untilGoal: boolean;
   };
   cpu: CpuState | null;
   platform: PcPlatformState;
@@ -140,6 +142,8 @@ export class Machine {
   /** A stop raised while the CPU runs (debug console text, pause()). */
   private raisedStop: StopInfo | null = null;
   private untilText: string | null = null;
+  /** Whether the last run had an until condition (the report's goalReached). */
+  private untilGoal = false;
   private hleE820: E820Entry[] | null = null;
 
   constructor(input: MachineConfigInput, sinks: MachineOptions = {}) {
@@ -414,6 +418,7 @@ export class Machine {
       throw new RangeError(`Machine.run: budget ${budget} must be a non-negative integer`);
     let stop = this.finished;
     if (!stop) {
+      this.untilGoal = until !== null || predicate !== null;
       this.untilText = until;
       try {
         stop =
@@ -471,6 +476,8 @@ export class Machine {
       result: {
         reason: stop.reason,
         detail: stop.detail,
+        // The goal: the until text/condition when the last run had one, else the boot step.
+        goalReached: this.untilGoal ? stop.reason === 'until' : stop.reason === 'boot-attempted',
         instructions: this.instructions,
         virtualTimeNs: Math.round(this.now()),
       },
@@ -502,6 +509,7 @@ export class Machine {
           finished: this.finished,
           hleE820: this.hleE820,
           mapChanges: this.mapChanges,
+          untilGoal: this.untilGoal,
         },
         cpu: this.cpu ? this.cpu.getState() : null,
         platform: this.platform.getState(),
@@ -561,6 +569,7 @@ export class Machine {
     this.finished = st.machine.finished;
     this.hleE820 = st.machine.hleE820;
     this.mapChanges = st.machine.mapChanges;
+    this.untilGoal = st.machine.untilGoal;
     this.raisedStop = null;
     this.events.setState(st.events);
     this.logWindow.reset(st.log.lines, st.log.dropped);

@@ -7,7 +7,8 @@ export type StopReason =
   | 'instruction-budget'
   | 'time-budget'
   | 'triple-fault'
-  | 'shutdown'
+  | 'shutdown' // the CPU shut down (a fault while delivering a double fault…)
+  | 'reset' // the guest requested a system reset (port 0x92, the 8042, 0xCF9)
   | 'halted-forever' // HLT with interrupts disabled or no timer that could ever wake the CPU
   | 'firmware-error'
   | 'paused'; // pause() (or report() before any run)
@@ -58,7 +59,15 @@ export interface DeviceReport {
 
 export interface BootReport {
   firmware: { kind: 'hle' | 'image'; image: string | null; fallback: string | null };
-  result: { reason: StopReason; detail: string; instructions: number; virtualTimeNs: number };
+  result: {
+    reason: StopReason;
+    detail: string;
+    /** The boot reached its goal: the `until` text when one was given, else `boot-attempted`.
+     * Anything else (budget, fault, reset, halt, firmware error) did not. */
+    goalReached: boolean;
+    instructions: number;
+    virtualTimeNs: number;
+  };
   /** Image firmware: the x86 core's trace compiler counters (null for hle, or with `jit: false`). */
   traces: {
     compiled: number;

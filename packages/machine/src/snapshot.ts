@@ -29,6 +29,8 @@ export interface MachineSnapshot {
   /** Everything else, as plain data (board, CPU, devices, clock, windows). */
   state: Record<string, unknown>;
   ram: RamImage[];
+  /** What the app wants to keep with the state (e.g. the CLI's boot options); restore ignores it. */
+  meta?: Record<string, unknown>;
 }
 
 /** Errors a user can get from restore/decode: bad file, other config, other version. */

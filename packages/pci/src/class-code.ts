@@ -80,5 +80,25 @@ const CLASS_NAMES: Record<number, string> = {
 
 /** Human-readable class name as lspci prints it (class id first, then base class). */
 export function className(code: number): string {
-  return CLASS_NAMES[classIdOf(code)] ?? BASE_NAMES[(code >>> 16) & 0xff] ?? 'Unknown class';
+  return knownClassName(code) ?? 'Unknown class';
+}
+
+/** The class name when this table knows the class id or its base class, else undefined (lspci then
+ * prints `Class xxxx`). */
+export function knownClassName(code: number): string | undefined {
+  return CLASS_NAMES[classIdOf(code)] ?? BASE_NAMES[(code >>> 16) & 0xff];
+}
+
+/** The class names above in pci.ids syntax (`C 03  Display controller` / `\t00  VGA …`), so
+ * pciutils' lspci can be run with exactly the names vmkit knows (`lspci -i <file>`). */
+export function classNamesAsPciIds(): string {
+  const lines: string[] = [];
+  for (const [base, name] of Object.entries(BASE_NAMES)) {
+    const b = Number(base);
+    lines.push(`C ${b.toString(16).padStart(2, '0')}  ${name}`);
+    for (const [id, sub] of Object.entries(CLASS_NAMES)) {
+      if (Number(id) >> 8 === b) lines.push(`\t${(Number(id) & 0xff).toString(16).padStart(2, '0')}  ${sub}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }

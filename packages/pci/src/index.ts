@@ -29,4 +29,4 @@ export {
 } from './device.js';
 export type { PciEvent, PciEventListener, PciIntxEvent } from './events.js';
 export { PciHost, type PciHostState } from './host.js';
-export { describeFunction, lspci } from './lspci.js';
+export { describeFunction, type LspciOptions, lspci, lspciText } from './lspci.js';

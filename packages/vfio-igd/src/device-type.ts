@@ -3,7 +3,7 @@
 // table-loader fragment and the IGD section of the boot report — everything QEMU's hw/vfio/igd.c
 // and vfio-pci's x-igd-opregion do for `-device vfio-pci,host=…,x-igd-opregion=on`.
 
-import type { DeviceContext, DeviceType, ReportContext } from '@vmkit/device';
+import type { BoardInfo, DeviceContext, DeviceType, ReportContext } from '@vmkit/device';
 import {
   IGD_BDSM_SIZE_FILE,
   IGD_OPREGION_FILE,
@@ -14,7 +14,7 @@ import {
 import { hex } from './bytes.js';
 import { IgdPciDevice } from './device.js';
 import { validateGmsOverride } from './generation.js';
-import type { IgdHostSource } from './host.js';
+import { hostBarProblems, type IgdHostSource } from './host.js';
 import { applyHostBridgePatches, createLegacyLpcBridge, planLegacyMode } from './legacy.js';
 import { decodeOpRegion } from './opregion.js';
 import { OPREGION_POLICIES, type OpRegionPolicy } from './policy.js';
@@ -85,8 +85,18 @@ function parseBdsmSize(text: string): { value: unknown } | { problem: string } {
   return p ? { problem: `'${text}' must be a size such as 64M (whole MiB) or auto` } : { value: n };
 }
 
-function crossCheck(p: IgdDeviceProps): string[] {
+const mib = (n: number) => (n % (1024 * MiB) === 0 ? `${n / (1024 * MiB)} GiB` : `${n / MiB} MiB`);
+
+function crossCheck(p: IgdDeviceProps, board: BoardInfo): string[] {
   const problems: string[] = [];
+  for (const x of hostBarProblems(p.source.config, p.source.bars)) problems.push(`source: ${x}`);
+  if (typeof p.bdsmSize === 'number' && p.bdsmSize >= board.ramBelow4g) {
+    // SeaBIOS intel_igd_setup allocates stolen memory from RAM below 4 GiB (memalign_tmphigh):
+    // a size that does not fit there leaves BDSM unprogrammed ("WARNING - Unable to allocate").
+    problems.push(
+      `bdsm size ${mib(p.bdsmSize)} does not fit in guest RAM below 4 GiB (memory ${mib(board.memory)})`,
+    );
+  }
   if (p.policy !== 'fw-cfg' && !p.source.opRegion)
     problems.push(`opregion policy '${p.policy}' needs a host OpRegion, and this IGD source has none`);
   if (p.gms !== undefined) {

@@ -10,7 +10,9 @@ export type SwsciResult =
 
 export type IgdEvent =
   | { kind: 'igd-asls-write'; value: number; previous: number; policy: OpRegionPolicy }
-  | { kind: 'igd-bdsm-write'; offset: number; value: string }
+  /** `value` is the register as a physical address, a number like every address in events (64-bit
+   * on Gen11+: a guest value above 2^53 rounds, as it could not address anything here). */
+  | { kind: 'igd-bdsm-write'; offset: number; value: number }
   | { kind: 'igd-readonly-write'; register: 'GMCH' | 'BDSM'; offset: number; size: number; value: number }
   | { kind: 'igd-opregion-latched'; addr: number }
   | { kind: 'igd-opregion-mapped'; addr: number; size: number; writable: boolean }

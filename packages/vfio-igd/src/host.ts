@@ -195,6 +195,40 @@ export function barsFromConfig(cfg: Uint8Array, sizes: readonly number[] = []): 
   return bars;
 }
 
+const BAR_ROLE: Record<number, string> = { 0: 'GTTMMADR', 2: 'GMADR' };
+
+/**
+ * Why a host IGD's BARs cannot be modelled, one line each (empty when they can): a BAR that reads
+ * all-ones (absent or powered-off device, or a bad dump), BAR0 (GTTMMADR) or BAR2 (GMADR) of I/O
+ * type (an Intel IGD's are memory BARs), a 64-bit BAR in the last slot, or a size that is not a
+ * power of two within what the kind allows (as @vmkit/pci's PciDevice checks them).
+ */
+export function hostBarProblems(cfg: Uint8Array, bars: readonly BarInfo[]): string[] {
+  const problems: string[] = [];
+  for (let i = 0; i < 6 && 0x14 + i * 4 <= cfg.length; i++) {
+    if (u32(cfg, 0x10 + i * 4) === 0xffffffff) {
+      problems.push(
+        `BAR${i} (offset ${hex(0x10 + i * 4, 2)}) reads 0xffffffff: an absent or powered-off device, or a bad dump`,
+      );
+    }
+  }
+  if (problems.length) return problems;
+  for (const b of bars) {
+    const where = `BAR${b.index} (offset ${hex(0x10 + b.index * 4, 2)})`;
+    if (b.type === 'io' && BAR_ROLE[b.index]) {
+      problems.push(`${where} is an I/O BAR: an Intel IGD's ${BAR_ROLE[b.index]} is a memory BAR`);
+    }
+    if (b.type === 'mem64' && b.index >= 5) problems.push(`${where} is 64-bit but has no upper half`);
+    const s = b.size;
+    if (s === 0) continue;
+    const [min, max] = b.type === 'io' ? [4, 0x10000] : b.type === 'mem32' ? [16, 2 ** 31] : [16, 2 ** 52];
+    if (!Number.isSafeInteger(s) || (s & (s - 1)) !== 0 || s < min || s > max) {
+      problems.push(`${where} size ${s} is not a power of two in ${min}..${max} for a ${b.type} BAR`);
+    }
+  }
+  return problems;
+}
+
 function stolenFrom(cfg: Uint8Array, length: number, gen: IgdGeneration): IgdHostSource['stolen'] {
   if (length < 0x60) return undefined;
   const gmch = u16(cfg, IGD_GMCH);
@@ -245,6 +279,9 @@ export function sourceFromDumps(d: DumpInputs): IgdHostSource {
     );
   }
   const generation = igdGeneration(identity.deviceId);
+  const bars = barsFromConfig(config, d.barSizes);
+  const barProblems = hostBarProblems(config, bars);
+  if (barProblems.length) throw new Error(`IGD config: ${barProblems.join('; ')}`);
   let opRegion: Uint8Array | undefined;
   if (d.opRegion) {
     opRegion = presentOpRegion(d.opRegion, needsExternalVbt(d.opRegion) ? d.vbt : undefined);
@@ -260,7 +297,7 @@ export function sourceFromDumps(d: DumpInputs): IgdHostSource {
     configLength: length,
     identity,
     generation,
-    bars: barsFromConfig(config, d.barSizes),
+    bars,
     opRegion,
     stolen: stolenFrom(config, length, generation),
     hostBridge: hb ? identityFromConfig(hb.config, 'host bridge config') : undefined,

@@ -185,7 +185,7 @@ export class IgdVirtualRegisters {
     }
     if (this.bdsmTouched) {
       this.bdsmTouched = false;
-      this.emit({ kind: 'igd-bdsm-write', offset: this.bdsmOffset, value: `0x${this.bdsm.toString(16)}` });
+      this.emit({ kind: 'igd-bdsm-write', offset: this.bdsmOffset, value: Number(this.bdsm) });
     }
     if (this.aslsTouched) {
       this.aslsTouched = false;

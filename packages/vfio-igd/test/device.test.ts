@@ -85,7 +85,7 @@ describe('IGD config virtualisation', () => {
     expect(dev.configRead(0x50, 2)).toBe(gmch);
     expect(events.some((e) => e.kind === 'igd-readonly-write' && e.register === 'GMCH')).toBe(true);
     expect(events.filter((e) => e.kind === 'igd-asls-write')).toHaveLength(2);
-    expect(events.some((e) => e.kind === 'igd-bdsm-write' && e.value === '0x7c000000')).toBe(true);
+    expect(events.some((e) => e.kind === 'igd-bdsm-write' && e.value === 0x7c000000)).toBe(true);
   });
   it('gen ≥ 11: 64-bit BDSM at 0xC0, 0x5C read-only 0', () => {
     const { dev } = setup('tgl');

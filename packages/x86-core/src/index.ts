@@ -1,7 +1,8 @@
 export const PACKAGE_NAME = '@vmkit/x86-core';
-export type { CpuOptions } from './cpu.js';
+export { Cpu } from './cpu.js';
+export { type Disassembly, disassemble } from './disasm.js';
+export type { CpuOptions } from './state.js';
 export {
-  Cpu,
   DEFAULT_MODEL,
   FEATURE_APIC,
   FEATURE_CMOV,
@@ -10,6 +11,5 @@ export {
   FEATURE_MTRR,
   FEATURE_PSE,
   FEATURE_TSC,
-} from './cpu.js';
-export { type Disassembly, disassemble } from './disasm.js';
+} from './state.js';
 export type * from './types.js';

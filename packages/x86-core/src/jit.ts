@@ -27,10 +27,121 @@
 // compiles translation blocks to host code; this is the same idea with JavaScript as the target
 // and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
 
+import { Decoded, decodeInstruction } from './decode.js';
+
 /** Reads one byte of code at a linear address for the compiler, or -1 if it is not plain memory. */
 export type CodePeek = (linear: number) => number;
 
-export type TraceFn = (c: unknown, r: Int32Array, lim: number) => void;
+/**
+ * What compiled code reads and calls on the CPU: the compiler's contract with cpu.ts. The Cpu is
+ * passed to every trace as a TraceHost (so a field renamed there no longer satisfies it), and the
+ * generated source names each member through HOST below (so a member renamed here fails to
+ * compile until every template follows).
+ */
+export interface TraceHost {
+  eip: number;
+  instructionCount: number;
+  /** Where a fault inside the trace is reported from (the faulting instruction's EIP and ESP). */
+  startEip: number;
+  startEsp: number;
+  /** Non-lazy EFLAGS bits and the lazy flag record (cpu.ts flags section). */
+  flags: number;
+  lzOp: number;
+  lzA: number;
+  lzB: number;
+  lzR: number;
+  lzSign: number;
+  lzMask: number;
+  /** Leave the trace after the current instruction: a store killed a trace, a stop was requested,
+   * the slow loop path is needed, or the interrupt line must be polled. */
+  jitBreak: boolean;
+  stopRequested: boolean;
+  slow: boolean;
+  intrPoll: boolean;
+  /** Segment caches: valid offset range, base, writable. */
+  readonly segLo: Uint32Array;
+  readonly segHi: Uint32Array;
+  readonly segBase: Int32Array;
+  readonly segWritable: Uint8Array;
+  /** The bus's page tables (memory-bus PageTables) and the per-page code map. */
+  readonly bufs: (Uint8Array | null)[];
+  readonly readIdx: Int32Array;
+  readonly readOff: Int32Array;
+  readonly writeIdx: Int32Array;
+  readonly writeOff: Int32Array;
+  readonly codePages: Uint8Array;
+  readonly a20Mask: number;
+  alu(op: number, size: number, a: number, b: number): number;
+  shift(op: number, size: number, a: number, count: number): number;
+  imul2(size: number, a: number, b: number): number;
+  cond(cc: number): boolean;
+  lazyCF(): number;
+  setSp(v: number): void;
+  fault(vector: number, code: number): never;
+  segFault(s: number): never;
+  readLin8(lin: number): number;
+  readLin16(lin: number): number;
+  readLin32(lin: number): number;
+  writeLin8(lin: number, v: number): void;
+  writeLin16(lin: number, v: number): void;
+  writeLin32(lin: number, v: number): void;
+}
+
+/** `c.<member>` for every TraceHost member: how generated code names the CPU's fields and helpers
+ * (a mapped type, so adding, removing or renaming a member without updating this fails the build). */
+const HOST: { readonly [K in keyof TraceHost]: `c.${K}` } = {
+  eip: 'c.eip',
+  instructionCount: 'c.instructionCount',
+  startEip: 'c.startEip',
+  startEsp: 'c.startEsp',
+  flags: 'c.flags',
+  lzOp: 'c.lzOp',
+  lzA: 'c.lzA',
+  lzB: 'c.lzB',
+  lzR: 'c.lzR',
+  lzSign: 'c.lzSign',
+  lzMask: 'c.lzMask',
+  jitBreak: 'c.jitBreak',
+  stopRequested: 'c.stopRequested',
+  slow: 'c.slow',
+  intrPoll: 'c.intrPoll',
+  segLo: 'c.segLo',
+  segHi: 'c.segHi',
+  segBase: 'c.segBase',
+  segWritable: 'c.segWritable',
+  bufs: 'c.bufs',
+  readIdx: 'c.readIdx',
+  readOff: 'c.readOff',
+  writeIdx: 'c.writeIdx',
+  writeOff: 'c.writeOff',
+  codePages: 'c.codePages',
+  a20Mask: 'c.a20Mask',
+  alu: 'c.alu',
+  shift: 'c.shift',
+  imul2: 'c.imul2',
+  cond: 'c.cond',
+  lazyCF: 'c.lazyCF',
+  setSp: 'c.setSp',
+  fault: 'c.fault',
+  segFault: 'c.segFault',
+  readLin8: 'c.readLin8',
+  readLin16: 'c.readLin16',
+  readLin32: 'c.readLin32',
+  writeLin8: 'c.writeLin8',
+  writeLin16: 'c.writeLin16',
+  writeLin32: 'c.writeLin32',
+};
+const C = HOST;
+
+function readLin(size: number): string {
+  return size === 1 ? C.readLin8 : size === 2 ? C.readLin16 : C.readLin32;
+}
+
+function writeLin(size: number): string {
+  return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
+}
+
+export type TraceFn = (c: TraceHost, r: Int32Array, lim: number) => void;
 
 export interface Trace {
   /** Map key: linear address of the entry. */
@@ -51,195 +162,50 @@ export interface Trace {
 /** Most guest instructions in one trace. */
 const MAX_TRACE = 48;
 
-interface Insn {
-  eip: number;
-  next: number;
-  lin: number;
-  len: number;
-  op: number; // 0x100 | second byte for 0x0F xx
-  o32: boolean;
-  a32: boolean;
-  seg: number; // segment override or -1
-  hasModrm: boolean;
-  mod: number;
-  reg: number;
-  rm: number;
-  /** JS expression of the effective-address offset (already wrapped to the address size). */
-  ea: string;
-  eaSeg: number;
-  imm: number;
-  imm2: number;
+/** A decoded instruction with what the compiler adds: its linear address and the JavaScript
+ * expression of its effective-address offset (already wrapped to the address size). */
+class Insn extends Decoded {
+  lin = 0;
+  ea = '';
 }
 
-const ES = 0;
-const CS = 1;
 const SS = 2;
-const DS = 3;
 
-/** Opcodes (one byte) whose ModRM operand the compiler decodes. */
-function hasModrmOp(op: number): boolean {
-  if (op < 0x40) return (op & 7) < 4;
-  if (op >= 0x80 && op <= 0x8f) return true;
-  if (op >= 0xc0 && op <= 0xc1) return true;
-  if (op >= 0xc6 && op <= 0xc7) return true;
-  if (op >= 0xd0 && op <= 0xd3) return true;
-  if (op >= 0xf6 && op <= 0xf7) return true;
-  if (op === 0x69 || op === 0x6b || op === 0xfe || op === 0xff) return true;
-  return false;
+/** Decodes the instruction at CS:eip for the compiler (decode.ts), or null when the compiler does
+ * not take it: a byte beyond the CS limit or outside plain memory, LOCK/REP, more than four
+ * prefixes, or an opcode the table does not mark as compiled (`*`). */
+function decodeForTrace(
+  peek: CodePeek,
+  csBase: number,
+  csLimit: number,
+  eip: number,
+  cs32: boolean,
+): Insn | null {
+  const d = new Insn();
+  const at = (pos: number): number => (pos >>> 0 > csLimit ? -1 : peek((csBase + pos) | 0));
+  if (!decodeInstruction(d, at, eip, cs32)) return null;
+  if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
+  d.lin = (csBase + d.eip) | 0;
+  if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
+  return d;
 }
 
-class Decoder {
-  pos = 0;
-  bad = false;
-  constructor(
-    private readonly peek: CodePeek,
-    private readonly csBase: number,
-    private readonly csLimit: number,
-  ) {}
+function eaExpr32(d: Insn): string {
+  const parts: string[] = [];
+  if (d.base >= 0) parts.push(`r[${d.base}]`);
+  if (d.index >= 0) parts.push(d.scale === 0 ? `r[${d.index}]` : `(r[${d.index}] << ${d.scale})`);
+  if (d.disp !== 0 || parts.length === 0) parts.push(String(d.disp));
+  return parts.length === 1 && /^-?\d+$/.test(parts[0] as string)
+    ? (parts[0] as string)
+    : `((${parts.join(' + ')}) | 0)`;
+}
 
-  byte(): number {
-    const eip = this.pos;
-    if (eip >>> 0 > this.csLimit) {
-      this.bad = true;
-      return 0;
-    }
-    const b = this.peek((this.csBase + eip) | 0);
-    if (b < 0) {
-      this.bad = true;
-      return 0;
-    }
-    this.pos = eip + 1;
-    return b;
-  }
-
-  word(): number {
-    const a = this.byte();
-    return a | (this.byte() << 8);
-  }
-
-  dword(): number {
-    const a = this.word();
-    return a | (this.word() << 16);
-  }
-
-  decode(eip: number, cs32: boolean): Insn | null {
-    this.pos = eip;
-    this.bad = false;
-    let o32 = cs32;
-    let a32 = cs32;
-    let seg = -1;
-    let op = this.byte();
-    let prefixes = 0;
-    for (;;) {
-      if (op === 0x66) o32 = !cs32;
-      else if (op === 0x67) a32 = !cs32;
-      else if (op === 0x26) seg = ES;
-      else if (op === 0x2e) seg = CS;
-      else if (op === 0x36) seg = SS;
-      else if (op === 0x3e) seg = DS;
-      else if (op === 0x64) seg = 4;
-      else if (op === 0x65) seg = 5;
-      else if (op === 0xf0 || op === 0xf2 || op === 0xf3)
-        return null; // LOCK/REP: interpreter
-      else break;
-      if (++prefixes > 4) return null;
-      op = this.byte();
-    }
-    if (op === 0x0f) op = 0x100 | this.byte();
-    const d: Insn = {
-      eip,
-      next: 0,
-      lin: 0,
-      len: 0,
-      op,
-      o32,
-      a32,
-      seg,
-      hasModrm: false,
-      mod: 3,
-      reg: 0,
-      rm: 0,
-      ea: '',
-      eaSeg: DS,
-      imm: 0,
-      imm2: 0,
-    };
-    const two = op >= 0x100;
-    const o2 = op & 0xff;
-    if (
-      (!two && hasModrmOp(op)) ||
-      (two &&
-        ((o2 >= 0x40 && o2 <= 0x4f) || (o2 >= 0x90 && o2 <= 0x9f) || o2 === 0xaf || (o2 & 0xf6) === 0xb6))
-    ) {
-      this.modrm(d);
-    }
-    if (this.bad || !immediates(this, d) || this.bad) return null;
-    return d;
-  }
-
-  private modrm(d: Insn): void {
-    const b = this.byte();
-    d.hasModrm = true;
-    d.mod = b >> 6;
-    d.reg = (b >> 3) & 7;
-    d.rm = b & 7;
-    if (d.mod === 3) return;
-    let seg = DS;
-    if (d.a32) {
-      const parts: string[] = [];
-      let disp = 0;
-      if (d.rm === 4) {
-        const sib = this.byte();
-        const scale = sib >> 6;
-        const index = (sib >> 3) & 7;
-        const base = sib & 7;
-        if (base === 5 && d.mod === 0) disp = this.dword();
-        else {
-          parts.push(`r[${base}]`);
-          if (base === 4 || base === 5) seg = SS;
-        }
-        if (index !== 4) parts.push(scale === 0 ? `r[${index}]` : `(r[${index}] << ${scale})`);
-      } else if (d.rm === 5 && d.mod === 0) {
-        disp = this.dword();
-      } else {
-        parts.push(`r[${d.rm}]`);
-        if (d.rm === 5) seg = SS;
-      }
-      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
-      else if (d.mod === 2) disp += this.dword();
-      disp |= 0;
-      if (disp !== 0 || parts.length === 0) parts.push(String(disp));
-      d.ea =
-        parts.length === 1 && parts[0] !== undefined && /^-?\d+$/.test(parts[0])
-          ? `${parts[0]}`
-          : `((${parts.join(' + ')}) | 0)`;
-    } else {
-      const bases = [
-        ['r[3]', 'r[6]'],
-        ['r[3]', 'r[7]'],
-        ['r[5]', 'r[6]'],
-        ['r[5]', 'r[7]'],
-        ['r[6]'],
-        ['r[7]'],
-        ['r[5]'],
-        ['r[3]'],
-      ][d.rm] as string[];
-      let parts = bases;
-      if (d.rm === 2 || d.rm === 3) seg = SS;
-      let disp = 0;
-      if (d.rm === 6) {
-        if (d.mod === 0) {
-          parts = [];
-          disp = this.word();
-        } else seg = SS;
-      }
-      if (d.mod === 1) disp += (this.byte() << 24) >> 24;
-      else if (d.mod === 2) disp += this.word();
-      if (parts.length === 0) d.ea = String(disp & 0xffff);
-      else d.ea = `((${[...parts, String(disp)].join(' + ')}) & 0xffff)`;
-    }
-    d.eaSeg = d.seg >= 0 ? d.seg : seg;
-  }
+function eaExpr16(d: Insn): string {
+  if (d.base < 0) return String(d.disp & 0xffff);
+  const parts = [`r[${d.base}]`];
+  if (d.index >= 0) parts.push(`r[${d.index}]`);
+  parts.push(String(d.disp));
+  return `((${parts.join(' + ')}) & 0xffff)`;
 }
 
 // ------------------------------------------------------------------ emitters
@@ -280,7 +246,7 @@ function setReg(size: number, i: number, v: string): string {
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
 function load(size: number, seg: number, off: string, dst: string): string {
   const last = size - 1;
-  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) c.segFault(${seg});`;
+  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) ${C.segFault}(${seg});`;
   const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[ri[p]];`;
   let fast: string;
   if (size === 1) fast = `${dst} = m[ro[p] + (x & 0xfff)];`;
@@ -288,19 +254,19 @@ function load(size: number, seg: number, off: string, dst: string): string {
   else
     fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = c.readLin${size * 8}((sB[${seg}] + o) | 0); slowMem = true; }`;
+  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
 function store(size: number, seg: number, off: string, val: string): string {
   const last = size - 1;
-  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) c.segFault(${seg});`;
+  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) ${C.segFault}(${seg});`;
   const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[wi[p]];`;
   let fast = 'i = wo[p] + (x & 0xfff); m[i] = w;';
   if (size >= 2) fast += ' m[i + 1] = w >> 8;';
   if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { c.writeLin${size * 8}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
 }
 
 /** Read the ModRM r/m operand into local `dst`. */
@@ -351,8 +317,8 @@ function aluInline(op: number, size: number): { code: string; prod: Producer } |
   }
   const lz =
     kind === 'logic'
-      ? `c.lzOp = ${LZ_LOGIC}; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`
-      : `c.lzOp = ${kind === 'add' ? LZ_ADD : LZ_SUB}; c.lzA = a; c.lzB = b; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH};`;
+      ? `${C.lzOp} = ${LZ_LOGIC}; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`
+      : `${C.lzOp} = ${kind === 'add' ? LZ_ADD : LZ_SUB}; ${C.lzA} = a; ${C.lzB} = b; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`;
   return { code: `v = ${expr}; ${lz} fa = a; fb = b; fr = v;`, prod: { kind, size } };
 }
 
@@ -362,7 +328,7 @@ function cfExpr(p: Producer): string {
   if (p.kind === 'logic') return '0';
   if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
   if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
-  return '(c.flags & 1)';
+  return `(${C.flags} & 1)`;
 }
 
 function ofExpr(p: Producer): string {
@@ -412,31 +378,29 @@ function condExpr(cc: number, p: Producer | null): string {
         break;
     }
   } else if ((cc & 0xe) === 4) {
-    e = '((c.lzMask & 64) !== 0 ? c.lzR === 0 : (c.flags & 64) !== 0)';
+    e = `((${C.lzMask} & 64) !== 0 ? ${C.lzR} === 0 : (${C.flags} & 64) !== 0)`;
   }
-  if (e === null) return neg ? `!c.cond(${cc & 0xe})` : `c.cond(${cc})`;
+  if (e === null) return neg ? `!${C.cond}(${cc & 0xe})` : `${C.cond}(${cc})`;
   return neg ? `!(${e})` : `(${e})`;
 }
 
 interface Ctx {
-  d: Decoder;
   ss32: boolean;
   csLimit: number;
 }
 
-/** Compile the trace starting at `eip`. */
-export function compileTrace(
-  peek: CodePeek,
-  csBase: number,
-  csLimit: number,
-  cs32: boolean,
-  ss32: boolean,
-  eip: number,
-  a20Mask: number,
-): Trace {
-  const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { d: new Decoder(peek, csBase, csLimit), ss32, csLimit };
-  // Phase 1: the trace as a list of instructions in execution order.
+/** The instructions a trace from `eip` covers, in execution order, with the compile-time decision
+ * for each control transfer (how: 'loop' | 'follow' | 'exit'), the return address each inlined RET
+ * must see, and where straight-line code ends (pc). */
+interface Path {
+  list: Insn[];
+  expectRet: Map<number, number>;
+  how: Map<number, string>;
+  pc: number;
+}
+
+/** Phase 1 of compileTrace: follow the guest's control flow from `eip`. */
+function followTrace(peek: CodePeek, csBase: number, csLimit: number, cs32: boolean, eip: number): Path {
   const list: Insn[] = [];
   const retStack: number[] = [];
   /** For each list index, the expected return address when the instruction is an inlined RET. */
@@ -448,12 +412,8 @@ export function compileTrace(
   while (list.length < MAX_TRACE) {
     if (visited.has(pc)) break;
     visited.add(pc);
-    const d = ctx.d.decode(pc, cs32);
-    if (d === null) break;
-    d.next = ctx.d.pos;
-    d.len = (d.next - d.eip) | 0;
-    d.lin = (csBase + d.eip) | 0;
-    if (d.len > 15) break;
+    const d = decodeForTrace(peek, csBase, csLimit, pc, cs32);
+    if (d === null || d.len > 15) break;
     const idx = list.length;
     list.push(d);
     const op = d.op;
@@ -501,6 +461,23 @@ export function compileTrace(
     }
     pc = d.next;
   }
+  return { list, expectRet, how, pc };
+}
+
+/** Compile the trace starting at `eip`. */
+export function compileTrace(
+  peek: CodePeek,
+  csBase: number,
+  csLimit: number,
+  cs32: boolean,
+  ss32: boolean,
+  eip: number,
+  a20Mask: number,
+): Trace {
+  const lin = (csBase + eip) | 0;
+  const ctx: Ctx = { ss32, csLimit };
+  // Phase 1: the trace as a list of instructions in execution order.
+  const { list, expectRet, how, pc } = followTrace(peek, csBase, csLimit, cs32, eip);
   const maxLen = list.length;
   const ranges: number[] = [];
   for (const d of list) {
@@ -531,8 +508,8 @@ export function compileTrace(
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) => `{ c.eip = ${eipExpr}; c.instructionCount += n; return; }`;
-  const loopBack = `{ if (n + ${maxLen} > lim || c.stopRequested || c.slow) ${exit(String(eip >>> 0))} continue; }`;
+  const exit = (eipExpr: string) => `{ ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  const loopBack = `{ if (n + ${maxLen} > lim || ${C.stopRequested} || ${C.slow}) ${exit(String(eip >>> 0))} continue; }`;
   let prod: Producer | null = null;
   let ended = false;
   for (let i = 0; i < list.length; i++) {
@@ -563,14 +540,14 @@ export function compileTrace(
       } else lines.push(`if (${cond}) ${exit(String(t >>> 0))}`);
       continue;
     }
-    const out = emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack);
+    const out = emit(new Emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack));
     prod = out.prod;
     lines.push(out.code);
     if (d.mod !== 3 || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
       lines.push(
-        `if (slowMem) { slowMem = false; if (c.jitBreak || c.stopRequested || c.slow || c.intrPoll) { c.jitBreak = false; ${exit(String(d.next >>> 0))} } }`,
+        `if (slowMem) { slowMem = false; if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; ${exit(String(d.next >>> 0))} } }`,
       );
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {
@@ -586,15 +563,15 @@ export function compileTrace(
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
   const src = `"use strict";
-const sLo = c.segLo, sHi = c.segHi, sB = c.segBase, sW = c.segWritable, bufs = c.bufs, ri = c.readIdx,
-  ro = c.readOff, wi = c.writeIdx, wo = c.writeOff, cp = c.codePages, am = c.a20Mask;
+const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
+  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fa = 0, fb = 0, fr = 0, slowMem = false;
 try {
 for (;;) {
 ${lines.join('\n')}
 }
-} catch (e) { c.instructionCount += n; c.startEip = k; c.startEsp = ks; throw e; }`;
+} catch (e) { ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
   const fn = new Function('c', 'r', 'lim', src) as TraceFn;
   return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, dead: false };
 }
@@ -625,93 +602,6 @@ function condBranch(d: Insn): number {
   return -1;
 }
 
-/** Reads the instruction's immediates; false when the compiler does not handle it. */
-function immediates(rd: Decoder, d: Insn): boolean {
-  const op = d.op;
-  const osz = d.o32 ? 4 : 2;
-  const imm = (size: number): number => (size === 1 ? rd.byte() : size === 2 ? rd.word() : rd.dword());
-  if (op < 0x40) {
-    const form = op & 7;
-    if (form >= 6 || op === 0x0f) return false;
-    if (form === 4) d.imm = imm(1);
-    else if (form === 5) d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op <= 0x5f) return true; // inc/dec/push/pop r
-  if (op === 0x68) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0x6a || (op >= 0x70 && op <= 0x7f) || op === 0xeb) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0x69 || op === 0x6b) {
-    d.imm = op === 0x6b ? (imm(1) << 24) >> 24 : imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0x80 && op <= 0x83) {
-    d.imm = op === 0x81 ? imm(osz) : imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0x84 && op <= 0x8b) return true;
-  if (op === 0x8d) return d.mod !== 3;
-  if (op === 0x90 || op === 0x98 || op === 0x99 || op === 0xfc || op === 0xfd) return true;
-  if (op === 0xa8) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0xa9) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0xb0 && op <= 0xb7) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0xb8 && op <= 0xbf) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xc0 || op === 0xc1) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op >= 0xd0 && op <= 0xd3) return true;
-  if (op === 0xc2) {
-    d.imm = imm(2);
-    return !rd.bad;
-  }
-  if (op === 0xc3) return true;
-  if (op === 0xc6) {
-    d.imm = imm(1);
-    return !rd.bad;
-  }
-  if (op === 0xc7) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xe8 || op === 0xe9) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op === 0xf6 || op === 0xf7) {
-    if (d.reg === 0) d.imm = imm(op === 0xf6 ? 1 : osz);
-    else if (d.reg !== 2) return false;
-    return !rd.bad;
-  }
-  if (op === 0xfe) return d.reg <= 1;
-  if (op >= 0x180 && op <= 0x18f) {
-    d.imm = imm(osz);
-    return !rd.bad;
-  }
-  if (op >= 0x140 && op <= 0x14f) return true;
-  if (op >= 0x190 && op <= 0x19f) return true;
-  if (op === 0x1af) return true;
-  if (op === 0x1b6 || op === 0x1b7 || op === 0x1be || op === 0x1bf) return true;
-  return false;
-}
-
 interface Emitted {
   code: string;
   /** The flag producer after this instruction (null: unknown, read the Cpu's lazy record). */
@@ -723,12 +613,13 @@ interface Emitted {
 /** INC/DEC: keep CF (settled from the previous producer), then the lazy record without CF. */
 function incDec(dec: boolean, size: number, prev: Producer | null): string {
   let settle: string;
-  if (prev === null) settle = 'if ((c.lzMask & 1) !== 0) c.flags = (c.flags & -2) | c.lazyCF();';
-  else if (prev.kind === 'logic') settle = 'c.flags &= -2;';
-  else if (prev.kind === 'add' || prev.kind === 'sub') settle = `c.flags = (c.flags & -2) | ${cfExpr(prev)};`;
+  if (prev === null) settle = `if ((${C.lzMask} & 1) !== 0) ${C.flags} = (${C.flags} & -2) | ${C.lazyCF}();`;
+  else if (prev.kind === 'logic') settle = `${C.flags} &= -2;`;
+  else if (prev.kind === 'add' || prev.kind === 'sub')
+    settle = `${C.flags} = (${C.flags} & -2) | ${cfExpr(prev)};`;
   else settle = '';
   const sign = size * 8 - 1;
-  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; c.lzOp = ${dec ? LZ_SUB : LZ_ADD}; c.lzA = a; c.lzB = 1; c.lzR = v; c.lzSign = ${sign}; c.lzMask = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
+  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; ${C.lzOp} = ${dec ? LZ_SUB : LZ_ADD}; ${C.lzA} = a; ${C.lzB} = 1; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
 }
 
 function push(ctx: Ctx, size: number, val: string): string {
@@ -746,56 +637,88 @@ function pop(ctx: Ctx, size: number): string {
   return `${sp} ${load(size, SS, 'b', 'v')} ${commit}`;
 }
 
-/** The statement(s) of one non-conditional-branch instruction. */
-function emit(
-  d: Insn,
-  ctx: Ctx,
-  prev: Producer | null,
-  expectRet: number | undefined,
-  how: string | undefined,
-  exit: (e: string) => string,
-  loopBack: string,
-): Emitted {
-  const op = d.op;
-  const osz = d.o32 ? 4 : 2;
-  const done = (code: string, prod: Producer | null = prev, mem = false): Emitted => ({ code, prod, mem });
+/** What emitting one instruction needs: the instruction, the trace context, the flag producer
+ * before it, its compile-time control decision, and the trace's exit and loop-back statements. */
+class Emit {
+  constructor(
+    readonly d: Insn,
+    readonly ctx: Ctx,
+    readonly prev: Producer | null,
+    readonly expectRet: number | undefined,
+    readonly how: string | undefined,
+    readonly exit: (e: string) => string,
+    readonly loopBack: string,
+  ) {}
+
+  done(code: string, prod: Producer | null = this.prev, mem = false): Emitted {
+    return { code, prod, mem };
+  }
+
   /** ALU op `aluOp` on locals a, b into v (flags recorded); `commit` stores v unless CMP. */
-  const alu = (aluOp: number, size: number, pre: string, commit: string): Emitted => {
+  alu(aluOp: number, size: number, pre: string, commit: string): Emitted {
     const inl = aluInline(aluOp, size);
     const w = aluOp === 7 ? '' : commit;
-    if (inl === null) return done(`${pre} v = c.alu(${aluOp}, ${size}, a, b); ${w} n++;`, null);
-    return done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
-  };
+    if (inl === null) return this.done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    return this.done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
+  }
+}
+
+/** The statement(s) of one non-conditional-branch instruction. */
+function emit(e: Emit): Emitted {
+  const op = e.d.op;
+  const out = op < 0x60 ? emitLow(e) : op < 0x100 ? emitHigh(e) : emit0f(e);
+  if (out === null) throw new Error(`jit: no emitter for opcode 0x${op.toString(16)}`);
+  return out;
+}
+
+/** ALU forms, INC/DEC r, PUSH/POP r (00–5F). */
+function emitLow(e: Emit): Emitted | null {
+  const { d, ctx, prev } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   if (op < 0x40) {
     const aluOp = op >> 3;
     const form = op & 7;
     const size = form & 1 ? osz : 1;
     if (form <= 1)
-      return alu(aluOp, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, stRm(d, size, 'v'));
+      return e.alu(aluOp, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, stRm(d, size, 'v'));
     if (form <= 3)
-      return alu(aluOp, size, `a = ${getReg(size, d.reg)}; ${ldRm(d, size, 'b')}`, setReg(size, d.reg, 'v'));
-    return alu(aluOp, size, `a = ${getReg(size, 0)}; b = ${d.imm | 0};`, setReg(size, 0, 'v'));
+      return e.alu(
+        aluOp,
+        size,
+        `a = ${getReg(size, d.reg)}; ${ldRm(d, size, 'b')}`,
+        setReg(size, d.reg, 'v'),
+      );
+    return e.alu(aluOp, size, `a = ${getReg(size, 0)}; b = ${d.imm | 0};`, setReg(size, 0, 'v'));
   }
   if (op <= 0x4f) {
     const i = op & 7;
     const dec = op >= 0x48;
     const size = osz;
-    return done(`a = ${getReg(size, i)}; ${incDec(dec, size, prev)} ${setReg(size, i, 'v')} n++;`, {
+    return e.done(`a = ${getReg(size, i)}; ${incDec(dec, size, prev)} ${setReg(size, i, 'v')} n++;`, {
       kind: dec ? 'dec' : 'inc',
       size,
     });
   }
-  if (op <= 0x57) return done(`${push(ctx, osz, getReg(osz, op & 7))} n++;`, prev, true);
-  if (op <= 0x5f) return done(`${pop(ctx, osz)} ${setReg(osz, op & 7, 'v')} n++;`, prev, true);
+  if (op <= 0x57) return e.done(`${push(ctx, osz, getReg(osz, op & 7))} n++;`, prev, true);
+  if (op <= 0x5f) return e.done(`${pop(ctx, osz)} ${setReg(osz, op & 7, 'v')} n++;`, prev, true);
+  return null;
+}
+
+/** The one-byte opcodes 60–FF the table marks as compiled. */
+function emitHigh(e: Emit): Emitted | null {
+  const { d, ctx, prev, expectRet, how, exit, loopBack } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   switch (op) {
     case 0x68:
-      return done(`${push(ctx, osz, String(d.imm | 0))} n++;`, prev, true);
+      return e.done(`${push(ctx, osz, String(d.imm | 0))} n++;`, prev, true);
     case 0x6a:
-      return done(`${push(ctx, osz, String((d.imm << 24) >> 24))} n++;`, prev, true);
+      return e.done(`${push(ctx, osz, String((d.imm << 24) >> 24))} n++;`, prev, true);
     case 0x69:
     case 0x6b:
-      return done(
-        `${ldRm(d, osz, 'a')} v = c.imul2(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
+      return e.done(
+        `${ldRm(d, osz, 'a')} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
         null,
       );
     case 0x80:
@@ -805,42 +728,42 @@ function emit(
       const size = op === 0x80 || op === 0x82 ? 1 : osz;
       let imm = d.imm;
       if (op === 0x83) imm = ((imm << 24) >> 24) & (d.o32 ? -1 : 0xffff);
-      return alu(d.reg, size, `${ldRm(d, size, 'a')} b = ${imm | 0};`, stRm(d, size, 'v'));
+      return e.alu(d.reg, size, `${ldRm(d, size, 'a')} b = ${imm | 0};`, stRm(d, size, 'v'));
     }
     case 0x84:
     case 0x85: {
       const size = op === 0x84 ? 1 : osz;
-      return alu(4, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, '');
+      return e.alu(4, size, `${ldRm(d, size, 'a')} b = ${getReg(size, d.reg)};`, '');
     }
     case 0x86:
     case 0x87: {
       const size = op === 0x86 ? 1 : osz;
-      return done(
+      return e.done(
         `${ldRm(d, size, 'a')} ${stRm(d, size, getReg(size, d.reg))} ${setReg(size, d.reg, 'a')} n++;`,
       );
     }
     case 0x88:
     case 0x89: {
       const size = op === 0x88 ? 1 : osz;
-      return done(`${stRm(d, size, getReg(size, d.reg))} n++;`);
+      return e.done(`${stRm(d, size, getReg(size, d.reg))} n++;`);
     }
     case 0x8a:
     case 0x8b: {
       const size = op === 0x8a ? 1 : osz;
-      return done(`${ldRm(d, size, 'v')} ${setReg(size, d.reg, 'v')} n++;`);
+      return e.done(`${ldRm(d, size, 'v')} ${setReg(size, d.reg, 'v')} n++;`);
     }
     case 0x8d:
-      return done(`${setReg(osz, d.reg, d.ea)} n++;`);
+      return e.done(`${setReg(osz, d.reg, d.ea)} n++;`);
     case 0x90:
-      return done('n++;');
+      return e.done('n++;');
     case 0x98:
-      return done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
+      return e.done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
     case 0x99:
-      return done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
+      return e.done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
     case 0xa8:
-      return alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
+      return e.alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
     case 0xa9:
-      return alu(4, osz, `a = ${getReg(osz, 0)}; b = ${d.imm | 0};`, '');
+      return e.alu(4, osz, `a = ${getReg(osz, 0)}; b = ${d.imm | 0};`, '');
     case 0xb0:
     case 0xb1:
     case 0xb2:
@@ -849,7 +772,7 @@ function emit(
     case 0xb5:
     case 0xb6:
     case 0xb7:
-      return done(`${setReg(1, op & 7, String(d.imm))} n++;`);
+      return e.done(`${setReg(1, op & 7, String(d.imm))} n++;`);
     case 0xb8:
     case 0xb9:
     case 0xba:
@@ -858,7 +781,7 @@ function emit(
     case 0xbd:
     case 0xbe:
     case 0xbf:
-      return done(`${setReg(osz, op & 7, String(d.imm | 0))} n++;`);
+      return e.done(`${setReg(osz, op & 7, String(d.imm | 0))} n++;`);
     case 0xc0:
     case 0xc1:
     case 0xd0:
@@ -867,72 +790,79 @@ function emit(
     case 0xd3: {
       const size = op & 1 ? osz : 1;
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
-      return done(
-        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `c.shift(${d.reg}, ${size}, a, b)`)} } n++;`,
+      return e.done(
+        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
         null,
       );
     }
     case 0xc2:
     case 0xc3: {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
-      const adj = op === 0xc2 ? ` c.setSp(r[4] + ${d.imm});` : '';
+      const adj = op === 0xc2 ? ` ${C.setSp}(r[4] + ${d.imm});` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
-      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) c.fault(13, 0); n++;`;
+      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
       if (how === 'follow' && expectRet !== undefined)
-        return done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
-      return done(`${head} ${exit('v')}`, prev, true);
+        return e.done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
+      return e.done(`${head} ${exit('v')}`, prev, true);
     }
     case 0xc6:
     case 0xc7: {
       const size = op === 0xc6 ? 1 : osz;
-      return done(`${stRm(d, size, String(d.imm | 0))} n++;`);
+      return e.done(`${stRm(d, size, String(d.imm | 0))} n++;`);
     }
     case 0xe8: {
       const t = branchTarget(d);
       const code = `${push(ctx, osz, String(d.next | 0))} n++;`;
-      if (how === 'follow') return done(code, prev, true);
-      return done(`${code} ${exit(String(t))}`, prev, true);
+      if (how === 'follow') return e.done(code, prev, true);
+      return e.done(`${code} ${exit(String(t))}`, prev, true);
     }
     case 0xe9:
     case 0xeb: {
       const t = branchTarget(d);
-      if (how === 'loop') return done(`n++; ${loopBack}`);
-      if (how === 'follow') return done('n++;');
-      return done(`n++; ${exit(String(t))}`);
+      if (how === 'loop') return e.done(`n++; ${loopBack}`);
+      if (how === 'follow') return e.done('n++;');
+      return e.done(`n++; ${exit(String(t))}`);
     }
     case 0xf6:
     case 0xf7: {
       const size = op === 0xf6 ? 1 : osz;
-      if (d.reg === 0) return alu(4, size, `${ldRm(d, size, 'a')} b = ${d.imm | 0};`, '');
+      if (d.reg === 0) return e.alu(4, size, `${ldRm(d, size, 'a')} b = ${d.imm | 0};`, '');
       // NOT: no flags.
-      return done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
+      return e.done(`${ldRm(d, size, 'a')} ${stRm(d, size, '~a')} n++;`);
     }
     case 0xfc:
-      return done('c.flags &= -1025; n++;');
+      return e.done(`${C.flags} &= -1025; n++;`);
     case 0xfd:
-      return done('c.flags |= 1024; n++;');
+      return e.done(`${C.flags} |= 1024; n++;`);
     case 0xfe: {
       const dec = d.reg === 1;
-      return done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
+      return e.done(`${ldRm(d, 1, 'a')} ${incDec(dec, 1, prev)} ${stRm(d, 1, 'v')} n++;`, {
         kind: dec ? 'dec' : 'inc',
         size: 1,
       });
     }
     default:
-      break;
+      return null;
   }
+}
+
+/** The 0F opcodes the table marks as compiled: CMOVcc, SETcc, IMUL, MOVZX/MOVSX. */
+function emit0f(e: Emit): Emitted | null {
+  const { d, prev } = e;
+  const op = d.op;
+  const osz = d.o32 ? 4 : 2;
   const o2 = op & 0xff;
   if (o2 >= 0x40 && o2 <= 0x4f)
-    return done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
-  if (o2 >= 0x90 && o2 <= 0x9f) return done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+    return e.done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
+  if (o2 >= 0x90 && o2 <= 0x9f) return e.done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
   if (o2 === 0xaf)
-    return done(
-      `${ldRm(d, osz, 'b')} v = c.imul2(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
+    return e.done(
+      `${ldRm(d, osz, 'b')} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
       null,
     );
-  if (o2 === 0xb6) return done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xb7) return done(`${ldRm(d, 2, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xbe) return done(`${ldRm(d, 1, 'v')} v = (v << 24) >> 24; ${setReg(osz, d.reg, 'v')} n++;`);
-  if (o2 === 0xbf) return done(`${ldRm(d, 2, 'v')} v = (v << 16) >> 16; ${setReg(osz, d.reg, 'v')} n++;`);
-  throw new Error(`jit: no emitter for opcode 0x${op.toString(16)}`);
+  if (o2 === 0xb6) return e.done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xb7) return e.done(`${ldRm(d, 2, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbe) return e.done(`${ldRm(d, 1, 'v')} v = (v << 24) >> 24; ${setReg(osz, d.reg, 'v')} n++;`);
+  if (o2 === 0xbf) return e.done(`${ldRm(d, 2, 'v')} v = (v << 16) >> 16; ${setReg(osz, d.reg, 'v')} n++;`);
+  return null;
 }

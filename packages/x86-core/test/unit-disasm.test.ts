@@ -14,6 +14,27 @@ describe('disassembler', () => {
     expect(disassemble(b32, 8, 32)).toEqual({ text: 'lgdt [0x1000]', length: 7 });
     expect(disassemble(b32, 15, 32)).toEqual({ text: 'cpuid', length: 2 });
   });
+  it('takes MOV CRn/DRn operands as registers whatever ModRM.mod says, and decodes hint NOPs', () => {
+    // SDM vol. 2 MOV (control/debug registers): mod is ignored, no displacement follows.
+    expect(disassemble(new Uint8Array([0x0f, 0x22, 0xc0]), 0, 32)).toEqual({
+      text: 'mov cr0, eax',
+      length: 3,
+    });
+    expect(disassemble(new Uint8Array([0x0f, 0x20, 0x06, 0x99]), 0, 16)).toEqual({
+      text: 'mov esi, cr0',
+      length: 3,
+    });
+    expect(disassemble(new Uint8Array([0x0f, 0x18, 0x07]), 0, 32)).toEqual({
+      text: 'nop dword [edi]',
+      length: 3,
+    });
+    // Memory-only operands with a register ModRM, and group slots the core leaves undefined.
+    expect(disassemble(new Uint8Array([0x8d, 0xc0]), 0, 32)).toEqual({ text: 'db 0x8d', length: 1 });
+    expect(disassemble(new Uint8Array([0x0f, 0xc7, 0x00]), 0, 32)).toEqual({
+      text: 'db 0x0f, 0xc7',
+      length: 2,
+    });
+  });
   it('never throws on truncated input', () => {
     expect(disassemble(new Uint8Array([0x66, 0xb8]), 0, 16)).toEqual({ text: 'db 0x66', length: 1 });
   });

@@ -1,0 +1,136 @@
+// x86 core: CPUID, RDTSC and RDMSR/WRMSR (the model the core reports)
+// Behavioural references (no code copied): QEMU target/i386/cpu.c (cpu_x86_cpuid), misc_helper.c
+// (rdmsr/wrmsr), Intel SDM vol. 4.
+
+import {
+  EAX,
+  EBX,
+  ECX,
+  EDX,
+  FEATURE_MSR,
+  FEATURE_MTRR,
+  FEATURE_TSC,
+  GP,
+  isKnownMtrr,
+  MSR_APIC_BASE,
+  MSR_MTRRCAP,
+  MSR_TSC,
+} from './state.js';
+import { CpuSystem } from './system.js';
+
+/** CPUID, RDTSC and RDMSR/WRMSR (the model the core reports). */
+export abstract class CpuCpuid extends CpuSystem {
+  protected readTsc(): bigint {
+    const src = this.model.tsc;
+    const base = src === null ? BigInt(this.instructionCount) : tscValue(src());
+    return BigInt.asUintN(64, base + this.tscOffset);
+  }
+
+  protected cpuid(): void {
+    const r = this.regs;
+    const m = this.model;
+    let leaf = r[EAX] >>> 0;
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    // Leaves above the maximum return the highest basic leaf (Intel SDM CPUID; QEMU cpu_x86_cpuid).
+    if (leaf >= 0x80000000) {
+      if (m.maxExtendedLeaf === 0 || leaf > m.maxExtendedLeaf) leaf = m.maxBasicLeaf;
+    } else if (leaf > m.maxBasicLeaf) leaf = m.maxBasicLeaf;
+    const v = m.vendor;
+    const word = (i: number) =>
+      v.charCodeAt(i) |
+      (v.charCodeAt(i + 1) << 8) |
+      (v.charCodeAt(i + 2) << 16) |
+      (v.charCodeAt(i + 3) << 24);
+    switch (leaf) {
+      case 0:
+        a = m.maxBasicLeaf;
+        b = word(0);
+        d = word(4);
+        c = word(8);
+        break;
+      case 1:
+        a = this.signature();
+        b = (m.apicId & 0xff) << 24;
+        c = m.featuresEcx;
+        d = m.featuresEdx;
+        break;
+      case 0x80000000:
+        a = m.maxExtendedLeaf;
+        break;
+      case 0x80000008:
+        a = (m.physAddrBits & 0xff) | ((m.linearAddrBits & 0xff) << 8);
+        break;
+      default:
+        break;
+    }
+    r[EAX] = a;
+    r[EBX] = b;
+    r[ECX] = c;
+    r[EDX] = d;
+  }
+
+  protected msrKnown(index: number): boolean {
+    const f = this.model.featuresEdx;
+    if (index === MSR_TSC) return (f & FEATURE_TSC) !== 0;
+    if (index === MSR_APIC_BASE) return this.model.apic;
+    if (index === MSR_MTRRCAP || isKnownMtrr(index)) return (f & FEATURE_MTRR) !== 0;
+    return false;
+  }
+
+  protected rdmsr(): void {
+    if (this.cpl !== 0) this.fault(GP, 0);
+    if ((this.model.featuresEdx & FEATURE_MSR) === 0) this.ud();
+    const r = this.regs;
+    const index = r[ECX] >>> 0;
+    const known = this.msrKnown(index);
+    if (!known) {
+      if (this.listeners.length > 0) this.emit({ kind: 'msr', op: 'read', index, value: 0n, known: false });
+      this.fault(GP, 0);
+    }
+    let v: bigint;
+    if (index === MSR_TSC) v = this.readTsc();
+    else if (index === MSR_MTRRCAP)
+      v = 0x508n; // VCNT=8, FIX (bit 8), WC (bit 10) — QEMU MSR_MTRRcap_VCNT 8
+    else if (index === MSR_APIC_BASE)
+      v = this.msrs.get(index) ?? 0xfee00900n; // BSP, enabled
+    else v = this.msrs.get(index) ?? 0n;
+    r[EAX] = Number(v & 0xffffffffn);
+    r[EDX] = Number((v >> 32n) & 0xffffffffn);
+    if (this.listeners.length > 0) this.emit({ kind: 'msr', op: 'read', index, value: v, known: true });
+  }
+
+  protected wrmsr(): void {
+    if (this.cpl !== 0) this.fault(GP, 0);
+    if ((this.model.featuresEdx & FEATURE_MSR) === 0) this.ud();
+    const r = this.regs;
+    const index = r[ECX] >>> 0;
+    const value = (BigInt(r[EDX] >>> 0) << 32n) | BigInt(r[EAX] >>> 0);
+    const known = this.msrKnown(index) && index !== MSR_MTRRCAP;
+    if (this.listeners.length > 0) this.emit({ kind: 'msr', op: 'write', index, value, known });
+    if (!known) this.fault(GP, 0);
+    if (index === MSR_TSC) {
+      const src = this.model.tsc;
+      const base = src === null ? BigInt(this.instructionCount) : tscValue(src());
+      this.tscOffset = value - base;
+      return;
+    }
+    this.msrs.set(index, value);
+  }
+
+  /** RDTSC (0F 31): #GP above CPL 0 when CR4.TSD is set. */
+  protected rdtsc(): void {
+    if (this.cr4 & 4 && this.cpl !== 0) this.fault(GP, 0);
+    const t = this.readTsc();
+    this.regs[EAX] = Number(t & 0xffffffffn);
+    this.regs[EDX] = Number((t >> 32n) & 0xffffffffn);
+  }
+}
+
+/** A TSC callback value as a bigint (non-integral or non-finite numbers are floored / zeroed). */
+function tscValue(v: number | bigint): bigint {
+  if (typeof v === 'bigint') return v;
+  return Number.isFinite(v) ? BigInt(Math.floor(v)) : 0n;
+}

@@ -1,0 +1,251 @@
+// x86 core: Exceptions and interrupts
+// Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c (do_interrupt_*),
+// excp_helper.c, Intel SDM vol. 3A ch. 6.
+
+import { CpuSegments } from './segments.js';
+import {
+  AC,
+  BR,
+  CS,
+  DB,
+  DE,
+  DF_V,
+  ESP,
+  FAULT,
+  GP,
+  IF,
+  IOPL,
+  NP,
+  NT,
+  OFV,
+  PFV,
+  RF,
+  SS,
+  TF,
+  TS,
+  UD,
+  VM,
+} from './state.js';
+import type { CpuEvent } from './types.js';
+
+/** Exceptions and interrupts: #UD reporting, IVT/IDT delivery (gates, stack switch), double and
+ * triple fault, software interrupts, BOUND. */
+export abstract class CpuExceptions extends CpuSegments {
+  protected override ud(): never {
+    const lin = (this.segBase[CS] + this.startEip) >>> 0;
+    if (this.listeners.length > 0) {
+      const bytes: number[] = [];
+      for (let i = 0; i < 8; i++) bytes.push(this.peekLin8(lin + i));
+      this.emit({
+        kind: 'undefined-opcode',
+        linear: lin,
+        bytes,
+        cs: this.segSel[CS],
+        eip: this.startEip >>> 0,
+      });
+    }
+    return this.fault(UD, -1);
+  }
+
+  /** kind: 0 exception/fault, 1 software INT n / INT3 / INTO, 2 external (INTR/NMI). */
+  protected deliverInterrupt(vector: number, errorCode: number, kind: number, retEip: number): void {
+    this.settle();
+    const fl = this.getFlags();
+    if (!this.pe) {
+      if (vector * 4 + 3 > this.idtrLimit) this.fault(GP, vector * 8 + 2);
+      const ent = this.readLin32((this.idtrBase + vector * 4) | 0);
+      this.checkWrite(SS, (this.regs[ESP] - 6) & this.spMask(), 6);
+      this.push16(fl);
+      this.push16(this.segSel[CS]);
+      this.push16(retEip);
+      this.flags &= ~(IF | TF | AC | RF);
+      const sel = (ent >>> 16) & 0xffff;
+      this.setCsReal(sel);
+      this.eip = ent & 0xffff;
+      this.halted = false;
+      return;
+    }
+    const ext = kind === 0 || kind === 2 ? 1 : 0;
+    const gsel = vector * 8 + 2 + ext;
+    if (vector * 8 + 7 > this.idtrLimit) this.fault(GP, gsel);
+    const gLo = this.readLinSys32((this.idtrBase + vector * 8) | 0);
+    const gHi = this.readLinSys32((this.idtrBase + vector * 8 + 4) | 0);
+    const gattr = (gHi >>> 8) & 0xff;
+    const type = gattr & 0x1f;
+    if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
+      // Task gates (0x05) need task switching, which is not implemented.
+      this.fault(GP, gsel);
+    }
+    const gdpl = (gattr >> 5) & 3;
+    if (kind === 1 && gdpl < this.cpl) this.fault(GP, vector * 8 + 2);
+    if ((gattr & 0x80) === 0) this.fault(NP, gsel);
+    const gate32 = (type & 8) !== 0;
+    const trap = (type & 1) !== 0;
+    const sel = gLo >>> 16;
+    const off = ((gLo & 0xffff) | (gate32 ? gHi & 0xffff0000 : 0)) >>> 0;
+    if ((sel & 0xfffc) === 0) this.fault(GP, ext);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    const dpl = (attr >> 5) & 3;
+    if ((attr & 0x18) !== 0x18 || dpl > this.cpl) this.fault(GP, (sel & 0xfffc) + ext);
+    if ((attr & 0x80) === 0) this.fault(NP, (sel & 0xfffc) + ext);
+    if (off > this.descLimit()) this.fault(GP, ext);
+    const csLo = this.descLo;
+    const csHi = this.descHi;
+    const oldCs = this.segSel[CS];
+    const oldSs = this.segSel[SS];
+    const oldEsp = this.regs[ESP];
+    const push = gate32 ? 4 : 2;
+    let newCpl = this.cpl;
+    if ((attr & 4) === 0 && dpl < this.cpl) {
+      // Inter-privilege: switch to the inner stack from the TSS.
+      const saveSs = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
+      this.switchToInnerStack(dpl);
+      try {
+        const n = push * (errorCode >= 0 ? 6 : 5);
+        this.checkWriteAt(dpl, (this.regs[ESP] - n) & this.spMask(), n);
+      } catch (e) {
+        this.setSegCache(SS, saveSs[0], saveSs[1], saveSs[2], saveSs[3]);
+        this.regs[ESP] = oldEsp;
+        throw e;
+      }
+      newCpl = dpl;
+      this.cpl = dpl;
+      if (gate32) {
+        this.push32(oldSs);
+        this.push32(oldEsp);
+      } else {
+        this.push16(oldSs);
+        this.push16(oldEsp);
+      }
+    } else {
+      const n = push * (errorCode >= 0 ? 4 : 3);
+      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
+    }
+    if (gate32) {
+      this.push32(fl);
+      this.push32(oldCs);
+      this.push32(retEip);
+      if (errorCode >= 0) this.push32(errorCode);
+    } else {
+      this.push16(fl);
+      this.push16(oldCs);
+      this.push16(retEip);
+      if (errorCode >= 0) this.push16(errorCode);
+    }
+    this.descLo = csLo;
+    this.descHi = csHi;
+    this.loadCs(sel, newCpl);
+    this.eip = off;
+    this.flags &= ~(TF | NT | RF | VM);
+    if (!trap) this.flags &= ~IF;
+    this.halted = false;
+  }
+
+  protected checkWriteAt(cpl: number, off: number, len: number): void {
+    const c = this.cpl;
+    this.cpl = cpl;
+    try {
+      this.checkWrite(SS, off, len);
+    } finally {
+      this.cpl = c;
+    }
+  }
+
+  protected static contributory(v: number): boolean {
+    return v === DE || (v >= TS && v <= GP);
+  }
+
+  /** Deliver an exception raised by an instruction, handling double and triple faults. */
+  protected deliverException(vector: number, code: number): void {
+    if (vector < 32) this.exceptionCounts[vector]++;
+    if (this.listeners.length > 0) {
+      const e: CpuEvent =
+        code >= 0
+          ? { kind: 'exception', vector, errorCode: code, cs: this.segSel[CS], eip: this.startEip >>> 0 }
+          : { kind: 'exception', vector, cs: this.segSel[CS], eip: this.startEip >>> 0 };
+      this.emit(e);
+    }
+    const depth = this.deliveryDepth;
+    if (depth >= 3) {
+      this.tripleFault(vector, 'fault nesting');
+      return;
+    }
+    this.deliveryDepth = depth + 1;
+    try {
+      this.deliverInterrupt(vector, code, 0, this.startEip);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+      const second = this.excVector;
+      const secondCode = this.excCode;
+      this.eip = this.startEip;
+      this.regs[ESP] = this.startEsp;
+      if (vector === DF_V) {
+        this.tripleFault(second, 'exception while delivering #DF');
+      } else if (
+        (CpuExceptions.contributory(vector) && CpuExceptions.contributory(second)) ||
+        (vector === PFV && (second === PFV || CpuExceptions.contributory(second)))
+      ) {
+        if (this.listeners.length > 0)
+          this.emit({
+            kind: 'double-fault',
+            first: vector,
+            second,
+            cs: this.segSel[CS],
+            eip: this.startEip >>> 0,
+          });
+        this.deliverException(DF_V, 0);
+      } else {
+        this.deliverException(second, secondCode);
+      }
+    } finally {
+      this.deliveryDepth = depth;
+    }
+  }
+
+  protected tripleFault(vector: number, cause: string): void {
+    this.shutdownState = true;
+    this.halted = false;
+    if (this.listeners.length > 0)
+      this.emit({ kind: 'triple-fault', vector, cs: this.segSel[CS], eip: this.startEip >>> 0, cause });
+  }
+
+  /** Software interrupt (INT n, INT3, INTO): the return address is the next instruction. */
+  protected softInt(vector: number): void {
+    this.softIntTaken = true;
+    this.deliverInterrupt(vector, -1, 1, this.eip);
+  }
+
+  protected bound(): void {
+    this.modrm();
+    if (this.mod === 3) this.ud();
+    if (this.o32) {
+      const idx = this.regs[this.reg];
+      const lo = this.rd32(this.eaSeg, this.eaOff);
+      const hi = this.rd32(this.eaSeg, this.eaOff + 4);
+      if (idx < lo || idx > hi) this.fault(BR, -1);
+    } else {
+      const idx = (this.regs[this.reg] << 16) >> 16;
+      const lo = (this.rd16(this.eaSeg, this.eaOff) << 16) >> 16;
+      const hi = (this.rd16(this.eaSeg, this.eaOff + 2) << 16) >> 16;
+      if (idx < lo || idx > hi) this.fault(BR, -1);
+    }
+  }
+
+  /** INT imm8 (CD): #GP in vm86 below IOPL 3. */
+  protected intN(): void {
+    const v = this.fetch8();
+    if (this.flags & VM && (this.flags & IOPL) !== IOPL) this.fault(GP, 0);
+    this.softInt(v);
+  }
+
+  /** INTO (CE). */
+  protected into(): void {
+    if (this.getOF()) this.softInt(OFV);
+  }
+
+  /** INT1 / ICEBP (F1): a #DB trap delivered like an external event (no DPL check). */
+  protected int1(): void {
+    this.deliverInterrupt(DB, -1, 2, this.eip);
+  }
+}

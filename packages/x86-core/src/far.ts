@@ -1,0 +1,321 @@
+// x86 core: Far transfers
+// Behavioural references (no code copied): QEMU target/i386/tcg/seg_helper.c
+// (helper_ljmp_protected, helper_lcall_protected, helper_lret_protected, helper_iret_protected).
+
+import { CpuExceptions } from './exceptions.js';
+import { CS, EFLAGS_WRITABLE, ESP, GP, IF, IOPL, NP, NT, SS, SSF, TS, VM } from './state.js';
+
+/** Far transfers: far JMP/CALL (direct and through call gates, inner-level stack switch), far RET,
+ * IRET, and the EFLAGS write rules they share with POPF. */
+export abstract class CpuFar extends CpuExceptions {
+  protected farJmp(sel: number, off: number): void {
+    sel &= 0xffff;
+    if (!this.pe || this.flags & VM) {
+      if (!this.o32) off &= 0xffff;
+      this.setCsReal(sel);
+      this.eip = off >>> 0;
+      return;
+    }
+    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    if (attr & 0x10) {
+      this.checkCodeTarget(sel);
+      if (!this.o32) off &= 0xffff;
+      if (off >>> 0 > this.descLimit()) this.fault(GP, 0);
+      this.loadCs(sel, this.cpl);
+      this.eip = off >>> 0;
+      return;
+    }
+    const type = attr & 0x1f;
+    if (type === 0x04 || type === 0x0c) {
+      // Call gate, same privilege only for JMP.
+      this.throughCallGate(sel, false);
+      return;
+    }
+    // Task gates and TSS targets (task switching) are not implemented.
+    this.fault(GP, sel & 0xfffc);
+  }
+
+  protected farCall(sel: number, off: number): void {
+    sel &= 0xffff;
+    const retCs = this.segSel[CS];
+    const retEip = this.eip;
+    if (!this.pe || this.flags & VM) {
+      if (!this.o32) off &= 0xffff;
+      if (this.o32) {
+        this.checkWrite(SS, (this.regs[ESP] - 8) & this.spMask(), 8);
+        this.push32(retCs);
+        this.push32(retEip);
+      } else {
+        this.checkWrite(SS, (this.regs[ESP] - 4) & this.spMask(), 4);
+        this.push16(retCs);
+        this.push16(retEip);
+      }
+      this.setCsReal(sel);
+      this.eip = off >>> 0;
+      return;
+    }
+    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    if (attr & 0x10) {
+      this.checkCodeTarget(sel);
+      if (!this.o32) off &= 0xffff;
+      if (off >>> 0 > this.descLimit()) this.fault(GP, 0);
+      const n = this.o32 ? 8 : 4;
+      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
+      this.pushO(retCs);
+      this.pushO(retEip);
+      this.loadCs(sel, this.cpl);
+      this.eip = off >>> 0;
+      return;
+    }
+    const type = attr & 0x1f;
+    if (type === 0x04 || type === 0x0c) {
+      this.throughCallGate(sel, true);
+      return;
+    }
+    this.fault(GP, sel & 0xfffc);
+  }
+
+  /** JMP/CALL through a call gate (descriptor of the gate in descLo/descHi). */
+  protected throughCallGate(gateSel: number, isCall: boolean): void {
+    const gLo = this.descLo;
+    const gHi = this.descHi;
+    const gattr = (gHi >>> 8) & 0xff;
+    const gdpl = (gattr >> 5) & 3;
+    const gate32 = (gattr & 8) !== 0;
+    if (gdpl < this.cpl || gdpl < (gateSel & 3)) this.fault(GP, gateSel & 0xfffc);
+    if ((gattr & 0x80) === 0) this.fault(NP, gateSel & 0xfffc);
+    const sel = gLo >>> 16;
+    let off = (gLo & 0xffff) | (gate32 ? gHi & 0xffff0000 : 0);
+    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    const dpl = (attr >> 5) & 3;
+    if ((attr & 0x18) !== 0x18 || dpl > this.cpl) this.fault(GP, sel & 0xfffc);
+    if ((attr & 0x80) === 0) this.fault(NP, sel & 0xfffc);
+    off >>>= 0;
+    if (off > this.descLimit()) this.fault(GP, 0);
+    const retCs = this.segSel[CS];
+    const retEip = this.eip;
+    if (!isCall) {
+      if ((attr & 4) === 0 && dpl !== this.cpl) this.fault(GP, sel & 0xfffc);
+      this.loadCs(sel, this.cpl);
+      this.eip = off;
+      return;
+    }
+    const savedLo = this.descLo;
+    const savedHi = this.descHi;
+    if ((attr & 4) === 0 && dpl < this.cpl) {
+      // Inter-privilege call: new stack from the TSS; parameters are copied.
+      const count = gHi & 0x1f;
+      const oldSs = this.segSel[SS];
+      const oldEsp = this.regs[ESP];
+      const params: number[] = [];
+      for (let i = 0; i < count; i++) params.push(this.peekStack(gate32 ? 4 : 2, i * (gate32 ? 4 : 2)));
+      this.switchToInnerStack(dpl);
+      this.descLo = savedLo;
+      this.descHi = savedHi;
+      if (gate32) {
+        this.push32(oldSs);
+        this.push32(oldEsp);
+        for (let i = count - 1; i >= 0; i--) this.push32(params[i]);
+        this.push32(retCs);
+        this.push32(retEip);
+      } else {
+        this.push16(oldSs);
+        this.push16(oldEsp);
+        for (let i = count - 1; i >= 0; i--) this.push16(params[i]);
+        this.push16(retCs);
+        this.push16(retEip);
+      }
+      this.loadCs(sel, dpl);
+    } else {
+      const n = gate32 ? 8 : 4;
+      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
+      if (gate32) {
+        this.push32(retCs);
+        this.push32(retEip);
+      } else {
+        this.push16(retCs);
+        this.push16(retEip);
+      }
+      this.loadCs(sel, this.cpl);
+    }
+    this.eip = off;
+  }
+
+  /** Load SS:ESP for privilege level `dpl` from the current TSS (SDM vol. 3A 7.2.1). */
+  protected override switchToInnerStack(dpl: number): void {
+    const type = this.trAttr & 0xf;
+    let newSs: number;
+    let newEsp: number;
+    if (type === 0x9 || type === 0xb) {
+      const o = 4 + dpl * 8;
+      if (o + 5 > this.trLimit) this.fault(TS, this.trSel & 0xfffc);
+      newEsp = this.readLinSys32(this.trBase + o);
+      newSs = this.readLinSys32(this.trBase + o + 4) & 0xffff;
+    } else if (type === 0x1 || type === 0x3) {
+      const o = 2 + dpl * 4;
+      if (o + 3 > this.trLimit) this.fault(TS, this.trSel & 0xfffc);
+      const v = this.readLinSys32(this.trBase + o);
+      newEsp = v & 0xffff;
+      newSs = (v >>> 16) & 0xffff;
+    } else this.fault(TS, this.trSel & 0xfffc);
+    if ((newSs & 0xfffc) === 0) this.fault(TS, newSs & 0xfffc);
+    const addr = this.loadDescriptor(newSs, TS);
+    const attr = this.descAttr();
+    if ((newSs & 3) !== dpl || ((attr >> 5) & 3) !== dpl || (attr & 0x1a) !== 0x12)
+      this.fault(TS, newSs & 0xfffc);
+    if ((attr & 0x80) === 0) this.fault(SSF, newSs & 0xfffc);
+    this.setAccessed(addr);
+    this.setSegCache(SS, newSs, this.descBase(), this.descLimit(), attr);
+    this.regs[ESP] = newEsp;
+  }
+
+  protected farRet(o32: boolean, imm: number): void {
+    const size = o32 ? 4 : 2;
+    if (!this.pe || this.flags & VM) {
+      const off = this.peekStack(size, 0);
+      const sel = this.peekStack(size, size) & 0xffff;
+      this.setSp(this.regs[ESP] + 2 * size + imm);
+      this.setCsReal(sel);
+      this.eip = o32 ? off >>> 0 : off & 0xffff;
+      return;
+    }
+    const off = this.peekStack(size, 0) >>> 0;
+    const sel = this.peekStack(size, size) & 0xffff;
+    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    const dpl = (attr >> 5) & 3;
+    const rpl = sel & 3;
+    if ((attr & 0x18) !== 0x18 || rpl < this.cpl) this.fault(GP, sel & 0xfffc);
+    if (attr & 4 ? dpl > rpl : dpl !== rpl) this.fault(GP, sel & 0xfffc);
+    if ((attr & 0x80) === 0) this.fault(NP, sel & 0xfffc);
+    if (off > this.descLimit()) this.fault(GP, 0);
+    if (rpl === this.cpl) {
+      this.setSp(this.regs[ESP] + 2 * size + imm);
+      this.loadCs(sel, this.cpl);
+      this.eip = off;
+      return;
+    }
+    // Return to an outer privilege level: SS:ESP follow CS:EIP (+imm) on the stack.
+    const newEsp = this.peekStack(size, 2 * size + imm);
+    const newSs = this.peekStack(size, 3 * size + imm) & 0xffff;
+    const csLo = this.descLo;
+    const csHi = this.descHi;
+    this.cpl = rpl;
+    try {
+      this.loadSeg(SS, newSs);
+    } catch (e) {
+      this.cpl = (this.segSel[CS] & 3) | 0;
+      throw e;
+    }
+    this.descLo = csLo;
+    this.descHi = csHi;
+    this.loadCs(sel, rpl);
+    this.regs[ESP] =
+      size === 4 || this.ss32 ? newEsp + imm : (this.regs[ESP] & ~0xffff) | ((newEsp + imm) & 0xffff);
+    this.eip = off;
+    this.invalidateSegsForCpl();
+  }
+
+  protected iret(): void {
+    const o32 = this.o32;
+    const size = o32 ? 4 : 2;
+    if (!this.pe) {
+      const off = this.peekStack(size, 0);
+      const sel = this.peekStack(size, size) & 0xffff;
+      const fl = this.peekStack(size, 2 * size);
+      this.setSp(this.regs[ESP] + 3 * size);
+      this.setCsReal(sel);
+      this.eip = o32 ? off >>> 0 : off & 0xffff;
+      this.writeEflags(fl, o32 ? -1 : 0xffff, true);
+      this.nmiBlocked = false;
+      return;
+    }
+    if (this.flags & VM) this.fault(GP, 0);
+    if (this.flags & NT) {
+      // Nested-task return needs task switching, which is not implemented.
+      this.fault(TS, this.trSel & 0xfffc);
+    }
+    const off = this.peekStack(size, 0) >>> 0;
+    const sel = this.peekStack(size, size) & 0xffff;
+    const fl = this.peekStack(size, 2 * size);
+    if (o32 && fl & VM && this.cpl === 0) {
+      // Return to virtual-8086 mode is not implemented.
+      this.fault(GP, 0);
+    }
+    if ((sel & 0xfffc) === 0) this.fault(GP, 0);
+    this.loadDescriptor(sel);
+    const attr = this.descAttr();
+    const dpl = (attr >> 5) & 3;
+    const rpl = sel & 3;
+    if ((attr & 0x18) !== 0x18 || rpl < this.cpl) this.fault(GP, sel & 0xfffc);
+    if (attr & 4 ? dpl > rpl : dpl !== rpl) this.fault(GP, sel & 0xfffc);
+    if ((attr & 0x80) === 0) this.fault(NP, sel & 0xfffc);
+    if (off > this.descLimit()) this.fault(GP, 0);
+    const oldCpl = this.cpl;
+    const mask = o32 ? -1 : 0xffff;
+    if (rpl === this.cpl) {
+      this.setSp(this.regs[ESP] + 3 * size);
+      this.loadCs(sel, rpl);
+      this.eip = off;
+      this.writeEflagsAt(fl, mask, oldCpl);
+      this.nmiBlocked = false;
+      return;
+    }
+    const newEsp = this.peekStack(size, 3 * size);
+    const newSs = this.peekStack(size, 4 * size) & 0xffff;
+    const csLo = this.descLo;
+    const csHi = this.descHi;
+    this.cpl = rpl;
+    try {
+      this.loadSeg(SS, newSs);
+    } catch (e) {
+      this.cpl = oldCpl;
+      throw e;
+    }
+    this.descLo = csLo;
+    this.descHi = csHi;
+    this.loadCs(sel, rpl);
+    this.regs[ESP] = size === 4 || this.ss32 ? newEsp : (this.regs[ESP] & ~0xffff) | (newEsp & 0xffff);
+    this.eip = off;
+    this.writeEflagsAt(fl, mask, oldCpl);
+    this.invalidateSegsForCpl();
+    this.nmiBlocked = false;
+  }
+
+  /** POPF/IRET flag update with the privilege rules (SDM vol. 2B POPF). */
+  protected writeEflags(v: number, sizeMask: number, iret: boolean): void {
+    this.writeEflagsAt(v, sizeMask, this.cpl, iret);
+  }
+
+  protected writeEflagsAt(v: number, sizeMask: number, cpl: number, _iret = true): void {
+    this.settle();
+    let m = EFLAGS_WRITABLE & sizeMask;
+    if (this.pe) {
+      if (cpl > 0) m &= ~IOPL;
+      if (cpl > (this.flags & IOPL) >> 12) m &= ~IF;
+    }
+    this.flags = (this.flags & ~m) | (v & m) | 2;
+    if ((this.flags & IF) !== 0) this.intrPoll = true;
+  }
+
+  /** CALL ptr16:16/32 (9A). */
+  protected farCallImm(): void {
+    const off = this.fetchS(this.o32 ? 4 : 2);
+    const sel = this.fetch16();
+    this.farCall(sel, off);
+  }
+
+  /** JMP ptr16:16/32 (EA). */
+  protected farJmpImm(): void {
+    const off = this.fetchS(this.o32 ? 4 : 2);
+    const sel = this.fetch16();
+    this.farJmp(sel, off);
+  }
+}

@@ -1,0 +1,366 @@
+// x86 core: Memory
+// Behavioural references (no code copied): QEMU target/i386/tcg/excp_helper.c (page walk), v86
+// src/rust/cpu/cpu.rs (TLB, translation).
+
+import { CpuFlags } from './flags.js';
+import { CR0_WP, CR4_PSE, GP, PFV } from './state.js';
+
+/** Memory: paging (TLB, page walk), linear and segmented reads/writes with limit checks,
+ * instruction fetch through the cached EIP window. */
+export abstract class CpuMemory extends CpuFlags {
+  /** Side-effect-free byte read used for diagnostics (never faults). */
+  protected peekLin8(lin: number): number {
+    let a = lin | 0;
+    if (this.paging) {
+      const e = this.tlb[a >>> 12];
+      if (e & 1) a = (e & ~0xfff) | (a & 0xfff);
+      else {
+        const p = this.walkNoFault(a);
+        if (p < 0 && p !== -0x1000) return 0xff;
+        a = p;
+      }
+    }
+    a &= this.a20Mask;
+    const pg = a >>> 12;
+    const buf = this.bufs[this.readIdx[pg]];
+    if (buf !== null) return buf[this.readOff[pg] + (a & 0xfff)];
+    return 0xff;
+  }
+
+  protected walkNoFault(lin: number): number {
+    const pde = this.memory.read32(((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) >>> 0);
+    if ((pde & 1) === 0) return -1;
+    if (pde & 0x80 && this.cr4 & CR4_PSE) return (pde & 0xffc00000) | (lin & 0x3fffff);
+    const pte = this.memory.read32(((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) >>> 0);
+    if ((pte & 1) === 0) return -1;
+    return (pte & ~0xfff) | (lin & 0xfff);
+  }
+
+  protected flushTlb(): void {
+    if (this.tlbCount > this.tlbList.length) this.tlb.fill(0);
+    else for (let i = 0; i < this.tlbCount; i++) this.tlb[this.tlbList[i]] = 0;
+    this.tlbCount = 0;
+    this.fetchHi = -1;
+  }
+
+  /** Linear → physical; raises #PF. access: 0 read, 1 write, 2 fetch. */
+  protected translate(lin: number, write: boolean): number {
+    const vp = lin >>> 12;
+    const e = this.tlb[vp];
+    const user = this.cpl === 3;
+    const need = user ? (write ? 8 : 4) : write ? 2 : 1;
+    if ((e & need) !== 0) return (e & ~0xfff) | (lin & 0xfff);
+    return this.walk(lin, write, user);
+  }
+
+  protected walk(lin: number, write: boolean, user: boolean): number {
+    const mem = this.memory;
+    const pdeAddr = (((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask) >>> 0;
+    let pde = mem.read32(pdeAddr) | 0;
+    const errBase = (write ? 2 : 0) | (user ? 4 : 0);
+    if ((pde & 1) === 0) {
+      this.cr2 = lin;
+      return this.fault(PFV, errBase);
+    }
+    const wp = (this.cr0 & CR0_WP) !== 0;
+    let frame: number;
+    let rw: number;
+    let us: number;
+    let dirty: number;
+    if (pde & 0x80 && this.cr4 & CR4_PSE) {
+      // 4 MiB page.
+      rw = pde & 2;
+      us = pde & 4;
+      if ((user && !us) || (write && !rw && (user || wp))) {
+        this.cr2 = lin;
+        return this.fault(PFV, errBase | 1);
+      }
+      const want = 0x20 | (write ? 0x40 : 0);
+      if ((pde & want) !== want) {
+        pde |= want;
+        mem.write32(pdeAddr, pde >>> 0);
+      }
+      dirty = pde & 0x40;
+      frame = (pde & 0xffc00000) | (lin & 0x3ff000);
+    } else {
+      const pteAddr = (((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & this.a20Mask) >>> 0;
+      let pte = mem.read32(pteAddr) | 0;
+      if ((pte & 1) === 0) {
+        this.cr2 = lin;
+        return this.fault(PFV, errBase);
+      }
+      rw = pde & pte & 2;
+      us = pde & pte & 4;
+      if ((user && !us) || (write && !rw && (user || wp))) {
+        this.cr2 = lin;
+        return this.fault(PFV, errBase | 1);
+      }
+      if ((pde & 0x20) === 0) mem.write32(pdeAddr, (pde | 0x20) >>> 0);
+      const want = 0x20 | (write ? 0x40 : 0);
+      if ((pte & want) !== want) {
+        pte |= want;
+        mem.write32(pteAddr, pte >>> 0);
+      }
+      dirty = pte & 0x40;
+      frame = pte & ~0xfff;
+    }
+    // TLB permission bits; writes are only cached once the dirty bit is set.
+    let bits = 1;
+    if (us) bits |= 4;
+    if (dirty) {
+      if (rw || !wp) bits |= 2;
+      if (us && rw) bits |= 8;
+    }
+    const vp = lin >>> 12;
+    if (this.tlb[vp] === 0) {
+      if (this.tlbCount < this.tlbList.length) this.tlbList[this.tlbCount] = vp;
+      this.tlbCount++;
+    }
+    this.tlb[vp] = frame | bits;
+    return frame | (lin & 0xfff);
+  }
+
+  /** @internal (TraceHost) */
+  readLin8(lin: number): number {
+    let a = lin;
+    if (this.paging) a = this.translate(lin, false);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf !== null) return buf[this.readOff[p] + (a & 0xfff)];
+    this.intrPoll = true;
+    return this.memory.read8(a >>> 0);
+  }
+
+  /** @internal (TraceHost) */
+  readLin16(lin: number): number {
+    if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8(lin + 1) << 8);
+    let a = lin;
+    if (this.paging) a = this.translate(lin, false);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf !== null) {
+      const i = this.readOff[p] + (a & 0xfff);
+      return buf[i] | (buf[i + 1] << 8);
+    }
+    this.intrPoll = true;
+    return this.memory.read16(a >>> 0);
+  }
+
+  /** @internal (TraceHost) */
+  readLin32(lin: number): number {
+    if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
+    let a = lin;
+    if (this.paging) a = this.translate(lin, false);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf !== null) {
+      const i = this.readOff[p] + (a & 0xfff);
+      return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    }
+    this.intrPoll = true;
+    return this.memory.read32(a >>> 0) | 0;
+  }
+
+  /** @internal (TraceHost) */
+  writeLin8(lin: number, v: number): void {
+    let a = lin;
+    if (this.paging) a = this.translate(lin, true);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf !== null) {
+      buf[this.writeOff[p] + (a & 0xfff)] = v;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 1);
+    } else {
+      this.intrPoll = true;
+      this.memory.write8(a >>> 0, v & 0xff);
+    }
+  }
+
+  /** @internal (TraceHost) */
+  writeLin16(lin: number, v: number): void {
+    if ((lin & 0xfff) === 0xfff) {
+      // Check both pages before writing either (no partial store on #PF).
+      if (this.paging) {
+        this.translate(lin, true);
+        this.translate(lin + 1, true);
+      }
+      this.writeLin8(lin, v);
+      this.writeLin8(lin + 1, v >> 8);
+      return;
+    }
+    let a = lin;
+    if (this.paging) a = this.translate(lin, true);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf !== null) {
+      const i = this.writeOff[p] + (a & 0xfff);
+      buf[i] = v;
+      buf[i + 1] = v >> 8;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 2);
+    } else {
+      this.intrPoll = true;
+      this.memory.write16(a >>> 0, v & 0xffff);
+    }
+  }
+
+  /** @internal (TraceHost) */
+  writeLin32(lin: number, v: number): void {
+    if ((lin & 0xfff) > 0xffc) {
+      if (this.paging) {
+        this.translate(lin, true);
+        this.translate(lin + 3, true);
+      }
+      this.writeLin8(lin, v);
+      this.writeLin8(lin + 1, v >> 8);
+      this.writeLin8(lin + 2, v >> 16);
+      this.writeLin8(lin + 3, v >> 24);
+      return;
+    }
+    let a = lin;
+    if (this.paging) a = this.translate(lin, true);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf !== null) {
+      const i = this.writeOff[p] + (a & 0xfff);
+      buf[i] = v;
+      buf[i + 1] = v >> 8;
+      buf[i + 2] = v >> 16;
+      buf[i + 3] = v >> 24;
+      if (this.codePages[p] !== 0) this.codeWrite(a, 4);
+    } else {
+      this.intrPoll = true;
+      this.memory.write32(a >>> 0, v >>> 0);
+    }
+  }
+
+  protected rd8(s: number, off: number): number {
+    off >>>= 0;
+    if (off < this.segLo[s] || off > this.segHi[s]) this.segFault(s);
+    return this.readLin8((this.segBase[s] + off) | 0);
+  }
+
+  protected rd16(s: number, off: number): number {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + 1 > this.segHi[s]) this.segFault(s);
+    return this.readLin16((this.segBase[s] + off) | 0);
+  }
+
+  protected rd32(s: number, off: number): number {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + 3 > this.segHi[s]) this.segFault(s);
+    return this.readLin32((this.segBase[s] + off) | 0);
+  }
+
+  protected wr8(s: number, off: number, v: number): void {
+    off >>>= 0;
+    if (off < this.segLo[s] || off > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
+    this.writeLin8((this.segBase[s] + off) | 0, v);
+  }
+
+  protected wr16(s: number, off: number, v: number): void {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + 1 > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
+    this.writeLin16((this.segBase[s] + off) | 0, v);
+  }
+
+  protected wr32(s: number, off: number, v: number): void {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + 3 > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
+    this.writeLin32((this.segBase[s] + off) | 0, v);
+  }
+
+  protected rdS(size: number, s: number, off: number): number {
+    if (size === 1) return this.rd8(s, off);
+    if (size === 2) return this.rd16(s, off);
+    return this.rd32(s, off);
+  }
+
+  protected wrS(size: number, s: number, off: number, v: number): void {
+    if (size === 1) this.wr8(s, off, v);
+    else if (size === 2) this.wr16(s, off, v);
+    else this.wr32(s, off, v);
+  }
+
+  /** Check that [off, off+len) is writable in segment s (used before multi-part stores). */
+  protected checkWrite(s: number, off: number, len: number): void {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + len - 1 > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
+    if (this.paging) {
+      const lin = (this.segBase[s] + off) | 0;
+      this.translate(lin, true);
+      this.translate((lin + len - 1) | 0, true);
+    }
+  }
+
+  protected fetch8(): number {
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip <= this.fetchHi) {
+      this.eip = eip + 1;
+      return this.fetchBuf[this.fetchDelta + eip];
+    }
+    return this.fetchSlow();
+  }
+
+  /** Fetch one byte outside the cached window: limit check, translation, and a new window when the
+   * page is directly readable. */
+  protected fetchSlow(): number {
+    const eip = this.eip;
+    if (eip > this.csLimit) this.fault(GP, 0);
+    const lin = (this.csBase + eip) | 0;
+    let a = lin;
+    if (this.paging) a = this.translate(lin, false);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    this.eip = eip + 1;
+    if (buf !== null) {
+      const lo = eip - (lin & 0xfff);
+      this.fetchLo = lo;
+      this.fetchHi = Math.min(lo + 0xfff, this.csLimit);
+      this.fetchBuf = buf;
+      this.fetchDelta = this.readOff[p] + (a & 0xfff) - eip;
+      return buf[this.readOff[p] + (a & 0xfff)];
+    }
+    this.fetchHi = -1;
+    this.intrPoll = true;
+    return this.memory.read8(a >>> 0);
+  }
+
+  protected fetch16(): number {
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip + 1 <= this.fetchHi) {
+      this.eip = eip + 2;
+      const i = this.fetchDelta + eip;
+      const b = this.fetchBuf;
+      return b[i] | (b[i + 1] << 8);
+    }
+    const lo = this.fetch8();
+    return lo | (this.fetch8() << 8);
+  }
+
+  protected fetch32(): number {
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip + 3 <= this.fetchHi) {
+      this.eip = eip + 4;
+      const i = this.fetchDelta + eip;
+      const b = this.fetchBuf;
+      return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+    }
+    const a = this.fetch8();
+    const b = this.fetch8();
+    const c = this.fetch8();
+    return a | (b << 8) | (c << 16) | (this.fetch8() << 24);
+  }
+
+  protected fetchS(size: number): number {
+    if (size === 1) return this.fetch8();
+    if (size === 2) return this.fetch16();
+    return this.fetch32();
+  }
+}

@@ -1,0 +1,296 @@
+// x86 core: Registers by size and the ModRM/SIB effective address; r/m operand access
+// Behavioural references (no code copied): v86 src/rust/cpu/modrm.rs, Intel SDM vol. 2 tables 2-1
+// and 2-2.
+
+import { CpuMemory } from './memory.js';
+import { ARITH, DS, EAX, EBP, EBX, EDI, ESI, ESP, LZ_LOGIC, SS } from './state.js';
+
+/** Registers by size and the ModRM/SIB effective address; r/m operand access. */
+export abstract class CpuModrm extends CpuMemory {
+  protected getReg8(i: number): number {
+    return i < 4 ? this.regs[i] & 0xff : (this.regs[i - 4] >> 8) & 0xff;
+  }
+
+  protected setReg8(i: number, v: number): void {
+    if (i < 4) this.regs[i] = (this.regs[i] & ~0xff) | (v & 0xff);
+    else this.regs[i - 4] = (this.regs[i - 4] & ~0xff00) | ((v & 0xff) << 8);
+  }
+
+  protected getReg(size: number, i: number): number {
+    if (size === 1) return this.getReg8(i);
+    if (size === 2) return this.regs[i] & 0xffff;
+    return this.regs[i];
+  }
+
+  protected setReg(size: number, i: number, v: number): void {
+    if (size === 1) this.setReg8(i, v);
+    else if (size === 2) this.regs[i] = (this.regs[i] & ~0xffff) | (v & 0xffff);
+    else this.regs[i] = v;
+  }
+
+  protected modrm(): void {
+    const b = this.fetch8();
+    this.mod = b >> 6;
+    this.reg = (b >> 3) & 7;
+    this.rm = b & 7;
+    if (this.mod !== 3) {
+      if (this.a32) this.ea32();
+      else this.ea16();
+    }
+  }
+
+  protected ea16(): void {
+    const r = this.regs;
+    const mod = this.mod;
+    let seg = DS;
+    let off: number;
+    switch (this.rm) {
+      case 0:
+        off = r[EBX] + r[ESI];
+        break;
+      case 1:
+        off = r[EBX] + r[EDI];
+        break;
+      case 2:
+        off = r[EBP] + r[ESI];
+        seg = SS;
+        break;
+      case 3:
+        off = r[EBP] + r[EDI];
+        seg = SS;
+        break;
+      case 4:
+        off = r[ESI];
+        break;
+      case 5:
+        off = r[EDI];
+        break;
+      case 6:
+        if (mod === 0) off = this.fetch16();
+        else {
+          off = r[EBP];
+          seg = SS;
+        }
+        break;
+      default:
+        off = r[EBX];
+        break;
+    }
+    if (mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (mod === 2) off += this.fetch16();
+    this.eaOff = off & 0xffff;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  protected ea32(): void {
+    const r = this.regs;
+    const mod = this.mod;
+    let seg = DS;
+    let off: number;
+    const rm = this.rm;
+    if (rm === 4) {
+      const sib = this.fetch8();
+      const scale = sib >> 6;
+      const index = (sib >> 3) & 7;
+      const base = sib & 7;
+      if (base === 5 && mod === 0) off = this.fetch32();
+      else {
+        off = r[base];
+        if (base === ESP || base === EBP) seg = SS;
+      }
+      if (index !== 4) off += r[index] << scale;
+    } else if (rm === 5 && mod === 0) {
+      off = this.fetch32();
+    } else {
+      off = r[rm];
+      if (rm === EBP) seg = SS;
+    }
+    if (mod === 1) off += (this.fetch8() << 24) >> 24;
+    else if (mod === 2) off += this.fetch32();
+    this.eaOff = off | 0;
+    this.eaSeg = this.segOvr >= 0 ? this.segOvr : seg;
+  }
+
+  protected readRm(size: number): number {
+    if (this.mod === 3) return this.getReg(size, this.rm);
+    return this.rdS(size, this.eaSeg, this.eaOff);
+  }
+
+  protected writeRm(size: number, v: number): void {
+    if (this.mod === 3) this.setReg(size, this.rm, v);
+    else this.wrS(size, this.eaSeg, this.eaOff, v);
+  }
+
+  protected readRm8(): number {
+    if (this.mod === 3) return this.getReg8(this.rm);
+    return this.rd8(this.eaSeg, this.eaOff);
+  }
+
+  protected writeRm8(v: number): void {
+    if (this.mod === 3) this.setReg8(this.rm, v);
+    else this.wr8(this.eaSeg, this.eaOff, v);
+  }
+
+  protected readRm16(): number {
+    if (this.mod === 3) return this.regs[this.rm] & 0xffff;
+    return this.rd16(this.eaSeg, this.eaOff);
+  }
+
+  protected writeRm16(v: number): void {
+    if (this.mod === 3) this.regs[this.rm] = (this.regs[this.rm] & ~0xffff) | (v & 0xffff);
+    else this.wr16(this.eaSeg, this.eaOff, v);
+  }
+
+  protected dataSeg(): number {
+    return this.segOvr >= 0 ? this.segOvr : DS;
+  }
+
+  protected aluRmReg(op: number, size: number): void {
+    this.modrm();
+    const a = this.readRm(size);
+    const v = this.alu(op, size, a, this.getReg(size, this.reg));
+    if (op !== 7) this.writeRm(size, v);
+  }
+
+  protected aluRegRm(op: number, size: number): void {
+    this.modrm();
+    const b = this.readRm(size);
+    const v = this.alu(op, size, this.getReg(size, this.reg), b);
+    if (op !== 7) this.setReg(size, this.reg, v);
+  }
+
+  /** XCHG eAX, r (91–97). */
+  protected xchgAcc(i: number): void {
+    const osize = this.o32 ? 4 : 2;
+    const a = this.getReg(osize, EAX);
+    this.setReg(osize, EAX, this.getReg(osize, i));
+    this.setReg(osize, i, a);
+  }
+
+  /** MOV AL/eAX ↔ moffs (A0–A3): the offset has the address size. */
+  protected movMoffs(op: number): void {
+    const off = this.a32 ? this.fetch32() : this.fetch16();
+    const size = op & 1 ? (this.o32 ? 4 : 2) : 1;
+    if (op < 0xa2) this.setReg(size, EAX, this.rdS(size, this.dataSeg(), off));
+    else this.wrS(size, this.dataSeg(), off, this.getReg(size, EAX));
+  }
+
+  /** MOV r/m, imm (C6/C7). */
+  protected movRmImm(size: number): void {
+    this.modrm();
+    if (size === 1) this.writeRm8(this.fetch8());
+    else this.writeRm(size, this.fetchS(size));
+  }
+
+  /** XLAT (D7). */
+  protected xlat(): void {
+    const r = this.regs;
+    const off = this.a32 ? r[EBX] + (r[EAX] & 0xff) : (r[EBX] + (r[EAX] & 0xff)) & 0xffff;
+    this.setReg8(0, this.rd8(this.dataSeg(), off));
+  }
+
+  /** MOVZX r, r/m8 / r/m16 (0F B6/B7). */
+  protected movzx(size: number): void {
+    this.modrm();
+    this.setReg(this.o32 ? 4 : 2, this.reg, size === 1 ? this.readRm8() : this.readRm16());
+  }
+
+  /** MOVSX r, r/m8 / r/m16 (0F BE/BF). */
+  protected movsx(size: number): void {
+    this.modrm();
+    const v = size === 1 ? (this.readRm8() << 24) >> 24 : (this.readRm16() << 16) >> 16;
+    this.setReg(this.o32 ? 4 : 2, this.reg, v);
+  }
+
+  /** ALU AL/eAX, imm (04/05, 0C/0D, … 3C/3D). */
+  protected aluAccImm(op: number): void {
+    const aluOp = op >> 3;
+    if ((op & 1) === 0) {
+      const v = this.alu(aluOp, 1, this.regs[EAX] & 0xff, this.fetch8());
+      if (aluOp !== 7) this.setReg8(0, v);
+      return;
+    }
+    const osize = this.o32 ? 4 : 2;
+    const v = this.alu(aluOp, osize, this.getReg(osize, EAX), this.fetchS(osize));
+    if (aluOp !== 7) this.setReg(osize, EAX, v);
+  }
+
+  /** TEST r/m, r (84/85). The 16/32-bit form writes the lazy logic record directly (lazy() with
+   * LZ_LOGIC, written out: SeaBIOS's memset loop). */
+  protected testRmReg(size: number): void {
+    this.modrm();
+    if (size === 1) {
+      this.alu(4, 1, this.readRm8(), this.getReg8(this.reg));
+      return;
+    }
+    const v = this.readRm(size) & this.getReg(size, this.reg);
+    this.lzOp = LZ_LOGIC;
+    this.lzR = size === 4 ? v : v & 0xffff;
+    this.lzSign = size === 4 ? 31 : 15;
+    this.lzMask = ARITH;
+  }
+
+  /** XCHG r/m, r (86/87). */
+  protected xchgRmReg(size: number): void {
+    this.modrm();
+    if (size === 1) {
+      const a = this.readRm8();
+      this.writeRm8(this.getReg8(this.reg));
+      this.setReg8(this.reg, a);
+      return;
+    }
+    const a = this.readRm(size);
+    this.writeRm(size, this.getReg(size, this.reg));
+    this.setReg(size, this.reg, a);
+  }
+
+  /** MOV r/m8, r8 (88), with the byte-store fast path of SeaBIOS's memset: an in-limit writable
+   * segment, no paging, plain RAM goes straight into the page buffer. */
+  protected movRmReg8(): void {
+    this.modrm();
+    const v = this.getReg8(this.reg);
+    if (this.mod === 3) {
+      this.setReg8(this.rm, v);
+      return;
+    }
+    const s = this.eaSeg;
+    const off = this.eaOff >>> 0;
+    if (!this.paging && off >= this.segLo[s] && off <= this.segHi[s] && this.segWritable[s] !== 0) {
+      const a = (this.segBase[s] + off) & this.a20Mask;
+      const p = a >>> 12;
+      const buf = this.bufs[this.writeIdx[p]];
+      if (buf !== null) {
+        buf[this.writeOff[p] + (a & 0xfff)] = v;
+        if (this.codePages[p] !== 0) this.codeWrite(a, 1);
+        return;
+      }
+    }
+    this.wr8(s, off, v);
+  }
+
+  /** MOV r/m16/32, r (89). */
+  protected movRmReg(size: number): void {
+    this.modrm();
+    this.writeRm(size, this.getReg(size, this.reg));
+  }
+
+  /** MOV r, r/m (8A/8B). */
+  protected movRegRm(size: number): void {
+    this.modrm();
+    if (size === 1) this.setReg8(this.reg, this.readRm8());
+    else this.setReg(size, this.reg, this.readRm(size));
+  }
+
+  /** LEA (8D): a register operand is #UD. */
+  protected lea(): void {
+    this.modrm();
+    if (this.mod === 3) this.ud();
+    this.setReg(this.o32 ? 4 : 2, this.reg, this.eaOff);
+  }
+
+  /** MOV r16/32, imm (B8–BF). */
+  protected movRegImm(i: number): void {
+    if (this.o32) this.regs[i] = this.fetch32();
+    else this.setReg(2, i, this.fetch16());
+  }
+}

@@ -1,0 +1,383 @@
+// The opcode table: one row per one-byte and 0F opcode of the ISA this core executes, written in
+// the operand notation of the Intel SDM's opcode map (vol. 2 appendix A). The decoder (decode.ts)
+// derives ModRM presence and immediate sizes from it, the disassembler (disasm.ts) the text, and
+// the trace compiler (jit.ts) which instructions it compiles. Shape after v86's gen/x86_table.js
+// (one table feeding interpreter, JIT and analyser) and Bochs' decoder/ia_opcodes.def; no code
+// copied.
+//
+// A row is `mnemonic operands flags`:
+//   mnemonic   `a|b` picks by operand size (16|32), `a/b` by address size; `grpN` rows list eight
+//              rows, one per ModRM reg value, in GROUPS.
+//   operands   comma-separated, SDM appendix A.2 codes:
+//     E  ModRM r/m (register or memory)   G  ModRM reg (general register)   M  ModRM r/m, memory
+//        only (mod 3 raises #UD)          R  ModRM r/m, always a register (MOV CRn/DRn ignore mod)
+//     S  ModRM reg: segment register      C / D  ModRM reg: control / debug register
+//     I  immediate   J  relative branch offset   O  offset of the address size (moffs)
+//     A  far pointer (offset of the operand size, then a 16-bit selector)
+//     Z  register from the opcode's low three bits
+//   with a size letter: b byte, w word, d dword, v operand size (16/32), z operand size (16/32,
+//   immediates), s sign-extended byte, p far pointer. Fixed operands are written out: AL, rAX,
+//   CL, DX, 1, ES CS SS DS FS GS.
+//   flags      `*` the trace compiler (jit.ts) compiles it; `!` control transfer: ends a basic
+//              block (jumps, calls, returns, interrupts, far transfers); `?` a conditional branch.
+// A missing row is an encoding this core does not define: it raises #UD.
+
+/** Prefix kinds per byte (PREFIX_* below; 0: not a prefix). */
+export const PREFIX_KIND = new Uint8Array(256);
+export const PREFIX_SEG = 1;
+export const PREFIX_OPSIZE = 2;
+export const PREFIX_ADSIZE = 3;
+export const PREFIX_LOCK = 4;
+export const PREFIX_REPNE = 5;
+export const PREFIX_REP = 6;
+for (const p of [0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]) PREFIX_KIND[p] = PREFIX_SEG;
+PREFIX_KIND[0x66] = PREFIX_OPSIZE;
+PREFIX_KIND[0x67] = PREFIX_ADSIZE;
+PREFIX_KIND[0xf0] = PREFIX_LOCK;
+PREFIX_KIND[0xf2] = PREFIX_REPNE;
+PREFIX_KIND[0xf3] = PREFIX_REP;
+
+/** Segment register number of a segment-override prefix byte (ES CS SS DS FS GS = 0..5). */
+export function prefixSegment(b: number): number {
+  return b === 0x64 ? 4 : b === 0x65 ? 5 : (b >> 3) & 3;
+}
+
+export const CC = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
+const ALU = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
+const SHIFT = ['rol', 'ror', 'rcl', 'rcr', 'shl', 'shr', 'sal', 'sar'];
+
+const ONE_BYTE: Record<number, string> = {
+  6: 'push ES',
+  7: 'pop ES',
+  14: 'push CS',
+  22: 'push SS',
+  23: 'pop SS',
+  30: 'push DS',
+  31: 'pop DS',
+  39: 'daa',
+  47: 'das',
+  55: 'aaa',
+  63: 'aas',
+  96: 'pusha|pushad',
+  97: 'popa|popad',
+  98: 'bound Gv,M',
+  99: 'arpl Ew,Gw',
+  104: 'push Iz *',
+  105: 'imul Gv,Ev,Iz *',
+  106: 'push Is *',
+  107: 'imul Gv,Ev,Is *',
+  108: 'insb',
+  109: 'insw|insd',
+  110: 'outsb',
+  111: 'outsw|outsd',
+  128: 'grp1 Eb,Ib *',
+  129: 'grp1 Ev,Iz *',
+  130: 'grp1 Eb,Ib *',
+  131: 'grp1 Ev,Is *',
+  132: 'test Eb,Gb *',
+  133: 'test Ev,Gv *',
+  134: 'xchg Eb,Gb *',
+  135: 'xchg Ev,Gv *',
+  136: 'mov Eb,Gb *',
+  137: 'mov Ev,Gv *',
+  138: 'mov Gb,Eb *',
+  139: 'mov Gv,Ev *',
+  140: 'grp8c',
+  141: 'lea Gv,M *',
+  142: 'grp8e',
+  // POP r/m: every reg value pops (the core ignores the field, as 386/486 parts did).
+  143: 'pop Ev',
+  144: 'nop *',
+  152: 'cbw|cwde *',
+  153: 'cwd|cdq *',
+  154: 'call far Ap !',
+  155: 'wait',
+  156: 'pushf|pushfd',
+  157: 'popf|popfd',
+  158: 'sahf',
+  159: 'lahf',
+  160: 'mov AL,Ob',
+  161: 'mov rAX,Ov',
+  162: 'mov Ob,AL',
+  163: 'mov Ov,rAX',
+  164: 'movsb',
+  165: 'movsw|movsd',
+  166: 'cmpsb',
+  167: 'cmpsw|cmpsd',
+  168: 'test AL,Ib *',
+  169: 'test rAX,Iz *',
+  170: 'stosb',
+  171: 'stosw|stosd',
+  172: 'lodsb',
+  173: 'lodsw|lodsd',
+  174: 'scasb',
+  175: 'scasw|scasd',
+  192: 'grp2 Eb,Ib *',
+  193: 'grp2 Ev,Ib *',
+  194: 'ret Iw * !',
+  195: 'ret * !',
+  196: 'les Gv,M',
+  197: 'lds Gv,M',
+  // MOV r/m, imm: every reg value stores (the core ignores the field).
+  198: 'mov Eb,Ib *',
+  199: 'mov Ev,Iz *',
+  200: 'enter Iw,Ib',
+  201: 'leave',
+  202: 'retf Iw !',
+  203: 'retf !',
+  204: 'int3 !',
+  205: 'int Ib !',
+  206: 'into !',
+  207: 'iret|iretd !',
+  208: 'grp2 Eb,1 *',
+  209: 'grp2 Ev,1 *',
+  210: 'grp2 Eb,CL *',
+  211: 'grp2 Ev,CL *',
+  212: 'aam Ib',
+  213: 'aad Ib',
+  214: 'salc',
+  215: 'xlatb',
+  224: 'loopne Jb ! ?',
+  225: 'loope Jb ! ?',
+  226: 'loop Jb ! ?',
+  227: 'jcxz/jecxz Jb ! ?',
+  228: 'in AL,Ib',
+  229: 'in rAX,Ib',
+  230: 'out Ib,AL',
+  231: 'out Ib,rAX',
+  232: 'call Jz * !',
+  233: 'jmp Jz * !',
+  234: 'jmp far Ap !',
+  235: 'jmp short Jb * !',
+  236: 'in AL,DX',
+  237: 'in rAX,DX',
+  238: 'out DX,AL',
+  239: 'out DX,rAX',
+  241: 'int1 !',
+  244: 'hlt',
+  245: 'cmc',
+  246: 'grp3b',
+  247: 'grp3v',
+  248: 'clc',
+  249: 'stc',
+  250: 'cli',
+  251: 'sti',
+  252: 'cld *',
+  253: 'std *',
+  254: 'grp4',
+  255: 'grp5',
+};
+
+const TWO_BYTE: Record<number, string> = {
+  0: 'grp6',
+  1: 'grp7',
+  2: 'lar Gv,Ew',
+  3: 'lsl Gv,Ew',
+  6: 'clts',
+  8: 'invd',
+  9: 'wbinvd',
+  11: 'ud2',
+  32: 'mov Rd,Cd',
+  33: 'mov Rd,Dd',
+  34: 'mov Cd,Rd',
+  35: 'mov Dd,Rd',
+  48: 'wrmsr',
+  49: 'rdtsc',
+  50: 'rdmsr',
+  160: 'push FS',
+  161: 'pop FS',
+  162: 'cpuid',
+  163: 'bt Ev,Gv',
+  164: 'shld Ev,Gv,Ib',
+  165: 'shld Ev,Gv,CL',
+  168: 'push GS',
+  169: 'pop GS',
+  // RSM: decoded, raises #UD outside SMM (the core has no SMM).
+  170: 'rsm',
+  171: 'bts Ev,Gv',
+  172: 'shrd Ev,Gv,Ib',
+  173: 'shrd Ev,Gv,CL',
+  175: 'imul Gv,Ev *',
+  176: 'cmpxchg Eb,Gb',
+  177: 'cmpxchg Ev,Gv',
+  178: 'lss Gv,M',
+  179: 'btr Ev,Gv',
+  180: 'lfs Gv,M',
+  181: 'lgs Gv,M',
+  182: 'movzx Gv,Eb *',
+  183: 'movzx Gv,Ew *',
+  186: 'grp8',
+  187: 'btc Ev,Gv',
+  188: 'bsf Gv,Ev',
+  189: 'bsr Gv,Ev',
+  190: 'movsx Gv,Eb *',
+  191: 'movsx Gv,Ew *',
+  192: 'xadd Eb,Gb',
+  193: 'xadd Ev,Gv',
+  199: 'grp9',
+};
+
+const SREG_OK = ['mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', 'mov Ew,Sw', '', ''];
+
+/** Group rows by ModRM reg value ('' = #UD). `grp1`/`grp2` take their operands from the opcode row. */
+const GROUPS: Record<string, string[]> = {
+  grp1: ALU.map((n) => `${n} *`),
+  grp2: SHIFT.map((n) => `${n} *`),
+  grp8c: SREG_OK,
+  // MOV Sreg, r/m: CS is not a destination.
+  grp8e: ['mov Sw,Ew', '', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', 'mov Sw,Ew', '', ''],
+  grp3b: ['test Eb,Ib *', 'test Eb,Ib', 'not Eb *', 'neg Eb', 'mul Eb', 'imul Eb', 'div Eb', 'idiv Eb'],
+  grp3v: ['test Ev,Iz *', 'test Ev,Iz', 'not Ev *', 'neg Ev', 'mul Ev', 'imul Ev', 'div Ev', 'idiv Ev'],
+  grp4: ['inc Eb *', 'dec Eb *', '', '', '', '', '', ''],
+  grp5: ['inc Ev', 'dec Ev', 'call Ev !', 'call far M !', 'jmp Ev !', 'jmp far M !', 'push Ev', ''],
+  grp6: ['sldt Ew', 'str Ew', 'lldt Ew', 'ltr Ew', 'verr Ew', 'verw Ew', '', ''],
+  grp7: ['sgdt M', 'sidt M', 'lgdt M', 'lidt M', 'smsw Ew', '', 'lmsw Ew', 'invlpg M'],
+  grp8: ['', '', '', '', 'bt Ev,Ib', 'bts Ev,Ib', 'btr Ev,Ib', 'btc Ev,Ib'],
+  grp9: ['', 'cmpxchg8b M', '', '', '', '', '', ''],
+};
+
+function fillRanges(): void {
+  for (let op = 0; op < 0x40; op++) {
+    const form = op & 7;
+    if (form >= 6) continue;
+    const n = ALU[op >> 3];
+    ONE_BYTE[op] = `${n} ${['Eb,Gb', 'Ev,Gv', 'Gb,Eb', 'Gv,Ev', 'AL,Ib', 'rAX,Iz'][form]} *`;
+  }
+  for (let i = 0; i < 8; i++) {
+    ONE_BYTE[0x40 + i] = 'inc Zv *';
+    ONE_BYTE[0x48 + i] = 'dec Zv *';
+    ONE_BYTE[0x50 + i] = 'push Zv *';
+    ONE_BYTE[0x58 + i] = 'pop Zv *';
+    if (i > 0) ONE_BYTE[0x90 + i] = 'xchg rAX,Zv';
+    ONE_BYTE[0xb0 + i] = 'mov Zb,Ib *';
+    ONE_BYTE[0xb8 + i] = 'mov Zv,Iz *';
+    ONE_BYTE[0xd8 + i] = 'esc Ev';
+    TWO_BYTE[0x18 + i] = 'nop Ev';
+    TWO_BYTE[0xc8 + i] = 'bswap Zv';
+  }
+  for (let cc = 0; cc < 16; cc++) {
+    ONE_BYTE[0x70 + cc] = `j${CC[cc]} Jb * ! ?`;
+    TWO_BYTE[0x40 + cc] = `cmov${CC[cc]} Gv,Ev *`;
+    TWO_BYTE[0x80 + cc] = `j${CC[cc]} Jz * ! ?`;
+    TWO_BYTE[0x90 + cc] = `set${CC[cc]} Eb *`;
+  }
+}
+fillRanges();
+
+// Operand kinds (OpRow.operands).
+export const OPND_E = 1;
+export const OPND_G = 2;
+export const OPND_M = 3;
+export const OPND_R = 4;
+export const OPND_S = 5;
+export const OPND_C = 6;
+export const OPND_D = 7;
+export const OPND_I = 8;
+export const OPND_J = 9;
+export const OPND_O = 10;
+export const OPND_A = 11;
+export const OPND_Z = 12;
+/** A fixed operand (register or the constant 1): `Operand.text`. */
+export const OPND_FIXED = 13;
+
+/** Operand size codes: 1, 2, 4 bytes; OSIZE the operand size; SBYTE a sign-extended byte. */
+export const OSIZE = 0;
+export const SBYTE = -1;
+
+export interface Operand {
+  kind: number;
+  /** Bytes (1, 2, 4), OSIZE or SBYTE. */
+  size: number;
+  /** OPND_FIXED: the register name ('al', 'cl', 'dx', '1', 'es' …) or 'rAX' (ax/eax). */
+  text: string;
+}
+
+export interface OpRow {
+  /** Mnemonic for 16-bit operand (or address) size and for 32-bit. */
+  name16: string;
+  name32: string;
+  /** The name choice follows the address size (JCXZ/JECXZ) rather than the operand size. */
+  byAddress: boolean;
+  operands: Operand[];
+  /** Has a ModRM byte (an E/G/M/R/S/C/D operand, or a group). */
+  modrm: boolean;
+  /** Group rows by reg value (null: #UD) when this is a group opcode. */
+  group: (OpRow | null)[] | null;
+  /** Compiled by the trace compiler. */
+  jit: boolean;
+  /** Control transfer (ends a basic block). */
+  branch: boolean;
+  /** Conditional branch. */
+  conditional: boolean;
+}
+
+function parseOperand(s: string): Operand {
+  const fixed = /^(AL|CL|DX|1|ES|CS|SS|DS|FS|GS|rAX)$/.exec(s);
+  if (fixed) return { kind: OPND_FIXED, size: 0, text: s === 'rAX' ? s : s.toLowerCase() };
+  const kind = 'EGMRSCDIJOAZ'.indexOf(s[0] as string) + 1;
+  if (kind === 0) throw new Error(`opcode table: unknown operand ${s}`);
+  const sz = s.slice(1);
+  const size =
+    sz === 'b'
+      ? 1
+      : sz === 'w'
+        ? 2
+        : sz === 'd'
+          ? 4
+          : sz === 's'
+            ? SBYTE
+            : sz === '' || sz === 'p'
+              ? OSIZE
+              : OSIZE;
+  return { kind, size, text: '' };
+}
+
+/** Parses `name[|name32][/nameA32] operands flags` (see the header). */
+function parseRow(spec: string, inherited: Operand[] | null): OpRow {
+  const words = spec.split(' ');
+  const flags = new Set<string>(words.filter((w) => w === '*' || w === '!' || w === '?'));
+  const rest = words.filter((w) => !flags.has(w));
+  // `call far Ap`, `jmp short Jb`: a two-word mnemonic when the second word is not operands.
+  let nameWords = 1;
+  if (rest.length >= 2 && /^(far|short)$/.test(rest[1] as string)) nameWords = 2;
+  const name = rest.slice(0, nameWords).join(' ');
+  const ops = rest.slice(nameWords).join(' ');
+  const operands = inherited ?? (ops === '' ? [] : ops.split(',').map(parseOperand));
+  const byAddress = name.includes('/');
+  const [n16, n32] = name.split(byAddress ? '/' : '|') as [string, string | undefined];
+  const modrm = operands.some((o) => o.kind >= OPND_E && o.kind <= OPND_D);
+  return {
+    name16: n16,
+    name32: n32 ?? n16,
+    byAddress,
+    operands,
+    modrm,
+    group: null,
+    jit: flags.has('*'),
+    branch: flags.has('!'),
+    conditional: flags.has('?'),
+  };
+}
+
+function build(map: Record<number, string>): (OpRow | null)[] {
+  const rows: (OpRow | null)[] = new Array(256).fill(null);
+  for (const [k, spec] of Object.entries(map)) {
+    const op = Number(k);
+    const grp = /^(grp\w+)(?: (\S+))?/.exec(spec);
+    if (grp) {
+      const members = GROUPS[grp[1] as string];
+      if (!members) throw new Error(`opcode table: unknown group ${grp[1]}`);
+      const shared = grp[2] && grp[2] !== '*' ? grp[2].split(',').map(parseOperand) : null;
+      const row = parseRow(spec.replace(/^grp\w+/, 'group'), null);
+      row.modrm = true;
+      row.group = members.map((m) => (m === '' ? null : parseRow(m, shared)));
+      for (const g of row.group) if (g) g.modrm = true;
+      rows[op] = row;
+    } else rows[op] = parseRow(spec, null);
+  }
+  return rows;
+}
+
+/** Rows by opcode: 0x00–0xFF the one-byte map, 0x100–0x1FF the 0F map (null: #UD). 0x0F and the
+ * prefix bytes have no row (the decoder consumes them). */
+export const OPCODES: readonly (OpRow | null)[] = [...build(ONE_BYTE), ...build(TWO_BYTE)];

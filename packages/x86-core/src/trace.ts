@@ -1,0 +1,184 @@
+// x86 core: Glue to the trace compiler (jit.ts)
+// Behavioural references (no code copied): see jit.ts.
+
+import { CpuCpuid } from './cpuid.js';
+import { compileTrace, type Trace } from './jit.js';
+import { CS, JIT_MAX_KILLS } from './state.js';
+
+/** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
+ * writes, flushes. */
+export abstract class CpuTrace extends CpuCpuid {
+  /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
+   * hot) and its longest iteration fits in the budget. False: interpret instead. */
+  /** The interpreter just branched to CS:EIP: count the target's heat (hashed), and once it is hot
+   * have execute() return so loop() runs (or compiles) the trace there. Cold branches stay in
+   * execute()'s loop. */
+  protected override branched(): void {
+    const lin = (this.csBase + this.eip) | 0;
+    const h = (lin ^ (lin >>> 16)) & 0xffff;
+    if (this.heat[h] < this.jitHot) this.heat[h]++;
+    else this.jitProbe = true;
+  }
+
+  protected runTrace(end: number): boolean {
+    if (this.paging) return false;
+    const lin = (this.csBase + this.eip) | 0;
+    const h = (lin ^ (lin >>> 16)) & 0xffff;
+    if (this.heat[h] < this.jitHot) {
+      // Reached by leaving a trace (interpreted branches count in branched()): count it here, or a
+      // target whose only branches now run compiled would never become hot.
+      this.heat[h]++;
+      return false;
+    }
+    let t = this.traces.get(lin);
+    if (
+      t === undefined ||
+      t.csBase !== this.csBase ||
+      t.csLimit !== this.csLimit ||
+      t.cs32 !== this.cs32 ||
+      t.ss32 !== this.ss32
+    ) {
+      if (t !== undefined) this.killTrace(t);
+      const made = this.compile();
+      if (made === null) return false;
+      t = made;
+    }
+    const fn = t.fn;
+    if (fn === null || this.instructionCount + t.maxLen > end) return false;
+    this.jitStats.entries++;
+    this.jitActive = true;
+    this.jitBreak = false;
+    const before = this.instructionCount;
+    try {
+      fn(this, this.regs, end - before);
+    } finally {
+      this.jitActive = false;
+      this.jitStats.instructions += this.instructionCount - before;
+    }
+    return true;
+  }
+
+  protected compile(): Trace | null {
+    let t: Trace;
+    const lin = (this.csBase + this.eip) | 0;
+    const interpretHere = (): Trace => {
+      const none: Trace = {
+        lin,
+        csBase: this.csBase,
+        csLimit: this.csLimit,
+        cs32: this.cs32,
+        ss32: this.ss32,
+        fn: null,
+        maxLen: 0,
+        ranges: [],
+        dead: false,
+      };
+      this.traces.set(lin, none);
+      return none;
+    };
+    if ((this.traceKills.get(lin) ?? 0) >= JIT_MAX_KILLS) return interpretHere();
+    try {
+      t = compileTrace(
+        this.codePeek,
+        this.csBase,
+        this.csLimit,
+        this.cs32,
+        this.ss32,
+        this.eip,
+        this.a20Mask,
+      );
+    } catch (e) {
+      if (e instanceof EvalError) {
+        // `new Function` refused (a Content-Security-Policy without 'unsafe-eval'): interpret.
+        this.jitOn = false;
+        this.jitFlush();
+        return null;
+      }
+      // A compiler bug must not stop the guest: report it and interpret this code.
+      const message = e instanceof Error ? e.message : String(e);
+      try {
+        this.emit({
+          kind: 'internal-error',
+          message: `trace compiler: ${message} (interpreting this code instead)`,
+          cs: this.segSel[CS],
+          eip: this.eip >>> 0,
+        });
+      } catch {
+        // A throwing listener must not turn this into an exception out of run().
+      }
+      return interpretHere();
+    }
+    this.jitStats.compiled++;
+    this.traces.set(t.lin, t);
+    const r = t.ranges;
+    for (let i = 0; i < r.length; i += 2) {
+      const first = (r[i] as number) >>> 12;
+      const last = (((r[i + 1] as number) - 1) >>> 0) >>> 12;
+      for (let p = first; p <= last; p++) {
+        let list = this.pageTraces.get(p);
+        if (list === undefined) {
+          list = [];
+          this.pageTraces.set(p, list);
+        }
+        if (list[list.length - 1] !== t) list.push(t);
+        this.codePages[p] = 1;
+      }
+    }
+    return t;
+  }
+
+  protected killTrace(t: Trace): void {
+    if (t.dead) return;
+    t.dead = true;
+    if (this.traces.get(t.lin) === t) this.traces.delete(t.lin);
+    this.jitStats.invalidated++;
+    if (this.jitActive) this.jitBreak = true;
+  }
+
+  /** Physical bytes [a, a+len) of a code page were written: kill the traces compiled from them. */
+  protected override codeWrite(a: number, len: number): void {
+    const p = a >>> 12;
+    const list = this.pageTraces.get(p);
+    if (list === undefined) {
+      this.codePages[p] = 0;
+      return;
+    }
+    const lo = a >>> 0;
+    const hi = lo + len;
+    let live = 0;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i] as Trace;
+      if (t.dead) continue;
+      const r = t.ranges;
+      let hit = false;
+      for (let j = 0; j < r.length; j += 2) {
+        if ((r[j] as number) >>> 0 < hi && (r[j + 1] as number) >>> 0 > lo) {
+          hit = true;
+          break;
+        }
+      }
+      if (hit) {
+        this.killTrace(t);
+        this.traceKills.set(t.lin, (this.traceKills.get(t.lin) ?? 0) + 1);
+      } else list[live++] = t;
+    }
+    list.length = live;
+    if (live === 0) {
+      this.pageTraces.delete(p);
+      this.codePages[p] = 0;
+    }
+  }
+
+  /** Forget every compiled trace (memory map, A20, reset, state load). */
+  protected override jitFlush(): void {
+    if (this.traces.size === 0 && this.pageTraces.size === 0) return;
+    for (const t of this.traces.values()) t.dead = true;
+    if (this.jitActive) this.jitBreak = true;
+    this.traces.clear();
+    for (const p of this.pageTraces.keys()) this.codePages[p] = 0;
+    this.pageTraces.clear();
+    this.traceKills.clear();
+    this.heat.fill(0);
+    this.jitStats.flushes++;
+  }
+}
