@@ -425,10 +425,13 @@ function applyGlobal(o: QemuOptions, opt: string, arg: string): void {
 
 function applyDevice(o: QemuOptions, opt: string, arg: string): void {
   const spec = parseDeviceOption(arg);
-  if ('help' in spec) throw new QemuUsageError(`${opt}: device help is not available in the qtest shim`);
-  if ('problem' in spec)
-    throw new QemuUsageError(`${opt}: ${spec.problem.replace(/^--device '[^']*': /, '')}`);
-  o.devices.push(spec);
+  if ((spec as { help?: unknown }).help === true)
+    throw new QemuUsageError(`${opt}: device help is not available in the qtest shim`);
+  if (!('driver' in spec)) {
+    const problem = String((spec as { problem: string }).problem);
+    throw new QemuUsageError(`${opt}: ${problem.replace(/^--device '[^']*': /, '')}`);
+  }
+  o.devices.push(spec as DeviceSpec);
 }
 
 /** server=on|off (default off: connect) and wait=on|off (default on), as QEMU's socket chardev. */
