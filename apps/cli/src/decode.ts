@@ -2,7 +2,6 @@
 import { DEFAULT_MAX_ENTRIES, decodeLoader, ENTRY_SIZE, formatLoader } from '@vmkit/bios-linker';
 import {
   type BlobKind,
-  CATALOGUE,
   decodeOpRegion,
   decodeVbt,
   decodeVbtContents,

@@ -121,7 +121,8 @@ export function parseDeviceOption(
     const key = p.slice(0, eq);
     if (key === 'driver') return { problem: `--device '${text}': driver is given first, not as a property` };
     // These two name the other results of this function, so no property may use them.
-    if (key === 'help' || key === 'problem') return { problem: `--device '${text}': '${key}' is not a property name` };
+    if (key === 'help' || key === 'problem')
+      return { problem: `--device '${text}': '${key}' is not a property name` };
     if (Object.hasOwn(spec, key)) return { problem: `--device '${text}': property '${key}' is given twice` };
     spec[key] = p.slice(eq + 1);
   }
