@@ -107,7 +107,9 @@ export interface RtcState {
   stoppedSec: number;
   stoppedNs: number;
   lastUpdateSec: number;
-  lastPeriodic: number;
+  /** Periodic interrupt period in 32.768 kHz clocks (0: off) and the virtual ns of its next tick. */
+  periodClocks: number;
+  nextPeriodicNs: number;
   irqLevel: boolean;
 }
 
@@ -122,8 +124,9 @@ export class Rtc implements TimerDevice {
   private stoppedNs = 0;
   /** Last guest second whose update cycle has been accounted for (UF/AF). */
   private lastUpdateSec = 0;
-  /** Index of the last periodic tick accounted for (PF). */
-  private lastPeriodic = 0;
+  /** Periodic interrupt (QEMU mc146818rtc.c s->period / s->next_periodic_time). */
+  private periodClocks = 0;
+  private nextPeriodicNs = 0;
   private irqLevel = false;
   private readonly clock: Clock;
   private readonly irq: IrqSink | null;
@@ -288,13 +291,14 @@ export class Rtc implements TimerDevice {
         this.lastUpdateSec = sec;
       }
     }
-    const period = this.periodNs();
-    if (period > 0) {
-      const tick = Math.floor(now / period);
-      if (tick > this.lastPeriodic) {
-        this.cmos[RTC_REG_C] |= REG_C_PF;
-        this.lastPeriodic = tick;
-      }
+    if (this.periodClocks > 0 && now >= this.nextPeriodicNs) {
+      // QEMU rtc_periodic_timer: each tick schedules the next from its own due time. Ticks
+      // missed in one jump collapse into one PF (bounded work however far time moved).
+      const periodNs = clocksToNs(this.periodClocks);
+      const missed = Math.floor((now - this.nextPeriodicNs) / periodNs);
+      if (missed > 1) this.nextPeriodicNs += (missed - 1) * periodNs;
+      while (now >= this.nextPeriodicNs) this.periodicUpdate(this.nextPeriodicNs, this.periodClocks, false);
+      this.cmos[RTC_REG_C] |= REG_C_PF;
     }
     this.updateIrq();
   }
@@ -309,14 +313,31 @@ export class Rtc implements TimerDevice {
     return true;
   }
 
-  /** Periodic-interrupt period in ns, 0 when off (QEMU periodic_timer_update: only with PIE). */
-  private periodNs(): number {
+  /** QEMU rtc_periodic_clock_ticks: the period in 32.768 kHz clocks, 0 without PIE or rate. */
+  private periodicTicks(): number {
     if (!(this.cmos[RTC_REG_B] & REG_B_PIE)) return 0;
     let code = this.cmos[RTC_REG_A] & 0x0f;
-    if (code === 0 || !this.dividerRunning()) return 0;
+    if (code === 0) return 0;
     if (code <= 2) code += 7;
-    const cycles = 1 << (code - 1);
-    return (cycles * NS_PER_S) / 32768;
+    return 1 << (code - 1);
+  }
+
+  /**
+   * QEMU periodic_timer_update (no lost-tick slew): schedule the next tick one period after
+   * `now`; when the period was just reprogrammed, count from the last tick instead, so a rate
+   * change right after an interrupt keeps the interrupt spacing (at most one period is carried).
+   */
+  private periodicUpdate(now: number, oldPeriod: number, periodChange: boolean): void {
+    const period = this.periodicTicks();
+    this.periodClocks = period;
+    if (!period) return;
+    const curClock = nsToClocks(now);
+    let lost = 0;
+    if (oldPeriod && periodChange) {
+      const last = nsToClocks(this.nextPeriodicNs) - oldPeriod;
+      lost = Math.max(0, Math.min(curClock - last, period));
+    }
+    this.nextPeriodicNs = clocksToNs(curClock + period - lost) + 1;
   }
 
   private updateIrq(): void {
@@ -385,6 +406,8 @@ export class Rtc implements TimerDevice {
         break;
       case RTC_REG_A: {
         this.advance(now);
+        const rateChanged = ((this.cmos[RTC_REG_A] ^ v) & 0x0f) !== 0;
+        const oldPeriod = this.periodicTicks();
         const wasRunning = this.dividerRunning();
         this.cmos[RTC_REG_A] = v & ~REG_A_UIP;
         const isRunning = this.dividerRunning();
@@ -393,12 +416,13 @@ export class Rtc implements TimerDevice {
           // Leaving divider reset: the first update comes 500 ms later (datasheet; QEMU).
           this.restartFromRegisters(now, NS_PER_S / 2);
         }
-        this.lastPeriodic = this.periodNs() > 0 ? Math.floor(now / this.periodNs()) : 0;
+        if (rateChanged) this.periodicUpdate(now, oldPeriod, true);
         break;
       }
       case RTC_REG_B: {
         this.advance(now);
         const old = this.cmos[RTC_REG_B];
+        const oldPeriod = this.periodicTicks();
         let nv = v;
         if (nv & REG_B_SET) nv &= ~REG_B_UIE; // QEMU: UIE is cleared while SET is set
         if (!(old & REG_B_SET) && nv & REG_B_SET) {
@@ -413,10 +437,7 @@ export class Rtc implements TimerDevice {
         if (old & REG_B_SET && !(nv & REG_B_SET) && this.dividerRunning()) {
           this.restartFromRegisters(now, this.stoppedNs);
         }
-        if (!(old & REG_B_PIE) && nv & REG_B_PIE) {
-          const p = this.periodNs();
-          this.lastPeriodic = p > 0 ? Math.floor(now / p) : 0;
-        }
+        if ((old ^ nv) & REG_B_PIE) this.periodicUpdate(now, oldPeriod, true);
         this.updateIrq();
         break;
       }
@@ -457,11 +478,7 @@ export class Rtc implements TimerDevice {
       const now = this.clock.now();
       next = now - this.guestNs(now) + NS_PER_S;
     }
-    const p = this.periodNs();
-    if (p > 0) {
-      const t = Math.ceil((this.lastPeriodic + 1) * p);
-      if (next === null || t < next) next = t;
-    }
+    if (this.periodClocks > 0 && (next === null || this.nextPeriodicNs < next)) next = this.nextPeriodicNs;
     return next;
   }
 
@@ -475,7 +492,7 @@ export class Rtc implements TimerDevice {
     this.cmos[RTC_REG_B] &= ~(REG_B_PIE | REG_B_AIE | 0x08);
     this.cmos[RTC_REG_C] = 0;
     this.irqLevel = false;
-    this.lastPeriodic = 0;
+    this.periodClocks = 0;
   }
 
   /** Raw CMOS byte access for the host (no side effects). */
@@ -500,7 +517,8 @@ export class Rtc implements TimerDevice {
       stoppedSec: this.stoppedSec,
       stoppedNs: this.stoppedNs,
       lastUpdateSec: this.lastUpdateSec,
-      lastPeriodic: this.lastPeriodic,
+      periodClocks: this.periodClocks,
+      nextPeriodicNs: this.nextPeriodicNs,
       irqLevel: this.irqLevel,
     };
   }
@@ -517,10 +535,19 @@ export class Rtc implements TimerDevice {
     this.stoppedSec = s.stoppedSec;
     this.stoppedNs = s.stoppedNs;
     this.lastUpdateSec = s.lastUpdateSec;
-    this.lastPeriodic = s.lastPeriodic;
+    this.periodClocks = s.periodClocks;
+    this.nextPeriodicNs = s.nextPeriodicNs;
     this.irqLevel = s.irqLevel;
   }
 }
+
+const RTC_CLOCK_RATE = 32768;
+/** muldiv64(ns, 32768, 1e9), floored as QEMU's (exact: the product outgrows 2^53 within hours). */
+const nsToClocks = (ns: number): number =>
+  Number((BigInt(Math.floor(ns)) * BigInt(RTC_CLOCK_RATE)) / BigInt(NS_PER_S));
+/** QEMU periodic_clock_to_ns: muldiv64(clocks, 1e9, 32768), floored. */
+const clocksToNs = (clocks: number): number =>
+  Number((BigInt(clocks) * BigInt(NS_PER_S)) / BigInt(RTC_CLOCK_RATE));
 
 function validateDate(t: RtcDateTime): void {
   const ok =

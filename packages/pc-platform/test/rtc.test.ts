@@ -103,6 +103,23 @@ describe('MC146818 RTC', () => {
     expect(rd(0x0c) & 0xc0).toBe(0xc0);
   });
 
+  it('a rate change right after a tick counts the new period from that tick (QEMU periodic_timer_update)', () => {
+    // QEMU's rtc-test periodic/interrupt alternates 8 Hz and 2 Hz after each interrupt and expects
+    // 50 × (125 ms + 500 ms); an RTC that re-aligns ticks to multiples of the new period fails it.
+    const { clock, rtc, rd, wr } = setup();
+    wr(0x0a, 0x2d); // 8 Hz (4096 clocks)
+    wr(0x0b, 0x42); // PIE
+    let t = rtc.nextDeadline() as number;
+    expect(t).toBe(125_000_000 + 1);
+    clock.t = t;
+    rtc.update(t);
+    expect(rd(0x0c) & 0x40).toBe(0x40);
+    wr(0x0a, 0x2f); // 2 Hz, right after the tick
+    t = rtc.nextDeadline() as number;
+    expect(t - clock.t).toBeGreaterThanOrEqual(500_000_000 - 31_000); // one 32 kHz clock of rounding
+    expect(t - clock.t).toBeLessThanOrEqual(500_000_000 + 1);
+  });
+
   it('alarm interrupt with don’t-care fields', () => {
     const { clock, irq, rtc, wr } = setup();
     wr(0x05, 0xc0);
