@@ -171,6 +171,24 @@ describe('rig conformance', () => {
     );
     expect(rs.find((r) => r.check === 'bars')).toMatchObject({ status: 'pass', detail: '2 BAR(s)' });
   });
+  it('a BAR register whose size mask has holes fails bars (PCI 3.0 §6.2.5.1)', () => {
+    const broken: AnyDeviceType = {
+      driver: 'bad-bar',
+      bus: 'pci',
+      description: 'test: a BAR with a non-contiguous size mask',
+      props: {},
+      realize(_p, ctx) {
+        const pci = new PciDevice({ name: ctx.id, vendorId: 0x1234, deviceId: 0x5678, classCode: 0xff0000 });
+        pci.config.setWritable(0x14, 4, 0xff00fff0); // plain bytes the BAR logic does not own
+        return { pci, reset: () => {}, getState: () => ({}), setState: () => {} };
+      },
+    };
+    const rs = runConformance([broken], { accesses: 50 });
+    expect(checksThatFailed(rs)).toEqual(['bars']);
+    expect(rs.find((r) => r.check === 'bars')?.detail).toBe(
+      'BAR 0x14: size mask 0xff00fff0 is not contiguous',
+    );
+  });
 });
 
 describe('pnpm rig conformance', () => {
