@@ -1,8 +1,11 @@
 // `pnpm rig <command>`: the test rig's command line.
 //   rig matrix [--ci] [--firmware a,b] [--policy …] [--model …] [--memory …] [--junit FILE] [--json]
-// Exit 0 when every cell passes, 1 when one fails, 2 on bad usage.
+//   rig conformance [<package or driver>…] [--seed N] [--accesses N] [--json]
+// Exit 0 when every cell/check passes, 1 when one fails, 2 on bad usage.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AnyDeviceType } from '@vmkit/device';
 import { catalogueKeys } from '@vmkit/vfio-igd';
+import { formatResult, runConformance } from './conformance.js';
 import { junitXml } from './junit.js';
 import {
   type CellResult,
@@ -16,6 +19,7 @@ import {
   POLICIES,
   runCell,
 } from './matrix.js';
+import { conformanceRequiredProps, devicePackages, registry } from './registry.js';
 
 class UsageError extends Error {}
 
@@ -123,12 +127,57 @@ function matrix(args: string[]): number {
   return failed ? 1 : 0;
 }
 
+function intArg(args: string[], flag: string, dflt: number): number {
+  const v = valueArg(args, flag);
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${flag}: '${v}' is not a whole number`);
+  return n;
+}
+
+/** Names are packages (@vmkit/vfio-igd) or drivers (vfio-igd); none = every registered type. */
+function selectTypes(names: string[]): AnyDeviceType[] {
+  if (!names.length) return registry.list();
+  return names.flatMap((n) => {
+    const byPackage = devicePackages[n];
+    if (byPackage) return [...byPackage];
+    const t = registry.get(n);
+    if (t) return [t];
+    const known = [...Object.keys(devicePackages), ...registry.list().map((x) => x.driver)];
+    throw new UsageError(`conformance: unknown package or driver '${n}' (${known.join(', ')})`);
+  });
+}
+
+function conformance(args: string[]): number {
+  const json = args.includes('--json');
+  if (json) args.splice(args.indexOf('--json'), 1);
+  const seed = intArg(args, '--seed', 1);
+  const accesses = intArg(args, '--accesses', 2000);
+  const flag = args.find((a) => a.startsWith('-'));
+  if (flag) throw new UsageError(`conformance: unknown option '${flag}'`);
+  const types = selectTypes(args);
+  const results = runConformance(types, { seed, accesses, requiredProps: conformanceRequiredProps });
+  const failed = results.filter((r) => r.status === 'fail').length;
+  const summary = { devices: types.length, checks: results.length, failed, seed, accesses };
+  if (json) console.log(JSON.stringify({ summary, results }, null, 2));
+  else {
+    for (const r of results) console.log(formatResult(r));
+    const skipped = results.filter((r) => r.status === 'skip').length;
+    console.log(
+      `${types.length} device type(s), ${results.length} checks, ${failed} failed, ${skipped} skipped (seed ${seed})`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
 export function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === 'matrix') return matrix(rest);
+    if (cmd === 'conformance') return conformance(rest);
     throw new UsageError(
-      `usage: rig matrix [--ci] [--firmware …] [--policy …] [--model …] [--memory …] [--junit FILE] [--json]`,
+      `usage: rig matrix [--ci] [--firmware …] [--policy …] [--model …] [--memory …] [--junit FILE] [--json]\n` +
+        `       rig conformance [<package or driver>…] [--seed N] [--accesses N] [--json]`,
     );
   } catch (e) {
     if (e instanceof UsageError) {
