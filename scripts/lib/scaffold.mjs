@@ -184,8 +184,9 @@ export function pnpmInstall(root) {
 
 /**
  * Register a device package's DeviceType with every app that has a device registry
- * (`apps/<app>/src/registry.ts` building `new DeviceRegistry([…])`): the import, the registry entry,
- * the app's dependency and its tsconfig reference. Returns the apps changed.
+ * (`apps/<app>/src/registry.ts` building `new DeviceRegistry([…])`, or listing types by package in
+ * `devicePackages = { … }` as the test rig does): the import, the registry entry, the app's
+ * dependency and its tsconfig reference. Returns the apps changed.
  */
 export function registerWithApps(root, name, exportName) {
   const changed = [];
@@ -194,14 +195,21 @@ export function registerWithApps(root, name, exportName) {
     const reg = join(appsDir, app, 'src', 'registry.ts');
     if (!existsSync(reg)) continue;
     let src = readFileSync(reg, 'utf8');
+    const byPackage = src.indexOf('devicePackages');
     const at = src.indexOf('new DeviceRegistry([');
-    if (at < 0) continue;
-    const close = src.indexOf('])', at);
-    const list = src
-      .slice(at + 'new DeviceRegistry(['.length, close)
-      .trim()
-      .replace(/,$/, '');
-    src = `${src.slice(0, at)}new DeviceRegistry([${list ? `${list}, ` : ''}${exportName}])${src.slice(close + 2)}`;
+    if (byPackage >= 0) {
+      const open = src.indexOf('= {', byPackage);
+      const close = open < 0 ? -1 : src.indexOf('\n};', open);
+      if (close < 0) continue;
+      src = `${src.slice(0, close)}\n  '@vmkit/${name}': [${exportName}],${src.slice(close)}`;
+    } else if (at >= 0) {
+      const close = src.indexOf('])', at);
+      const list = src
+        .slice(at + 'new DeviceRegistry(['.length, close)
+        .trim()
+        .replace(/,$/, '');
+      src = `${src.slice(0, at)}new DeviceRegistry([${list ? `${list}, ` : ''}${exportName}])${src.slice(close + 2)}`;
+    } else continue;
     const imports = [...src.matchAll(/^import .*;$/gm)];
     const last = imports.at(-1);
     const line = `import { ${exportName} } from '@vmkit/${name}';`;

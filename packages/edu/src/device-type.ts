@@ -1,14 +1,14 @@
 // The edu DeviceType: QEMU's `-device edu[,dma_mask=…]` as a vmkit device package.
 import type { DeviceType } from '@vmkit/device';
 import { PciDevice } from '@vmkit/pci';
-import { Edu, type EduState } from './edu.js';
+import { Edu, type EduSavedState } from './edu.js';
 import { DEFAULT_DMA_MASK, EDU_BAR_SIZE, EDU_PCI } from './registers.js';
 
 export interface EduProps {
   dma_mask: number;
 }
 
-export const eduDeviceType: DeviceType<EduProps, EduState> = {
+export const eduDeviceType: DeviceType<EduProps, EduSavedState> = {
   driver: 'edu',
   bus: 'pci',
   description: "QEMU's educational PCI device 1234:11e8: factorial, interrupts and DMA (hw/misc/edu.c)",

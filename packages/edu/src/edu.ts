@@ -36,6 +36,16 @@ export interface EduState {
   buffer: Uint8Array;
 }
 
+/** EduState as getState() returns it: JSON-safe plain data (the DMA registers as `0x…` hex
+ * strings, since they are 64-bit; the buffer as bytes), as the device contract and `rig
+ * conformance` require. */
+export interface EduSavedState extends Omit<EduState, 'dma' | 'buffer'> {
+  dma: { src: string; dst: string; count: string; cmd: string };
+  buffer: number[];
+}
+
+const hex64 = (v: bigint) => `0x${v.toString(16)}`;
+
 const ONES: Record<AccessSize, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
 const U64 = (1n << 64n) - 1n;
 type DmaReg = keyof EduState['dma'];
@@ -225,12 +235,20 @@ export class Edu implements IoHandler {
     this.pci.setIrq(false);
   }
 
-  getState(): EduState {
-    return { ...this.s, dma: { ...this.s.dma }, buffer: this.s.buffer.slice() };
+  getState(): EduSavedState {
+    const { src, dst, count, cmd } = this.s.dma;
+    return {
+      ...this.s,
+      dma: { src: hex64(src), dst: hex64(dst), count: hex64(count), cmd: hex64(cmd) },
+      buffer: Array.from(this.s.buffer),
+    };
   }
 
-  setState(st: EduState): void {
-    this.s = { ...st, dma: { ...st.dma }, buffer: Uint8Array.from(st.buffer) };
+  setState(st: EduSavedState): void {
+    const { src, dst, count, cmd } = st.dma;
+    const u64 = (v: string) => BigInt(v) & U64;
+    const dma = { src: u64(src), dst: u64(dst), count: u64(count), cmd: u64(cmd) };
+    this.s = { ...st, dma, buffer: Uint8Array.from(st.buffer) };
     if (st.factDeadline === null) this.factTimer.cancel();
     else this.factTimer.arm(st.factDeadline);
     if (st.dmaDeadline === null) this.dmaTimer.cancel();

@@ -1,4 +1,4 @@
 export const PACKAGE_NAME = '@vmkit/edu';
 export * from './device-type.js';
-export { type EduState, powerOnState } from './edu.js';
+export { type EduSavedState, type EduState, powerOnState } from './edu.js';
 export * from './registers.js';

@@ -129,7 +129,7 @@ describe('edu: DMA', () => {
     w(REG.DMA_COUNT, 4);
     w(REG.DMA_CMD, 1);
     advance(101 * MS);
-    const state = m.devices.find((d) => d.id === 'edu')!.device.getState() as { buffer: Uint8Array };
+    const state = m.devices.find((d) => d.id === 'edu')!.device.getState() as { buffer: number[] };
     expect([...state.buffer.slice(0, 4)]).toEqual([0xaa, 0xbb, 0xcc, 0xdd]);
     expect(DEFAULT_DMA_MASK).toBe(0x0fffffff);
 
@@ -140,7 +140,7 @@ describe('edu: DMA', () => {
     narrow.w(REG.DMA_COUNT, 1);
     narrow.w(REG.DMA_CMD, 1);
     narrow.advance(101 * MS);
-    const s2 = narrow.m.devices.find((d) => d.id === 'edu')!.device.getState() as { buffer: Uint8Array };
+    const s2 = narrow.m.devices.find((d) => d.id === 'edu')!.device.getState() as { buffer: number[] };
     expect(s2.buffer[0]).toBe(7);
   });
 
