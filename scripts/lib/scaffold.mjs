@@ -177,9 +177,13 @@ export function writeChangeset(root, name, sentence) {
   );
 }
 
-/** Link the new package into the workspace (updates pnpm-lock.yaml). */
+/** Link the new package into the workspace (updates pnpm-lock.yaml). `--no-frozen-lockfile`
+ * because pnpm freezes the lockfile by default when CI=true, and a new package must change it. */
 export function pnpmInstall(root) {
-  execFileSync('pnpm', ['install', '--prefer-offline', '--reporter=silent'], { cwd: root, stdio: 'inherit' });
+  execFileSync('pnpm', ['install', '--no-frozen-lockfile', '--prefer-offline', '--reporter=silent'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
 
 /**

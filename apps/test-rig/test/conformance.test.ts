@@ -215,7 +215,7 @@ describe('pnpm rig conformance', () => {
     const r = rig('conformance', '@vmkit/nope');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
-      "rig: conformance: unknown package or driver '@vmkit/nope' (@vmkit/vfio-igd, vfio-igd)",
+      "rig: conformance: unknown package or driver '@vmkit/nope' (@vmkit/vfio-igd, @vmkit/edu, edu, vfio-igd)",
     );
   }, 60_000);
 });

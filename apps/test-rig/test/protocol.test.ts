@@ -234,7 +234,8 @@ describe('QEMU command line', () => {
     };
     expect(build(['-bios', 'nothere.bin'])).toBe("could not load PC BIOS 'nothere.bin'");
     expect(build(['-boot', 'reboot-timeout=70000'])).toMatch(/^reboot timeout is invalid/);
-    // -device goes through the rig's device registry (vfio-igd; the board's isa-debugcon, pci-stub).
-    expect(build(['-device', 'edu'])).toMatch(/unknown driver 'edu'/);
+    // -device goes through the rig's device registry (vfio-igd, edu; the board's isa-debugcon, pci-stub).
+    expect(build(['-device', 'ivshmem'])).toMatch(/unknown driver 'ivshmem'/);
+    expect(() => buildQtestMachine(parseQemuArgs(['-device', 'edu,addr=03.0']), env)).not.toThrow();
   });
 });
