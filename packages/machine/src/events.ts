@@ -150,7 +150,7 @@ export function traceSelectorKinds(selector: string): string[] {
 export class EventStream {
   private seq = 0;
   private readonly listeners: Array<(e: MachineEvent) => void> = [];
-  private readonly window: BoundedWindow<MachineEvent>;
+  private readonly kept: BoundedWindow<MachineEvent>;
   private readonly prefixes: string[];
   private readonly all: boolean;
 
@@ -161,17 +161,17 @@ export class EventStream {
   ) {
     this.all = trace.has('all');
     this.prefixes = [...trace].flatMap((t) => TRACE_GROUPS[t] ?? [t]);
-    this.window = new BoundedWindow<MachineEvent>(windowSize);
+    this.kept = new BoundedWindow<MachineEvent>(windowSize);
   }
 
   /** The last recorded events of the traced kinds (at most the window size), oldest first. */
   get recorded(): MachineEvent[] {
-    return this.window.toArray();
+    return this.kept.toArray();
   }
 
   /** Recorded events that fell out of the window. */
   get droppedRecords(): number {
-    return this.window.dropped;
+    return this.kept.dropped;
   }
 
   private readonly recordsCache = new Map<string, boolean>();
@@ -201,7 +201,7 @@ export class EventStream {
   emit(e: { kind: string } & Record<string, unknown>): void {
     if (this.muted) return;
     const ev = { ...e, seq: this.seq++, t: this.now() } as MachineEvent;
-    if (this.records(ev.kind)) this.window.push(ev);
+    if (this.records(ev.kind)) this.kept.push(ev);
     for (const l of this.listeners) l(ev);
   }
 
@@ -216,12 +216,12 @@ export class EventStream {
 
   /** Sequence counter and recorded window as data (snapshots). */
   getState(): { seq: number; recorded: MachineEvent[]; dropped: number } {
-    return { seq: this.seq, recorded: this.window.toArray(), dropped: this.window.dropped };
+    return { seq: this.seq, recorded: this.kept.toArray(), dropped: this.kept.dropped };
   }
 
   setState(s: { seq: number; recorded: MachineEvent[]; dropped: number }): void {
     this.seq = s.seq;
-    this.window.reset(s.recorded, s.dropped);
+    this.kept.reset(s.recorded, s.dropped);
   }
 }
 
