@@ -7,7 +7,14 @@ import { encodeNuma, encodeUuid, FwCfgKey, type NumaConfig, u16, u32 } from '@vm
 import { createMachine, type Machine, mapBiosImage, withBuiltins } from '@vmkit/machine';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { setBootOrder } from '@vmkit/pc-platform';
-import { busTarget, type IrqObserver, interceptIrqInputs, type QosTarget, timerClock } from '@vmkit/qos';
+import {
+  busTarget,
+  type IrqObserver,
+  interceptIrqInputs,
+  machineTarget,
+  type QosTarget,
+  timerClock,
+} from '@vmkit/qos';
 import type { QemuOptions } from './qemu-args.js';
 import { QemuUsageError } from './qemu-args.js';
 import { applyGlobals } from './qemu-global.js';
@@ -164,17 +171,12 @@ function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
   applyBootOrder(o.boot.once ?? o.boot.order);
   let restoreOrderAtReset = o.boot.once !== undefined;
 
-  const clock = timerClock({
-    now: () => m.now(),
-    warpTo: (t) => m.warpTo(t),
-    nextDeadline: () => m.platform.nextDeadline(),
-    update: (now) => m.platform.update(now),
-  });
   let observer: IrqObserver | null = null;
   return {
     kind: 'pc',
     machine: m,
-    target: { ...busTarget(m.memory, m.io), clock },
+    // The machine's clock: the board's and the plugged devices' timers (edu's, …) fire on clock_step.
+    target: machineTarget(m),
     reset: () => {
       m.platform.reset();
       m.fwCfg.reset();

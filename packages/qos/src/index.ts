@@ -5,4 +5,12 @@ export { type IrqInputs, type IrqObserver, interceptIrqInputs } from './irq.js';
 export { type QosPc, type QosPcOptions, qosPc } from './pc.js';
 export * from './pci.js';
 export { cmosRead, cmosReadsOf, cmosWrite, type PortAccess, tracePorts } from './ports.js';
-export { busTarget, type MemSize, type PortSize, type QosClock, type QosTarget } from './target.js';
+export {
+  busTarget,
+  type MemSize,
+  machineTarget,
+  type PortSize,
+  type QosClock,
+  type QosMachineLike,
+  type QosTarget,
+} from './target.js';
