@@ -69,7 +69,7 @@ export function variants(type: AnyDeviceType): Array<{ name: string; props: Reco
 const fmt = (v: unknown) => (typeof v === 'number' && v > 9 ? `0x${v.toString(16)}` : String(v));
 
 /** What the device did through its context, recorded by a wrapper around realize. */
-interface Recording {
+export interface Recording {
   regions: Array<{ space: 'io' | 'mem'; handle: RegionHandle }>;
   /** Guest RAM the device wrote through the DMA contract (ctx.guest.write) and the board accepted. */
   dma: Array<{ addr: number; length: number }>;
@@ -123,11 +123,11 @@ function build(type: AnyDeviceType, props: Record<string, unknown>): { machine: 
   return { machine, rec };
 }
 
-type Outcome = { ok: boolean; detail: string };
-const pass = (detail = ''): Outcome => ({ ok: true, detail });
-const fail = (detail: string): Outcome => ({ ok: false, detail });
+export type Outcome = { ok: boolean; detail: string };
+export const pass = (detail = ''): Outcome => ({ ok: true, detail });
+export const fail = (detail: string): Outcome => ({ ok: false, detail });
 
-function resetCheck(d: Device): Outcome {
+export function resetCheck(d: Pick<Device, 'reset' | 'getState'>): Outcome {
   d.reset();
   const a = d.getState();
   d.reset();
@@ -137,7 +137,7 @@ function resetCheck(d: Device): Outcome {
     : fail(`getState() after a second reset differs: ${firstDiff(a, b)}`);
 }
 
-function stateCheck(d: Device): Outcome {
+export function stateCheck(d: Pick<Device, 'getState' | 'setState'>): Outcome {
   const s = d.getState();
   let copy: unknown;
   try {
@@ -196,7 +196,7 @@ function ramChanges(before: Array<Uint8Array | null>, m: Machine, dma: Recording
   return null;
 }
 
-type Region = { space: 'io' | 'mem'; base: number; size: number; name: string };
+export type Region = { space: 'io' | 'mem'; base: number; size: number; name: string };
 
 function access(m: Machine, r: Region, rand: () => number): string {
   const size = ([1, 2, 4] as const)[rand() % 3]!;
@@ -248,7 +248,7 @@ function configAccess(cfg: ConfigPort, rand: () => number): string {
   return what;
 }
 
-function fuzzCheck(
+export function fuzzCheck(
   m: Machine,
   rec: Recording,
   regions: Region[],
@@ -343,7 +343,7 @@ export function runVariant(
   return results;
 }
 
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').join(' ');
+export const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').join(' ');
 
 /** Every variant of every type. */
 export function runConformance(
