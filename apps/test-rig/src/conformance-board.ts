@@ -16,18 +16,17 @@ import {
   type CheckName,
   type CheckResult,
   type ConformanceOptions,
-  fail,
   firstDiff,
   fuzzCheck,
   type Outcome,
   oneLine,
-  pass,
+  pciChecks,
   prng,
   type Region,
   resetCheck,
   stateCheck,
 } from './conformance.js';
-import { ConfigPort, placeBars, readOnlyProblems, sizeBars } from './conformance-pci.js';
+import { ConfigPort } from './conformance-pci.js';
 
 /** The board's functions by QEMU type name (hw/pci-host/i440fx.c, hw/isa/piix3.c, hw/ide/piix.c,
  * hw/acpi/piix4.c) and devfn. */
@@ -54,17 +53,7 @@ function boardSequence(m: Machine, devfn: number, n: number, seed: number) {
   };
   out.set('reset', resetCheck(board));
   const cfg = new ConfigPort(m.io, devfn);
-  const sized = sizeBars(cfg);
-  out.set(
-    'bars',
-    sized.problems.length ? fail(sized.problems.join('; ')) : pass(`${sized.bars.length} BAR(s)`),
-  );
-  const ro = readOnlyProblems(cfg);
-  out.set('read-only', ro.length ? fail(ro.join('; ')) : pass());
-  const regions: Region[] = placeBars(cfg, sized.bars).map((p, i) => ({
-    ...p,
-    name: `bar${i}@0x${p.base.toString(16)}`,
-  }));
+  const regions: Region[] = pciChecks(cfg, out);
   out.set('fuzz', fuzzCheck(m, { regions: [], dma: [], device: null }, regions, cfg, n, prng(seed)));
   out.set('state', stateCheck(board));
   return { out, events: m.events.recorded, state: m.platform.getState() };

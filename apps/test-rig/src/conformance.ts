@@ -270,6 +270,20 @@ export function fuzzCheck(
   return pass(`${count} accesses to ${regions.length} region(s)${cfg ? ' and config space' : ''}${dma}`);
 }
 
+/** The PCI checks through mechanism #1 — `bars` (PCI 3.0 §6.2.5.1) and `read-only` (§6.2.1) — into
+ * `out`; then the BARs placed and decoding on (bus mastering off): the regions to fuzz. */
+export function pciChecks(cfg: ConfigPort, out: Map<CheckName, Outcome>): Region[] {
+  const sized = sizeBars(cfg);
+  out.set(
+    'bars',
+    sized.problems.length ? fail(sized.problems.join('; ')) : pass(`${sized.bars.length} BAR(s)`),
+  );
+  const ro = readOnlyProblems(cfg);
+  out.set('read-only', ro.length ? fail(ro.join('; ')) : pass());
+  const placed: PlacedBar[] = placeBars(cfg, sized.bars);
+  return placed.map((p, i) => ({ ...p, name: `bar${i}@0x${p.base.toString(16)}` }));
+}
+
 /** One pass over a freshly built machine; what determinism compares is returned with the checks. */
 function sequence(m: Machine, rec: Recording, accesses: number, seed: number) {
   const d = rec.device!;
@@ -278,18 +292,7 @@ function sequence(m: Machine, rec: Recording, accesses: number, seed: number) {
   out.set('reset', resetCheck(d));
   const bdf = m.devices.find((p) => p.id === 'dut')?.bdf ?? null;
   const cfg = bdf === null ? null : new ConfigPort(m.io, bdf);
-  const regions: Region[] = [];
-  if (cfg) {
-    const sized = sizeBars(cfg);
-    out.set(
-      'bars',
-      sized.problems.length ? fail(sized.problems.join('; ')) : pass(`${sized.bars.length} BAR(s)`),
-    );
-    const ro = readOnlyProblems(cfg);
-    out.set('read-only', ro.length ? fail(ro.join('; ')) : pass());
-    const placed: PlacedBar[] = placeBars(cfg, sized.bars);
-    for (const [i, p] of placed.entries()) regions.push({ ...p, name: `bar${i}@0x${p.base.toString(16)}` });
-  }
+  const regions: Region[] = cfg ? pciChecks(cfg, out) : [];
   for (const { space, handle } of rec.regions)
     regions.push({ space, base: handle.base, size: handle.size, name: handle.name });
   out.set('fuzz', fuzzCheck(m, rec, regions, cfg, accesses, rand));
