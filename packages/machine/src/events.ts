@@ -201,16 +201,27 @@ export class EventStream {
   emit(e: { kind: string } & Record<string, unknown>): void {
     if (this.muted) return;
     const ev = { ...e, seq: this.seq++, t: this.now() } as MachineEvent;
-    if (this.records(ev.kind)) this.kept.push(ev);
+    if (this.records(ev.kind)) {
+      this.kept.push(ev);
+      for (const l of this.tracedListeners) l(ev);
+    }
     for (const l of this.listeners) l(ev);
   }
 
-  /** Call `listener` with every event from now on; returns the unsubscribe function. */
-  subscribe(listener: (e: MachineEvent) => void): () => void {
-    this.listeners.push(listener);
+  private readonly tracedListeners: Array<(e: MachineEvent) => void> = [];
+
+  /**
+   * Call `listener` with every event from now on, as it happens; returns the unsubscribe function.
+   * With `{ traced: true }` only the events of the traced kinds (those `recorded` keeps, in the
+   * same order) — and other kinds stay unwanted, so producers keep skipping them (a streaming
+   * `--trace` costs what recording costs).
+   */
+  subscribe(listener: (e: MachineEvent) => void, opts: { traced?: boolean } = {}): () => void {
+    const list = opts.traced ? this.tracedListeners : this.listeners;
+    list.push(listener);
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
     };
   }
 
