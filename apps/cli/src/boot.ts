@@ -141,6 +141,11 @@ export const MACHINE_OPTIONS: OptionSpec[] = [
     default: '200000000',
   },
   { name: 'no-jit', type: 'flag', help: 'interpret only (no trace compiler): same results, slower' },
+  {
+    name: 'no-reboot',
+    type: 'flag',
+    help: 'a guest reset (0xCF9, 8042, port 0x92, triple fault) ends the boot (exit 3)\ninstead of resetting the machine (QEMU -no-reboot)',
+  },
   ...DEVICE_OPTIONS.filter((o) => o.name === 'device' || o.name === 'fw-cfg'),
 ];
 
@@ -269,6 +274,7 @@ export function runMachine(
         : null,
       trace,
       jit: values['no-jit'] !== true,
+      onReset: values['no-reboot'] === true ? 'stop' : 'reset',
       devices: deviceSpecs(values),
       fwCfgFiles: fwCfgFiles(values),
     };

@@ -55,7 +55,8 @@ export const EVENT_KINDS: Readonly<Record<string, string>> = {
   'igd-legacy-mode': 'legacy (VGA) mode chipset tweaks applied at machine build',
   // the machine
   debugcon: 'a line the firmware printed on the debug console (port 0x402)',
-  'machine-reset-request': 'the guest requested a system reset (ends the boot)',
+  'machine-reset-request': "the guest requested a system reset (ends the boot under onReset: 'stop')",
+  'machine-reset': 'a system reset ran (cause: guest-request, triple-fault, host): devices, CPU; RAM kept',
   'machine-stop': 'the boot stopped: reason and detail',
   'dma-refused': 'a device DMA touched something that is not RAM: refused whole (addr, length, at, what)',
   // @vmkit/memory-bus (with trace 'bus' or 'all' only)
@@ -85,7 +86,7 @@ export const EVENT_KINDS: Readonly<Record<string, string>> = {
   'cpu-exception': 'the CPU raised an exception: vector, error code, cs:eip',
   'cpu-double-fault': 'an exception while delivering another',
   'cpu-undefined-opcode': 'an opcode the core does not implement (#UD in the guest)',
-  'cpu-triple-fault': 'a triple fault (ends the boot)',
+  'cpu-triple-fault': "a triple fault (a system reset, or the end of the boot under onReset: 'stop')",
   'cpu-msr': 'RDMSR/WRMSR: index, value, whether the MSR is modelled',
   'cpu-internal-error': 'the core met a state it cannot continue from (ends the boot)',
   'cpu-halt': 'HLT',
