@@ -52,7 +52,10 @@ try {
   process.stderr.write(`before ${before.slice(0, 10)} → ${beforeTree}\n`);
   git('worktree', 'add', '--detach', beforeTree, before);
   const install = (extra) =>
-    spawnSync('pnpm', ['install', '--frozen-lockfile', ...extra], { cwd: beforeTree, stdio: 'inherit' });
+    spawnSync('pnpm', ['install', '--frozen-lockfile', ...extra], {
+      cwd: beforeTree,
+      stdio: ['ignore', 2, 2],
+    });
   if (install(['--offline']).status !== 0 && install([]).status !== 0) throw new Error('pnpm install failed');
 
   const trees = { before: beforeTree, after: root };
