@@ -634,7 +634,7 @@ export class Machine {
     this.hleE820 = st.machine.hleE820;
     this.mapChanges = st.machine.mapChanges;
     this.untilGoal = st.machine.untilGoal;
-    this.resetRequested = st.machine.resetRequested;
+    this.resetRequested = st.machine.resetRequested === true; // absent in snapshots before guest resets reset
     this.raisedStop = null;
     this.events.setState(st.events);
     this.logWindow.reset(st.log.lines, st.log.dropped);
