@@ -25,8 +25,23 @@ const seabios = fetchSeabios(SEABIOS_URL).then((image) => {
   mark('firmware-fetched');
   return image;
 });
+/** Installs the service worker (src/sw.ts) that keeps the site for offline use. Only in a build
+ * (the dev server has none), and only where the browser allows one (a secure context: https, or
+ * http on localhost/127.0.0.1); elsewhere the page works online as before. */
+function keepOffline(): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('./sw.js').catch((e: Error) => {
+    console.warn(`vmkit: offline use is not available: ${e.message}`);
+  });
+}
+
 const { state } = parseQuery(location.search);
 const autoRun = state.autoboot ? seabios.then((image) => new Run(state.spec, [], image)) : null;
 const { showPage } = await import('./page.js');
 showPage(seabios, autoRun);
 mark('first-render');
+// Filling the offline cache (and compiling its scripts) competes with a first boot for the CPU:
+// it starts when the ?autoboot run has ended, or once the page has loaded.
+if (autoRun) autoRun.then((run) => run.ended).then(keepOffline);
+else if (document.readyState === 'complete') keepOffline();
+else addEventListener('load', keepOffline, { once: true });

@@ -50,6 +50,11 @@ export class Run {
   private worker: Worker | null;
   private view: RunView;
   private onChange: ((v: RunView) => void) | null = null;
+  private settle: (v: RunView) => void = () => {};
+  /** Resolves with the final view when the run has ended (done, error or stopped). */
+  readonly ended = new Promise<RunView>((resolve) => {
+    this.settle = resolve;
+  });
   /** A re-render is scheduled (updates while running are coalesced). */
   private timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -145,6 +150,7 @@ export class Run {
       idle.push(w);
     } else w?.terminate();
     this.update(patch);
+    this.settle(this.view);
   }
 
   private receive(m: FromWorker): void {

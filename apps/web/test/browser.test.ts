@@ -260,6 +260,45 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     },
   );
 
+  it.skipIf(noSeabios)(
+    'works offline once loaded: with the server gone, a reload boots SeaBIOS from the service worker',
+    async () => {
+      const own = await serveStatic(site.dir);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${own.url}?firmware=seabios&policy=map&autoboot`);
+        const online = await waitDone(page);
+        expect(online.reason).toBe('boot-attempted');
+        // The service worker installs once the first boot has ended and then controls the page.
+        await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+          timeout: 60_000,
+        });
+        await context.setOffline(true);
+        await own.close();
+        // The page dropped `autoboot` from its address once it had booted: the reload waits for Boot.
+        const reload = await page.reload();
+        expect(reload?.fromServiceWorker()).toBe(true);
+        await page.locator('[data-testid=boot]').and(page.locator(':enabled')).click();
+        const offline = await waitDone(page);
+        expect(offline).toEqual(online);
+        const report = page.locator('[data-testid=report]');
+        await expect(report.textContent()).resolves.toContain('bios-256k.bin (Debian SeaBIOS)');
+        await page.click('[data-view=console]');
+        await expect(page.locator('[data-testid=console]').textContent()).resolves.toContain(
+          'No bootable device.',
+        );
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+        await own.close();
+      }
+    },
+    180_000,
+  );
+
   it('is readable at phone width and in the dark theme', async () => {
     const { page } = await openPage(browser, `${server.url}?firmware=hle&autoboot&view=map`, {
       width: 390,
