@@ -24,6 +24,8 @@ export interface WorkerTiming {
   created: number;
   /** The run ended (before the report was built). */
   ended: number;
+  /** The report and the panels' extras were built, and the last message is being posted. */
+  reported: number;
   /** Milliseconds inside machine.run, summed over slices. */
   runMs: number;
   /** Milliseconds spent posting events, console lines and progress to the page. */
@@ -37,4 +39,5 @@ export function markWorker(t: WorkerTiming): void {
   mark('worker-started', t.started);
   mark('machine-created', t.created);
   mark('run-ended', t.ended);
+  mark('report-built', t.reported);
 }

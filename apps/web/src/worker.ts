@@ -160,7 +160,7 @@ function start(msg: StartMessage): void {
     mode: msg.paused ? 'paused' : 'running',
     t0,
     reported: t0,
-    timing: { loaded: LOADED, started, created: stamp(), ended: 0, runMs: 0, postMs: 0, slices: 0 },
+    timing: { loaded: LOADED, started, created: stamp(), ended: 0, reported: 0, runMs: 0, postMs: 0, slices: 0 },
   };
   current = s;
   post({ type: 'started', extras: extrasFor(machine, built, cpu, null) });
@@ -243,10 +243,12 @@ function finish(s: Session): void {
   const report = s.machine.boot({ maxInstructions: s.budget });
   report.firmware.fallback = s.built.fallback;
   if (current === s) current = null;
+  const extras = extrasFor(s.machine, s.built, s.cpu, report);
+  s.timing.reported = stamp();
   post({
     type: 'done',
     report,
-    extras: extrasFor(s.machine, s.built, s.cpu, report),
+    extras,
     workerMs: performance.now() - s.t0,
     timing: s.timing,
     ...s.out.take(),
