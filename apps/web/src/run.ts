@@ -169,12 +169,15 @@ export class Run {
           m.state !== 'running',
         );
         break;
-      case 'done':
+      case 'done': {
         mark('done-received');
         markWorker(m.timing);
+        // The report first (it names the stop: 'the firmware printed "No bootable device."'), the
+        // last batch of events after that frame is painted: laying out the timeline's new rows
+        // must not hold the result back.
         this.finish(
           {
-            ...this.appended(m),
+            ...this.appended({ ...m, events: [] }),
             state: 'done',
             report: m.report,
             extras: m.extras,
@@ -184,7 +187,12 @@ export class Run {
           },
           true,
         );
+        const append = () => this.update({ events: this.view.events.concat(m.events) });
+        if (!m.events.length) break;
+        if (document.hidden) append();
+        else requestAnimationFrame(() => setTimeout(append, 0));
         break;
+      }
       case 'error':
         this.finish({ state: 'error', error: m.message });
         break;

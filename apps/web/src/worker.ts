@@ -160,7 +160,16 @@ function start(msg: StartMessage): void {
     mode: msg.paused ? 'paused' : 'running',
     t0,
     reported: t0,
-    timing: { loaded: LOADED, started, created: stamp(), ended: 0, reported: 0, runMs: 0, postMs: 0, slices: 0 },
+    timing: {
+      loaded: LOADED,
+      started,
+      created: stamp(),
+      ended: 0,
+      reported: 0,
+      runMs: 0,
+      postMs: 0,
+      slices: 0,
+    },
   };
   current = s;
   post({ type: 'started', extras: extrasFor(machine, built, cpu, null) });
