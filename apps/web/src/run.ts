@@ -113,8 +113,9 @@ export class Run {
 
   /** Ends the worker (a guest that runs on, or a run the user abandons). */
   stop(reason = 'stopped by the user'): void {
-    if (!this.worker) return;
-    this.finish({ state: 'error', error: reason });
+    if (this.worker) this.finish({ state: 'error', error: reason });
+    // A stopped or replaced run shows nothing more (not even a batch of events still on its way).
+    this.onChange = null;
   }
 
   /** Applies a change; shows it now (`now`) or with the next coalesced re-render. */
