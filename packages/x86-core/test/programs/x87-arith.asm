@@ -319,6 +319,45 @@ tests32:
     SWM 0x01A7, 0x3FFF, 0x3802        ; DE; the product is an exact (extended) value: no PE
     fninit
 
+    ; --- rounding control and precision control on arithmetic --------------------------------
+    mov word [V_TMP], 0x0B7F          ; RC = up
+    fldcw [V_TMP]
+    fld1
+    fdiv qword [.c3d]
+    F64 0x01C0, 0.33333333333333337
+    fld1
+    fchs
+    fdiv qword [.c3d]                 ; -1/3 rounded up (toward +inf)
+    F64 0x01C1, -0.3333333333333333
+    mov word [V_TMP], 0x077F          ; RC = down
+    fldcw [V_TMP]
+    fld1
+    fdiv qword [.c3d]
+    F64 0x01C2, 0.3333333333333333
+    fld1
+    fchs
+    fdiv qword [.c3d]
+    F64 0x01C3, -0.33333333333333337
+    mov word [V_TMP], 0x0F7F          ; RC = chop
+    fldcw [V_TMP]
+    fld qword [.c2d]
+    fsqrt
+    F64 0x01C4, 1.414213562373095
+    fninit
+    mov word [V_TMP], 0x007F          ; PC = single
+    fldcw [V_TMP]
+    fld1
+    fdiv qword [.c3d]
+    F64 0x01C5, 0.3333333432674408
+    mov word [V_TMP], 0x027F          ; PC = double
+    fldcw [V_TMP]
+    fld1
+    fdiv qword [.c3d]
+    F64 0x01C6, 0.3333333333333333
+    fninit
+    CONST64 .c3d, 3.0
+    CONST64 .c2d, 2.0
+
     ; --- masked #Z and #I responses -----------------------------------------------------------
     fldz
     fld1
