@@ -45,10 +45,13 @@ export abstract class CpuFpu extends CpuSystem {
 
   /** IGNNE# (the board's port F0h write): ignore pending errors until ES clears; FERR# drops. */
   protected fpuIgnne(): void {
-    const f = this.fpu;
-    f.ignne = true;
-    if (f.ferr) {
-      f.ferr = false;
+    this.fpu.ignne = true;
+    this.dropFerr();
+  }
+
+  private dropFerr(): void {
+    if (this.fpu.ferr) {
+      this.fpu.ferr = false;
       this.ferrOut?.(false);
     }
   }
@@ -56,12 +59,8 @@ export abstract class CpuFpu extends CpuSystem {
   /** ES cleared (FNCLEX, FNINIT, FLDENV/FRSTOR): FERR# is deasserted and the chipset drops
    * IGNNE# (QEMU cpu_set_fpus → cpu_clear_ignne). */
   protected fpuErrorCleared(): void {
-    const f = this.fpu;
-    f.ignne = false;
-    if (f.ferr) {
-      f.ferr = false;
-      this.ferrOut?.(false);
-    }
+    this.fpu.ignne = false;
+    this.dropFerr();
   }
 
   /** Raise exception flags. Returns true when every raised flag is masked (the masked response
