@@ -142,11 +142,12 @@ describe('x87 FERR# and IGNNE# through the machine', () => {
     image.set([0x7b, 0x03], 0x100);
     const m = createMachine({ firmware: { kind: 'image', image, name: 'x87-ferr' } });
     m.run(100);
-    const fpu = m.cpu?.getState().fpu;
-    expect(fpu?.fsw & 0x80).toBe(0x80); // ES: the error is still pending
-    expect(fpu?.ignne).toBe(true);
-    expect(fpu?.ferr).toBe(false);
+    const cpu = m.cpu as NonNullable<typeof m.cpu>;
+    const fpu = cpu.getState().fpu;
+    expect(fpu.fsw & 0x80).toBe(0x80); // ES: the error is still pending
+    expect(fpu.ignne).toBe(true);
+    expect(fpu.ferr).toBe(false);
     expect((m.platform.pic.registers().slave.irr >> 5) & 1).toBe(1); // IRQ 13 was raised
-    expect(m.cpu?.exceptionCounts[16]).toBe(0);
+    expect(cpu.exceptionCounts[16]).toBe(0);
   });
 });
