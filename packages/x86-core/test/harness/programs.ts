@@ -72,10 +72,12 @@ export const PROGRAMS: ProgramInfo[] = [
     name: 'x87-env',
     what: 'x87 FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX, FNSTENV/FLDENV and FNSAVE/FRSTOR images, #MF with CR0.NE, #NM',
     qemuWrong: {
-      // SDM vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"; QEMU 7.2's
-      // helper_fstenv stores the environment and leaves the control word alone.
-      ids: [0x13],
-      why: 'QEMU 7.2 TCG does not mask the exceptions after FNSTENV',
+      // 0x13: SDM vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"; QEMU 7.2's
+      // helper_fstenv stores the environment and leaves the control word alone. 0x17/0x1B: the
+      // 32-bit protected-mode image holds the last opcode (FOP) in bits 16-26 of the FCS dword
+      // (SDM vol. 1 figure 8-9); QEMU 7.2 stores the selector only.
+      ids: [0x13, 0x17, 0x1b],
+      why: 'QEMU 7.2 TCG does not mask the exceptions after FNSTENV and does not store FOP',
     },
   },
   {
