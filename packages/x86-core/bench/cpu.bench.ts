@@ -6,6 +6,10 @@
 //   rep-movsb  rep movsb 1 MiB RAM -> RAM, 32-bit flat PM                              -> GB/s
 //   mix32      ALU/branch/call/stack mix, 32-bit flat PM                               -> MIPS
 //   real16     real-mode gcc -m16 style code with 0x66/0x67 prefixes                   -> MIPS
+// and with 32-bit paging on (0-16 MiB identity-mapped with 4 KiB pages, test/programs/bench/paging.inc):
+//   memset32-pg, mix32-pg   the same loops after PAGING_ON                                  -> MIPS
+//   call32-pg    real16's loop as 32-bit code (no prefixes)                                -> MIPS
+//   pagefault-pg 256 fresh pages per pass, each first touch a #PF whose handler maps it    -> MIPS
 // With nasm on PATH the bodies are assembled from source (and compared with the bytes embedded
 // below, which are the fallback without nasm). With qemu-system-i386 (and nasm) the same bodies
 // run under QEMU TCG, wrapped in the oracle skeleton: QEMU's rate is (work of a long run - work of
@@ -103,6 +107,46 @@ const WORKLOADS: Workload[] = [
     corePasses: 1500,
     qemuPasses: 40000,
     v86Passes: 20000,
+  },
+  {
+    name: 'memset32-pg',
+    file: 'memset32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b35f00f0000bf00001000b90000010031c085c974064988040febf64e75e7e6f4f4',
+    corePasses: 60,
+    qemuPasses: 1500,
+    v86Passes: 3000,
+  },
+  {
+    name: 'mix32-pg',
+    file: 'mix32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3',
+    corePasses: 12000,
+    qemuPasses: 300000,
+    v86Passes: 300000,
+  },
+  {
+    name: 'call32-pg',
+    file: 'call32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b2df00f0000bc00000800b9e8030000be002000008b048e01c889048e0fb75602e8090000004975ec4d75dfe6f4f4538d1c425bc3',
+    corePasses: 1500,
+    qemuPasses: 40000,
+    v86Passes: 20000,
+  },
+  {
+    name: 'pagefault-pg',
+    file: 'pagefault32',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: '0f011518110000bf00604000b90002000031c0f3abb8d710000066a37060400066c70572604000080066c70574604000008ec1e81066a3766040000f011d1e110000bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb00c70510004000035040008b2df00f0000bf00504000b90001000031c0f3ab0f20d80f22d8bb00000001b900010000890b014b0481c3001000004975f24d75d1e6f4f450520f20d0c1e80c25ff03000089c2c1e00c0503008000890495005040005a5883c404cf90909090900000000000000000ffff0000009bcf00ffff00000093cf00170000110000ff0700604000',
+    corePasses: 400,
+    qemuPasses: 4000,
+    v86Passes: 4000,
   },
 ];
 
@@ -315,7 +359,10 @@ const noV86 = nasm === null ? 'nasm not found (the v86 image is the nasm-built s
 const tmp = mkdtempSync(join(tmpdir(), 'vmkit-x86-bench-'));
 const table: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell }[] = [];
 try {
+  // VMKIT_BENCH_WORKLOADS=memset32,mix32-pg runs only those rows (all by default).
+  const only = (process.env.VMKIT_BENCH_WORKLOADS ?? '').split(',').filter((x) => x !== '');
   for (const w of WORKLOADS) {
+    if (only.length > 0 && !only.includes(w.name)) continue;
     let body = fromHex(w.hex);
     if (nasm !== null) {
       const built = assemble(readFileSync(join(PROGRAMS_DIR, 'bench', `${w.file}.asm`), 'utf8'));
@@ -383,7 +430,7 @@ try {
 }
 const cell = (c: Cell): string => (typeof c === 'number' ? fmt(c) : c).padStart(10);
 console.log(
-  `\n${'workload'.padEnd(10)} ${'unit'.padEnd(5)} ${'vmkit'.padStart(10)} ${'QEMU TCG'.padStart(10)} ${'v86'.padStart(10)}`,
+  `\n${'workload'.padEnd(12)} ${'unit'.padEnd(5)} ${'vmkit'.padStart(10)} ${'QEMU TCG'.padStart(10)} ${'v86'.padStart(10)}`,
 );
 for (const r of table)
-  console.log(`${r.name.padEnd(10)} ${r.unit.padEnd(5)} ${cell(r.core)} ${cell(r.qemu)} ${cell(r.v86)}`);
+  console.log(`${r.name.padEnd(12)} ${r.unit.padEnd(5)} ${cell(r.core)} ${cell(r.qemu)} ${cell(r.v86)}`);
