@@ -32,6 +32,17 @@
 // and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
 
 import { Decoded, decodeInstruction } from './decode.js';
+import {
+  aluInline,
+  cfOf,
+  condExpr,
+  condPrefix,
+  incDec,
+  maskOf,
+  type Producer,
+  SYNC,
+  syncFlags,
+} from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
 import { load, store } from './jit-memory.js';
 
@@ -40,6 +51,14 @@ export type { CodePeek, TraceHost } from './jit-host.js';
 /** A compiled trace: `lim` is how many instructions it may retire; `user` is CPL 3 (paging on, the
  * TLB permission bits it needs). */
 export type TraceFn = (c: TraceHost, r: Int32Array, lim: number, user: boolean) => void;
+type RawTraceFn = (
+  c: TraceHost,
+  r: Int32Array,
+  lim: number,
+  user: boolean,
+  sync: typeof syncFlags,
+  cf: typeof cfOf,
+) => void;
 
 export interface Trace {
   /** Map key: linear address of the entry. */
@@ -120,17 +139,6 @@ function eaExpr16(d: Insn): string {
 // keeps the last producer in locals (fa, fb, fr) and knows its kind at compile time, so a
 // following Jcc/SETcc/CMOVcc/INC/DEC evaluates its condition inline.
 
-const ARITH = 0x8d5; // CF PF AF ZF SF OF
-const LZ_ADD = 1;
-const LZ_SUB = 2;
-const LZ_LOGIC = 3;
-
-/** The flag producer the compiler knows about at a point of the trace (null: look at the Cpu). */
-interface Producer {
-  kind: 'add' | 'sub' | 'logic' | 'inc' | 'dec';
-  size: number;
-}
-
 function getReg(size: number, i: number): string {
   if (size === 4) return `r[${i}]`;
   if (size === 2) return `(r[${i}] & 0xffff)`;
@@ -153,110 +161,6 @@ function ldRm(d: Insn, size: number, dst: string): string {
 function stRm(d: Insn, size: number, val: string): string {
   if (d.mod === 3) return setReg(size, d.rm, val);
   return store(size, d.eaSeg, d.ea, val, d.paged);
-}
-
-function maskOf(size: number): string {
-  return size === 4 ? '| 0' : size === 2 ? '& 0xffff' : '& 0xff';
-}
-
-/** v = a OP b for ADD OR AND SUB XOR CMP, with the lazy-flag record; null for ADC/SBB. */
-function aluInline(op: number, size: number): { code: string; prod: Producer } | null {
-  const sign = size * 8 - 1;
-  const m = maskOf(size);
-  let expr: string;
-  let kind: Producer['kind'];
-  switch (op) {
-    case 0:
-      expr = `(a + b) ${m}`;
-      kind = 'add';
-      break;
-    case 1:
-      expr = `(a | b) ${m}`;
-      kind = 'logic';
-      break;
-    case 4:
-      expr = `(a & b) ${m}`;
-      kind = 'logic';
-      break;
-    case 5:
-    case 7:
-      expr = `(a - b) ${m}`;
-      kind = 'sub';
-      break;
-    case 6:
-      expr = `(a ^ b) ${m}`;
-      kind = 'logic';
-      break;
-    default:
-      return null;
-  }
-  const lz =
-    kind === 'logic'
-      ? `${C.lzOp} = ${LZ_LOGIC}; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`
-      : `${C.lzOp} = ${kind === 'add' ? LZ_ADD : LZ_SUB}; ${C.lzA} = a; ${C.lzB} = b; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`;
-  return { code: `v = ${expr}; ${lz} fa = a; fb = b; fr = v;`, prod: { kind, size } };
-}
-
-/** CF of a known producer as a 0/1 expression. */
-function cfExpr(p: Producer): string {
-  const s = p.size * 8 - 1;
-  if (p.kind === 'logic') return '0';
-  if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
-  if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
-  return `(${C.flags} & 1)`;
-}
-
-function ofExpr(p: Producer): string {
-  const s = p.size * 8 - 1;
-  if (p.kind === 'logic') return 'false';
-  if (p.kind === 'add' || p.kind === 'inc') return `((((fa ^ fr) & (fb ^ fr)) >>> ${s}) & 1) !== 0`;
-  return `((((fa ^ fb) & (fa ^ fr)) >>> ${s}) & 1) !== 0`;
-}
-
-/** A condition code as a JS boolean expression, inline when the producer is known. */
-function condExpr(cc: number, p: Producer | null): string {
-  const neg = (cc & 1) !== 0;
-  let e: string | null = null;
-  if (p !== null) {
-    const s = p.size * 8 - 1;
-    const zf = 'fr === 0';
-    const sf = `((fr >>> ${s}) & 1) !== 0`;
-    let cf: string;
-    if (p.kind === 'sub') cf = '(fa >>> 0) < (fb >>> 0)';
-    else if (p.kind === 'logic') cf = 'false';
-    else cf = `${cfExpr(p)} !== 0`;
-    const of = ofExpr(p);
-    switch (cc >> 1) {
-      case 0:
-        e = of;
-        break;
-      case 1:
-        e = cf;
-        break;
-      case 2:
-        e = zf;
-        break;
-      case 3:
-        e = p.kind === 'sub' ? '(fa >>> 0) <= (fb >>> 0)' : `(${cf}) || ${zf}`;
-        break;
-      case 4:
-        e = sf;
-        break;
-      case 5:
-        e = null;
-        break;
-      case 6:
-        e = `(${sf}) !== (${of})`;
-        break;
-      default:
-        e = `${zf} || (${sf}) !== (${of})`;
-        break;
-    }
-  } else if ((cc & 0xe) === 4) {
-    e = `((${C.lzMask} & 64) !== 0 ? ${C.lzR} === 0 : (${C.flags} & 64) !== 0)`;
-  }
-  if (e === null) return neg ? `!${C.cond}(${cc & 0xe})` : `${C.cond}(${cc})`;
-  return neg ? `!(${e})` : `(${e})`;
 }
 
 interface Ctx {
@@ -420,8 +324,11 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) => `{ ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
-  const loopBack = `{ if (n + ${maxLen} > lim || ${C.stopRequested} || ${C.slow}) ${exit(String(eip >>> 0))} continue; }`;
+  const exit = (eipExpr: string) => `{ ${SYNC} ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  // Only the budget is checked on the way round: a stop request, the slow path or an interrupt to
+  // poll can only arise from a device or listener reached by a slow memory access, and the check
+  // after each such access leaves the trace.
+  const loopBack = `{ if (n + ${maxLen} > lim) ${exit(String(eip >>> 0))} continue; }`;
   let prod: Producer | null = null;
   let ended = false;
   for (let i = 0; i < list.length; i++) {
@@ -444,6 +351,8 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
       lines.push('n++;');
       const ti = indexOf.get(t);
       const limit = closeAt.length > 0 ? (closeAt[closeAt.length - 1] as number) : list.length;
+      const pre = condPrefix(prod, cc);
+      if (pre !== '') lines.push(pre);
       const cond = condExpr(cc, prod);
       if (t === eip) lines.push(`if (${cond}) ${loopBack}`);
       else if (ti !== undefined && ti > i && ti <= limit && sequential(i, ti)) {
@@ -455,7 +364,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
     const out = emit(new Emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack));
     prod = out.prod;
     lines.push(out.code);
-    if (d.mod !== 3 || out.mem) {
+    if ((d.mod !== 3 && d.op !== 0x8d) || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
       lines.push(
@@ -478,13 +387,14 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
   ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
-  fa = 0, fb = 0, fr = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''};
+  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''};
 try {
 for (;;) {
 ${lines.join('\n')}
 }
-} catch (e) { ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
-  const fn = new Function('c', 'r', 'lim', 'user', src) as TraceFn;
+} catch (e) { ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
+  const raw = new Function('c', 'r', 'lim', 'user', 'sync', 'cfOf', src) as RawTraceFn;
+  const fn: TraceFn = (c, r, lim, user) => raw(c, r, lim, user, syncFlags, cfOf);
   return { ...key, fn, maxLen };
 }
 
@@ -520,18 +430,6 @@ interface Emitted {
   prod: Producer | null;
   /** Accesses memory other than through its ModRM operand (stack). */
   mem: boolean;
-}
-
-/** INC/DEC: keep CF (settled from the previous producer), then the lazy record without CF. */
-function incDec(dec: boolean, size: number, prev: Producer | null): string {
-  let settle: string;
-  if (prev === null) settle = `if ((${C.lzMask} & 1) !== 0) ${C.flags} = (${C.flags} & -2) | ${C.lazyCF}();`;
-  else if (prev.kind === 'logic') settle = `${C.flags} &= -2;`;
-  else if (prev.kind === 'add' || prev.kind === 'sub')
-    settle = `${C.flags} = (${C.flags} & -2) | ${cfExpr(prev)};`;
-  else settle = '';
-  const sign = size * 8 - 1;
-  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; ${C.lzOp} = ${dec ? LZ_SUB : LZ_ADD}; ${C.lzA} = a; ${C.lzB} = 1; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
 }
 
 function push(ctx: Ctx, size: number, val: string): string {
@@ -570,7 +468,8 @@ class Emit {
   alu(aluOp: number, size: number, pre: string, commit: string): Emitted {
     const inl = aluInline(aluOp, size);
     const w = aluOp === 7 ? '' : commit;
-    if (inl === null) return this.done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    if (inl === null)
+      return this.done(`${pre} ${SYNC} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
     return this.done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
   }
 }
@@ -630,7 +529,7 @@ function emitHigh(e: Emit): Emitted | null {
     case 0x69:
     case 0x6b:
       return e.done(
-        `${ldRm(d, osz, 'a')} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
+        `${ldRm(d, osz, 'a')} ${SYNC} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
         null,
       );
     case 0x80:
@@ -703,7 +602,7 @@ function emitHigh(e: Emit): Emitted | null {
       const size = op & 1 ? osz : 1;
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
       return e.done(
-        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
+        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${SYNC} ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
         null,
       );
     }
@@ -765,11 +664,14 @@ function emit0f(e: Emit): Emitted | null {
   const osz = d.o32 ? 4 : 2;
   const o2 = op & 0xff;
   if (o2 >= 0x40 && o2 <= 0x4f)
-    return e.done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
-  if (o2 >= 0x90 && o2 <= 0x9f) return e.done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+    return e.done(
+      `${ldRm(d, osz, 'v')} ${condPrefix(prev, o2 & 15)} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`,
+    );
+  if (o2 >= 0x90 && o2 <= 0x9f)
+    return e.done(`${condPrefix(prev, o2 & 15)} ${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
   if (o2 === 0xaf)
     return e.done(
-      `${ldRm(d, osz, 'b')} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
+      `${ldRm(d, osz, 'b')} ${SYNC} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
       null,
     );
   if (o2 === 0xb6) return e.done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);
