@@ -38,7 +38,6 @@ import {
   condExpr,
   condPrefix,
   incDec,
-  maskOf,
   type Producer,
   SYNC,
   syncFlags,
