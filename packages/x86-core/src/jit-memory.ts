@@ -13,6 +13,11 @@ function writeLin(size: number): string {
   return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
 }
 
+/** Markers traceSource (jit.ts) replaces: store the registers the trace assigns back to the Cpu
+ * (before anything outside the trace may look at them), and reload ESP after setSp. */
+export const WB = '/*WB*/';
+export const RL4 = '/*RL4*/';
+
 /** Where a memory operand's bytes are: `x` = physical address (A20 applied), `p` its page, `m`
  * the page's buffer or null. Paging off: linear = physical. Paging on: the TLB entry of the linear
  * page when it grants the access (`need`: the local holding the permission bit for this CPL), else
@@ -33,7 +38,7 @@ export function load(size: number, seg: number, off: string, dst: string, paged:
   else
     fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${locate(paged, seg, 'ri', 'nr')} if (m !== null${inPage}) { ${fast} } else { ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
+  return `${check} ${locate(paged, seg, 'ri', 'nr')} if (m !== null${inPage}) { ${fast} } else { ${WB} ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
@@ -44,5 +49,5 @@ export function store(size: number, seg: number, off: string, val: string, paged
   if (size >= 2) fast += ' m[i + 1] = w >> 8;';
   if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${locate(paged, seg, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+  return `${check} ${locate(paged, seg, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { ${WB} ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
 }

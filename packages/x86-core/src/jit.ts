@@ -43,7 +43,7 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, store } from './jit-memory.js';
+import { load, RL4, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -323,7 +323,8 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) => `{ ${SYNC} ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  const exit = (eipExpr: string) =>
+    `{ ${WB} ${SYNC} ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
   // Only the budget is checked on the way round: a stop request, the slow path or an interrupt to
   // poll can only arise from a device or listener reached by a slow memory access, and the check
   // after each such access leaves the trace.
@@ -382,19 +383,38 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
     lines.push(exit(String((list[t] as Insn).eip >>> 0)));
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
-  const src = `"use strict";
-const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
-  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
-let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
-  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''};
-try {
-for (;;) {
-${lines.join('\n')}
-}
-} catch (e) { ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
+  const src = traceSource(lines.join('\n'), paged);
   const raw = new Function('c', 'r', 'lim', 'user', 'sync', 'cfOf', src) as RawTraceFn;
   const fn: TraceFn = (c, r, lim, user) => raw(c, r, lim, user, syncFlags, cfOf);
   return { ...key, fn, maxLen };
+}
+
+/**
+ * The function body around a trace's statements. Guest registers live in JavaScript locals
+ * (`r0`…`r7`, loaded on entry) rather than the Cpu's Int32Array while the trace runs: the emitters
+ * write `r[i]`, rewritten here, and every point where the Cpu may look — each exit (WB), the
+ * fault handler, a slow memory access (which may reach a device) and RET imm16's setSp (which
+ * also reloads ESP: RL4) — stores the registers the trace assigns back first.
+ */
+function traceSource(body: string, paged: boolean): string {
+  const local = body.replace(/r\[(\d)\]/g, 'r$1');
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const m of local.matchAll(/\br(\d)\b/g)) used.add(Number(m[1]));
+  for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
+  const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
+  const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
+  const regs = [...used].map((i) => `r${i} = r[${i}]`).join(', ');
+  return `"use strict";
+const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
+  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
+let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
+  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''}${regs ? `, ${regs}` : ''};
+try {
+for (;;) {
+${code}
+}
+} catch (e) { ${wb} ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
@@ -608,7 +628,7 @@ function emitHigh(e: Emit): Emitted | null {
     case 0xc2:
     case 0xc3: {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
-      const adj = op === 0xc2 ? ` ${C.setSp}(r[4] + ${d.imm});` : '';
+      const adj = op === 0xc2 ? ` ${WB} ${C.setSp}(r[4] + ${d.imm}); ${RL4}` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
       const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
       if (how === 'follow' && expectRet !== undefined)
