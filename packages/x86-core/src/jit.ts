@@ -394,17 +394,25 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
  * (`r0`…`r7`, loaded on entry) rather than the Cpu's Int32Array while the trace runs: the emitters
  * write `r[i]`, rewritten here, and every point where the Cpu may look — each exit (WB), the
  * fault handler, a slow memory access (which may reach a device) and RET imm16's setSp (which
- * also reloads ESP: RL4) — stores the registers the trace assigns back first.
+ * also reloads ESP: RL4) — stores the registers the trace assigns back first. The segment caches
+ * a trace reads are loaded into locals on entry as well.
  */
 function traceSource(body: string, paged: boolean): string {
-  const local = body.replace(/r\[(\d)\]/g, 'r$1');
+  // Segment caches cannot change while a trace runs (no segment load is compiled): locals too.
+  const segs = new Set<string>();
+  const local = body
+    .replace(/r\[(\d)\]/g, 'r$1')
+    .replace(/\b(sLo|sHi|sB|sW)\[(\d)\]/g, (_m, f: string, i: string) => {
+      segs.add(`${f}${i} = ${f}[${i}]`);
+      return `${f}${i}`;
+    });
   const used = new Set<number>();
   const written = new Set<number>();
   for (const m of local.matchAll(/\br(\d)\b/g)) used.add(Number(m[1]));
   for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
   const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
   const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
-  const regs = [...used].map((i) => `r${i} = r[${i}]`).join(', ');
+  const regs = [...used].map((i) => `r${i} = r[${i}]`).concat([...segs]).join(', ');
   return `"use strict";
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
   ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
