@@ -1,6 +1,7 @@
 // Child of boot-split.bench.mjs: one fresh Node process booting Debian's bios-256k.bin (128 MiB, no
-// IGD) with @vmkit/machine's built dist (what the CLI bundles) to "No bootable device.", printing
-// one JSON line with the phases of its life: Node start (process start -> this script's first line,
+// IGD) with @vmkit/machine's built dist (the modules the CLI bundles, loaded one file at a time
+// here, so `import` is an upper bound of the bundled CLI's: see apps/cli/README.md) to "No bootable
+// device.", printing one JSON line with the phases of its life: Node start (process start -> this script's first line,
 // performance.now() counts from the process's time origin), import, createMachine, guest run; then,
 // with WARM=n, n more boots in the same process (the rig's matrix and the web page boot this way).
 const tStart = performance.now();

@@ -1,6 +1,7 @@
 // Where a cold SeaBIOS boot's time goes, and what a warm one costs. Runs boot-split-child.mjs (a
 // fresh Node process booting Debian's bios-256k.bin, 128 MiB, no IGD, with @vmkit/machine's built
-// dist — the code the CLI bundles — to "No bootable device.") RUNS times, and reports the median
+// dist — the code the CLI bundles, unbundled here, so `import` is an upper bound of the CLI's — to
+// "No bootable device.") RUNS times, and reports the median
 // of each phase, wall and CPU time (the shared box's load inflates wall time; CPU time much less):
 //   node    process start -> the script's first line (Node's own start-up)
 //   import  loading @vmkit/machine and its packages

@@ -129,14 +129,12 @@ function eaExpr16(d: Insn): string {
 
 // ------------------------------------------------------------------ emitters
 //
-// Generated code runs with paging off (the Cpu enters traces only then), so a memory operand is:
-// segment check (cpu.ts rd*/wr* rules: [segLo, segHi], writable), linear = base + offset, A20,
-// then the page table's typed array when the page is plain memory within one page, and the
-// interpreter's own readLin*/writeLin* otherwise (MMIO, page crossing, a store to a code page).
-// Flags are the interpreter's lazy record (lzOp/lzA/lzB/lzR/lzSign/lzMask), written as each
-// producer retires, so an exit or a fault anywhere sees the interpreter's state. The compiler also
-// keeps the last producer in locals (fa, fb, fr) and knows its kind at compile time, so a
-// following Jcc/SETcc/CMOVcc/INC/DEC evaluates its condition inline.
+// A memory operand is: segment check (cpu.ts rd*/wr* rules: [segLo, segHi], writable), linear =
+// base + offset, the TLB with paging on, A20, then the page table's typed array when the page is
+// plain memory within one page, and the interpreter's own readLin*/writeLin* otherwise (a TLB
+// miss, MMIO, page crossing, a store to a code page): jit-memory.ts. Flags: jit-flags.ts (the
+// pending producer in locals, the interpreter's lazy record written where the Cpu may look).
+// Registers: `r[i]` in the emitters, JavaScript locals in the generated function (traceSource).
 
 function getReg(size: number, i: number): string {
   if (size === 4) return `r[${i}]`;
