@@ -494,6 +494,115 @@ ${routine(1000, 'v2')}
     expect(jit.jitStats.compiled).toBeGreaterThan(1);
   });
 
+  it('user-mode (CPL 3) compiled loops under paging: U/W permission faults and their fixes', () => {
+    // The loop runs at CPL 3 (own GDT with ring-3 segments and a TSS for the ring-0 stack) over 16
+    // pages at 0x900000: pages 8-15 start supervisor-only and pages 4-7 read-only, so the first
+    // user read or write of each faults (#PF error code U|P|W bits); the ring-0 handler grants U and
+    // W and INVLPGs, and the access is retried. Traces entered at CPL 3 check the TLB's user bits.
+    const src = pm32(`    PAGING_ON
+    mov esi, gdt3
+    mov edi, 0x3000
+    mov ecx, gdt3_end - gdt3
+    rep movsb
+    mov dword [0x3100 + 4], 0x6F000        ; TSS esp0
+    mov dword [0x3100 + 8], 0x10           ; TSS ss0
+    lgdt [gdtr3]
+    mov ax, 0x28
+    ltr ax
+    SETGATE32 14, pfh, 0x8E
+    SETGATE32 13, back, 0x8E
+    mov ecx, 4
+.pd: or dword [PG_PD + ecx * 4 - 4], 4     ; user bit on the directory entries
+    dec ecx
+    jnz .pd
+    mov ecx, 0xF0
+.code: or dword [PG_PT + ecx * 4], 4       ; ROM code pages 0xF0000-0xFFFFF: user
+    inc ecx
+    cmp ecx, 0x100
+    jb .code
+    or dword [${PTE(0x50000)}], 4           ; user stack page
+    or dword [${PTE(0x4f000)}], 4
+    mov ecx, 0
+.data:
+    mov eax, ecx
+    shl eax, 12
+    add eax, 0x900000 | 5                 ; P | U, read-only
+    cmp ecx, 4
+    jb .rw
+    cmp ecx, 8
+    jb .set
+    and eax, ~4                           ; supervisor
+.rw: or eax, 2
+.set:
+    mov [${PTE(0x900000)} + ecx * 4], eax
+    inc ecx
+    cmp ecx, 16
+    jb .data
+    mov [0x30010], esp
+    push dword 0x23
+    push dword 0x50000
+    push dword 0x2
+    push dword 0x1B
+    push dword user
+    iretd
+user:
+    mov ax, 0x23
+    mov ds, ax
+    mov es, ax
+    xor ebx, ebx
+    mov ecx, 3000
+.l: mov eax, ecx
+    and eax, 15
+    shl eax, 12
+    add ebx, [0x900000 + eax]
+    mov [0x900008 + eax], ecx
+    push ebx
+    pop edx
+    dec ecx
+    jnz .l
+    mov [0x900004], ebx
+    cli                                   ; CPL 3 > IOPL: #GP, handled by 'back'
+pfh:
+    push eax
+    mov eax, cr2
+    shr eax, 12
+    or dword [PG_PT + eax * 4], 6
+    mov eax, cr2
+    invlpg [eax]
+    inc dword [0x30008]
+    pop eax
+    add esp, 4
+    iretd
+back:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, [0x30010]
+    mov eax, [0x900004]
+    mov [0x30000], eax
+    ret
+align 8
+gdt3:
+    dq 0
+    dq 0x00CF9A000000FFFF
+    dq 0x00CF92000000FFFF
+    dq 0x00CFFA000000FFFF
+    dq 0x00CFF2000000FFFF
+    dw 0x67, 0x3100, 0x8900, 0
+gdt3_end:
+gdtr3:
+    dw gdt3_end - gdt3 - 1
+    dd 0x3000
+`);
+    const { jit, ram } = lockstep(assemble(src), 37);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getUint32(0x30008, true), 'faults handled').toBe(12);
+    expect(jit.exceptionCounts[14]).toBe(12);
+    expect(jit.jitStats.instructions).toBeGreaterThan(10_000);
+  });
+
   it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
     // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
     // each pass; each first store there faults inside the compiled loop, the handler maps the page
