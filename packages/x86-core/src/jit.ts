@@ -78,6 +78,8 @@ export interface Trace {
   /** Paging on: linear code page, physical frame (page-aligned), flattened pairs. */
   readonly pages: number[];
   dead: boolean;
+  /** Entries that ended in a fault before any instruction retired (trace.ts). */
+  idleFaults: number;
 }
 
 /** Most guest instructions in one trace. */
@@ -300,7 +302,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   const { list, expectRet, how, pc } = followTrace(env, eip);
   const maxLen = list.length;
   const { ranges, pages } = codeSpan(env, list);
-  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false };
+  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false, idleFaults: 0 };
   if (list.length === 0) return { ...key, fn: null, maxLen: 0 };
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
@@ -410,7 +412,10 @@ function traceSource(body: string, paged: boolean): string {
   for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
   const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
   const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
-  const regs = [...used].map((i) => `r${i} = r[${i}]`).concat([...segs]).join(', ');
+  const regs = [...used]
+    .map((i) => `r${i} = r[${i}]`)
+    .concat([...segs])
+    .join(', ');
   return `"use strict";
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
   ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};

@@ -5,6 +5,10 @@ import { CpuCpuid } from './cpuid.js';
 import { compileTrace, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
+/** Entries of a trace that fault before it retires anything, after which its entry is left to the
+ * interpreter. */
+const JIT_IDLE_FAULTS = 16;
+
 /** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
  * writes, flushes. */
 export abstract class CpuTrace extends CpuCpuid {
@@ -51,11 +55,20 @@ export abstract class CpuTrace extends CpuCpuid {
     this.jitActive = true;
     this.jitBreak = false;
     const before = this.instructionCount;
+    let left = false;
     try {
       fn(this, this.regs, end - before, this.cpl === 3);
+      left = true;
     } finally {
       this.jitActive = false;
-      this.jitStats.instructions += this.instructionCount - before;
+      const ran = this.instructionCount - before;
+      this.jitStats.instructions += ran;
+      // A trace that keeps faulting on its first instruction (a store to a page the guest maps in
+      // its #PF handler, every entry) only adds its entry and an extra unwind to each fault.
+      if (!left && ran === 0 && ++t.idleFaults >= JIT_IDLE_FAULTS) {
+        this.killTrace(t);
+        this.traceKills.set(t.lin, JIT_MAX_KILLS);
+      }
     }
     return true;
   }
@@ -126,6 +139,7 @@ export abstract class CpuTrace extends CpuCpuid {
         maxLen: 0,
         ranges: [],
         dead: false,
+        idleFaults: 0,
       };
       this.traces.set(lin, none);
       return none;
