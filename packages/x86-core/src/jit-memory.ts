@@ -25,7 +25,7 @@ export const RL4 = '/*RL4*/';
  * what the interpreter's translate() does. `idx` names the page table's index array (ri / wi). */
 function locate(paged: boolean, seg: number, idx: string, need: string): string {
   if (!paged) return `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[${idx}[p]];`;
-  return `l = (sB[${seg}] + o) | 0; e = tlb[l >>> 12]; if ((e & ${need}) !== 0) { x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; m = bufs[${idx}[p]]; } else m = null;`;
+  return `l = (sB[${seg}] + o) | 0; e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; m = (e & ${need}) !== 0 ? bufs[${idx}[p]] : null;`;
 }
 
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
