@@ -277,6 +277,14 @@ tests16:
 /** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
 const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
 
+/** Copies the routines v1 and v2 (labels v1…v1_end, v2…v2_end) to frames 0x20000 and 0x21000. */
+const COPY_V1_V2 = [0x20000, 0x21000]
+  .map(
+    (to, i) =>
+      `    mov esi, v${i + 1}\n    mov edi, ${to}\n    mov ecx, v${i + 1}_end - v${i + 1}\n    rep movsb`,
+  )
+  .join('\n');
+
 describe.skipIf(gate.skip)('trace compiler vs interpreter, paging on', () => {
   // bench/paging.inc identity-maps 0-16 MiB with 4 KiB pages; the programs below then re-point
   // single PTEs (linear 0x900000 and up) to make aliases, edit them under running traces and fault.
@@ -401,14 +409,7 @@ smc_end:
     ret
 ${name}_end:`;
     const src = pm32(`    PAGING_ON
-    mov esi, v1
-    mov edi, 0x20000
-    mov ecx, v1_end - v1
-    rep movsb
-    mov esi, v2
-    mov edi, 0x21000
-    mov ecx, v2_end - v2
-    rep movsb
+${COPY_V1_V2}
     mov dword [${PTE(0x900000)}], 0x20000 | 3
     xor ebx, ebx
     mov ebp, 200
@@ -468,14 +469,7 @@ ${routine(1000, 'v2')}
     ret
 ${name}_end:`;
     const src = pm32(`    PAGING_ON
-    mov esi, v1
-    mov edi, 0x20000
-    mov ecx, v1_end - v1
-    rep movsb
-    mov esi, v2
-    mov edi, 0x21000
-    mov ecx, v2_end - v2
-    rep movsb
+${COPY_V1_V2}
     xor ebx, ebx
     mov ecx, 300
 .o: mov dword [${PTE(0x900000)}], 0x20000 | 3

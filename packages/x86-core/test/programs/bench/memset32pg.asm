@@ -4,17 +4,4 @@
 bits 32
 org 0x1000
     PAGING_ON
-    mov esi, [0xFF0]
-.outer:
-    mov edi, 0x100000
-    mov ecx, 0x10000
-    xor eax, eax
-.l: test ecx, ecx
-    je .d
-    dec ecx
-    mov [edi + ecx], al
-    jmp .l
-.d: dec esi
-    jnz .outer
-    out 0xF4, al
-    hlt
+%include "bench/memset32.inc"
