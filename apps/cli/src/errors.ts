@@ -30,7 +30,7 @@ export const EXIT_TABLE: ReadonlyArray<readonly [number, string, string]> = [
     EXIT.goalNotReached,
     'goal-not-reached',
     "boot did not reach its goal (the --until text, else the firmware's boot attempt):\n" +
-      'instruction budget spent, triple fault, guest reset, halted forever, firmware error',
+      'instruction budget spent, a guest reset or triple fault under --no-reboot,\nhalted forever, firmware error',
   ],
   [EXIT.internal, 'internal', 'internal error: a bug in vmkit (VMKIT_DEBUG=1 prints the stack)'],
 ];

@@ -88,7 +88,15 @@ export interface MachineConfigInput {
   logWindow?: { lines?: number; chars?: number };
   /** How many recorded (traced) events the machine keeps (default 100 000). Subscribers see all. */
   eventWindow?: number;
+  /** What a guest reset (0xCF9, the 8042's reset pulse, port 0x92, a triple fault) does:
+   * 'reset' (default, as QEMU `-machine pc`): a system reset — every device's reset, the CPU at
+   * the reset vector, RAM kept — and the run goes on; 'stop' (QEMU `-no-reboot`): the run ends
+   * with reason 'reset' (or 'triple-fault'). */
+  onReset?: ResetPolicy;
 }
+
+export const RESET_POLICIES = ['reset', 'stop'] as const;
+export type ResetPolicy = (typeof RESET_POLICIES)[number];
 
 export interface MachineConfig {
   chipset: 'i440fx';
@@ -104,6 +112,7 @@ export interface MachineConfig {
   jit: boolean;
   logWindow: { lines: number; chars: number };
   eventWindow: number;
+  onReset: ResetPolicy;
 }
 
 export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
@@ -228,6 +237,10 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
   ])
     if (p) problems.push(p);
 
+  const onReset = input.onReset ?? 'reset';
+  if (!RESET_POLICIES.includes(onReset))
+    problems.push(`onReset '${String(onReset)}' is unknown (${RESET_POLICIES.join(' or ')})`);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     chipset: 'i440fx',
@@ -242,6 +255,7 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
     jit,
     logWindow,
     eventWindow,
+    onReset,
   };
 }
 
