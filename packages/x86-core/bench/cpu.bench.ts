@@ -6,6 +6,13 @@
 //   rep-movsb  rep movsb 1 MiB RAM -> RAM, 32-bit flat PM                              -> GB/s
 //   mix32      ALU/branch/call/stack mix, 32-bit flat PM                               -> MIPS
 //   real16     real-mode gcc -m16 style code with 0x66/0x67 prefixes                   -> MIPS
+// and with 32-bit paging on (0-16 MiB identity-mapped with 4 KiB pages, test/programs/bench/paging.inc):
+//   memset32-pg, mix32-pg   the same loops after PAGING_ON                                  -> MIPS
+//   call32-pg    real16's loop as 32-bit code (no prefixes)                                -> MIPS
+//   pagefault-pg 256 fresh pages per pass, each first touch a #PF whose handler maps it    -> MIPS
+// vmkit's figure is the median of 3 measured runs by wall time (what QEMU's and v86's wall-time
+// figures are compared with); `<workload>-cpu` is the median by the process's CPU time, which a busy
+// box inflates much less. The load average is printed at the start and the end.
 // With nasm on PATH the bodies are assembled from source (and compared with the bytes embedded
 // below, which are the fallback without nasm). With qemu-system-i386 (and nasm) the same bodies
 // run under QEMU TCG, wrapped in the oracle skeleton: QEMU's rate is (work of a long run - work of
@@ -29,7 +36,7 @@
 // `v86-<workload>: not comparable: <reason>` instead of a figure.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccessSize, IoHandler } from '@vmkit/memory-bus';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
@@ -104,6 +111,46 @@ const WORKLOADS: Workload[] = [
     qemuPasses: 40000,
     v86Passes: 20000,
   },
+  {
+    name: 'memset32-pg',
+    file: 'memset32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b35f00f0000bf00001000b90000010031c085c974064988040febf64e75e7e6f4f4',
+    corePasses: 60,
+    qemuPasses: 1500,
+    v86Passes: 3000,
+  },
+  {
+    name: 'mix32-pg',
+    file: 'mix32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b2df00f0000bc0000080031db31d2b96400000089c801d831c2c1e00329d3e81f00000083f932720143505a0fb6810020000089148d003000004975d74d75cfe6f4f48d44580125ffff0000c3',
+    corePasses: 12000,
+    qemuPasses: 300000,
+    v86Passes: 300000,
+  },
+  {
+    name: 'call32-pg',
+    file: 'call32pg',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: 'bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb008b2df00f0000bc00000800b9e8030000be002000008b048e01c889048e0fb75602e8090000004975ec4d75dfe6f4f4538d1c425bc3',
+    corePasses: 1500,
+    qemuPasses: 40000,
+    v86Passes: 20000,
+  },
+  {
+    name: 'pagefault-pg',
+    file: 'pagefault32',
+    mode: 32,
+    bytesPerPass: 0,
+    hex: '0f011518110000bf00604000b90002000031c0f3abb8d710000066a37060400066c70572604000080066c70574604000008ec1e81066a3766040000f011d1e110000bf00004000b90004000031c0f3abbf00004000b803104000b904000000ab05001000004975f7bf00104000b803000000b900100000ab05001000004975f7b8000040000f22d80f20c00d000000800f22c0eb00c70510004000035040008b2df00f0000bf00504000b90001000031c0f3ab0f20d80f22d8bb00000001b900010000890b014b0481c3001000004975f24d75d1e6f4f450520f20d0c1e80c25ff03000089c2c1e00c0503008000890495005040005a5883c404cf90909090900000000000000000ffff0000009bcf00ffff00000093cf00170000110000ff0700604000',
+    corePasses: 400,
+    qemuPasses: 4000,
+    v86Passes: 4000,
+  },
 ];
 
 function fromHex(h: string): Uint8Array {
@@ -173,9 +220,14 @@ function makeCore(body: Uint8Array, mode: 16 | 32, passes: number): Cpu {
 }
 
 /** Run to the debug-exit write; returns retired instructions and seconds. */
-function runCore(body: Uint8Array, mode: 16 | 32, passes: number): { instructions: number; seconds: number } {
+function runCore(
+  body: Uint8Array,
+  mode: 16 | 32,
+  passes: number,
+): { instructions: number; seconds: number; cpuSeconds: number } {
   const cpu = makeCore(body, mode, passes);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (;;) {
     const e = cpu.run(50_000_000);
     if (e.reason !== 'budget') {
@@ -184,7 +236,8 @@ function runCore(body: Uint8Array, mode: 16 | 32, passes: number): { instruction
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { instructions: cpu.instructionCount, seconds };
+  const c = process.cpuUsage(c0);
+  return { instructions: cpu.instructionCount, seconds, cpuSeconds: (c.user + c.system) / 1e6 };
 }
 
 function qemuImage(w: Workload, bodyPath: string, passes: number): Uint8Array {
@@ -216,13 +269,23 @@ body_end:
   return assemble(src);
 }
 
-function runQemuWall(qemu: string, image: Uint8Array, dir: string): number | null {
+/** Wall seconds of one QEMU run (killed after 20 s: null), and its CPU seconds (user + system of
+ * QEMU, every thread) from the shell's `times` builtin after it exits (null when unreadable). */
+function runQemuWall(
+  qemu: string,
+  image: Uint8Array,
+  dir: string,
+): { wall: number; cpu: number | null } | null {
   const img = join(dir, 'bios.bin');
   writeFileSync(img, image);
   const t0 = performance.now();
   const r = spawnSync(
-    qemu,
+    '/bin/sh',
     [
+      '-c',
+      'timeout -s KILL 20 "$@" >/dev/null 2>&1; echo "rc=$?"; times',
+      'sh',
+      qemu,
       '-accel',
       'tcg',
       '-machine',
@@ -242,11 +305,22 @@ function runQemuWall(qemu: string, image: Uint8Array, dir: string): number | nul
       '-serial',
       'none',
     ],
-    { timeout: 20_000, killSignal: 'SIGKILL', stdio: 'ignore' },
+    { timeout: 30_000, killSignal: 'SIGKILL', encoding: 'utf8' },
   );
   const ms = performance.now() - t0;
-  if (r.error !== undefined) return null;
-  return ms / 1000;
+  const rc = /rc=(\d+)/.exec(r.stdout ?? '');
+  if (r.error !== undefined || rc === null || rc[1] === '124' || rc[1] === '137') return null;
+  // `times`: the shell's user/system line, then its children's ("0m0.120s 0m0.031s").
+  const m = /(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s\s*$/.exec(r.stdout ?? '');
+  const cpu = m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : null;
+  return { wall: ms / 1000, cpu };
+}
+
+/** Measured core runs per workload (median reported). */
+const CORE_RUNS = 3;
+
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
 }
 
 function fmt(v: number): string {
@@ -259,6 +333,8 @@ type Cell = number | string;
 interface V86Figure {
   /** Rate in the workload's unit (MIPS or GB/s), or why v86 is not comparable. */
   rate: Cell;
+  /** The same by v86's process CPU time, or null. */
+  cpuRate: number | null;
   note: string;
 }
 
@@ -283,23 +359,31 @@ async function v86Figure(w: Workload, bodyPath: string, perPass: number): Promis
     return r;
   };
   const short = await run(1);
-  if (typeof short === 'string') return { rate: short, note: '' };
+  if (typeof short === 'string') return { rate: short, cpuRate: null, note: '' };
   let passes = w.v86Passes;
   for (let attempt = 0; ; attempt++) {
     const long = await run(passes);
-    if (typeof long === 'string') return { rate: long, note: '' };
+    if (typeof long === 'string') return { rate: long, cpuRate: null, note: '' };
     const dt = long.guestSeconds - short.guestSeconds;
     if (dt >= V86_MIN_DIFF_S || attempt === 4) {
       if (dt < V86_MIN_DIFF_S)
-        return { rate: `timed difference stayed below ${V86_MIN_DIFF_S} s (${dt.toFixed(3)} s)`, note: '' };
+        return {
+          rate: `timed difference stayed below ${V86_MIN_DIFF_S} s (${dt.toFixed(3)} s)`,
+          cpuRate: null,
+          note: '',
+        };
       const n = passes - 1;
       const counter = (long.instructions - short.instructions) / n;
-      const rate = w.bytesPerPass > 0 ? (w.bytesPerPass * n) / dt / 1e9 : (perPass * n) / dt / 1e6;
+      const per = (t: number) =>
+        w.bytesPerPass > 0 ? (w.bytesPerPass * n) / t / 1e9 : (perPass * n) / t / 1e6;
+      const rate = per(dt);
+      const dc = long.guestCpuSeconds - short.guestCpuSeconds;
+      const cpuRate = dc > 0 ? per(dc) : null;
       const note =
         `# ${w.name}: v86 ${n} passes in ${dt.toFixed(3)} s (1-pass run ${short.guestSeconds.toFixed(3)} s ` +
         `guest, ${short.wallSeconds.toFixed(3)} s from new V86()); v86's own counter ` +
         `${counter.toFixed(0)} instructions/pass, core ${perPass}`;
-      return { rate, note };
+      return { rate, cpuRate, note };
     }
     // Too short to time: scale towards the target, at least x2, at most x16 per step.
     const factor = dt > 0 ? Math.min(16, Math.max(2, V86_TARGET_DIFF_S / dt)) : 16;
@@ -313,9 +397,29 @@ if (nasm === null) console.log('# nasm not found: using the embedded encodings o
 if (qemu === null) console.log('# qemu-system-i386 (or nasm) not found: no QEMU comparison');
 const noV86 = nasm === null ? 'nasm not found (the v86 image is the nasm-built skeleton)' : v86Missing();
 const tmp = mkdtempSync(join(tmpdir(), 'vmkit-x86-bench-'));
-const table: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell }[] = [];
+// The box is often shared: the load average frames every figure below.
+console.log(
+  `# load average at start: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
+interface Row {
+  name: string;
+  unit: string;
+  core: Cell;
+  qemu: Cell;
+  v86: Cell;
+  /** The same by CPU time (null: not measured). */
+  coreCpu: number | null;
+  qemuCpu: number | null;
+  v86Cpu: number | null;
+}
+const table: Row[] = [];
 try {
+  // VMKIT_BENCH_WORKLOADS=memset32,mix32-pg runs only those rows (all by default).
+  const only = (process.env.VMKIT_BENCH_WORKLOADS ?? '').split(',').filter((x) => x !== '');
   for (const w of WORKLOADS) {
+    if (only.length > 0 && !only.includes(w.name)) continue;
     let body = fromHex(w.hex);
     if (nasm !== null) {
       const built = assemble(readFileSync(join(PROGRAMS_DIR, 'bench', `${w.file}.asm`), 'utf8'));
@@ -324,7 +428,10 @@ try {
       body = built;
     }
     const unit = w.bytesPerPass > 0 ? 'GB/s' : 'MIPS';
-    const row: { name: string; unit: string; core: Cell; qemu: Cell; v86: Cell } = {
+    const row: Row = {
+      coreCpu: null,
+      qemuCpu: null,
+      v86Cpu: null,
       name: w.name,
       unit,
       core: '-',
@@ -336,12 +443,15 @@ try {
     const one = runCore(body, w.mode, 1).instructions;
     const perPass = runCore(body, w.mode, 2).instructions - one;
     runCore(body, w.mode, Math.max(1, Math.floor(w.corePasses / 4)));
-    const m = runCore(body, w.mode, w.corePasses);
-    row.core =
-      w.bytesPerPass > 0
-        ? (w.bytesPerPass * w.corePasses) / m.seconds / 1e9
-        : m.instructions / m.seconds / 1e6;
+    // CORE_RUNS measured runs: the median by wall time (the figure compared with QEMU's and v86's,
+    // which are wall-time too) and by this process's CPU time (less sensitive to other load).
+    const runs = Array.from({ length: CORE_RUNS }, () => runCore(body, w.mode, w.corePasses));
+    const rate = (s: number, n: number) =>
+      w.bytesPerPass > 0 ? (w.bytesPerPass * w.corePasses) / s / 1e9 : n / s / 1e6;
+    row.core = median(runs.map((m) => rate(m.seconds, m.instructions)));
     console.log(`BENCH x86-core ${w.name} ${fmt(row.core)} ${unit}`);
+    row.coreCpu = median(runs.map((m) => rate(m.cpuSeconds, m.instructions)));
+    console.log(`BENCH x86-core ${w.name}-cpu ${fmt(row.coreCpu)} ${unit}`);
     if (nasm === null) {
       console.log(`v86-${w.name}: not comparable: ${noV86}`);
       continue;
@@ -355,12 +465,18 @@ try {
         console.log(`# ${w.name}: QEMU run timed out (20 s); no QEMU figure`);
         row.qemu = 'timeout';
       } else {
-        const dt = Math.max(long - short, 1e-6);
         const passes = w.qemuPasses - 1;
-        row.qemu = w.bytesPerPass > 0 ? (w.bytesPerPass * passes) / dt / 1e9 : (perPass * passes) / dt / 1e6;
+        const work = (dt: number) =>
+          w.bytesPerPass > 0 ? (w.bytesPerPass * passes) / dt / 1e9 : (perPass * passes) / dt / 1e6;
+        const dt = Math.max(long.wall - short.wall, 1e-6);
+        row.qemu = work(dt);
         console.log(`BENCH x86-core qemu-${w.name} ${fmt(row.qemu)} ${unit}`);
+        if (long.cpu !== null && short.cpu !== null && long.cpu > short.cpu) {
+          row.qemuCpu = work(long.cpu - short.cpu);
+          console.log(`BENCH x86-core qemu-${w.name}-cpu ${fmt(row.qemuCpu)} ${unit}`);
+        }
         console.log(
-          `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.toFixed(3)} s)`,
+          `# ${w.name}: QEMU ${passes} passes in ${dt.toFixed(3)} s (1-pass run ${short.wall.toFixed(3)} s)`,
         );
       }
     }
@@ -372,6 +488,10 @@ try {
     if (typeof v.rate === 'number') {
       row.v86 = v.rate;
       console.log(`BENCH x86-core v86-${w.name} ${fmt(v.rate)} ${unit}`);
+      if (v.cpuRate !== null) {
+        row.v86Cpu = v.cpuRate;
+        console.log(`BENCH x86-core v86-${w.name}-cpu ${fmt(v.cpuRate)} ${unit}`);
+      }
       console.log(v.note);
     } else {
       row.v86 = 'n/c';
@@ -381,9 +501,19 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-const cell = (c: Cell): string => (typeof c === 'number' ? fmt(c) : c).padStart(10);
 console.log(
-  `\n${'workload'.padEnd(10)} ${'unit'.padEnd(5)} ${'vmkit'.padStart(10)} ${'QEMU TCG'.padStart(10)} ${'v86'.padStart(10)}`,
+  `# load average at end: ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
 );
+const cell = (c: Cell | null): string => (c === null ? '-' : typeof c === 'number' ? fmt(c) : c).padStart(10);
+const head = (what: string) =>
+  `\n${what}\n${'workload'.padEnd(12)} ${'unit'.padEnd(5)} ${'vmkit'.padStart(10)} ${'QEMU TCG'.padStart(10)} ${'v86'.padStart(10)}`;
+console.log(head('by wall time:'));
 for (const r of table)
-  console.log(`${r.name.padEnd(10)} ${r.unit.padEnd(5)} ${cell(r.core)} ${cell(r.qemu)} ${cell(r.v86)}`);
+  console.log(`${r.name.padEnd(12)} ${r.unit.padEnd(5)} ${cell(r.core)} ${cell(r.qemu)} ${cell(r.v86)}`);
+console.log(head('by CPU time (each emulator process, all its threads):'));
+for (const r of table)
+  console.log(
+    `${r.name.padEnd(12)} ${r.unit.padEnd(5)} ${cell(r.coreCpu)} ${cell(r.qemuCpu)} ${cell(r.v86Cpu)}`,
+  );

@@ -23,6 +23,11 @@ const emit = (r) => {
 const bytes = readFileSync(o.image);
 const t0 = performance.now();
 let tStart = -1;
+let cStart = 0;
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 let text = '';
 let settled = false;
 const emulator = new V86({
@@ -45,6 +50,7 @@ const success = (exitValue) => {
   finish({
     ok: true,
     guestSeconds: (t - (tStart < 0 ? t0 : tStart)) / 1000,
+    guestCpuSeconds: cpuSeconds() - cStart,
     wallSeconds: (t - t0) / 1000,
     instructions: emulator.get_instruction_counter(),
     exitValue,
@@ -59,7 +65,10 @@ emulator.add_listener('emulator-ready', () => {
   const io = emulator.v86.cpu.io;
   const device = { name: 'vmkit-bench' };
   const onText = (b) => {
-    if (tStart < 0) tStart = performance.now();
+    if (tStart < 0) {
+      tStart = performance.now();
+      cStart = cpuSeconds();
+    }
     text += String.fromCharCode(b & 0xff);
     if (o.untilText !== undefined && text.endsWith(o.untilText)) success(0);
   };

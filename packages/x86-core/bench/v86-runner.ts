@@ -29,6 +29,8 @@ export type V86Result =
       ok: true;
       /** Seconds from the guest's first text byte to the end condition. */
       guestSeconds: number;
+      /** This process's CPU time over the same span (v86 runs on the main thread). */
+      guestCpuSeconds: number;
       /** Seconds from `new V86()` to the end condition (includes wasm compile, init). */
       wallSeconds: number;
       /** v86's own instruction counter at the end (get_instruction_counter). */

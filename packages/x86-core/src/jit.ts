@@ -11,9 +11,13 @@
 // choice become constants V8 folds into the helpers it inlines.
 //
 // Contract with the Cpu (cpu.ts), which owns the cache and the invalidation:
-//   - compiled only with paging off, keyed by linear address = physical address (A20 applied) and
-//     valid for one (CS base, CS limit, CS D bit, SS B bit); a map change or A20 change flushes
-//     everything;
+//   - keyed by linear entry address and valid for one (CS base, CS limit, CS D bit, SS B bit, paging
+//     on/off); with paging off linear = physical (A20 applied); with paging on the trace records the
+//     TLB frame of every linear code page it was compiled from and is entered only while the TLB
+//     still maps each page there (the interpreter's instruction fetch reads through the same TLB, so
+//     CR3/CR0/CR4 writes, INVLPG and stale entries after page-table edits behave as interpreted);
+//     memory operands look up the TLB inline and call the interpreter's readLin*/writeLin* on a
+//     miss (page walk, accessed/dirty bits, #PF); a map change or A20 change flushes everything;
 //   - a write to a byte any trace was compiled from kills that trace (the Cpu keeps per-page lists
 //     and checks its own fast-path stores; the bus tells it about every other write);
 //   - instruction counts are exact: a trace is entered only when its longest iteration fits in the
@@ -28,120 +32,32 @@
 // and traces rather than basic blocks, so V8 sees a whole loop body at once. No code is shared.
 
 import { Decoded, decodeInstruction } from './decode.js';
+import {
+  aluInline,
+  cfOf,
+  condExpr,
+  condPrefix,
+  incDec,
+  type Producer,
+  SYNC,
+  syncFlags,
+} from './jit-flags.js';
+import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
+import { load, RL4, store, WB } from './jit-memory.js';
 
-/** Reads one byte of code at a linear address for the compiler, or -1 if it is not plain memory. */
-export type CodePeek = (linear: number) => number;
+export type { CodePeek, TraceHost } from './jit-host.js';
 
-/**
- * What compiled code reads and calls on the CPU: the compiler's contract with cpu.ts. The Cpu is
- * passed to every trace as a TraceHost (so a field renamed there no longer satisfies it), and the
- * generated source names each member through HOST below (so a member renamed here fails to
- * compile until every template follows).
- */
-export interface TraceHost {
-  eip: number;
-  instructionCount: number;
-  /** Where a fault inside the trace is reported from (the faulting instruction's EIP and ESP). */
-  startEip: number;
-  startEsp: number;
-  /** Non-lazy EFLAGS bits and the lazy flag record (cpu.ts flags section). */
-  flags: number;
-  lzOp: number;
-  lzA: number;
-  lzB: number;
-  lzR: number;
-  lzSign: number;
-  lzMask: number;
-  /** Leave the trace after the current instruction: a store killed a trace, a stop was requested,
-   * the slow loop path is needed, or the interrupt line must be polled. */
-  jitBreak: boolean;
-  stopRequested: boolean;
-  slow: boolean;
-  intrPoll: boolean;
-  /** Segment caches: valid offset range, base, writable. */
-  readonly segLo: Uint32Array;
-  readonly segHi: Uint32Array;
-  readonly segBase: Int32Array;
-  readonly segWritable: Uint8Array;
-  /** The bus's page tables (memory-bus PageTables) and the per-page code map. */
-  readonly bufs: (Uint8Array | null)[];
-  readonly readIdx: Int32Array;
-  readonly readOff: Int32Array;
-  readonly writeIdx: Int32Array;
-  readonly writeOff: Int32Array;
-  readonly codePages: Uint8Array;
-  readonly a20Mask: number;
-  alu(op: number, size: number, a: number, b: number): number;
-  shift(op: number, size: number, a: number, count: number): number;
-  imul2(size: number, a: number, b: number): number;
-  cond(cc: number): boolean;
-  lazyCF(): number;
-  setSp(v: number): void;
-  fault(vector: number, code: number): never;
-  segFault(s: number): never;
-  readLin8(lin: number): number;
-  readLin16(lin: number): number;
-  readLin32(lin: number): number;
-  writeLin8(lin: number, v: number): void;
-  writeLin16(lin: number, v: number): void;
-  writeLin32(lin: number, v: number): void;
-}
-
-/** `c.<member>` for every TraceHost member: how generated code names the CPU's fields and helpers
- * (a mapped type, so adding, removing or renaming a member without updating this fails the build). */
-const HOST: { readonly [K in keyof TraceHost]: `c.${K}` } = {
-  eip: 'c.eip',
-  instructionCount: 'c.instructionCount',
-  startEip: 'c.startEip',
-  startEsp: 'c.startEsp',
-  flags: 'c.flags',
-  lzOp: 'c.lzOp',
-  lzA: 'c.lzA',
-  lzB: 'c.lzB',
-  lzR: 'c.lzR',
-  lzSign: 'c.lzSign',
-  lzMask: 'c.lzMask',
-  jitBreak: 'c.jitBreak',
-  stopRequested: 'c.stopRequested',
-  slow: 'c.slow',
-  intrPoll: 'c.intrPoll',
-  segLo: 'c.segLo',
-  segHi: 'c.segHi',
-  segBase: 'c.segBase',
-  segWritable: 'c.segWritable',
-  bufs: 'c.bufs',
-  readIdx: 'c.readIdx',
-  readOff: 'c.readOff',
-  writeIdx: 'c.writeIdx',
-  writeOff: 'c.writeOff',
-  codePages: 'c.codePages',
-  a20Mask: 'c.a20Mask',
-  alu: 'c.alu',
-  shift: 'c.shift',
-  imul2: 'c.imul2',
-  cond: 'c.cond',
-  lazyCF: 'c.lazyCF',
-  setSp: 'c.setSp',
-  fault: 'c.fault',
-  segFault: 'c.segFault',
-  readLin8: 'c.readLin8',
-  readLin16: 'c.readLin16',
-  readLin32: 'c.readLin32',
-  writeLin8: 'c.writeLin8',
-  writeLin16: 'c.writeLin16',
-  writeLin32: 'c.writeLin32',
-};
-const C = HOST;
-
-function readLin(size: number): string {
-  return size === 1 ? C.readLin8 : size === 2 ? C.readLin16 : C.readLin32;
-}
-
-function writeLin(size: number): string {
-  return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
-}
-
-export type TraceFn = (c: TraceHost, r: Int32Array, lim: number) => void;
+/** A compiled trace: `lim` is how many instructions it may retire; `user` is CPL 3 (paging on, the
+ * TLB permission bits it needs). */
+export type TraceFn = (c: TraceHost, r: Int32Array, lim: number, user: boolean) => void;
+type RawTraceFn = (
+  c: TraceHost,
+  r: Int32Array,
+  lim: number,
+  user: boolean,
+  sync: typeof syncFlags,
+  cf: typeof cfOf,
+) => void;
 
 export interface Trace {
   /** Map key: linear address of the entry. */
@@ -156,7 +72,14 @@ export interface Trace {
   readonly maxLen: number;
   /** Physical byte ranges [start, end) the trace was compiled from, flattened pairs. */
   readonly ranges: number[];
+  /** Compiled with paging on: memory operands go through the TLB, and the trace is entered only
+   * while the TLB maps each of `pages` to the frame it was compiled from. */
+  readonly paged: boolean;
+  /** Paging on: linear code page, physical frame (page-aligned), flattened pairs. */
+  readonly pages: number[];
   dead: boolean;
+  /** Entries that ended in a fault before any instruction retired (trace.ts). */
+  idleFaults: number;
 }
 
 /** Most guest instructions in one trace. */
@@ -167,6 +90,8 @@ const MAX_TRACE = 48;
 class Insn extends Decoded {
   lin = 0;
   ea = '';
+  /** Compiled for paging on (memory operands look up the TLB). */
+  paged = false;
 }
 
 const SS = 2;
@@ -174,18 +99,14 @@ const SS = 2;
 /** Decodes the instruction at CS:eip for the compiler (decode.ts), or null when the compiler does
  * not take it: a byte beyond the CS limit or outside plain memory, LOCK/REP, more than four
  * prefixes, or an opcode the table does not mark as compiled (`*`). */
-function decodeForTrace(
-  peek: CodePeek,
-  csBase: number,
-  csLimit: number,
-  eip: number,
-  cs32: boolean,
-): Insn | null {
+function decodeForTrace(env: TraceEnv, eip: number): Insn | null {
   const d = new Insn();
+  const { peek, csBase, csLimit } = env;
   const at = (pos: number): number => (pos >>> 0 > csLimit ? -1 : peek((csBase + pos) | 0));
-  if (!decodeInstruction(d, at, eip, cs32)) return null;
+  if (!decodeInstruction(d, at, eip, env.cs32)) return null;
   if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
   d.lin = (csBase + d.eip) | 0;
+  d.paged = env.paged;
   if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
   return d;
 }
@@ -210,25 +131,12 @@ function eaExpr16(d: Insn): string {
 
 // ------------------------------------------------------------------ emitters
 //
-// Generated code runs with paging off (the Cpu enters traces only then), so a memory operand is:
-// segment check (cpu.ts rd*/wr* rules: [segLo, segHi], writable), linear = base + offset, A20,
-// then the page table's typed array when the page is plain memory within one page, and the
-// interpreter's own readLin*/writeLin* otherwise (MMIO, page crossing, a store to a code page).
-// Flags are the interpreter's lazy record (lzOp/lzA/lzB/lzR/lzSign/lzMask), written as each
-// producer retires, so an exit or a fault anywhere sees the interpreter's state. The compiler also
-// keeps the last producer in locals (fa, fb, fr) and knows its kind at compile time, so a
-// following Jcc/SETcc/CMOVcc/INC/DEC evaluates its condition inline.
-
-const ARITH = 0x8d5; // CF PF AF ZF SF OF
-const LZ_ADD = 1;
-const LZ_SUB = 2;
-const LZ_LOGIC = 3;
-
-/** The flag producer the compiler knows about at a point of the trace (null: look at the Cpu). */
-interface Producer {
-  kind: 'add' | 'sub' | 'logic' | 'inc' | 'dec';
-  size: number;
-}
+// A memory operand is: segment check (cpu.ts rd*/wr* rules: [segLo, segHi], writable), linear =
+// base + offset, the TLB with paging on, A20, then the page table's typed array when the page is
+// plain memory within one page, and the interpreter's own readLin*/writeLin* otherwise (a TLB
+// miss, MMIO, page crossing, a store to a code page): jit-memory.ts. Flags: jit-flags.ts (the
+// pending producer in locals, the interpreter's lazy record written where the Cpu may look).
+// Registers: `r[i]` in the emitters, JavaScript locals in the generated function (traceSource).
 
 function getReg(size: number, i: number): string {
   if (size === 4) return `r[${i}]`;
@@ -243,150 +151,21 @@ function setReg(size: number, i: number, v: string): string {
   return `r[${i - 4}] = (r[${i - 4}] & -65281) | (((${v}) & 0xff) << 8);`;
 }
 
-/** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
-function load(size: number, seg: number, off: string, dst: string): string {
-  const last = size - 1;
-  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) ${C.segFault}(${seg});`;
-  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[ri[p]];`;
-  let fast: string;
-  if (size === 1) fast = `${dst} = m[ro[p] + (x & 0xfff)];`;
-  else if (size === 2) fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
-  else
-    fast = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
-  const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null${inPage}) { ${fast} } else { ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
-}
-
-/** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
-function store(size: number, seg: number, off: string, val: string): string {
-  const last = size - 1;
-  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) ${C.segFault}(${seg});`;
-  const addr = `x = (sB[${seg}] + o) & am; p = x >>> 12; m = bufs[wi[p]];`;
-  let fast = 'i = wo[p] + (x & 0xfff); m[i] = w;';
-  if (size >= 2) fast += ' m[i + 1] = w >> 8;';
-  if (size === 4) fast += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
-  const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  return `${check} ${addr} if (m !== null && cp[p] === 0${inPage}) { ${fast} } else { ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
-}
-
 /** Read the ModRM r/m operand into local `dst`. */
 function ldRm(d: Insn, size: number, dst: string): string {
   if (d.mod === 3) return `${dst} = ${getReg(size, d.rm)};`;
-  return load(size, d.eaSeg, d.ea, dst);
+  return load(size, d.eaSeg, d.ea, dst, d.paged);
 }
 
 function stRm(d: Insn, size: number, val: string): string {
   if (d.mod === 3) return setReg(size, d.rm, val);
-  return store(size, d.eaSeg, d.ea, val);
-}
-
-function maskOf(size: number): string {
-  return size === 4 ? '| 0' : size === 2 ? '& 0xffff' : '& 0xff';
-}
-
-/** v = a OP b for ADD OR AND SUB XOR CMP, with the lazy-flag record; null for ADC/SBB. */
-function aluInline(op: number, size: number): { code: string; prod: Producer } | null {
-  const sign = size * 8 - 1;
-  const m = maskOf(size);
-  let expr: string;
-  let kind: Producer['kind'];
-  switch (op) {
-    case 0:
-      expr = `(a + b) ${m}`;
-      kind = 'add';
-      break;
-    case 1:
-      expr = `(a | b) ${m}`;
-      kind = 'logic';
-      break;
-    case 4:
-      expr = `(a & b) ${m}`;
-      kind = 'logic';
-      break;
-    case 5:
-    case 7:
-      expr = `(a - b) ${m}`;
-      kind = 'sub';
-      break;
-    case 6:
-      expr = `(a ^ b) ${m}`;
-      kind = 'logic';
-      break;
-    default:
-      return null;
-  }
-  const lz =
-    kind === 'logic'
-      ? `${C.lzOp} = ${LZ_LOGIC}; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`
-      : `${C.lzOp} = ${kind === 'add' ? LZ_ADD : LZ_SUB}; ${C.lzA} = a; ${C.lzB} = b; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH};`;
-  return { code: `v = ${expr}; ${lz} fa = a; fb = b; fr = v;`, prod: { kind, size } };
-}
-
-/** CF of a known producer as a 0/1 expression. */
-function cfExpr(p: Producer): string {
-  const s = p.size * 8 - 1;
-  if (p.kind === 'logic') return '0';
-  if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
-  if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
-  return `(${C.flags} & 1)`;
-}
-
-function ofExpr(p: Producer): string {
-  const s = p.size * 8 - 1;
-  if (p.kind === 'logic') return 'false';
-  if (p.kind === 'add' || p.kind === 'inc') return `((((fa ^ fr) & (fb ^ fr)) >>> ${s}) & 1) !== 0`;
-  return `((((fa ^ fb) & (fa ^ fr)) >>> ${s}) & 1) !== 0`;
-}
-
-/** A condition code as a JS boolean expression, inline when the producer is known. */
-function condExpr(cc: number, p: Producer | null): string {
-  const neg = (cc & 1) !== 0;
-  let e: string | null = null;
-  if (p !== null) {
-    const s = p.size * 8 - 1;
-    const zf = 'fr === 0';
-    const sf = `((fr >>> ${s}) & 1) !== 0`;
-    let cf: string;
-    if (p.kind === 'sub') cf = '(fa >>> 0) < (fb >>> 0)';
-    else if (p.kind === 'logic') cf = 'false';
-    else cf = `${cfExpr(p)} !== 0`;
-    const of = ofExpr(p);
-    switch (cc >> 1) {
-      case 0:
-        e = of;
-        break;
-      case 1:
-        e = cf;
-        break;
-      case 2:
-        e = zf;
-        break;
-      case 3:
-        e = p.kind === 'sub' ? '(fa >>> 0) <= (fb >>> 0)' : `(${cf}) || ${zf}`;
-        break;
-      case 4:
-        e = sf;
-        break;
-      case 5:
-        e = null;
-        break;
-      case 6:
-        e = `(${sf}) !== (${of})`;
-        break;
-      default:
-        e = `${zf} || (${sf}) !== (${of})`;
-        break;
-    }
-  } else if ((cc & 0xe) === 4) {
-    e = `((${C.lzMask} & 64) !== 0 ? ${C.lzR} === 0 : (${C.flags} & 64) !== 0)`;
-  }
-  if (e === null) return neg ? `!${C.cond}(${cc & 0xe})` : `${C.cond}(${cc})`;
-  return neg ? `!(${e})` : `(${e})`;
+  return store(size, d.eaSeg, d.ea, val, d.paged);
 }
 
 interface Ctx {
   ss32: boolean;
   csLimit: number;
+  paged: boolean;
 }
 
 /** The instructions a trace from `eip` covers, in execution order, with the compile-time decision
@@ -400,7 +179,8 @@ interface Path {
 }
 
 /** Phase 1 of compileTrace: follow the guest's control flow from `eip`. */
-function followTrace(peek: CodePeek, csBase: number, csLimit: number, cs32: boolean, eip: number): Path {
+function followTrace(env: TraceEnv, eip: number): Path {
+  const csLimit = env.csLimit;
   const list: Insn[] = [];
   const retStack: number[] = [];
   /** For each list index, the expected return address when the instruction is an inlined RET. */
@@ -412,7 +192,7 @@ function followTrace(peek: CodePeek, csBase: number, csLimit: number, cs32: bool
   while (list.length < MAX_TRACE) {
     if (visited.has(pc)) break;
     visited.add(pc);
-    const d = decodeForTrace(peek, csBase, csLimit, pc, cs32);
+    const d = decodeForTrace(env, pc);
     if (d === null || d.len > 15) break;
     const idx = list.length;
     list.push(d);
@@ -464,31 +244,66 @@ function followTrace(peek: CodePeek, csBase: number, csLimit: number, cs32: bool
   return { list, expectRet, how, pc };
 }
 
-/** Compile the trace starting at `eip`. */
-export function compileTrace(
-  peek: CodePeek,
-  csBase: number,
-  csLimit: number,
-  cs32: boolean,
-  ss32: boolean,
-  eip: number,
-  a20Mask: number,
-): Trace {
-  const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { ss32, csLimit };
-  // Phase 1: the trace as a list of instructions in execution order.
-  const { list, expectRet, how, pc } = followTrace(peek, csBase, csLimit, cs32, eip);
-  const maxLen = list.length;
+/** What the compiler sees of the CPU: code bytes, where they live, and the state a trace is
+ * compiled for (and valid for). */
+export interface TraceEnv {
+  /** A code byte by linear address, or -1 when it is not plain memory (or, paging on, its page is
+   * not in the TLB with fetch permission). */
+  peek: CodePeek;
+  /** Physical address (A20 applied) of a code byte `peek` returned. */
+  phys(linear: number): number;
+  /** Paging on: the TLB's frame (page-aligned) for a linear page `peek` read from. */
+  frame(linearPage: number): number;
+  csBase: number;
+  csLimit: number;
+  cs32: boolean;
+  ss32: boolean;
+  paged: boolean;
+}
+
+/** The physical byte ranges and (paging on) the linear code pages with their frames that `list`
+ * was compiled from. An instruction crossing a page boundary may continue in another frame. */
+function codeSpan(env: TraceEnv, list: Insn[]): { ranges: number[]; pages: number[] } {
   const ranges: number[] = [];
-  for (const d of list) {
-    const a = d.lin & a20Mask;
+  const pages: number[] = [];
+  const add = (a: number, end: number): void => {
     const last = ranges.length - 1;
-    if (last > 0 && ranges[last] === a) ranges[last] = a + d.len;
-    else ranges.push(a, a + d.len);
+    if (last > 0 && ranges[last] === a) ranges[last] = end;
+    else ranges.push(a, end);
+  };
+  const page = (lin: number): void => {
+    const lp = lin >>> 12;
+    for (let i = 0; i < pages.length; i += 2) if (pages[i] === lp) return;
+    pages.push(lp, env.frame(lp));
+  };
+  for (const d of list) {
+    const first = env.phys(d.lin);
+    const lastLin = (d.lin + d.len - 1) | 0;
+    const last = env.phys(lastLin);
+    if (last - first === d.len - 1) add(first, last + 1);
+    else {
+      add(first, (first | 0xfff) + 1);
+      add(last & ~0xfff, last + 1);
+    }
+    if (env.paged) {
+      page(d.lin);
+      page(lastLin);
+    }
   }
-  if (list.length === 0) {
-    return { lin, csBase, csLimit, cs32, ss32, fn: null, maxLen: 0, ranges, dead: false };
-  }
+  return { ranges, pages };
+}
+
+/** Compile the trace starting at `eip`. */
+export function compileTrace(env: TraceEnv, eip: number): Trace {
+  const { csBase, csLimit, cs32, ss32, paged } = env;
+  const lin = (csBase + eip) | 0;
+  const ctx: Ctx = { ss32, csLimit, paged };
+  // Phase 1: the trace as a list of instructions in execution order.
+  const { list, expectRet, how, pc } = followTrace(env, eip);
+  const maxLen = list.length;
+  const { ranges, pages } = codeSpan(env, list);
+  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false, idleFaults: 0 };
+  if (list.length === 0) return { ...key, fn: null, maxLen: 0 };
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
   // straight-line fall-through become `if (!cond) { … }`, properly nested; other conditional
@@ -508,8 +323,12 @@ export function compileTrace(
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) => `{ ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
-  const loopBack = `{ if (n + ${maxLen} > lim || ${C.stopRequested} || ${C.slow}) ${exit(String(eip >>> 0))} continue; }`;
+  const exit = (eipExpr: string) =>
+    `{ ${WB} ${SYNC} ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  // Only the budget is checked on the way round: a stop request, the slow path or an interrupt to
+  // poll can only arise from a device or listener reached by a slow memory access, and the check
+  // after each such access leaves the trace.
+  const loopBack = `{ if (n + ${maxLen} > lim) ${exit(String(eip >>> 0))} continue; }`;
   let prod: Producer | null = null;
   let ended = false;
   for (let i = 0; i < list.length; i++) {
@@ -532,6 +351,8 @@ export function compileTrace(
       lines.push('n++;');
       const ti = indexOf.get(t);
       const limit = closeAt.length > 0 ? (closeAt[closeAt.length - 1] as number) : list.length;
+      const pre = condPrefix(prod, cc);
+      if (pre !== '') lines.push(pre);
       const cond = condExpr(cc, prod);
       if (t === eip) lines.push(`if (${cond}) ${loopBack}`);
       else if (ti !== undefined && ti > i && ti <= limit && sequential(i, ti)) {
@@ -543,7 +364,7 @@ export function compileTrace(
     const out = emit(new Emit(d, ctx, prod, expectRet.get(i), how.get(i), exit, loopBack));
     prod = out.prod;
     lines.push(out.code);
-    if (d.mod !== 3 || out.mem) {
+    if ((d.mod !== 3 && d.op !== 0x8d) || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
       lines.push(
@@ -562,18 +383,49 @@ export function compileTrace(
     lines.push(exit(String((list[t] as Insn).eip >>> 0)));
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
-  const src = `"use strict";
+  const src = traceSource(lines.join('\n'), paged);
+  const raw = new Function('c', 'r', 'lim', 'user', 'sync', 'cfOf', src) as RawTraceFn;
+  const fn: TraceFn = (c, r, lim, user) => raw(c, r, lim, user, syncFlags, cfOf);
+  return { ...key, fn, maxLen };
+}
+
+/**
+ * The function body around a trace's statements. Guest registers live in JavaScript locals
+ * (`r0`…`r7`, loaded on entry) rather than the Cpu's Int32Array while the trace runs: the emitters
+ * write `r[i]`, rewritten here, and every point where the Cpu may look — each exit (WB), the
+ * fault handler, a slow memory access (which may reach a device) and RET imm16's setSp (which
+ * also reloads ESP: RL4) — stores the registers the trace assigns back first. The segment caches
+ * a trace reads are loaded into locals on entry as well.
+ */
+function traceSource(body: string, paged: boolean): string {
+  // Segment caches cannot change while a trace runs (no segment load is compiled): locals too.
+  const segs = new Set<string>();
+  const local = body
+    .replace(/r\[(\d)\]/g, 'r$1')
+    .replace(/\b(sLo|sHi|sB|sW)\[(\d)\]/g, (_m, f: string, i: string) => {
+      segs.add(`${f}${i} = ${f}[${i}]`);
+      return `${f}${i}`;
+    });
+  const used = new Set<number>();
+  const written = new Set<number>();
+  for (const m of local.matchAll(/\br(\d)\b/g)) used.add(Number(m[1]));
+  for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
+  const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
+  const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
+  const regs = [...used]
+    .map((i) => `r${i} = r[${i}]`)
+    .concat([...segs])
+    .join(', ');
+  return `"use strict";
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
-  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask};
+  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
-  fa = 0, fb = 0, fr = 0, slowMem = false;
+  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''}${regs ? `, ${regs}` : ''};
 try {
 for (;;) {
-${lines.join('\n')}
+${code}
 }
-} catch (e) { ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
-  const fn = new Function('c', 'r', 'lim', src) as TraceFn;
-  return { lin, csBase, csLimit, cs32, ss32, fn, maxLen, ranges, dead: false };
+} catch (e) { ${wb} ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
@@ -610,22 +462,10 @@ interface Emitted {
   mem: boolean;
 }
 
-/** INC/DEC: keep CF (settled from the previous producer), then the lazy record without CF. */
-function incDec(dec: boolean, size: number, prev: Producer | null): string {
-  let settle: string;
-  if (prev === null) settle = `if ((${C.lzMask} & 1) !== 0) ${C.flags} = (${C.flags} & -2) | ${C.lazyCF}();`;
-  else if (prev.kind === 'logic') settle = `${C.flags} &= -2;`;
-  else if (prev.kind === 'add' || prev.kind === 'sub')
-    settle = `${C.flags} = (${C.flags} & -2) | ${cfExpr(prev)};`;
-  else settle = '';
-  const sign = size * 8 - 1;
-  return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; ${C.lzOp} = ${dec ? LZ_SUB : LZ_ADD}; ${C.lzA} = a; ${C.lzB} = 1; ${C.lzR} = v; ${C.lzSign} = ${sign}; ${C.lzMask} = ${ARITH & ~1}; fa = a; fb = 1; fr = v;`;
-}
-
 function push(ctx: Ctx, size: number, val: string): string {
   const sp = ctx.ss32 ? `b = (r[4] - ${size}) | 0;` : `b = (r[4] - ${size}) & 0xffff;`;
   const commit = ctx.ss32 ? 'r[4] = b;' : 'r[4] = (r[4] & -65536) | b;';
-  return `${sp} ${store(size, SS, 'b', val)} ${commit}`;
+  return `${sp} ${store(size, SS, 'b', val, ctx.paged)} ${commit}`;
 }
 
 /** Pop `size` bytes into v. */
@@ -634,7 +474,7 @@ function pop(ctx: Ctx, size: number): string {
   const commit = ctx.ss32
     ? `r[4] = (b + ${size}) | 0;`
     : `r[4] = (r[4] & -65536) | ((b + ${size}) & 0xffff);`;
-  return `${sp} ${load(size, SS, 'b', 'v')} ${commit}`;
+  return `${sp} ${load(size, SS, 'b', 'v', ctx.paged)} ${commit}`;
 }
 
 /** What emitting one instruction needs: the instruction, the trace context, the flag producer
@@ -658,7 +498,8 @@ class Emit {
   alu(aluOp: number, size: number, pre: string, commit: string): Emitted {
     const inl = aluInline(aluOp, size);
     const w = aluOp === 7 ? '' : commit;
-    if (inl === null) return this.done(`${pre} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
+    if (inl === null)
+      return this.done(`${pre} ${SYNC} v = ${C.alu}(${aluOp}, ${size}, a, b); ${w} n++;`, null);
     return this.done(`${pre} ${inl.code} ${w} n++;`, inl.prod);
   }
 }
@@ -718,7 +559,7 @@ function emitHigh(e: Emit): Emitted | null {
     case 0x69:
     case 0x6b:
       return e.done(
-        `${ldRm(d, osz, 'a')} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
+        `${ldRm(d, osz, 'a')} ${SYNC} v = ${C.imul2}(${osz}, a, ${d.imm | 0}); ${setReg(osz, d.reg, 'v')} n++;`,
         null,
       );
     case 0x80:
@@ -791,14 +632,14 @@ function emitHigh(e: Emit): Emitted | null {
       const size = op & 1 ? osz : 1;
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
       return e.done(
-        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
+        `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${SYNC} ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
         null,
       );
     }
     case 0xc2:
     case 0xc3: {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
-      const adj = op === 0xc2 ? ` ${C.setSp}(r[4] + ${d.imm});` : '';
+      const adj = op === 0xc2 ? ` ${WB} ${C.setSp}(r[4] + ${d.imm}); ${RL4}` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
       const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
       if (how === 'follow' && expectRet !== undefined)
@@ -853,11 +694,14 @@ function emit0f(e: Emit): Emitted | null {
   const osz = d.o32 ? 4 : 2;
   const o2 = op & 0xff;
   if (o2 >= 0x40 && o2 <= 0x4f)
-    return e.done(`${ldRm(d, osz, 'v')} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`);
-  if (o2 >= 0x90 && o2 <= 0x9f) return e.done(`${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+    return e.done(
+      `${ldRm(d, osz, 'v')} ${condPrefix(prev, o2 & 15)} if (${condExpr(o2 & 15, prev)}) { ${setReg(osz, d.reg, 'v')} } n++;`,
+    );
+  if (o2 >= 0x90 && o2 <= 0x9f)
+    return e.done(`${condPrefix(prev, o2 & 15)} ${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
   if (o2 === 0xaf)
     return e.done(
-      `${ldRm(d, osz, 'b')} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
+      `${ldRm(d, osz, 'b')} ${SYNC} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,
       null,
     );
   if (o2 === 0xb6) return e.done(`${ldRm(d, 1, 'v')} ${setReg(osz, d.reg, 'v')} n++;`);

@@ -112,9 +112,15 @@ export abstract class CpuMemory extends CpuFlags {
       if (us && rw) bits |= 8;
     }
     const vp = lin >>> 12;
-    if (this.tlb[vp] === 0) {
+    const old = this.tlb[vp];
+    if (old === 0) {
       if (this.tlbCount < this.tlbList.length) this.tlbList[this.tlbCount] = vp;
       this.tlbCount++;
+    } else if ((old & ~0xfff) !== frame) {
+      // A walk for a permission the entry lacked found the page moved (its table entry was edited
+      // without INVLPG): instruction fetch and a running trace must not go on with the old frame.
+      this.fetchHi = -1;
+      if (this.jitActive) this.jitBreak = true;
     }
     this.tlb[vp] = frame | bits;
     return frame | (lin & 0xfff);

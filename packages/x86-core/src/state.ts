@@ -305,7 +305,8 @@ export abstract class CpuCore {
 
   // TLB: per linear page, physical frame | bits (1 valid, 2 supervisor-write ok, 4 user-read ok,
   // 8 user-write ok). 0 = not cached.
-  protected tlb = new Int32Array(1 << 20);
+  /** @internal (TraceHost) */
+  readonly tlb = new Int32Array(1 << 20);
   protected tlbList = new Int32Array(4096);
   protected tlbCount = 0;
 
@@ -337,12 +338,6 @@ export abstract class CpuCore {
   /** Trace-compiler counters: traces compiled, trace entries, instructions retired in traces,
    * traces killed by writes to their code, whole-cache flushes. */
   readonly jitStats = { compiled: 0, entries: 0, instructions: 0, invalidated: 0, flushes: 0 };
-  protected readonly codePeek = (lin: number): number => {
-    const a = lin & this.a20Mask;
-    const p = a >>> 12;
-    const buf = this.bufs[this.readIdx[p]];
-    return buf === null ? -1 : buf[this.readOff[p] + (a & 0xfff)];
-  };
   protected deliveryDepth = 0;
 
   /** Scratch: the descriptor loadDescriptor read (low/high dwords); mulU32's 64-bit product. */

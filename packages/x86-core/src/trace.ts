@@ -2,8 +2,12 @@
 // Behavioural references (no code copied): see jit.ts.
 
 import { CpuCpuid } from './cpuid.js';
-import { compileTrace, type Trace } from './jit.js';
+import { compileTrace, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
+
+/** Entries of a trace that fault before it retires anything, after which its entry is left to the
+ * interpreter. */
+const JIT_IDLE_FAULTS = 16;
 
 /** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
  * writes, flushes. */
@@ -21,7 +25,6 @@ export abstract class CpuTrace extends CpuCpuid {
   }
 
   protected runTrace(end: number): boolean {
-    if (this.paging) return false;
     const lin = (this.csBase + this.eip) | 0;
     const h = (lin ^ (lin >>> 16)) & 0xffff;
     if (this.heat[h] < this.jitHot) {
@@ -36,7 +39,9 @@ export abstract class CpuTrace extends CpuCpuid {
       t.csBase !== this.csBase ||
       t.csLimit !== this.csLimit ||
       t.cs32 !== this.cs32 ||
-      t.ss32 !== this.ss32
+      t.ss32 !== this.ss32 ||
+      t.paged !== this.paging ||
+      (t.paged && this.codeMoved(t))
     ) {
       if (t !== undefined) this.killTrace(t);
       const made = this.compile();
@@ -45,17 +50,77 @@ export abstract class CpuTrace extends CpuCpuid {
     }
     const fn = t.fn;
     if (fn === null || this.instructionCount + t.maxLen > end) return false;
+    if (t.paged && !this.codeMapped(t)) return false;
     this.jitStats.entries++;
     this.jitActive = true;
     this.jitBreak = false;
     const before = this.instructionCount;
+    let left = false;
     try {
-      fn(this, this.regs, end - before);
+      fn(this, this.regs, end - before, this.cpl === 3);
+      left = true;
     } finally {
       this.jitActive = false;
-      this.jitStats.instructions += this.instructionCount - before;
+      const ran = this.instructionCount - before;
+      this.jitStats.instructions += ran;
+      // A trace that keeps faulting on its first instruction (a store to a page the guest maps in
+      // its #PF handler, every entry) only adds its entry and an extra unwind to each fault.
+      if (!left && ran === 0 && ++t.idleFaults >= JIT_IDLE_FAULTS) {
+        this.killTrace(t);
+        this.traceKills.set(t.lin, JIT_MAX_KILLS);
+      }
     }
     return true;
+  }
+
+  /** Paging on: the TLB maps one of the trace's code pages to another frame than it was compiled
+   * from (CR3 switched, the tables were edited and the entry refilled): recompile. */
+  private codeMoved(t: Trace): boolean {
+    const pg = t.pages;
+    for (let i = 0; i < pg.length; i += 2) {
+      const e = this.tlb[pg[i] as number];
+      if (e !== 0 && (e & ~0xfff) !== pg[i + 1]) return true;
+    }
+    return false;
+  }
+
+  /** Paging on: every code page of the trace is in the TLB with fetch permission for this CPL (and,
+   * codeMoved() having said no, at the frame compiled from), so the interpreter would fetch these
+   * very bytes without walking the tables. Otherwise interpret: the fetch then walks (accessed bits,
+   * TLB fill, #PF) exactly as it must, and a later entry finds the page mapped. */
+  private codeMapped(t: Trace): boolean {
+    const need = this.cpl === 3 ? 4 : 1;
+    const pg = t.pages;
+    for (let i = 0; i < pg.length; i += 2) if ((this.tlb[pg[i] as number] & need) === 0) return false;
+    return true;
+  }
+
+  /** What the compiler reads: code through the TLB only (never a walk: compiling has no side effects
+   * on the guest), with fetch permission for this CPL. */
+  private traceEnv(): TraceEnv {
+    const paged = this.paging;
+    const need = this.cpl === 3 ? 4 : 1;
+    const phys = (lin: number): number => {
+      if (!paged) return lin & this.a20Mask;
+      const e = this.tlb[lin >>> 12];
+      return (e & need) === 0 ? -1 : ((e & ~0xfff) | (lin & 0xfff)) & this.a20Mask;
+    };
+    return {
+      peek: (lin) => {
+        const a = phys(lin);
+        if (a === -1) return -1;
+        const p = a >>> 12;
+        const buf = this.bufs[this.readIdx[p]];
+        return buf === null ? -1 : buf[this.readOff[p] + (a & 0xfff)];
+      },
+      phys,
+      frame: (lp) => this.tlb[lp] & ~0xfff,
+      csBase: this.csBase,
+      csLimit: this.csLimit,
+      cs32: this.cs32,
+      ss32: this.ss32,
+      paged,
+    };
   }
 
   protected compile(): Trace | null {
@@ -68,25 +133,23 @@ export abstract class CpuTrace extends CpuCpuid {
         csLimit: this.csLimit,
         cs32: this.cs32,
         ss32: this.ss32,
+        paged: this.paging,
+        pages: [],
         fn: null,
         maxLen: 0,
         ranges: [],
         dead: false,
+        idleFaults: 0,
       };
       this.traces.set(lin, none);
       return none;
     };
     if ((this.traceKills.get(lin) ?? 0) >= JIT_MAX_KILLS) return interpretHere();
+    // Paging on and the entry's page not in the TLB (just flushed): compile once the interpreter has
+    // fetched from it.
+    if (this.paging && (this.tlb[lin >>> 12] & (this.cpl === 3 ? 4 : 1)) === 0) return null;
     try {
-      t = compileTrace(
-        this.codePeek,
-        this.csBase,
-        this.csLimit,
-        this.cs32,
-        this.ss32,
-        this.eip,
-        this.a20Mask,
-      );
+      t = compileTrace(this.traceEnv(), this.eip);
     } catch (e) {
       if (e instanceof EvalError) {
         // `new Function` refused (a Content-Security-Policy without 'unsafe-eval'): interpret.

@@ -23,12 +23,13 @@ import { Cpu } from '../src/index.js';
 import { Rng } from './harness/randgen.js';
 
 const STREAMS = 300;
+const LOCKSTEP_STREAMS = 200;
 const BUDGET = 2000;
 const CODE_SIZE = 0x10000;
 const GDT = 0x0800;
 const REASONS: RunReason[] = ['budget', 'halted', 'stopped', 'breakpoint', 'triple-fault', 'shutdown'];
 
-type Mode = 'real' | 'pm16' | 'pm32';
+type Mode = 'real' | 'pm16' | 'pm32' | 'pm32pg';
 
 const GUARD = 'fuzz guard: too many device accesses in one run()';
 const GUARD_CAP = 16_000_000;
@@ -102,6 +103,25 @@ function desc(base: number, limit: number, access: number, flags: number): [numb
   return [lo >>> 0, hi >>> 0];
 }
 
+const PAGE_DIR = 0x100000;
+
+/** 32-bit paging for 'pm32pg': one page table maps linear 0-4 MiB; most pages identity, some
+ * aliases of the code area (so code runs and is written through two linear addresses), some not
+ * present, some read-only. The tables sit in RAM the random code can store to, so streams also edit
+ * them under running traces. */
+function pageTables(mem: MemoryBus, rng: Rng): void {
+  const pt = PAGE_DIR + 0x1000;
+  for (let i = 0; i < 1024; i++) mem.write32(PAGE_DIR + i * 4, 0);
+  mem.write32(PAGE_DIR, pt | 3);
+  for (let i = 0; i < 1024; i++) {
+    const roll = rng.below(16);
+    let frame = i < 0x200 ? i : rng.below(0x200); // RAM is 2 MiB: frames 0-0x1FF
+    if (roll === 0 && i >= 0x20) frame = rng.below(0x10); // an alias of the code pages
+    const flags = roll === 1 && i >= 0x20 ? 0 : roll === 2 ? 1 : 3;
+    mem.write32(pt + i * 4, ((frame << 12) | flags) >>> 0);
+  }
+}
+
 function prepare(cpu: Cpu, mem: MemoryBus, rng: Rng, mode: Mode): void {
   const code = new Uint8Array(CODE_SIZE);
   for (let i = 0; i < CODE_SIZE; i += 4) {
@@ -148,25 +168,27 @@ function prepare(cpu: Cpu, mem: MemoryBus, rng: Rng, mode: Mode): void {
     mem.write32(GDT + i * 8, lo ?? 0);
     mem.write32(GDT + i * 8 + 4, hi ?? 0);
   });
-  const codeSel = mode === 'pm32' ? 0x08 : 0x18;
-  const gateType = mode === 'pm32' ? 0x8e : 0x86;
+  const flat = mode !== 'pm16';
+  const codeSel = flat ? 0x08 : 0x18;
+  const gateType = flat ? 0x8e : 0x86;
   for (let v = 0; v < 256; v++) {
     const off = 0x1000 + rng.below(0xe000);
     mem.write32(v * 8, ((codeSel << 16) | (off & 0xffff)) >>> 0);
     mem.write32(v * 8 + 4, ((off & 0xffff0000) | (gateType << 8)) >>> 0);
   }
-  const flat = mode === 'pm32';
   const data = {
     selector: flat ? 0x10 : 0x20,
     base: 0,
     limit: flat ? 0xffffffff : 0xffff,
     access: flat ? 0xc093 : 0x93,
   };
+  if (mode === 'pm32pg') pageTables(mem, rng);
   cpu.setRegisters({
     eip,
     esp,
     eflags,
-    cr0: 0x11,
+    cr0: mode === 'pm32pg' ? 0x80000011 : 0x11,
+    cr3: mode === 'pm32pg' ? PAGE_DIR : 0,
     gdtr: { base: GDT, limit: entries.length * 8 - 1 },
     idtr: { base: 0, limit: 256 * 8 - 1 },
     segments: {
@@ -180,8 +202,15 @@ function prepare(cpu: Cpu, mem: MemoryBus, rng: Rng, mode: Mode): void {
   });
 }
 
+const SEEDS: Record<Mode, number> = {
+  real: 0xf00d0001,
+  pm16: 0xf00d0002,
+  pm32: 0xf00d0003,
+  pm32pg: 0xf00d0004,
+};
+
 describe('random byte streams never break the core', () => {
-  for (const mode of ['real', 'pm16', 'pm32'] as const) {
+  for (const mode of ['real', 'pm16', 'pm32', 'pm32pg'] as const) {
     it(`${mode}: ${STREAMS} streams x ${BUDGET} instructions`, () => {
       const { mem, io, guard } = guardedMachine(2 * 1024 * 1024);
       const cpu = new Cpu({ memory: mem, io, jitThreshold: 1 });
@@ -208,7 +237,7 @@ describe('random byte streams never break the core', () => {
           else if (events.length < 20) events.push(e);
         }
       });
-      const rng = new Rng(mode === 'real' ? 0xf00d0001 : mode === 'pm16' ? 0xf00d0002 : 0xf00d0003);
+      const rng = new Rng(SEEDS[mode]);
       let total = 0;
       const reasons = new Map<string, number>();
       for (let s = 0; s < STREAMS; s++) {
@@ -252,6 +281,56 @@ describe('random byte streams never break the core', () => {
       console.log(
         `fuzz ${mode}: ${total} instructions, ${exceptions} exceptions, ${livelocks} fault livelocks, ${runawayReps} runaway REPs, exits ${JSON.stringify([...reasons])}, traces ${JSON.stringify(cpu.jitStats)}`,
       );
+    });
+  }
+});
+
+// The same random streams on a compiling core (jitThreshold 1) and an interpreting one, in lockstep
+// run() slices: the instruction count, every register, the exceptions delivered and RAM must agree
+// after each stream. With paging on the streams also store into their own page tables and code
+// (through aliases), so traces run under page-table edits, #PF and self-modification.
+describe('random byte streams: compiled and interpreted cores agree', () => {
+  for (const mode of ['pm32', 'pm32pg'] as const) {
+    it(`${mode}: ${LOCKSTEP_STREAMS} streams`, () => {
+      const cores = [true, false].map((jit) => {
+        const { mem, io, guard } = guardedMachine(2 * 1024 * 1024);
+        const cpu = new Cpu({ memory: mem, io, jit, jitThreshold: 1 });
+        const seen = { exceptions: 0 };
+        cpu.onEvent((e) => {
+          if (e.kind === 'exception' || e.kind === 'undefined-opcode') seen.exceptions++;
+          if (seen.exceptions > 20 * BUDGET) cpu.requestStop();
+        });
+        return { mem, cpu, guard, seen };
+      });
+      const slices = new Rng(SEEDS[mode] ^ 0x5eed);
+      let compiled = 0;
+      for (let s = 0; s < LOCKSTEP_STREAMS; s++) {
+        for (const c of cores) {
+          prepare(c.cpu, c.mem, new Rng(SEEDS[mode] + s * 7919), mode);
+          c.seen.exceptions = 0;
+          c.guard.count = 0;
+        }
+        const [a, b] = cores as [(typeof cores)[0], (typeof cores)[0]];
+        let left = BUDGET;
+        while (left > 0) {
+          const n = Math.min(left, slices.chance(0.3) ? 1 + slices.below(7) : 1 + slices.below(600));
+          const ea = a.cpu.run(n);
+          const eb = b.cpu.run(n);
+          const where = `stream ${s} (${mode}), ${BUDGET - left} instructions in`;
+          expect(ea, where).toEqual(eb);
+          expect(a.cpu.getRegisters(), where).toEqual(b.cpu.getRegisters());
+          expect(a.seen.exceptions, `${where}: exceptions`).toBe(b.seen.exceptions);
+          left -= ea.instructions;
+          if (ea.reason !== 'budget' || ea.instructions === 0) break;
+        }
+        expect(
+          Buffer.from(a.mem.readBytes(0, 0x200000)).equals(Buffer.from(b.mem.readBytes(0, 0x200000))),
+          `stream ${s}: RAM`,
+        ).toBe(true);
+        compiled = a.cpu.jitStats.compiled;
+      }
+      expect(compiled).toBeGreaterThan(0);
+      expect(cores[0]?.cpu.jitStats.instructions).toBeGreaterThan(LOCKSTEP_STREAMS);
     });
   }
 });

@@ -36,7 +36,7 @@ const REGS32 = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi'];
 const EDGES = [0, 1, 2, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
 /** A loop of `steps` random steps, run `iterations` times (EBP counts), with control flow mixed in. */
-function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: number): string {
+function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: number, paged = false): string {
   const r = new Rng(seed);
   const body: string[] = [];
   const funcs: string[] = [];
@@ -109,13 +109,14 @@ function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: num
       '',
     ].join('\n');
   }
-  return pm32([...init, ...loop, '    ret', ...funcs, ''].join('\n'));
+  const on = paged ? ['    PAGING_ON'] : [];
+  return pm32([...on, ...init, ...loop, '    ret', ...funcs, ''].join('\n'));
 }
 
 /** A 32-bit flat protected-mode test body in the oracle skeleton, interrupts off (traces run only
  * on the Cpu's fast path). */
 function pm32(body: string): string {
-  return pm32Source(`    cli\n${body}`);
+  return pm32Source(`%include "bench/paging.inc"\n    cli\n${body}`);
 }
 
 function state(cpu: Cpu): string {
@@ -270,6 +271,402 @@ tests16:
     expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
     expect(ram[0][0x7000] | (ram[0][0x7001] << 8)).toBe(0xffff);
     expect(jit.jitStats.instructions).toBeGreaterThan(500);
+  });
+});
+
+/** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
+const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
+
+/** Copies the routines v1 and v2 (labels v1…v1_end, v2…v2_end) to frames 0x20000 and 0x21000. */
+const COPY_V1_V2 = [0x20000, 0x21000]
+  .map(
+    (to, i) =>
+      `    mov esi, v${i + 1}\n    mov edi, ${to}\n    mov ecx, v${i + 1}_end - v${i + 1}\n    rep movsb`,
+  )
+  .join('\n');
+
+describe.skipIf(gate.skip)('trace compiler vs interpreter, paging on', () => {
+  // bench/paging.inc identity-maps 0-16 MiB with 4 KiB pages; the programs below then re-point
+  // single PTEs (linear 0x900000 and up) to make aliases, edit them under running traces and fault.
+  for (const seed of [0x71c0001, 0x71c0002, 0x71c0003]) {
+    it(`random loop, seed ${seed.toString(16)}, 32-bit, paging on: same state after every slice`, () => {
+      const image = assemble(loopProgram(seed, 32, 60, 300, true));
+      const { jit, ram } = lockstep(image, seed);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+      expect(jit.getRegisters().cr0 >>> 31, 'paging is on').toBe(1);
+      expect(jit.jitStats.instructions).toBeGreaterThan(100_000);
+    });
+  }
+
+  it('code crossing a page boundary, run through one alias and rewritten through another', () => {
+    // The routine is copied to physical 0x20FF0 (its loop spans frames 0x20000 and 0x21000) and
+    // called at linear 0x900FF0 (0x900000 -> 0x20000, 0x901000 -> 0x21000). Each iteration patches
+    // the imm8 of its `add eax, imm8` — the byte at physical 0x21000 — through the identity alias.
+    const src = pm32(`    PAGING_ON
+    mov dword [${PTE(0x900000)}], 0x20000 | 3
+    mov dword [${PTE(0x901000)}], 0x21000 | 3
+    mov esi, smc_start
+    mov edi, 0x20FF0
+    mov ecx, smc_end - smc_start
+    rep movsb
+    mov eax, 0x900FF0
+    call eax
+    mov [0x30000], eax
+    ret
+smc_start:
+    mov ecx, 300
+    xor eax, eax
+    nop
+.top:
+    mov byte [0x20FF0 + (.imm - smc_start) + 2], cl
+.imm:
+    add eax, strict byte 0
+    dec ecx
+    jnz .top
+    ret
+smc_end:
+`);
+    const image = assemble(src);
+    const { jit, ram } = lockstep(image, 17);
+    let expected = 0;
+    for (let c = 300; c >= 1; c--) expected = (expected + (((c & 0xff) << 24) >> 24)) | 0;
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getInt32(0x30000, true)).toBe(expected);
+    expect(jit.jitStats.invalidated).toBeGreaterThan(0);
+    expect(jit.jitStats.instructions).toBeGreaterThan(1000);
+  });
+
+  it('page-table edits under a running trace: stale TLB entries until INVLPG, as interpreted', () => {
+    // Loop A reads linear 0x900000 while re-pointing its PTE between frames holding 1 and 2 every
+    // iteration; only every 64th iteration flushes it with INVLPG, so most reads see the stale TLB
+    // entry (SDM vol. 3A 4.10.4.1: the TLB need not follow PTE edits). Loop B also writes the page,
+    // so the write walks the edited table and replaces the entry (memory.ts walk()).
+    const src = pm32(`    PAGING_ON
+    mov dword [0x20000], 1
+    mov dword [0x21000], 2
+    mov dword [${PTE(0x900000)}], 0x20000 | 3
+    xor ebx, ebx
+    mov ecx, 2000
+.a: add ebx, [0x900000]
+    mov eax, ecx
+    and eax, 1
+    shl eax, 12
+    add eax, 0x20000 | 3
+    mov [${PTE(0x900000)}], eax
+    test ecx, 63
+    jnz .a1
+    invlpg [0x900000]
+.a1:
+    dec ecx
+    jnz .a
+    mov [0x30000], ebx
+    xor ebx, ebx
+    mov ecx, 2000
+.b: add ebx, [0x900000]
+    mov eax, ecx
+    and eax, 1
+    shl eax, 12
+    add eax, 0x20000 | 3
+    mov [${PTE(0x900000)}], eax
+    mov [0x900008], ecx
+    test ecx, 31
+    jnz .b1
+    invlpg [0x900000]
+.b1:
+    dec ecx
+    jnz .b
+    mov [0x30004], ebx
+    ret
+`);
+    const image = assemble(src);
+    const { jit, ram } = lockstep(image, 19);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    // Loop A by the architecture: a TLB entry, once filled, stays until INVLPG.
+    let pte = 0x20000;
+    let cached: number | null = null;
+    let sum = 0;
+    for (let ecx = 2000; ecx >= 1; ecx--) {
+      cached ??= pte;
+      sum += cached === 0x20000 ? 1 : 2;
+      pte = 0x20000 + (ecx & 1) * 0x1000;
+      if (ecx % 64 === 0) cached = null;
+    }
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getInt32(0x30000, true)).toBe(sum);
+    expect(jit.jitStats.instructions).toBeGreaterThan(20_000);
+  });
+
+  it('a linear code page re-pointed to other code: CR3 reload and INVLPG switch, a stale entry does not', () => {
+    // Two versions of a routine (add 1 / add 1000, 50 times) in frames 0x20000 and 0x21000, called
+    // at linear 0x900000 whose PTE flips every outer iteration; the TLB is flushed by INVLPG, by a
+    // CR3 reload, or not at all (then the old code keeps running). The compiled trace at 0x900000
+    // must follow exactly what the interpreter fetches.
+    const routine = (k: number, name: string) => `${name}:
+    mov ecx, 50
+.l: add ebx, ${k}
+    dec ecx
+    jnz .l
+    ret
+${name}_end:`;
+    const src = pm32(`    PAGING_ON
+${COPY_V1_V2}
+    mov dword [${PTE(0x900000)}], 0x20000 | 3
+    xor ebx, ebx
+    mov ebp, 200
+.o: mov eax, 0x900000
+    call eax
+    mov eax, ebp
+    and eax, 1
+    shl eax, 12
+    add eax, 0x20000 | 3
+    mov [${PTE(0x900000)}], eax
+    mov eax, ebp
+    and eax, 3
+    jz .inv
+    dec eax
+    jnz .n
+    mov eax, cr3
+    mov cr3, eax
+    jmp .n
+.inv:
+    invlpg [0x900000]
+.n: dec ebp
+    jnz .o
+    mov [0x30000], ebx
+    ret
+${routine(1, 'v1')}
+${routine(1000, 'v2')}
+`);
+    const image = assemble(src);
+    const { jit, ram } = lockstep(image, 23);
+    let pte = 0x20000;
+    let cached: number | null = null;
+    let sum = 0;
+    for (let ebp = 200; ebp >= 1; ebp--) {
+      cached ??= pte;
+      sum += 50 * (cached === 0x20000 ? 1 : 1000);
+      pte = 0x20000 + (ebp & 1) * 0x1000;
+      if ((ebp & 3) < 2) cached = null;
+    }
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getInt32(0x30000, true)).toBe(sum);
+    expect(jit.jitStats.compiled).toBeGreaterThan(2);
+    expect(jit.jitStats.instructions).toBeGreaterThan(10_000);
+  });
+
+  it('a store that re-walks a code page whose PTE was edited continues in the new frame, as interpreted', () => {
+    // The routine at linear 0x900000 (frame 0x20000, PTE without the dirty bit, so the TLB entry is
+    // read-only) points its own PTE at frame 0x21000 and then writes its own linear page: the write
+    // walks the edited table and replaces the TLB entry (memory.ts walk()), so the next instruction
+    // is fetched from frame 0x21000, whose copy adds 1000 instead of 1. A trace compiled from frame
+    // 0x20000 must leave after that store.
+    // (The short jump makes the trace's entry a branch target fetched after INVLPG's refill.)
+    const routine = (k: number, name: string) => `${name}:
+    jmp short .x
+.x: mov dword [${PTE(0x900000)}], 0x21000 | 3
+    mov [0x900800], ecx
+    add ebx, ${k}
+    ret
+${name}_end:`;
+    const src = pm32(`    PAGING_ON
+${COPY_V1_V2}
+    xor ebx, ebx
+    mov ecx, 300
+.o: mov dword [${PTE(0x900000)}], 0x20000 | 3
+    invlpg [0x900000]
+    call 0x900000
+    dec ecx
+    jnz .o
+    mov [0x30000], ebx
+    ret
+${routine(1, 'v1')}
+${routine(1000, 'v2')}
+`);
+    const { jit, ram } = lockstep(assemble(src), 31);
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getInt32(0x30000, true)).toBe(300 * 1000);
+    expect(jit.jitStats.compiled).toBeGreaterThan(1);
+  });
+
+  it('user-mode (CPL 3) compiled loops under paging: U/W permission faults and their fixes', () => {
+    // The loop runs at CPL 3 (own GDT with ring-3 segments and a TSS for the ring-0 stack) over 16
+    // pages at 0x900000: pages 8-15 start supervisor-only and pages 4-7 read-only, so the first
+    // user read or write of each faults (#PF error code U|P|W bits); the ring-0 handler grants U and
+    // W and INVLPGs, and the access is retried. Traces entered at CPL 3 check the TLB's user bits.
+    const src = pm32(`    PAGING_ON
+    mov esi, gdt3
+    mov edi, 0x3000
+    mov ecx, gdt3_end - gdt3
+    rep movsb
+    mov dword [0x3100 + 4], 0x6F000        ; TSS esp0
+    mov dword [0x3100 + 8], 0x10           ; TSS ss0
+    lgdt [gdtr3]
+    mov ax, 0x28
+    ltr ax
+    SETGATE32 14, pfh, 0x8E
+    SETGATE32 13, back, 0x8E
+    mov ecx, 4
+.pd: or dword [PG_PD + ecx * 4 - 4], 4     ; user bit on the directory entries
+    dec ecx
+    jnz .pd
+    mov ecx, 0xF0
+.code: or dword [PG_PT + ecx * 4], 4       ; ROM code pages 0xF0000-0xFFFFF: user
+    inc ecx
+    cmp ecx, 0x100
+    jb .code
+    or dword [${PTE(0x50000)}], 4           ; user stack page
+    or dword [${PTE(0x4f000)}], 4
+    mov ecx, 0
+.data:
+    mov eax, ecx
+    shl eax, 12
+    add eax, 0x900000 | 5                 ; P | U, read-only
+    cmp ecx, 4
+    jb .rw
+    cmp ecx, 8
+    jb .set
+    and eax, ~4                           ; supervisor
+.rw: or eax, 2
+.set:
+    mov [${PTE(0x900000)} + ecx * 4], eax
+    inc ecx
+    cmp ecx, 16
+    jb .data
+    mov [0x30010], esp
+    push dword 0x23
+    push dword 0x50000
+    push dword 0x2
+    push dword 0x1B
+    push dword user
+    iretd
+user:
+    mov ax, 0x23
+    mov ds, ax
+    mov es, ax
+    xor ebx, ebx
+    mov ecx, 3000
+.l: mov eax, ecx
+    and eax, 15
+    shl eax, 12
+    add ebx, [0x900000 + eax]
+    mov [0x900008 + eax], ecx
+    push ebx
+    pop edx
+    dec ecx
+    jnz .l
+    mov [0x900004], ebx
+    cli                                   ; CPL 3 > IOPL: #GP, handled by 'back'
+pfh:
+    push eax
+    mov eax, cr2
+    shr eax, 12
+    or dword [PG_PT + eax * 4], 6
+    mov eax, cr2
+    invlpg [eax]
+    inc dword [0x30008]
+    pop eax
+    add esp, 4
+    iretd
+back:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, [0x30010]
+    mov eax, [0x900004]
+    mov [0x30000], eax
+    ret
+align 8
+gdt3:
+    dq 0
+    dq 0x00CF9A000000FFFF
+    dq 0x00CF92000000FFFF
+    dq 0x00CFFA000000FFFF
+    dq 0x00CFF2000000FFFF
+    dw 0x67, 0x3100, 0x8900, 0
+gdt3_end:
+gdtr3:
+    dw gdt3_end - gdt3 - 1
+    dd 0x3000
+`);
+    const { jit, ram } = lockstep(assemble(src), 37);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getUint32(0x30008, true), 'faults handled').toBe(12);
+    expect(jit.exceptionCounts[14]).toBe(12);
+    expect(jit.jitStats.instructions).toBeGreaterThan(10_000);
+  });
+
+  it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
+    // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
+    // each pass; each first store there faults inside the compiled loop, the handler maps the page
+    // and the store is retried. Passes alternate between a loop whose first instruction is the
+    // faulting store (its trace only ever faults before retiring anything, so after 16 such entries
+    // trace.ts leaves it to the interpreter) and one that retires an instruction first (faults
+    // inside the running trace every time).
+    const src = pm32(`    PAGING_ON
+    SETGATE32 14, pfh, 0x8E
+    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
+    xor esi, esi
+    mov ebp, 30
+.o: mov edi, PG_PT + 0x4000
+    mov ecx, 128
+    xor eax, eax
+    rep stosd
+    mov eax, cr3
+    mov cr3, eax
+    mov ebx, 0x1000000
+    mov ecx, 128
+.l: mov [ebx], ecx
+    add [ebx + 4], ecx
+    add esi, [ebx]
+    add ebx, 0x1000
+    dec ecx
+    jnz .l
+    test ebp, 1
+    jz .n
+    mov edi, PG_PT + 0x4000
+    mov ecx, 128
+    xor eax, eax
+    rep stosd
+    mov eax, cr3
+    mov cr3, eax
+    mov ebx, 0x1000000
+    mov ecx, 128
+.m: inc edx
+    mov [ebx], ecx
+    add [ebx + 4], ecx
+    add esi, [ebx]
+    add ebx, 0x1000
+    dec ecx
+    jnz .m
+.n: dec ebp
+    jnz .o
+    mov [0x30000], esi
+    ret
+pfh:
+    push eax
+    push edx
+    mov eax, cr2
+    shr eax, 12
+    and eax, 0x3FF
+    mov edx, eax
+    shl eax, 12
+    add eax, 0x800000 | 3
+    mov [PG_PT + 0x4000 + edx * 4], eax
+    pop edx
+    pop eax
+    add esp, 4
+    iret
+`);
+    const image = assemble(src);
+    const { jit, ram } = lockstep(image, 29);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    expect(jit.exceptionCounts[14]).toBe(45 * 128);
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    expect(view.getInt32(0x30000, true)).toBe(45 * ((128 * 129) / 2));
+    expect(jit.jitStats.entries).toBeGreaterThan(1000);
+    expect(jit.jitStats.invalidated, 'the always-faulting trace was retired').toBeGreaterThan(0);
   });
 });
 

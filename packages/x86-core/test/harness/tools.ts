@@ -58,10 +58,13 @@ const CACHE_DIR = join(tmpdir(), 'vmkit-x86-core-nasm');
 
 function includeDigest(): string {
   const h = createHash('sha256');
-  const inc = join(PROGRAMS_DIR, 'inc');
-  for (const f of readdirSync(inc).sort()) {
-    h.update(f);
-    h.update(readFileSync(join(inc, f)));
+  for (const dir of ['inc', 'bench']) {
+    const inc = join(PROGRAMS_DIR, dir);
+    for (const f of readdirSync(inc).sort()) {
+      if (!f.endsWith('.inc')) continue;
+      h.update(`${dir}/${f}`);
+      h.update(readFileSync(join(inc, f)));
+    }
   }
   return h.digest('hex');
 }
