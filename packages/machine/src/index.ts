@@ -17,9 +17,16 @@ export {
   type MachineSinks,
   type RunOptions,
 } from './machine.js';
+export {
+  type LinuxLoadInput,
+  type LinuxLoadPlan,
+  PC_ACPI_DATA_SIZE,
+  planLinuxLoad,
+} from './linux-load.js';
 export * from './numbers.js';
 export type * from './report.js';
 export * from './report-schema.js';
+export { SerialConsole, type SerialState } from './serial.js';
 export { formatSize, parseSize } from './size.js';
 export {
   crc32,
