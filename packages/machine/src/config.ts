@@ -300,7 +300,9 @@ function checkLinux(
         'kernel: image firmware boots a kernel through the linuxboot_dma.bin option ROM (Debian qemu-system-data, /usr/share/qemu/linuxboot_dma.bin): give linuxbootRom',
       );
     else if (rom.length < 512 || rom.length % 512 !== 0 || rom[0] !== 0x55 || rom[1] !== 0xaa)
-      problems.push(`linuxbootRom: ${rom.length} bytes is not an option ROM (55 AA signature, 512-byte blocks)`);
+      problems.push(
+        `linuxbootRom: ${rom.length} bytes is not an option ROM (55 AA signature, 512-byte blocks)`,
+      );
   }
   if (below4g === undefined) return null;
   const plan = planLinuxLoad({ kernel: input.kernel, initrd: input.initrd, append: input.append }, below4g);

@@ -8,6 +8,12 @@ export * from './events.js';
 export { e820FromSeabiosLog, mapBiosImage } from './firmware-image.js';
 export { formatReport } from './format.js';
 export {
+  type LinuxLoadInput,
+  type LinuxLoadPlan,
+  PC_ACPI_DATA_SIZE,
+  planLinuxLoad,
+} from './linux-load.js';
+export {
   BOOT_FAIL_TEXT,
   type BootOptions,
   createMachine,
@@ -17,12 +23,6 @@ export {
   type MachineSinks,
   type RunOptions,
 } from './machine.js';
-export {
-  type LinuxLoadInput,
-  type LinuxLoadPlan,
-  PC_ACPI_DATA_SIZE,
-  planLinuxLoad,
-} from './linux-load.js';
 export * from './numbers.js';
 export type * from './report.js';
 export * from './report-schema.js';

@@ -63,7 +63,9 @@ function readProtocol(k: Uint8Array): { protocol: number } | { problem: string }
   // QEMU still loads 2.00–2.01 kernels low; zImages (protocol < 2.00, no initrd support, loaded at
   // 0x10000) predate 1996's 2.00 and are refused rather than half-supported.
   if (protocol < 0x200)
-    return { problem: `kernel: boot protocol ${protocolText(protocol)} is too old (2.00 or later is needed)` };
+    return {
+      problem: `kernel: boot protocol ${protocolText(protocol)} is too old (2.00 or later is needed)`,
+    };
   return { protocol };
 }
 
@@ -81,7 +83,9 @@ function videoMode(cmdline: string): number | null | { problem: string } {
   if (v.startsWith('ask')) return 0xfffd;
   const m = /^(0x[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(?= |$)/.exec(v);
   if (!m) return { problem: `append: invalid 'vga=' kernel parameter (QEMU refuses it too)` };
-  const n = m[1]!.startsWith('0x') ? Number.parseInt(m[1]!, 16) : Number.parseInt(m[1]!, m[1]!.length > 1 && m[1]!.startsWith('0') ? 8 : 10);
+  const n = m[1]!.startsWith('0x')
+    ? Number.parseInt(m[1]!, 16)
+    : Number.parseInt(m[1]!, m[1]!.length > 1 && m[1]!.startsWith('0') ? 8 : 10);
   return n & 0xffff;
 }
 
@@ -148,7 +152,8 @@ export function planLinuxLoad(
   // Setup: setup_sects (0 means 4) + the boot sector, in 512-byte sectors.
   const setupSects = header[0x1f1] || 4;
   const setupSize = (setupSects + 1) * 512;
-  if (setupSize > file.length) problems.push(`kernel: invalid header (setup_sects ${setupSects} runs past the file)`);
+  if (setupSize > file.length)
+    problems.push(`kernel: invalid header (setup_sects ${setupSects} runs past the file)`);
   const kernel = file.subarray(Math.min(setupSize, file.length));
 
   let initrdAddr: number | null = null;
@@ -157,7 +162,9 @@ export function planLinuxLoad(
     // The kernel decompresses in place: it needs init_size (2.10+) bytes from its load address.
     const kernelEnd = kernelAddr + Math.max(kernel.length, protocol >= 0x20a ? dv.getUint32(0x260, true) : 0);
     if (initrd.length >= initrdMax)
-      problems.push(`initrd: ${initrd.length} bytes is too large (this kernel and RAM allow below ${hex(initrdMax)})`);
+      problems.push(
+        `initrd: ${initrd.length} bytes is too large (this kernel and RAM allow below ${hex(initrdMax)})`,
+      );
     else {
       initrdAddr = (initrdMax - initrd.length) & ~4095;
       if (initrdAddr < kernelEnd)

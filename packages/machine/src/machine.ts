@@ -6,7 +6,14 @@
 import { buildPcAcpi, buildSmbios } from '@vmkit/acpi';
 import { encodeLoader } from '@vmkit/bios-linker';
 import type { DeviceRegistry, ReportContext } from '@vmkit/device';
-import { addLinuxBootItems, addStandardItems, encodeBootOrder, FwCfg, type FwCfgEvent, type FwCfgState } from '@vmkit/fw-cfg';
+import {
+  addLinuxBootItems,
+  addStandardItems,
+  encodeBootOrder,
+  FwCfg,
+  type FwCfgEvent,
+  type FwCfgState,
+} from '@vmkit/fw-cfg';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { createPcPlatform, type PcPlatform, type PcPlatformState } from '@vmkit/pc-platform';
 import { formatBdf, type PciEvent } from '@vmkit/pci';
@@ -205,7 +212,8 @@ export class Machine {
 
     if (sinks.debugcon) this.debugconListeners.push(sinks.debugcon);
     this.serial = new SerialConsole(config.serialWindow, (text) => {
-      if (!this.raisedStop) this.raiseStop({ reason: 'until', detail: `the serial console printed "${text}"` });
+      if (!this.raisedStop)
+        this.raiseStop({ reason: 'until', detail: `the serial console printed "${text}"` });
     });
     this.serialSink = sinks.serial;
     this.platform = createPcPlatform({
@@ -544,7 +552,7 @@ export class Machine {
         // The goal: the until text/condition when the last run had one, else the boot step.
         goalReached: this.untilGoal
           ? stop.reason === 'until'
-          : stop.reason === 'boot-attempted' || stop.reason === 'poweroff',
+          : stop.reason === 'poweroff' || (stop.reason === 'boot-attempted' && !this.config.linux),
         instructions: this.instructions,
         virtualTimeNs: Math.round(this.now()),
       },

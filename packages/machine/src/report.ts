@@ -63,8 +63,8 @@ export interface BootReport {
   result: {
     reason: StopReason;
     detail: string;
-    /** The boot reached its goal: the `until` text when one was given, else `boot-attempted`.
-     * Anything else (budget, fault, reset, halt, firmware error) did not. */
+    /** The boot reached its goal: the `until` text when one was given, else `poweroff` or (without
+     * a kernel) `boot-attempted`. Anything else (budget, fault, reset, halt, firmware error) did not. */
     goalReached: boolean;
     instructions: number;
     virtualTimeNs: number;

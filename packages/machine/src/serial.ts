@@ -77,7 +77,12 @@ export class SerialConsole {
   }
 
   getState(): SerialState {
-    return { lines: this.window.toArray(), dropped: this.window.dropped, partial: this.partial, bytes: this.bytes };
+    return {
+      lines: this.window.toArray(),
+      dropped: this.window.dropped,
+      partial: this.partial,
+      bytes: this.bytes,
+    };
   }
 
   setState(s: SerialState): void {
