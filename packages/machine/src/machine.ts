@@ -37,6 +37,7 @@ import {
   runImage,
   type StopInfo,
 } from './firmware-image.js';
+import { loadLinuxDirect } from './linux-direct.js';
 import type {
   BootReport,
   DeviceReport,
@@ -341,6 +342,9 @@ export class Machine {
     if (config.firmware.kind === 'image') {
       mapBiosImage(this, config.firmware.image);
       (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
+    } else if (config.linux) {
+      // hle + kernel: the TypeScript POST runs first, then the CPU runs the kernel.
+      (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
     }
   }
 
@@ -494,7 +498,9 @@ export class Machine {
       this.serial.setWatch(until);
       try {
         stop =
-          this.config.firmware.kind === 'hle' ? this.runHle(until) : this.runCpu(budget, predicate, opts);
+          this.config.firmware.kind === 'hle'
+            ? this.runHle(until, budget, predicate, opts)
+            : this.runCpu(budget, predicate, opts);
       } finally {
         this.untilText = null;
         this.serial.setWatch(null);
@@ -520,11 +526,22 @@ export class Machine {
     });
   }
 
-  private runHle(until: string | null): StopInfo {
+  private runHle(
+    until: string | null,
+    budget: number,
+    predicate: (() => boolean) | null,
+    opts: RunOptions,
+  ): StopInfo {
+    const linux = this.config.linux;
+    // With a kernel, POST runs once; after it the CPU runs the kernel (hleE820 marks POST done).
+    if (linux && this.cpu && this.hleE820 !== null) return this.runCpu(budget, predicate, opts);
     const fw = this.config.firmware as { kind: 'hle'; options?: HleOptions };
     const r = bootHle(this, fw.options ?? {}, { until: until ?? undefined });
     this.hleE820 = r.e820;
-    return { reason: r.reason, detail: r.detail };
+    if (!linux || !this.cpu || r.reason === 'until') return { reason: r.reason, detail: r.detail };
+    const load = loadLinuxDirect(this.memory, this.cpu, linux, r.e820);
+    this.events.emit({ kind: 'machine-kernel-entry', entry: load.entry, initrd: load.initrdAddr });
+    return this.runCpu(budget, predicate, opts);
   }
 
   /** Run the firmware to a stop condition (from power-on, or from where the machine is) and

@@ -256,3 +256,29 @@ describe.skipIf(skipQemu)('the tiny bzImage under QEMU 7.2 (oracle)', () => {
     }
   });
 });
+
+describe.skipIf(gate('nasm', onPath('nasm'), 'apt-get install nasm'))('hle firmware: the direct load', () => {
+  it('loads the kernel with linuxboot_dma.bin placement and enters the 32-bit boot protocol', () => {
+    const m = createMachine({
+      memory: '256M',
+      serial: true,
+      firmware: { kind: 'hle' },
+      kernel: tinyKernel(),
+      initrd: INITRD,
+      append: APPEND,
+      trace: ['machine-kernel-entry', 'poweroff'],
+    });
+    const r = m.boot({ maxInstructions: 10_000_000 });
+    expect(r.result.reason).toBe('poweroff');
+    expect(r.result.goalReached).toBe(true);
+    // The same initrd address the option ROM picks under SeaBIOS (E801 top 0x0FFE0000 − size),
+    // the zero page's e820 map (the hle POST's entries) and the command line.
+    const n = r.e820.length.toString(16).toUpperCase().padStart(2, '0');
+    expect(r.serial).toEqual([
+      `TINY32: loader=B0 initrd=0FFC7000 size=000186A0 e820=${n} cmdline="${APPEND}"`,
+    ]);
+    expect(m.events.recorded.map((e) => e.kind)).toEqual(['machine-kernel-entry', 'poweroff']);
+    expect(m.events.recorded[0]).toMatchObject({ entry: 0x100019, initrd: 0x0ffc7000 });
+    expect(m.memory.readBytes(0x0ffc7000, INITRD.length)).toEqual(INITRD);
+  });
+});

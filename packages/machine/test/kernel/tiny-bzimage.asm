@@ -31,7 +31,7 @@ org 0
     db 0                    ; 0x210 type_of_loader
     db 1                    ; 0x211 loadflags: LOADED_HIGH
     dw 0                    ; 0x212 setup_move_size
-    dd 0x100000             ; 0x214 code32_start
+    dd 0x100000 + 25        ; 0x214 code32_start: pm_entry (after the 25-byte marker)
     dd 0                    ; 0x218 ramdisk_image
     dd 0                    ; 0x21c ramdisk_size
     dd 0                    ; 0x220 bootsect_kludge
@@ -150,6 +150,92 @@ msg_size: db ' size=', 0
 msg_cmdline: db ' cmdline="', 0
 msg_panic: db 'Kernel panic - not syncing: tiny kernel asked to panic', 10, 0
     times 0x400-($-$$) db 0
-; The protected-mode part (never run: the setup powers off first); tests find it at 0x100000.
+
+; The protected-mode part, loaded at 0x100000 (code32_start). A loader that skips the setup (the
+; 32-bit boot protocol, vmkit's hle firmware) enters here with ESI = the zero page: it prints what
+; the zero page holds on COM1 and powers off the same way.
+bits 32
+pm_start:
+%define PM(x) (0x100000 + (x) - pm_start)
     db 'VMKIT-TINY-KERNEL-PM-PART'
+pm_entry:                   ; code32_start points here (see the header's 0x214 field below)
+    cli
+    mov ebx, esi
+    mov esi, PM(m32_loader)
+    call puts32
+    mov al, [ebx + 0x210]
+    call hex8_32
+    mov esi, PM(m32_initrd)
+    call puts32
+    mov eax, [ebx + 0x218]
+    call hex32_32
+    mov esi, PM(m32_size)
+    call puts32
+    mov eax, [ebx + 0x21c]
+    call hex32_32
+    mov esi, PM(m32_e820)
+    call puts32
+    mov al, [ebx + 0x1e8]
+    call hex8_32
+    mov esi, PM(m32_cmdline)
+    call puts32
+    mov esi, [ebx + 0x228]
+    call puts32
+    mov esi, PM(m32_end)
+    call puts32
+    mov dx, 0x604
+    mov ax, 0x2000
+    out dx, ax
+    hlt
+    jmp $
+putc32:
+    push edx
+    push eax
+    mov dx, 0x3fd
+.wait:
+    in al, dx
+    test al, 0x20
+    jz .wait
+    pop eax
+    mov dx, 0x3f8
+    out dx, al
+    pop edx
+    ret
+puts32:
+    lodsb
+    test al, al
+    jz .done
+    call putc32
+    jmp puts32
+.done:
+    ret
+hex32_32:
+    push eax
+    shr eax, 16
+    call hex16_32
+    pop eax
+hex16_32:
+    push eax
+    mov al, ah
+    call hex8_32
+    pop eax
+hex8_32:
+    push eax
+    shr al, 4
+    call nib32
+    pop eax
+nib32:
+    and al, 15
+    add al, '0'
+    cmp al, '9'
+    jbe .p
+    add al, 7
+.p:
+    jmp putc32
+m32_loader: db 'TINY32: loader=', 0
+m32_initrd: db ' initrd=', 0
+m32_size: db ' size=', 0
+m32_e820: db ' e820=', 0
+m32_cmdline: db ' cmdline="', 0
+m32_end: db '"', 10, 0
     times 0x600-($-$$) db 0
