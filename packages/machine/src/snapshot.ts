@@ -33,7 +33,7 @@ const utf8 = {
 };
 
 /** Bump whenever the shape of any state in a snapshot changes. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
 export const SNAPSHOT_FORMAT = 'vmkit-machine-snapshot';
 const MAGIC = 'VMKITSNP';
 const PAGE = 4096;

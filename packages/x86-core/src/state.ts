@@ -3,6 +3,7 @@
 // target/i386/cpu.h (CPUX86State).
 
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
+import { FpuRegs } from './fpu-state.js';
 import type { Trace } from './jit.js';
 import type { CpuEvent, CpuEventListener, CpuModel, InterruptLine } from './types.js';
 
@@ -101,6 +102,7 @@ for (let i = 0; i < 256; i++) {
 }
 
 // CPUID.1:EDX bits this core implements (Intel SDM vol. 2A table 3-11).
+export const FEATURE_FPU = 1 << 0;
 export const FEATURE_PSE = 1 << 3;
 export const FEATURE_TSC = 1 << 4;
 export const FEATURE_MSR = 1 << 5;
@@ -109,7 +111,14 @@ export const FEATURE_APIC = 1 << 9;
 export const FEATURE_MTRR = 1 << 12;
 export const FEATURE_CMOV = 1 << 15;
 export const IMPLEMENTED_EDX =
-  FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_APIC | FEATURE_MTRR | FEATURE_CMOV;
+  FEATURE_FPU |
+  FEATURE_PSE |
+  FEATURE_TSC |
+  FEATURE_MSR |
+  FEATURE_CX8 |
+  FEATURE_APIC |
+  FEATURE_MTRR |
+  FEATURE_CMOV;
 
 /** Default model: QEMU's "qemu32" signature (target/i386/cpu.c builtin_x86_defs: family 6, model 6,
  * stepping 3, GenuineIntel) with only the features this core implements. */
@@ -118,7 +127,8 @@ export const DEFAULT_MODEL: CpuModel = {
   family: 6,
   model: 6,
   stepping: 3,
-  featuresEdx: FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_MTRR | FEATURE_CMOV,
+  featuresEdx:
+    FEATURE_FPU | FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_MTRR | FEATURE_CMOV,
   featuresEcx: 0,
   apic: false,
   maxBasicLeaf: 1,
@@ -227,6 +237,8 @@ export abstract class CpuCore {
   protected cr3 = 0;
   protected cr4 = 0;
   protected dr = new Int32Array(8);
+  /** The x87 FPU's registers (fpu-state.ts; the instructions are in fpu*.ts). */
+  protected readonly fpu = new FpuRegs();
   protected cpl = 0;
   protected pe = false;
   protected paging = false;
