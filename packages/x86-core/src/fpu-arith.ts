@@ -385,8 +385,10 @@ export abstract class CpuFpuArith extends CpuFpuLdSt {
     if (!this.fpuSt0Ready()) return;
     const a = this.stGet(0);
     if (this.stSnan(0) || (a < 0 && !Number.isNaN(a))) {
+      // C0 C2 C3 are undefined (SDM FSQRT); a negative operand gives C2 = 1 and the others 0, as
+      // QEMU's helper_fsqrt.
+      if (a < 0) this.fpu.fsw = (this.fpu.fsw & ~(FSW_C0 | FSW_C1 | FSW_C3)) | FSW_C2;
       if (!this.fpuRaise(FSW_IE)) return;
-      this.fpuClearC1();
       this.stSet(0, Number.NaN);
       return;
     }

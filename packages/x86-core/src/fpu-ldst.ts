@@ -10,6 +10,7 @@ import {
   BITS_OUT,
   EXT_OUT,
   FSW_C1,
+  FSW_CC,
   FSW_DE,
   FSW_IE,
   FSW_OE,
@@ -383,11 +384,12 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     if (pop) this.fpuPop();
   }
 
-  /** FINCSTP / FDECSTP (D9 F7 / F6): TOP ± 1, C1 = 0; no tag changes. */
+  /** FINCSTP / FDECSTP (D9 F7 / F6): TOP ± 1, no tag changes. C1 = 0; C0 C2 C3 are undefined
+   * (SDM) and cleared, as QEMU's helper_fincstp does. */
   protected fstpAdjust(delta: number): void {
     const f = this.fpu;
     f.top = (f.top + delta) & 7;
-    this.fpuClearC1();
+    f.fsw &= ~FSW_CC;
   }
 
   // --- helpers ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ export function addResidual(a: number, b: number, s: number): number {
 }
 
 /** a·b − p exactly (Dekker), for operands and product well inside the float64 range. */
-function productError(a: number, b: number, p: number): number {
+export function productError(a: number, b: number, p: number): number {
   const ca = SPLIT * a;
   const ah = ca - (ca - a);
   const al = a - ah;

@@ -6,6 +6,7 @@
 // target/i386/tcg/fpu_helper.c (helper_fptan, helper_fyl2x special cases).
 
 import { CpuFpuArith } from './fpu-arith.js';
+import { productError } from './fpu-round.js';
 import { FSW_C1, FSW_C2, FSW_IE, FSW_PE, FSW_ZE } from './fpu-state.js';
 
 const TRIG_LIMIT = 2 ** 63;
@@ -130,7 +131,7 @@ export abstract class CpuFpuTranscendental extends CpuFpuArith {
       this.stSet(0, x === -Infinity ? -1 : 2 ** x - 1);
       return;
     }
-    this.stSet(0, Math.abs(x) < 0.5 ? Math.expm1(x * Math.LN2) : 2 ** x - 1);
+    this.stSet(0, exp2m1(x));
     this.fpuRaise(FSW_PE);
   }
 
@@ -172,4 +173,16 @@ export abstract class CpuFpuTranscendental extends CpuFpuArith {
     }
     this.twoArgResult((y * Math.log1p(x)) / Math.LN2, false);
   }
+}
+
+/** ln 2 as a float64 (LN2_HI = Math.LN2) and the rest (ln 2 − LN2_HI, to float64 precision). */
+const LN2_LO = 2.3190468138462996e-17;
+
+/** 2^x − 1 for |x| ≤ 1 to about one float64 rounding: expm1 of x·ln 2 with the product's rounding
+ * error (Dekker's split of x · LN2_HI plus x · LN2_LO) added back to first order. */
+function exp2m1(x: number): number {
+  const t = x * Math.LN2;
+  const e = productError(x, Math.LN2, t) + x * LN2_LO;
+  const m = Math.expm1(t);
+  return m + (1 + m) * e;
 }
