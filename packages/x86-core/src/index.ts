@@ -9,6 +9,8 @@ export {
   FEATURE_CX8,
   FEATURE_MSR,
   FEATURE_MTRR,
+  FEATURE_PAT,
+  FEATURE_PGE,
   FEATURE_PSE,
   FEATURE_TSC,
 } from './state.js';
