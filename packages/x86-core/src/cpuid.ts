@@ -10,12 +10,17 @@ import {
   EDX,
   FEATURE_MSR,
   FEATURE_MTRR,
+  FEATURE_PAT,
   FEATURE_TSC,
   GP,
   isKnownMtrr,
   MSR_APIC_BASE,
   MSR_MTRRCAP,
+  MSR_PAT,
   MSR_TSC,
+  MSR_UCODE_REV,
+  PAT_RESET,
+  UCODE_REV,
 } from './state.js';
 
 /** CPUID, RDTSC and RDMSR/WRMSR (the model the core reports). */
@@ -77,7 +82,9 @@ export abstract class CpuCpuid extends CpuFpuDispatch {
     if (index === MSR_TSC) return (f & FEATURE_TSC) !== 0;
     if (index === MSR_APIC_BASE) return this.model.apic;
     if (index === MSR_MTRRCAP || isKnownMtrr(index)) return (f & FEATURE_MTRR) !== 0;
-    return false;
+    if (index === MSR_PAT) return (f & FEATURE_PAT) !== 0;
+    // Every P6-family and later CPU has the microcode signature MSR (SDM vol. 4 table 2-2).
+    return index === MSR_UCODE_REV;
   }
 
   protected rdmsr(): void {
@@ -96,6 +103,8 @@ export abstract class CpuCpuid extends CpuFpuDispatch {
       v = 0x508n; // VCNT=8, FIX (bit 8), WC (bit 10) — QEMU MSR_MTRRcap_VCNT 8
     else if (index === MSR_APIC_BASE)
       v = this.msrs.get(index) ?? 0xfee00900n; // BSP, enabled
+    else if (index === MSR_UCODE_REV) v = UCODE_REV;
+    else if (index === MSR_PAT) v = this.msrs.get(index) ?? PAT_RESET;
     else v = this.msrs.get(index) ?? 0n;
     r[EAX] = Number(v & 0xffffffffn);
     r[EDX] = Number((v >> 32n) & 0xffffffffn);
@@ -110,7 +119,10 @@ export abstract class CpuCpuid extends CpuFpuDispatch {
     const value = (BigInt(r[EDX] >>> 0) << 32n) | BigInt(r[EAX] >>> 0);
     const known = this.msrKnown(index) && index !== MSR_MTRRCAP;
     if (this.listeners.length > 0) this.emit({ kind: 'msr', op: 'write', index, value, known });
-    if (!known) this.fault(GP, 0);
+    if (!known || (index === MSR_PAT && !validPat(value))) this.fault(GP, 0);
+    // Writing IA32_BIOS_SIGN_ID (Linux writes 0 before CPUID to read the revision back) loads no
+    // microcode here: the revision stays UCODE_REV.
+    if (index === MSR_UCODE_REV) return;
     if (index === MSR_TSC) {
       const src = this.model.tsc;
       const base = src === null ? BigInt(this.instructionCount) : tscValue(src());
@@ -127,6 +139,16 @@ export abstract class CpuCpuid extends CpuFpuDispatch {
     this.regs[EAX] = Number(t & 0xffffffffn);
     this.regs[EDX] = Number((t >> 32n) & 0xffffffffn);
   }
+}
+
+/** Every IA32_PAT entry holds a defined memory type: 0, 1, 4, 5, 6 or 7 (2, 3 and 8+ are reserved
+ * and make WRMSR #GP, SDM vol. 3A 11.12.2). */
+function validPat(v: bigint): boolean {
+  for (let i = 0n; i < 64n; i += 8n) {
+    const t = Number((v >> i) & 0xffn);
+    if (t === 2 || t === 3 || t > 7) return false;
+  }
+  return true;
 }
 
 /** A TSC callback value as a bigint (non-integral or non-finite numbers are floored / zeroed). */

@@ -10,6 +10,8 @@ export {
   FEATURE_FPU,
   FEATURE_MSR,
   FEATURE_MTRR,
+  FEATURE_PAT,
+  FEATURE_PGE,
   FEATURE_PSE,
   FEATURE_TSC,
 } from './state.js';
