@@ -132,7 +132,7 @@ describe.skipIf(skip)(
           const b = boot(policy, policy);
           expectPoweroff(b);
           expect(b.report.result.goalReached).toBe(true);
-          for (const k of ['kernel', 'cpuflags', 'pci', 'asls', 'asls-bytes', 'bdsm', 'e820', 'done'])
+          for (const k of ['kernel', 'cpu', 'cpuflags', 'pci', 'asls', 'asls-bytes', 'bdsm', 'e820', 'done'])
             expect(value(b, k), `line ${k}`).toBeDefined();
           expect(value(b, 'kernel')).toMatch(/^6\.1\.0-\d+-686$/);
           const igd = b.report.igd!;
@@ -203,9 +203,19 @@ describe.skipIf(skipQemu)('the same kernel and initrd under QEMU 7.2 TCG (oracle
       const flags = value(v, 'cpuflags')!
         .split(' ')
         .filter((f) => f && !LINUX_SYNTHETIC.has(f));
-      // `base` has no features; add exactly the ones vmkit's CPUID reports (QEMU names = Linux names
-      // for CPUID bits), so the two guests can see the same CPU.
-      const cpu = ['base', ...flags.map((f) => `+${f.replace(/_/g, '-')}`)].join(',');
+      // `base` has no features; give it the vendor/family/model/stepping and exactly the flags the
+      // guest saw on vmkit (QEMU names = Linux names for CPUID bits), so both guests see one CPU.
+      const id = /^(\S+) family (\d+) model (\d+) stepping (\d+)$/.exec(value(v, 'cpu') ?? '');
+      expect(id, `cpu line ${value(v, 'cpu')}`).not.toBeNull();
+      const [, vendor, family, model, stepping] = id!;
+      const cpu = [
+        'base',
+        `vendor=${vendor}`,
+        `family=${family}`,
+        `model=${model}`,
+        `stepping=${stepping}`,
+        ...flags.map((f) => `+${f.replace(/_/g, '-')}`),
+      ].join(',');
       const q = qemuSerial({
         kernel: KERNEL,
         initrd: INITRD,
