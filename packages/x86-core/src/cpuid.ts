@@ -16,6 +16,7 @@ import {
   MSR_APIC_BASE,
   MSR_MTRRCAP,
   MSR_PAT,
+  MSR_PLATFORM_ID,
   MSR_TSC,
   MSR_UCODE_REV,
   PAT_RESET,
@@ -83,8 +84,9 @@ export abstract class CpuCpuid extends CpuSystem {
     if (index === MSR_APIC_BASE) return this.model.apic;
     if (index === MSR_MTRRCAP || isKnownMtrr(index)) return (f & FEATURE_MTRR) !== 0;
     if (index === MSR_PAT) return (f & FEATURE_PAT) !== 0;
-    // Every P6-family and later CPU has the microcode signature MSR (SDM vol. 4 table 2-2).
-    return index === MSR_UCODE_REV;
+    // Every P6-family and later CPU has the microcode signature and platform ID MSRs (SDM vol. 4
+    // table 2-2); Linux's microcode driver reads both.
+    return index === MSR_UCODE_REV || index === MSR_PLATFORM_ID;
   }
 
   protected rdmsr(): void {
@@ -117,7 +119,7 @@ export abstract class CpuCpuid extends CpuSystem {
     const r = this.regs;
     const index = r[ECX] >>> 0;
     const value = (BigInt(r[EDX] >>> 0) << 32n) | BigInt(r[EAX] >>> 0);
-    const known = this.msrKnown(index) && index !== MSR_MTRRCAP;
+    const known = this.msrKnown(index) && index !== MSR_MTRRCAP && index !== MSR_PLATFORM_ID;
     if (this.listeners.length > 0) this.emit({ kind: 'msr', op: 'write', index, value, known });
     if (!known || (index === MSR_PAT && !validPat(value))) this.fault(GP, 0);
     // Writing IA32_BIOS_SIGN_ID (Linux writes 0 before CPUID to read the revision back) loads no

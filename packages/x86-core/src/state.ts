@@ -151,6 +151,8 @@ export const DEFAULT_MODEL: CpuModel = {
 // MSR numbers (Intel SDM vol. 4).
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** IA32_PLATFORM_ID: read-only, platform ID in bits 52:50 (SDM vol. 4 table 2-2, P6 family on). */
+export const MSR_PLATFORM_ID = 0x17;
 /** IA32_BIOS_SIGN_ID: the microcode update signature (revision in bits 63:32). */
 export const MSR_UCODE_REV = 0x8b;
 export const MSR_MTRRCAP = 0xfe;

@@ -128,4 +128,21 @@ describe('CPU model for an OS (PGE, PAT, microcode signature)', () => {
     expect(u32(r, 0x734)).toBe(1); // QEMU's default ucode-rev for Intel vendors
     expect(r.events.filter((e) => e.kind === 'exception')).toEqual([]);
   });
+
+  it('IA32_PLATFORM_ID (0x17) reads platform 0 and is read-only (#GP on write)', () => {
+    const r = pm(`
+  mov ecx, 0x17
+  mov eax, -1
+  mov edx, -1
+  rdmsr
+  mov [0x740], eax
+  mov [0x744], edx
+  wrmsr
+  mov dword [0x748], 0x11`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    expect(u32(r, 0x740)).toBe(0);
+    expect(u32(r, 0x744)).toBe(0);
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(u32(r, 0x748)).toBe(0);
+  });
 });
