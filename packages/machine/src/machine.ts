@@ -572,6 +572,8 @@ export class Machine {
     if (byId.size !== this.devices.length || this.devices.some((d) => !byId.has(d.id)))
       throw new SnapshotError('snapshot devices do not match this machine');
     if ((st.cpu === null) !== (this.cpu === null)) throw new SnapshotError('snapshot firmware kind differs');
+    const boardProblem = this.platform.stateProblem(st.platform);
+    if (boardProblem) throw new SnapshotError(`snapshot board does not match this machine: ${boardProblem}`);
     for (const [i, region] of regions.entries()) {
       this.memory.clearRamDirect(region);
       for (const [off, bytes] of pages[i]!) this.memory.writeRamDirect(region, off, bytes);

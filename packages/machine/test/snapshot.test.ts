@@ -68,16 +68,30 @@ describe.skipIf(!haveBios)('snapshot and restore with real SeaBIOS', () => {
     expect(() => other.restore(snap)).toThrow(/another config/);
     expect(other.instructions).toBe(0);
     expect(() => createMachine(config()).restore({ ...snap, version: SNAPSHOT_VERSION + 1 })).toThrow(
-      /snapshot version 2 is not supported/,
+      new RegExp(`snapshot version ${SNAPSHOT_VERSION + 1} is not supported`),
     );
+    // A version-1 snapshot (before the board's device list) is refused with the documented error.
+    expect(() => createMachine(config()).restore({ ...snap, version: 1 })).toThrow(
+      `snapshot version 1 is not supported (this vmkit reads ${SNAPSHOT_VERSION})`,
+    );
+    // A snapshot whose board lists other devices (e.g. one saved before a board device was added)
+    // is refused before anything changes.
+    const { ide0: _gone, ...platform } = (snap.state as { platform: Record<string, unknown> }).platform;
+    const fresh = createMachine(config());
+    expect(() => fresh.restore({ ...snap, state: { ...snap.state, platform } })).toThrow(
+      "snapshot board does not match this machine: no state for board device 'ide0'",
+    );
+    expect(fresh.instructions).toBe(0);
     const bytes = encodeSnapshot(snap);
     expect(() => decodeSnapshot(bytes.subarray(0, bytes.length - 10))).toThrow(/truncated or corrupted/);
     const flipped = bytes.slice();
     flipped[flipped.length >> 1] ^= 0x40;
     expect(() => decodeSnapshot(flipped)).toThrow(/truncated or corrupted/);
-    const v2 = bytes.slice();
-    v2[8] = 2;
-    expect(() => decodeSnapshot(v2)).toThrow(/version 2 is not supported/);
+    const v1 = bytes.slice();
+    v1[8] = 1;
+    expect(() => decodeSnapshot(v1)).toThrow(
+      `snapshot version 1 is not supported by this vmkit (it reads version ${SNAPSHOT_VERSION})`,
+    );
     expect(() => decodeSnapshot(new Uint8Array(100))).toThrow(/bad magic/);
     expect(() => decodeSnapshot(bytes.subarray(0, 12))).toThrow(SnapshotError);
   });

@@ -273,6 +273,11 @@ export class SmbusHost implements IoHandler {
     }
   }
 
+  /** Power-on state: every host register 0. */
+  reset(): void {
+    this.setState(new SmbusHost().getState());
+  }
+
   getState(): SmbusState {
     return { regs: [...this.regs] };
   }

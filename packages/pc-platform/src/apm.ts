@@ -38,6 +38,11 @@ export class Apm implements IoHandler {
     }
   }
 
+  /** Power-on state: both latches 0. */
+  reset(): void {
+    this.setState({ cnt: 0, sts: 0 });
+  }
+
   getState(): ApmState {
     return { cnt: this.cnt, sts: this.sts };
   }

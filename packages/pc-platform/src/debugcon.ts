@@ -55,6 +55,11 @@ export class Debugcon implements IoHandler {
     return String.fromCharCode(...this.partial);
   }
 
+  /** Reset drops the unterminated line. */
+  reset(): void {
+    this.partial = [];
+  }
+
   getState(): DebugconState {
     return { partial: [...this.partial] };
   }

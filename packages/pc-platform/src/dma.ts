@@ -195,6 +195,11 @@ export class Dma8237 {
     };
   }
 
+  /** Power-on state of both controllers and the page registers. */
+  reset(): void {
+    this.setState(new Dma8237().getState());
+  }
+
   getState(): DmaState {
     return {
       controllers: [this.c[0].getState(), this.c[1].getState()],

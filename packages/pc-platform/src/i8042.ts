@@ -428,6 +428,11 @@ export class I8042 {
     this.refill();
   }
 
+  /** Power-on state: a fresh controller's and keyboard's. */
+  reset(): void {
+    this.setState(new I8042().getState());
+  }
+
   getState(): I8042State {
     return {
       status: this.status,

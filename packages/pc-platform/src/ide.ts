@@ -67,6 +67,11 @@ export class IdeChannel {
     return this.devCtl;
   }
 
+  /** Power-on state of the (empty) channel's registers. */
+  reset(): void {
+    this.setState(new IdeChannel({ index: this.index }).getState());
+  }
+
   getState(): IdeChannelState {
     return { regs: [...this.regs], devCtl: this.devCtl };
   }
@@ -122,6 +127,11 @@ export class IdeBusMaster implements IoHandler {
       const mask = r === 4 ? 0xfc : 0xff; // PRD table is dword aligned
       this.prd[ch] = ((this.prd[ch] & ~(0xff << shift)) | ((v & mask) << shift)) >>> 0;
     }
+  }
+
+  /** Power-on state: command, status and PRD address 0. */
+  reset(): void {
+    this.setState(new IdeBusMaster().getState());
   }
 
   getState(): BusMasterState {

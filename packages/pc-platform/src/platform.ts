@@ -5,20 +5,28 @@
 
 import type { AccessSize, IoBusApi, IoHandler, MemoryBusApi } from '@vmkit/memory-bus';
 import { PciHost, type PciHostState } from '@vmkit/pci';
-import { AcpiPm, type AcpiPmState, SmbusHost, type SmbusState } from './acpi-pm.js';
-import { IOAPIC_BASE, IoApic, type IoApicState, LAPIC_BASE, type LapicState, LocalApic } from './apic.js';
-import { Apm, type ApmState } from './apm.js';
+import { AcpiPm, SmbusHost } from './acpi-pm.js';
+import { IOAPIC_BASE, IoApic, LAPIC_BASE, LocalApic } from './apic.js';
+import { Apm } from './apm.js';
 import { I440fxHostBridge, Piix3Ide, Piix3IsaBridge, Piix4Pm } from './chipset.js';
-import { Debugcon, type DebugconState } from './debugcon.js';
-import { Dma8237, type DmaState } from './dma.js';
-import { I8042, type I8042State } from './i8042.js';
-import { type BusMasterState, IdeBusMaster, IdeChannel, type IdeChannelState } from './ide.js';
+import { Debugcon } from './debugcon.js';
+import { Dma8237 } from './dma.js';
+import { I8042 } from './i8042.js';
+import { IdeBusMaster, IdeChannel } from './ide.js';
 import { DualPic, type PicState } from './pic.js';
-import { Pit, type PitState } from './pit.js';
-import { Port92, type Port92State } from './port92.js';
-import { pcCmosInit, Rtc, type RtcDateTime, type RtcState } from './rtc.js';
-import type { Clock, InterruptLine, IrqSink, PlatformEventListener, TimerDevice } from './types.js';
-import { Uart16550, type UartState } from './uart.js';
+import { Pit } from './pit.js';
+import { Port92 } from './port92.js';
+import { pcCmosInit, Rtc, type RtcDateTime } from './rtc.js';
+import type {
+  BoardDevice,
+  BoardDeviceState,
+  Clock,
+  InterruptLine,
+  IrqSink,
+  PlatformEventListener,
+  TimerDevice,
+} from './types.js';
+import { Uart16550 } from './uart.js';
 
 export interface PcPlatformSinks {
   /** COM1 transmit bytes. */
@@ -61,26 +69,13 @@ export interface PcPlatformOptions {
   onEvent?: PlatformEventListener;
 }
 
-export interface PcPlatformState {
-  pic: PicState;
-  pit: PitState;
-  rtc: RtcState;
-  kbc: I8042State;
-  port92: Port92State;
-  uart: UartState | null;
-  debugcon: DebugconState | null;
-  dma: DmaState;
-  ide: [IdeChannelState, IdeChannelState];
-  ideBusMaster: BusMasterState;
-  apm: ApmState;
-  acpi: AcpiPmState;
-  smbus: SmbusState;
-  lapic: LapicState | null;
-  ioapic: IoApicState | null;
-  pci: PciHostState;
-  /** PIIX3 reset control register (0xCF9). */
-  rcr: number;
-}
+/**
+ * The platform's state: one entry per board device, named as in the device list (`boardDevices`),
+ * each the device's own getState() data (null for an absent optional device).
+ */
+export type PcPlatformState = {
+  [K in keyof BoardDeviceList]: BoardDeviceState<BoardDeviceList[K]>;
+};
 
 /** ISA IRQ fan-out to the 8259 pair and the I/O APIC. */
 class IsaIrqRouter implements IrqSink {
@@ -121,6 +116,9 @@ export class PcPlatform implements TimerDevice {
   readonly irq: IrqSink;
   /** What the CPU's `interrupts` option should be: the LAPIC (virtual wire to the 8259) or the 8259. */
   readonly interrupts: InterruptLine;
+  /** The board's devices by name, in reset order: what reset(), getState() and setState() walk. */
+  readonly boardDevices: BoardDeviceList;
+  private readonly entries: ReadonlyArray<readonly [string, BoardDevice | null]>;
   private readonly timers: TimerDevice[];
 
   constructor(o: PcPlatformOptions) {
@@ -218,6 +216,8 @@ export class PcPlatform implements TimerDevice {
 
     this.timers = [this.pit, this.rtc, this.acpi];
     if (this.lapic) this.timers.push(this.lapic);
+    this.boardDevices = boardDevices(this);
+    this.entries = Object.entries(this.boardDevices);
     // Power-on: the 8259s come out of reset after the devices that drive them (see reset()).
     this.pic.reset();
   }
@@ -238,85 +238,116 @@ export class PcPlatform implements TimerDevice {
   }
 
   /**
-   * System reset of every device this platform owns (what a machine does on a reset request):
-   * power-on state for the PICs, PIT, 8042, port 0x92, UART, DMA, IDE, APM, SMBus, ACPI PM, APICs
-   * and the four chipset functions; the RTC keeps its time and CMOS RAM (QEMU rtc_reset). The CPU's
-   * A20 is the machine's business (a CPU reset enables it).
+   * System reset of every board device (what a machine does on a reset request): each entry's
+   * reset() in list order, then each afterReset(). Power-on state for all of them except the RTC,
+   * which keeps its time and CMOS RAM (QEMU rtc_reset); every PCI function on the bus is reset
+   * (the plugged devices' too). The CPU's A20 is the machine's business (a CPU reset enables it).
    */
   reset(): void {
-    this.pic.reset(true);
-    if (this.lapic) this.lapic.reset();
-    if (this.ioapic) this.ioapic.reset();
-    this.pit.reset();
-    this.rtc.reset();
-    this.kbc.setState(new I8042().getState());
-    this.port92.setState(new Port92().getState());
-    if (this.uart) this.uart.setState(new Uart16550().getState());
-    if (this.debugcon) this.debugcon.setState({ partial: [] });
-    this.dma.setState(new Dma8237().getState());
-    this.ide[0].setState(new IdeChannel({ index: 0 }).getState());
-    this.ide[1].setState(new IdeChannel({ index: 1 }).getState());
-    this.ideBusMaster.setState(new IdeBusMaster().getState());
-    this.apm.setState({ cnt: 0, sts: 0 });
-    this.smbus.setState(new SmbusHost().getState());
-    this.acpi.reset();
-    this.i440fx.reset();
-    this.piix3.reset();
-    this.piix3Ide.reset();
-    this.piix4Pm.reset();
-    // QEMU resets a bus's devices newest first (qdev bus_add_child inserts at the head), so the
-    // 8259s, created first, are reset after the PIT has driven OUT0 high: IRR starts clear and the
-    // first IRQ0 is the PIT's next rising edge (QEMU hw/intc/i8259_common.c pic_reset_common).
-    this.pic.reset();
+    for (const [, d] of this.entries) d?.reset();
+    for (const [, d] of this.entries) d?.afterReset?.();
   }
 
+  /** Every board device's state, by its name in the list. */
   getState(): PcPlatformState {
-    return {
-      pic: this.pic.getState(),
-      pit: this.pit.getState(),
-      rtc: this.rtc.getState(),
-      kbc: this.kbc.getState(),
-      port92: this.port92.getState(),
-      uart: this.uart ? this.uart.getState() : null,
-      debugcon: this.debugcon ? this.debugcon.getState() : null,
-      dma: this.dma.getState(),
-      ide: [this.ide[0].getState(), this.ide[1].getState()],
-      ideBusMaster: this.ideBusMaster.getState(),
-      apm: this.apm.getState(),
-      acpi: this.acpi.getState(),
-      smbus: this.smbus.getState(),
-      lapic: this.lapic ? this.lapic.getState() : null,
-      ioapic: this.ioapic ? this.ioapic.getState() : null,
-      pci: this.pci.getState(),
-      rcr: this.piix3.resetControl,
-    };
+    const out: Record<string, unknown> = {};
+    for (const [name, d] of this.entries) out[name] = d ? d.getState() : null;
+    return out as PcPlatformState;
   }
 
-  setState(s: PcPlatformState): void {
-    if (!s || typeof s !== 'object') throw new Error('PcPlatform.setState: state must be an object');
-    if ((s.uart === null) !== (this.uart === null))
-      throw new Error('PcPlatform.setState: uart presence differs');
-    if ((s.lapic === null) !== (this.lapic === null))
-      throw new Error('PcPlatform.setState: apic presence differs');
-    this.pci.setState(s.pci);
-    this.piix3.resetControl = s.rcr;
-    this.pic.setState(s.pic);
-    this.pit.setState(s.pit);
-    this.rtc.setState(s.rtc);
-    this.kbc.setState(s.kbc);
-    this.port92.setState(s.port92);
-    if (this.uart && s.uart) this.uart.setState(s.uart);
-    if (this.debugcon && s.debugcon) this.debugcon.setState(s.debugcon);
-    this.dma.setState(s.dma);
-    this.ide[0].setState(s.ide[0]);
-    this.ide[1].setState(s.ide[1]);
-    this.ideBusMaster.setState(s.ideBusMaster);
-    this.apm.setState(s.apm);
-    this.acpi.setState(s.acpi);
-    this.smbus.setState(s.smbus);
-    if (this.lapic && s.lapic) this.lapic.setState(s.lapic);
-    if (this.ioapic && s.ioapic) this.ioapic.setState(s.ioapic);
+  /** Why `s` is not a state of this board (another device list, or an optional device present
+   * on one side only), or null when setState() can take it. Nothing is changed. */
+  stateProblem(s: unknown): string | null {
+    if (!s || typeof s !== 'object') return 'state must be an object';
+    const given = s as Record<string, unknown>;
+    const names = new Set(this.entries.map(([name]) => name));
+    for (const name of Object.keys(given)) if (!names.has(name)) return `this board has no device '${name}'`;
+    for (const [name, d] of this.entries) {
+      if (!(name in given)) return `no state for board device '${name}'`;
+      if ((given[name] === null) !== (d === null)) return `board device '${name}' presence differs`;
+    }
+    return null;
   }
+
+  /** Restore from getState() of a platform with the same device list (checked first with
+   * stateProblem(), so the state of another board throws before anything changes). */
+  setState(s: PcPlatformState): void {
+    const problem = this.stateProblem(s);
+    if (problem) throw new Error(`PcPlatform.setState: ${problem}`);
+    const given = s as Record<string, unknown>;
+    for (const [name, d] of this.entries) d?.setState(given[name]);
+  }
+}
+
+/**
+ * The board's device list: one (name, device) entry per device, in reset order; the name is the
+ * device's key in PcPlatformState. reset(), getState() and setState() walk this list and nothing
+ * else, so a board device is added with one entry here (README "Adding a board device"). An
+ * optional device (COM1, debugcon, the APICs) is null when absent, and so is its state.
+ */
+function boardDevices(p: PcPlatform) {
+  return {
+    // PCI first: restoring config space re-maps the BARs and the PM block before the devices
+    // behind them are restored.
+    pci: pciFunctions(p.pci),
+    rcr: resetControl(p.piix3),
+    pic: picPair(p.pic),
+    lapic: p.lapic,
+    ioapic: p.ioapic,
+    pit: p.pit,
+    rtc: p.rtc,
+    kbc: p.kbc,
+    port92: p.port92,
+    uart: p.uart,
+    debugcon: p.debugcon,
+    dma: p.dma,
+    ide0: p.ide[0],
+    ide1: p.ide[1],
+    ideBusMaster: p.ideBusMaster,
+    apm: p.apm,
+    smbus: p.smbus,
+    acpi: p.acpi,
+  } satisfies Record<string, BoardDevice | null>;
+}
+
+type BoardDeviceList = ReturnType<typeof boardDevices>;
+
+/** The PCI host's functions: config space of every function on the bus; a system reset resets
+ * them all (QEMU qbus reset → pci_do_device_reset), the chipset's and the plugged devices'. */
+function pciFunctions(pci: PciHost): BoardDevice<PciHostState> {
+  return {
+    reset: () => {
+      for (const { device } of pci.bus.walk()) device.reset();
+    },
+    getState: () => pci.getState(),
+    setState: (s) => pci.setState(s),
+  };
+}
+
+/** The PIIX3 reset control register at 0xCF9 (outside config space; QEMU piix3_reset clears it). */
+function resetControl(piix3: Piix3IsaBridge): BoardDevice<number> {
+  return {
+    reset: () => {
+      piix3.resetControl = 0;
+    },
+    getState: () => piix3.resetControl,
+    setState: (v) => {
+      piix3.resetControl = v;
+    },
+  };
+}
+
+/** The 8259 pair resets in two phases: its input wires drop with everything else, and after the
+ * other devices have driven their reset levels (the PIT's OUT0 high) IRR starts clear — QEMU
+ * resets a bus's devices newest first, so the 8259s, created first, come last
+ * (hw/intc/i8259_common.c pic_reset_common). */
+function picPair(pic: DualPic): BoardDevice<PicState> {
+  return {
+    reset: () => pic.reset(true),
+    afterReset: () => pic.reset(),
+    getState: () => pic.getState(),
+    setState: (s) => pic.setState(s),
+  };
 }
 
 /** Build the PC platform devices and map them (see PcPlatformOptions). */

@@ -45,6 +45,11 @@ export class Port92 implements IoHandler {
     }
   }
 
+  /** Power-on state (outport 0). */
+  reset(): void {
+    this.setState(new Port92().getState());
+  }
+
   getState(): Port92State {
     return { value: this.value };
   }

@@ -25,6 +25,23 @@ export interface TimerDevice {
   update(now: number): void;
 }
 
+/**
+ * One device of the board's device list (`PcPlatform.devices`): the platform resets, saves and
+ * restores its devices only through this. State is plain JSON-able data.
+ */
+export interface BoardDevice<S = unknown> {
+  /** Power-on state (a system reset). */
+  reset(): void;
+  /** Optional second phase, run after every device's reset() (as QEMU's "exit" phase): for a
+   * device whose reset state depends on the lines the others drive after their reset. */
+  afterReset?(): void;
+  getState(): S;
+  setState(state: S): void;
+}
+
+/** The state type of a BoardDevice (null for an absent optional device). */
+export type BoardDeviceState<D> = D extends null ? null : D extends BoardDevice<infer S> ? S : never;
+
 /** Events every device in this package may report (plain data, `kind` string). */
 export type PlatformEvent =
   | { kind: 'pic-spurious'; chip: 'master' | 'slave'; vector: number }

@@ -220,6 +220,11 @@ export class Uart16550 implements IoHandler {
     return this.divider === 0 ? 0 : Math.floor(115200 / this.divider);
   }
 
+  /** Power-on state: a fresh UART's registers. */
+  reset(): void {
+    this.setState(new Uart16550().getState());
+  }
+
   getState(): UartState {
     return {
       divider: this.divider,

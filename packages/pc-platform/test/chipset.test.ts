@@ -263,6 +263,108 @@ describe('PcPlatform.reset', () => {
   });
 });
 
+describe('the board device list (PcPlatform.boardDevices)', () => {
+  const nicFunction = () =>
+    new PciDevice({
+      name: 'nic',
+      vendorId: 0x1234,
+      deviceId: 1,
+      classCode: 0x020000,
+      bars: [{ kind: 'io', size: 0x20, handler: { read: () => 0, write: () => {} } }],
+    });
+
+  /** Guest traffic that leaves every board device away from its power-on state. */
+  function touchEverything(io: IoBus, p: ReturnType<typeof createPcPlatform>, memory: MemoryBus): void {
+    for (const [port, v] of [
+      [0x20, 0x11],
+      [0x21, 0x20],
+      [0x21, 0x04],
+      [0x21, 0x01],
+      [0x21, 0x0f], // PIC master ICW1-4, IMR
+      [0x4d0, 0x20], // ELCR
+      [0x43, 0xb0],
+      [0x42, 0x34],
+      [0x42, 0x12],
+      [0x61, 0x03], // PIT channel 2, speaker gate
+      [0x70, 0x0b],
+      [0x71, 0x42], // RTC PIE
+      [0x64, 0xaa], // 8042 self-test: output pending
+      [0x92, 0x02], // fast A20
+      [0x3fb, 0x83],
+      [0x3f9, 0x01], // UART DLAB, divisor
+      [0x402, 0x41], // debugcon partial line
+      [0x0b, 0x56],
+      [0x87, 0x12], // DMA mode, page register
+      [0x1f2, 0x07],
+      [0x172, 0x05],
+      [0x3f6, 0x02], // IDE task files, device control
+      [0xb3, 0x99], // APM status
+      [0xcf9, 0x02], // reset control: hard reset type kept
+    ] as const)
+      io.out8(port, v);
+    p.pci.configWrite(bdf(0, 1, 1), 0x20, 4, 0xc000); // PIIX IDE BAR4 → bus master at 0xC000
+    p.pci.configWrite(bdf(0, 1, 1), 0x04, 2, 0x0001);
+    io.out8(0xc000, 0x01); // bus-master command
+    p.pci.configWrite(bdf(0, 1, 3), 0x40, 4, 0x601); // PM block at 0x600
+    p.pci.configWrite(bdf(0, 1, 3), 0x80, 1, 1);
+    p.pci.configWrite(bdf(0, 1, 3), 0x90, 4, 0x701); // SMBus at 0x700
+    p.pci.configWrite(bdf(0, 1, 3), 0xd2, 1, 0x09);
+    io.out16(0x602, 0x0100); // PM1 enable
+    io.out8(0x703, 0x5a); // SMBus host address
+    p.pci.configWrite(bdf(0, 0, 0), 0x59, 1, 0x30); // PAM
+    memory.write32(0xfee00080, 0x20); // LAPIC TPR
+    memory.write32(0xfec00000, 0x10);
+    memory.write32(0xfec00010, 0x31); // I/O APIC redirection entry 0
+  }
+
+  it("the state has one key per list entry, and reset() gives a fresh board's state (the RTC keeps time and CMOS)", () => {
+    const { io, clock, p, memory } = setup({ serial: true });
+    expect(Object.keys(p.getState())).toEqual(Object.keys(p.boardDevices));
+    const nic = nicFunction();
+    p.pci.addDevice(nic, 3, 0);
+    touchEverything(io, p, memory);
+    p.pci.configWrite(bdf(0, 3, 0), 0x10, 4, 0xd001);
+    p.pci.configWrite(bdf(0, 3, 0), 0x04, 2, 0x0001);
+    clock.t = 5e9;
+    const before = p.getState();
+    p.reset();
+    const after = p.getState();
+
+    // A board built at the same virtual time, with the same plugged function, never touched.
+    const at5s = new ManualClock();
+    at5s.t = 5e9;
+    const pristine = setup({ clock: at5s });
+    pristine.p.pci.addDevice(nicFunction(), 3, 0);
+    for (const name of Object.keys(p.boardDevices) as Array<keyof typeof after>) {
+      if (name === 'rtc') continue;
+      expect(before[name], `${name} was touched`).not.toEqual(after[name]);
+      // The PM timer runs on through a reset: TMR_STS is armed for the next 2^23-tick half period
+      // after now (2 have passed in 5 s at 3.579545 MHz), where a board built at 5 s starts at 0.
+      const now = name === 'acpi' ? { ...after.acpi, tmrEpoch: 0 } : after[name];
+      expect(now, name).toEqual(pristine.p.getState()[name]);
+    }
+    expect(after.acpi.tmrEpoch).toBe(2);
+    expect(after.rtc.cmos).toEqual(before.rtc.cmos.map((b, i) => (i === 0x0b ? 0x02 : i === 0x0c ? 0 : b)));
+  });
+
+  it("setState() refuses another board's state before changing anything", () => {
+    const { io, p } = setup();
+    io.out8(0x21, 0x5a);
+    const good = p.getState();
+    const { ide1: _dropped, ...missing } = good;
+    const target = setup().p;
+    const untouched = target.getState();
+    expect(() => target.setState(missing as typeof good)).toThrow("no state for board device 'ide1'");
+    expect(() => target.setState({ ...good, hpet: {} } as typeof good)).toThrow(
+      "this board has no device 'hpet'",
+    );
+    expect(() => target.setState({ ...good, uart: null })).toThrow("board device 'uart' presence differs");
+    expect(target.getState()).toEqual(untouched);
+    target.setState(JSON.parse(JSON.stringify(good)));
+    expect(target.getState()).toEqual(good);
+  });
+});
+
 describe('PIIX3 reset control (0xCF9) and INTx routing', () => {
   it('0xCF9 byte writes with bit 2 request a reset; 32-bit CONFIG_ADDRESS still works', () => {
     const { io, p, resets, events } = setup();
