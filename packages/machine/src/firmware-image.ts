@@ -40,6 +40,8 @@ export function createImageCpu(m: Machine): Cpu {
       tsc: () => Math.floor(m.now()),
     },
   });
+  // FERR# → IRQ 13 (the PC's legacy x87 error path, used when the guest leaves CR0.NE clear).
+  cpu.setFerrHandler((asserted) => m.platform.setFerr(asserted));
   const events = m.events;
   cpu.onEvent((e) => {
     if (events.wants(`cpu-${e.kind}`)) events.emit({ ...e, kind: `cpu-${e.kind}` });

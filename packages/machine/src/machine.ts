@@ -201,6 +201,7 @@ export class Machine {
       clock: { now: () => this.now() },
       ramSize: config.memory,
       cpuA20: (en) => this.cpu?.setA20(en),
+      cpuIgnne: () => this.cpu?.ignne(),
       onReset: () => {
         this.resliceRequested = false; // a reset request is a real stop
         events.emit({ kind: 'machine-reset-request' });

@@ -33,8 +33,9 @@ const utf8 = {
 };
 
 /** Bump whenever the shape of any state in a snapshot changes (2: the board's state is its device
- * list, `PcPlatform.boardDevices`, one key per device; the IDE channels are ide0/ide1). */
-export const SNAPSHOT_VERSION = 2;
+ * list, `PcPlatform.boardDevices`, one key per device; the IDE channels are ide0/ide1; 3: the CPU
+ * state carries the x87 FPU, CpuState version 2). */
+export const SNAPSHOT_VERSION = 3;
 export const SNAPSHOT_FORMAT = 'vmkit-machine-snapshot';
 const MAGIC = 'VMKITSNP';
 const PAGE = 4096;

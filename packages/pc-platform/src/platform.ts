@@ -48,6 +48,9 @@ export interface PcPlatformOptions {
   pci?: PciHost;
   /** The CPU's A20 input (8042 output port and port 0x92; the last writer wins, as in QEMU). */
   cpuA20?: (enabled: boolean) => void;
+  /** The CPU's IGNNE# input: a write to port F0h asserts it (QEMU hw/i386/pc.c ioportF0_write →
+   * cpu_set_ignne); the CPU then drops FERR#, which lowers IRQ 13 (see `setFerr`). */
+  cpuIgnne?: () => void;
   /** System reset requests (8042 0xFE, port 0x92 bit 0). */
   onReset?: () => void;
   /** NMI requests (LAPIC LINT1 / NMI IPIs). */
@@ -163,6 +166,10 @@ export class PcPlatform implements TimerDevice {
     io.addPio('rtc', 0x70, 2, this.rtc.io);
     io.addPio('dma-page', 0x80, 0x10, this.dma.pageIo);
     io.addPio('port92', 0x92, 1, this.port92);
+    io.addPio('ioportF0', 0xf0, 1, {
+      read: () => 0xff,
+      write: () => o.cpuIgnne?.(),
+    });
     io.addPio('pic-slave', 0xa0, 2, this.pic.slaveIo);
     io.addPio('apm', 0xb2, 2, this.apm);
     io.addPio('dma2', 0xc0, 0x20, this.dma.dma2Io);
@@ -235,6 +242,12 @@ export class PcPlatform implements TimerDevice {
   /** Fire every timer event due at `now`. */
   update(now: number): void {
     for (let i = 0; i < this.timers.length; i++) this.timers[i].update(now);
+  }
+
+  /** The CPU's FERR# output: the PC routes it to ISA IRQ 13 (the coprocessor error line of the AT;
+   * QEMU x86_register_ferr_irq(gsi[13])). Connect with `cpu.setFerrHandler`. */
+  setFerr(asserted: boolean): void {
+    this.irq.setIrq(13, asserted);
   }
 
   /**

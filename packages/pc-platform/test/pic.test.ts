@@ -196,3 +196,27 @@ describe('power-on: no interrupt requested until the PIT next rises', () => {
     });
   }
 });
+
+// The x87 error path of the AT (QEMU hw/i386/pc.c ioportF0, x86_register_ferr_irq): the CPU's
+// FERR# output is IRQ 13 (slave input 5); a write to port F0h asserts the CPU's IGNNE#.
+describe('FERR# and IGNNE#: IRQ 13 and port F0h', () => {
+  it('setFerr raises and lowers IRQ 13; a write to port F0h calls cpuIgnne; reads return FFh', () => {
+    const io = new IoBus();
+    let ignne = 0;
+    const p = createPcPlatform({
+      memory: new MemoryBus(),
+      io,
+      clock: new ManualClock(),
+      ramSize: 16 << 20,
+      cpuIgnne: () => ignne++,
+    });
+    p.setFerr(true);
+    expect((p.pic.registers().slave.irr >> 5) & 1).toBe(1);
+    io.out8(0xf0, 0);
+    expect(ignne).toBe(1);
+    expect(io.in8(0xf0)).toBe(0xff);
+    p.setFerr(false);
+    p.setFerr(true);
+    expect((p.pic.registers().slave.irr >> 5) & 1).toBe(1);
+  });
+});

@@ -82,6 +82,8 @@ export class Cpu extends CpuExecute {
     this.slow = true;
     this.shutdownState = false;
     this.msrs.clear();
+    this.fpu.reset();
+    this.ferrOut?.(false);
     this.flushTlb();
     this.fetchHi = -1;
     this.jitFlush();
@@ -106,6 +108,19 @@ export class Cpu extends CpuExecute {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
     };
+  }
+
+  /** Connects the x87 FERR# output (the board routes it to IRQ 13 on a PC; SDM vol. 1 D.2.1).
+   * Called with true when a waiting x87 instruction meets a pending unmasked exception while
+   * CR0.NE = 0, and false when FERR# drops (IGNNE#, or the exception flags cleared). */
+  setFerrHandler(handler: ((asserted: boolean) => void) | null): void {
+    this.ferrOut = handler;
+  }
+
+  /** IGNNE# (a PC's write to port F0h): the CPU ignores the pending x87 error until its
+   * exception flags clear, and FERR# drops. */
+  ignne(): void {
+    this.fpuIgnne();
   }
 
   requestStop(): void {
@@ -382,7 +397,7 @@ export class Cpu extends CpuExecute {
     const seg = [];
     for (let s = 0; s < 6; s++) seg.push(this.segObj(s));
     return {
-      version: 1,
+      version: 2,
       regs: Array.from(this.regs),
       eip: this.eip >>> 0,
       eflags: this.getFlags() >>> 0,
@@ -406,12 +421,13 @@ export class Cpu extends CpuExecute {
       instructionCount: this.instructionCount,
       tscOffset: this.tscOffset.toString(),
       msrs: Array.from(this.msrs, ([k, v]) => [k, v.toString()] as [number, string]),
+      fpu: this.fpu.getState(),
     };
   }
 
   setState(st: CpuState): void {
     this.jitFlush();
-    if (st?.version !== 1) throw new Error('Cpu.setState: unsupported state version');
+    if (st?.version !== 2) throw new Error('Cpu.setState: unsupported state version');
     for (let i = 0; i < 8; i++) this.regs[i] = st.regs[i];
     this.eip = st.eip;
     this.setFlagsRaw(st.eflags);
@@ -448,6 +464,7 @@ export class Cpu extends CpuExecute {
     this.tscOffset = BigInt(st.tscOffset);
     this.msrs.clear();
     for (const [k, v] of st.msrs) this.msrs.set(k, BigInt(v));
+    this.fpu.setState(st.fpu);
     this.pe = (this.cr0 & CR0_PE) !== 0;
     this.paging = this.pe && (this.cr0 & CR0_PG) !== 0;
     this.updateModes();

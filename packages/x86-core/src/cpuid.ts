@@ -2,6 +2,7 @@
 // Behavioural references (no code copied): QEMU target/i386/cpu.c (cpu_x86_cpuid), misc_helper.c
 // (rdmsr/wrmsr), Intel SDM vol. 4.
 
+import { CpuFpuDispatch } from './fpu-dispatch.js';
 import {
   EAX,
   EBX,
@@ -22,10 +23,9 @@ import {
   PAT_RESET,
   UCODE_REV,
 } from './state.js';
-import { CpuSystem } from './system.js';
 
 /** CPUID, RDTSC and RDMSR/WRMSR (the model the core reports). */
-export abstract class CpuCpuid extends CpuSystem {
+export abstract class CpuCpuid extends CpuFpuDispatch {
   protected readTsc(): bigint {
     const src = this.model.tsc;
     const base = src === null ? BigInt(this.instructionCount) : tscValue(src());

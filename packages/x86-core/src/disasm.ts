@@ -24,6 +24,8 @@ import {
   PREFIX_LOCK,
   PREFIX_REP,
   PREFIX_REPNE,
+  X87_MEM,
+  x87RegText,
 } from './opcodes.js';
 
 export interface Disassembly {
@@ -61,8 +63,23 @@ export function disassemble(bytes: Uint8Array, offset: number, mode: 16 | 32): D
   const ctx = new Text(d);
   let name = (row.byAddress ? d.a32 : d.o32) ? row.name32 : row.name16;
   let ops: string;
-  if (name === 'esc') ops = `${hex(d.op)}, ${d.mod === 3 ? hex(d.modrm) : ctx.mem()}`;
-  else
+  if (name === 'esc') {
+    // x87: the instruction's own name, or `esc` with the raw bytes for an undefined encoding.
+    const reg = (d.modrm >> 3) & 7;
+    const text = d.mod === 3 ? x87RegText(d.op, d.modrm) : X87_MEM[d.op - 0xd8]?.[reg];
+    if (text) {
+      const sp = text.indexOf(' ');
+      const mem =
+        d.mod === 3
+          ? ''
+          : text.endsWith('env') || text.endsWith('stor') || text.endsWith('save')
+            ? ctx.mem()
+            : `${text.slice(sp + 1)} ${ctx.mem()}`;
+      name = d.mod === 3 || sp < 0 ? text : text.slice(0, sp);
+      return { text: `${prefix}${name}${mem ? ` ${mem}` : ''}`, length: d.len };
+    }
+    ops = `${hex(d.op)}, ${d.mod === 3 ? hex(d.modrm) : ctx.mem()}`;
+  } else
     ops = row.operands
       .map((o, i) => ctx.operand(o, i > 0 && row.operands[i - 1]?.kind === OPND_I))
       .join(', ');

@@ -209,7 +209,7 @@ export abstract class CpuExecuteRest extends CpuTrace {
       case 0xdd:
       case 0xde:
       case 0xdf:
-        this.esc();
+        this.esc(op);
         break;
       case 0xe0:
       case 0xe1:

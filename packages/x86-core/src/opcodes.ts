@@ -404,3 +404,93 @@ OPCODES.forEach((row, op) => {
       if (g?.lockable) LOCK_REGS[op] = (LOCK_REGS[op] as number) | (1 << reg);
     });
 });
+
+// The x87 escape opcodes D8–DF (SDM vol. 2 appendix A.4). Their rows above are `esc Ev` (a ModRM
+// byte, nothing else: the decoder's lengths need no more); these tables name the instructions for
+// the disassembler. The interpreter's decode is fpu-dispatch.ts. '' = #UD.
+
+const FARITH = ['fadd', 'fmul', 'fcom', 'fcomp', 'fsub', 'fsubr', 'fdiv', 'fdivr'];
+
+/** Memory forms by opcode (D8–DF) and ModRM.reg, with the operand size keyword. */
+export const X87_MEM: readonly (readonly string[])[] = [
+  FARITH.map((n) => `${n} dword`),
+  ['fld dword', '', 'fst dword', 'fstp dword', 'fldenv', 'fldcw word', 'fnstenv', 'fnstcw word'],
+  FARITH.map((n) => `fi${n.slice(1)} dword`),
+  ['fild dword', '', 'fist dword', 'fistp dword', '', 'fld tword', '', 'fstp tword'],
+  FARITH.map((n) => `${n} qword`),
+  ['fld qword', '', 'fst qword', 'fstp qword', 'frstor', '', 'fnsave', 'fnstsw word'],
+  FARITH.map((n) => `fi${n.slice(1)} word`),
+  ['fild word', '', 'fist word', 'fistp word', 'fbld tword', 'fild qword', 'fbstp tword', 'fistp qword'],
+];
+
+const D9_GROUPS: Record<number, string[]> = {
+  4: ['fchs', 'fabs', '', '', 'ftst', 'fxam', '', ''],
+  5: ['fld1', 'fldl2t', 'fldl2e', 'fldpi', 'fldlg2', 'fldln2', 'fldz', ''],
+  6: ['f2xm1', 'fyl2x', 'fptan', 'fpatan', 'fxtract', 'fprem1', 'fdecstp', 'fincstp'],
+  7: ['fprem', 'fyl2xp1', 'fsqrt', 'fsincos', 'frndint', 'fscale', 'fsin', 'fcos'],
+};
+const FCMOV = ['fcmovb', 'fcmove', 'fcmovbe', 'fcmovu', 'fcmovnb', 'fcmovne', 'fcmovnbe', 'fcmovnu'];
+const DB_E0 = ['fneni', 'fndisi', 'fnclex', 'fninit', 'fnsetpm', '', '', ''];
+
+/** Text of a register form (ModRM mod = 3) of opcode D8–DF, or '' for an undefined encoding. */
+export function x87RegText(op: number, modrm: number): string {
+  const reg = (modrm >> 3) & 7;
+  const i = modrm & 7;
+  const st = `st${i}`;
+  switch (op) {
+    case 0xd8:
+      return reg === 2 || reg === 3 ? `${FARITH[reg]} ${st}` : `${FARITH[reg]} st0, ${st}`;
+    case 0xd9:
+      if (reg === 0) return `fld ${st}`;
+      if (reg === 1) return `fxch ${st}`;
+      if (reg === 2) return i === 0 ? 'fnop' : '';
+      if (reg === 3) return `fstp1 ${st}`;
+      return D9_GROUPS[reg]?.[i] as string;
+    case 0xda:
+      if (reg < 4) return `${FCMOV[reg]} st0, ${st}`;
+      return reg === 5 && i === 1 ? 'fucompp' : '';
+    case 0xdb:
+      if (reg < 4) return `${FCMOV[reg + 4]} st0, ${st}`;
+      if (reg === 4) return DB_E0[i] as string;
+      return reg === 5 ? `fucomi st0, ${st}` : reg === 6 ? `fcomi st0, ${st}` : '';
+    case 0xdc:
+      return [
+        `fadd ${st}, st0`,
+        `fmul ${st}, st0`,
+        `fcom2 ${st}`,
+        `fcomp3 ${st}`,
+        `fsubr ${st}, st0`,
+        `fsub ${st}, st0`,
+        `fdivr ${st}, st0`,
+        `fdiv ${st}, st0`,
+      ][reg] as string;
+    case 0xdd:
+      return [`ffree ${st}`, `fxch4 ${st}`, `fst ${st}`, `fstp ${st}`, `fucom ${st}`, `fucomp ${st}`, '', ''][
+        reg
+      ] as string;
+    case 0xde:
+      if (reg === 3) return i === 1 ? 'fcompp' : '';
+      return [
+        `faddp ${st}, st0`,
+        `fmulp ${st}, st0`,
+        `fcomp5 ${st}`,
+        '',
+        `fsubrp ${st}, st0`,
+        `fsubp ${st}, st0`,
+        `fdivrp ${st}, st0`,
+        `fdivp ${st}, st0`,
+      ][reg] as string;
+    default:
+      if (reg === 4) return i === 0 ? 'fnstsw ax' : '';
+      return [
+        `ffreep ${st}`,
+        `fxch7 ${st}`,
+        `fstp8 ${st}`,
+        `fstp9 ${st}`,
+        '',
+        `fucomip st0, ${st}`,
+        `fcomip st0, ${st}`,
+        '',
+      ][reg] as string;
+  }
+}

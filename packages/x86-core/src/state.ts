@@ -3,6 +3,7 @@
 // target/i386/cpu.h (CPUX86State).
 
 import type { IoBusApi, MemoryBusApi, PageTables } from '@vmkit/memory-bus';
+import { FpuRegs } from './fpu-state.js';
 import type { Trace } from './jit.js';
 import type { CpuEvent, CpuEventListener, CpuModel, InterruptLine } from './types.js';
 
@@ -102,6 +103,7 @@ for (let i = 0; i < 256; i++) {
 }
 
 // CPUID.1:EDX bits this core implements (Intel SDM vol. 2A table 3-11).
+export const FEATURE_FPU = 1 << 0;
 export const FEATURE_PSE = 1 << 3;
 export const FEATURE_TSC = 1 << 4;
 export const FEATURE_MSR = 1 << 5;
@@ -112,6 +114,7 @@ export const FEATURE_PGE = 1 << 13;
 export const FEATURE_CMOV = 1 << 15;
 export const FEATURE_PAT = 1 << 16;
 export const IMPLEMENTED_EDX =
+  FEATURE_FPU |
   FEATURE_PSE |
   FEATURE_TSC |
   FEATURE_MSR |
@@ -130,6 +133,7 @@ export const DEFAULT_MODEL: CpuModel = {
   model: 6,
   stepping: 3,
   featuresEdx:
+    FEATURE_FPU |
     FEATURE_PSE |
     FEATURE_TSC |
     FEATURE_MSR |
@@ -257,6 +261,8 @@ export abstract class CpuCore {
   protected cr3 = 0;
   protected cr4 = 0;
   protected dr = new Int32Array(8);
+  /** The x87 FPU's registers (fpu-state.ts; the instructions are in fpu*.ts). */
+  protected readonly fpu = new FpuRegs();
   protected cpl = 0;
   protected pe = false;
   protected paging = false;

@@ -2,21 +2,7 @@
 // Behavioural references (no code copied): QEMU target/i386/tcg/misc_helper.c, Intel SDM vol. 3A
 // (I/O permission bitmap, control registers).
 
-import {
-  CR0_EM,
-  CR0_ET,
-  CR0_MP,
-  CR0_PE,
-  CR0_PG,
-  CR0_TS,
-  CR0_WP,
-  CS,
-  FEATURE_PGE,
-  GP,
-  IOPL,
-  NM,
-  VM,
-} from './state.js';
+import { CR0_ET, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CS, FEATURE_PGE, GP, IOPL, VM } from './state.js';
 import { CpuStrings } from './strings.js';
 
 /** System instructions: port I/O with the IOPL/bitmap checks, group 7
@@ -193,18 +179,6 @@ export abstract class CpuSystem extends CpuStrings {
     this.fetchHi = -1;
     if (((prev ^ v) & (CR0_PE | CR0_PG)) !== 0 && this.listeners.length > 0)
       this.emit({ kind: 'mode-change', cr0: this.cr0 >>> 0, previous: prev >>> 0 });
-  }
-
-  /** WAIT (9B): #NM when MP and TS are both set. */
-  protected fwait(): void {
-    if ((this.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) this.fault(NM, -1);
-  }
-
-  /** x87 escapes (D8–DF). No FPU: with EM or TS set the instruction raises #NM; otherwise it is
-   * decoded and has no effect (a board without a coprocessor: nothing answers, nothing is stored). */
-  protected esc(): void {
-    if (this.cr0 & (CR0_EM | CR0_TS)) this.fault(NM, -1);
-    this.modrm();
   }
 
   /** HLT (F4): CPL 0 only. */

@@ -1,5 +1,9 @@
 // Public types of @vmkit/x86-core: the contract other packages build on (see the package README).
 
+import type { FpuState } from './fpu-state.js';
+
+export type { FpuState } from './fpu-state.js';
+
 /** Maskable interrupt input (INTR), normally the 8259 pair. */
 export interface InterruptLine {
   /** True while an unmasked request is waiting; polled at instruction boundaries when IF=1. */
@@ -128,7 +132,8 @@ export type CpuEventListener = (e: CpuEvent) => void;
 
 /** Plain-data snapshot (getState/setState). */
 export interface CpuState {
-  version: 1;
+  /** 2 since the x87 state (`fpu`) was added. */
+  version: 2;
   regs: number[];
   eip: number;
   eflags: number;
@@ -152,4 +157,6 @@ export interface CpuState {
   instructionCount: number;
   tscOffset: string;
   msrs: [number, string][];
+  /** x87 FPU registers, control/status/tag words, pointers, FERR#/IGNNE#. */
+  fpu: FpuState;
 }

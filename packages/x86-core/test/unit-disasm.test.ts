@@ -70,4 +70,46 @@ describe('disassembler', () => {
       bytes: [0xb8, 0x34, 0x12],
     });
   });
+  it('names the x87 instructions (what nasm assembled comes back as its source text)', () => {
+    const lines = [
+      'fld1',
+      'fld qword [ebp+0x8]',
+      'fstp tword [0x1000]',
+      'fild dword [eax]',
+      'fistp qword [eax]',
+      'fbstp tword [ecx]',
+      'fnstenv [eax]',
+      'frstor [esi]',
+      'fnstsw word [ebx]',
+      'fnstsw ax',
+      'fldcw word [eax]',
+      'fadd st0, st3',
+      'fsub st1, st0',
+      'fsubr st1, st0',
+      'fdivrp st2, st0',
+      'fmulp st1, st0',
+      'fcom st1',
+      'fucompp',
+      'fcompp',
+      'fcomi st0, st2',
+      'fucomip st0, st1',
+      'fcmovnbe st0, st1',
+      'fxch st1',
+      'ffree st3',
+      'fsincos',
+      'fninit',
+      'fnclex',
+      'fisubr word [eax]',
+    ];
+    const code = asm(`bits 32\n${lines.join('\n')}\n`);
+    let at = 0;
+    for (const l of lines) {
+      const d = disassemble(code, at, 32);
+      expect(d.text).toBe(l);
+      at += d.length;
+    }
+    expect(at).toBe(code.length);
+    // An undefined x87 encoding keeps the raw bytes.
+    expect(disassemble(new Uint8Array([0xd9, 0xd1]), 0, 32)).toEqual({ text: 'esc 0xd9, 0xd1', length: 2 });
+  });
 });

@@ -67,6 +67,39 @@ export const PROGRAMS: ProgramInfo[] = [
       why: 'QEMU 7.2 TCG runs 8F /1-/7 as POP and C6/C7 /1-/7 as MOV instead of raising #UD',
     },
   },
+  // x87 (test/x87-programs.test.ts lists what the float64 model approximates).
+  {
+    name: 'x87-env',
+    what: 'x87 FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX, FNSTENV/FLDENV and FNSAVE/FRSTOR images, #MF with CR0.NE, #NM',
+    qemuWrong: {
+      // SDM vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"; QEMU 7.2's
+      // helper_fstenv stores the environment and leaves the control word alone.
+      ids: [0x13],
+      why: 'QEMU 7.2 TCG does not mask the exceptions after FNSTENV',
+    },
+  },
+  {
+    name: 'x87-arith',
+    what: 'x87 arithmetic (all memory/register/P forms), compares, FCOMI, FCMOV, stores under RC, BCD, constants, masked #Z/#I/#D',
+    qemuWrong: {
+      // 0x19A: FPREM1 of 12 by 7 gives -2 with quotient 2 (SDM FPREM1: C3 = Q1); QEMU 7.2 returns
+      // the right remainder but C0 C3 C1 = 000. 0x1A7: a denormal m32real operand is #D (SDM
+      // 4.9.1.3, FMUL "Floating-Point Exceptions"); QEMU's softfloat never raises DE for x87 operands.
+      ids: [0x19a, 0x1a7],
+      why: 'QEMU 7.2 TCG reports no FPREM1 quotient bits for 12 rem1 7 and never sets DE for a denormal operand',
+    },
+  },
+  {
+    name: 'x87-misc',
+    what: 'x87 transcendentals (exact cases, C2 out of range), stack overflow/underflow, 16-bit and real-mode images, CR0.NE=0',
+    qemuWrong: {
+      // SDM vol. 1 8.5.1.1: pushing onto a non-empty register or reading an empty one is #IS
+      // (IE, SF; C1 = 1 overflow, 0 underflow), masked response the QNaN indefinite, unmasked the
+      // operands unchanged. QEMU 7.2's fpush/fpop never look at the tags.
+      ids: [0x121, 0x922, 0x123, 0x924, 0x125, 0x126, 0x127, 0x928],
+      why: 'QEMU 7.2 TCG does not detect x87 stack overflow or underflow',
+    },
+  },
   {
     name: 'vm86',
     what: 'virtual-8086 mode: IRET to VM=1, IOPL-sensitive instructions, I/O bitmap, gates, #GP/#UD frames',
