@@ -90,3 +90,39 @@ export function openOutput(path: string, what: string): LineOutput {
     },
   };
 }
+
+export interface ByteOutput {
+  write(byte: number): void;
+  close(): void;
+}
+
+/** Open (create or truncate) an output file for a byte stream (a guest's serial port), buffered
+ * per line; fails with one line naming it before any work starts. */
+export function openByteOutput(path: string, what: string): ByteOutput {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
+  }
+  const buf = new Uint8Array(4096);
+  let n = 0;
+  const flush = () => {
+    try {
+      if (n) writeSync(fd, buf, 0, n);
+    } catch (e) {
+      throw inputError(`cannot write ${what} ${path}: ${reason(e)}`);
+    }
+    n = 0;
+  };
+  return {
+    write(byte) {
+      buf[n++] = byte;
+      if (byte === 0x0a || n === buf.length) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
