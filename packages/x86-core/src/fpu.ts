@@ -14,9 +14,6 @@ export const CR0_NE = 0x20;
 
 /** The x87 base layer: stack access, exception flags and their delivery, control instructions. */
 export abstract class CpuFpu extends CpuSystem {
-  /** FERR# output (the board routes it to IRQ13; SDM vol. 1 D.2.1). */
-  protected ferrOut: ((asserted: boolean) => void) | null = null;
-
   // --- #NM and pending exceptions ---------------------------------------------------------------
 
   /** #NM for an x87 instruction: CR0.EM or CR0.TS set (SDM vol. 3A table 2-2). */
@@ -40,7 +37,7 @@ export abstract class CpuFpu extends CpuSystem {
     if (this.cr0 & CR0_NE) this.fault(MF, -1);
     if (f.ignne || f.ferr) return;
     f.ferr = true;
-    this.ferrOut?.(true);
+    this.fpu.ferrOut?.(true);
   }
 
   /** IGNNE# (the board's port F0h write): ignore pending errors until ES clears; FERR# drops. */
@@ -52,7 +49,7 @@ export abstract class CpuFpu extends CpuSystem {
   private dropFerr(): void {
     if (this.fpu.ferr) {
       this.fpu.ferr = false;
-      this.ferrOut?.(false);
+      this.fpu.ferrOut?.(false);
     }
   }
 
