@@ -15,7 +15,8 @@ import { existsSync } from 'node:fs';
 const root = new URL('../../../', import.meta.url).pathname;
 const KERNEL = `${root}.cache/guest-linux/vmlinuz`;
 const INITRD = `${root}.cache/guest-linux/initrd.img`;
-const APPEND = 'console=ttyS0 quiet iomem=relaxed';
+// As packages/machine/test/linux-guest.test.ts (why each option is there).
+const APPEND = 'console=ttyS0 quiet iomem=relaxed cryptomgr.notests noisapnp';
 const BIOS = '/usr/share/seabios/bios-256k.bin';
 const TIMEOUT_MS = Number(process.env.VMKIT_LINUX_BENCH_TIMEOUT_MS ?? 240_000);
 const BUDGET = '8000000000';

@@ -63,6 +63,15 @@ export function writeBytes(path: string, what: string, bytes: Uint8Array): void 
   }
 }
 
+/** Create or truncate `path` for writing, or fail with one line naming it. */
+function openForWriting(path: string, what: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
+  }
+}
+
 export interface LineOutput {
   write(line: string): void;
   close(): void;
@@ -71,12 +80,7 @@ export interface LineOutput {
 /** Open (create or truncate) an output file for lines, or fail with one line naming it — called
  * before any work starts, so a bad path costs nothing. */
 export function openOutput(path: string, what: string): LineOutput {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
-  }
+  const fd = openForWriting(path, what);
   return {
     write(line) {
       try {
@@ -99,12 +103,7 @@ export interface ByteOutput {
 /** Open (create or truncate) an output file for a byte stream (a guest's serial port), buffered
  * per line; fails with one line naming it before any work starts. */
 export function openByteOutput(path: string, what: string): ByteOutput {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
-  }
+  const fd = openForWriting(path, what);
   const buf = new Uint8Array(4096);
   let n = 0;
   const flush = () => {

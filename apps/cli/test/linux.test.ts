@@ -37,22 +37,12 @@ describe.skipIf(!have)('vmkit boot --kernel', () => {
   const initrd = join(tmp, 'tiny-initrd');
   writeFileSync(initrd, new Uint8Array(100_000).fill(0x5a));
 
+  /** `vmkit boot` of the tiny kernel on 256 MiB without an IGD, plus `args`. */
+  const bootTiny = (...args: string[]) =>
+    vmkit('boot', '--igd', 'none', '--memory', '256M', '--kernel', kernel, ...args);
+
   it('boots through SeaBIOS + linuxboot_dma.bin to poweroff (exit 0) with COM1 on stdout', () => {
-    const r = vmkit(
-      'boot',
-      '--igd',
-      'none',
-      '--memory',
-      '256M',
-      '--kernel',
-      kernel,
-      '--initrd',
-      initrd,
-      '--append',
-      'hello',
-      '--serial',
-      '-',
-    );
+    const r = bootTiny('--initrd', initrd, '--append', 'hello', '--serial', '-');
     expect(r.code).toBe(0);
     expect(r.out).toContain('TINY: loader=B0 heap_end=FE00 initrd=0FFC7000 size=000186A0 cmdline="hello"');
     expect(r.out).toMatch(/^Result: +poweroff — the guest entered ACPI S5/m);
@@ -61,20 +51,7 @@ describe.skipIf(!have)('vmkit boot --kernel', () => {
 
   it('--serial <file> and --json: the file has COM1 output, the JSON the serial tail and reason', () => {
     const file = join(tmp, 'serial.txt');
-    const r = vmkit(
-      'boot',
-      '--igd',
-      'none',
-      '--memory',
-      '256M',
-      '--kernel',
-      kernel,
-      '--append',
-      'x',
-      '--serial',
-      file,
-      '--json',
-    );
+    const r = bootTiny('--append', 'x', '--serial', file, '--json');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j.result).toMatchObject({ reason: 'poweroff', goalReached: true });

@@ -21,8 +21,11 @@ import { GUEST_DIR, gate, LINUXBOOT, onPath, qemuSerial, SEABIOS } from './kerne
 const KERNEL = join(GUEST_DIR, 'vmlinuz');
 const INITRD = join(GUEST_DIR, 'initrd.img');
 /** quiet: fewer kernel lines between ours; iomem=relaxed: /dev/mem may read the OpRegion, which
- * SeaBIOS reserves as ACPI NVS (a busy resource that CONFIG_IO_STRICT_DEVMEM would refuse). */
-const APPEND = 'console=ttyS0 quiet iomem=relaxed';
+ * SeaBIOS reserves as ACPI NVS (a busy resource that CONFIG_IO_STRICT_DEVMEM would refuse);
+ * cryptomgr.notests and noisapnp: the kernel's crypto self-tests (7 of the 12.5 s QEMU TCG takes to
+ * reach /init; initcall_debug shows crypto_algapi_init) and the ISA PnP probe (1 s of busy-wait
+ * delays, each a billion instructions of vmkit's virtual time) test the kernel, not the platform. */
+const APPEND = 'console=ttyS0 quiet iomem=relaxed cryptomgr.notests noisapnp';
 /** Instruction budget of one boot (the kernel decompresses ~20 MB with XZ first). */
 const BUDGET = 5_000_000_000;
 /** One heavy test may boot twice (about a minute each here, more on a slow CI machine). */
@@ -54,7 +57,7 @@ interface GuestLine {
 
 /** `VMKIT-GUEST: <key> <value>` lines, wherever they start on a serial line (the kernel may print
  * between them). */
-export function guestLines(serial: string): GuestLine[] {
+function guestLines(serial: string): GuestLine[] {
   const out: GuestLine[] = [];
   for (const m of serial.matchAll(/VMKIT-GUEST: (\S+) ?([^\r\n]*)/g)) out.push({ key: m[1]!, value: m[2]! });
   return out;
