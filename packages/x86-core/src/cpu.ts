@@ -83,7 +83,7 @@ export class Cpu extends CpuExecute {
     this.shutdownState = false;
     this.msrs.clear();
     this.fpu.reset();
-    this.ferrOut?.(false);
+    this.fpu.ferrOut?.(false);
     this.flushTlb();
     this.fetchHi = -1;
     this.jitFlush();
@@ -114,7 +114,7 @@ export class Cpu extends CpuExecute {
    * Called with true when a waiting x87 instruction meets a pending unmasked exception while
    * CR0.NE = 0, and false when FERR# drops (IGNNE#, or the exception flags cleared). */
   setFerrHandler(handler: ((asserted: boolean) => void) | null): void {
-    this.ferrOut = handler;
+    this.fpu.ferrOut = handler;
   }
 
   /** IGNNE# (a PC's write to port F0h): the CPU ignores the pending x87 error until its

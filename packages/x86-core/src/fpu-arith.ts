@@ -61,26 +61,23 @@ export abstract class CpuFpuArith extends CpuFpuLdSt {
     switch (op) {
       case 0xd8: {
         const b = this.rd32(s, o);
-        this.srcFlags = isSnan32(b) ? FSW_IE : isDenormal32(b) ? FSW_DE : 0;
+        this.fpu.srcFlags = isSnan32(b) ? FSW_IE : isDenormal32(b) ? FSW_DE : 0;
         return f32FromBits(b);
       }
       case 0xdc: {
         const lo = this.rd32(s, o);
         const hi = this.rd32(s, o + 4);
-        this.srcFlags = isSnan64(hi, lo) ? FSW_IE : isDenormal64(hi, lo) ? FSW_DE : 0;
+        this.fpu.srcFlags = isSnan64(hi, lo) ? FSW_IE : isDenormal64(hi, lo) ? FSW_DE : 0;
         return f64FromBits(lo, hi);
       }
       case 0xda:
-        this.srcFlags = 0;
+        this.fpu.srcFlags = 0;
         return this.rd32(s, o);
       default:
-        this.srcFlags = 0;
+        this.fpu.srcFlags = 0;
         return (this.rd16(s, o) << 16) >> 16;
     }
   }
-
-  /** Flags the memory source raised (set by fpuMemOperand, consumed by the operation). */
-  private srcFlags = 0;
 
   /** D8/DC/DA/DE with a memory operand: ST(0) = ST(0) op m (or the compare). */
   protected fpuArithMem(op: number, kind: number): void {
@@ -89,7 +86,7 @@ export abstract class CpuFpuArith extends CpuFpuLdSt {
       this.fpuCompare(0, m, false, kind === OP_COMP ? 1 : 0);
       return;
     }
-    this.fpuArithTo(0, kind, m, this.srcFlags);
+    this.fpuArithTo(0, kind, m, this.fpu.srcFlags);
   }
 
   /** Register forms. `toSt0`: D8 (ST(0) = ST(0) op ST(i)); otherwise DC/DE (ST(i) = ST(i) op
@@ -260,14 +257,14 @@ export abstract class CpuFpuArith extends CpuFpuLdSt {
       for (let k = 0; k < pops; k++) this.fpuPop();
       return;
     }
-    const snan = this.stSnan(0) || (this.srcFlags & FSW_IE) !== 0;
-    if (this.srcFlags & FSW_DE && !this.fpuRaise(FSW_DE)) return;
+    const snan = this.stSnan(0) || (this.fpu.srcFlags & FSW_IE) !== 0;
+    if (this.fpu.srcFlags & FSW_DE && !this.fpuRaise(FSW_DE)) return;
     this.fpuCompareValues(this.stGet(0), m, quiet, snan, pops);
   }
 
   /** FTST (D9 E4): compare ST(0) with +0.0. */
   protected ftst(): void {
-    this.srcFlags = 0;
+    this.fpu.srcFlags = 0;
     this.fpuCompare(0, 0, false, 0);
   }
 
@@ -342,29 +339,25 @@ export abstract class CpuFpuArith extends CpuFpuLdSt {
     f.rawSe[p] = abs ? se & 0x7fff : se ^ 0x8000;
   }
 
-  /** FXAM (D9 E5): C3 C2 C0 class, C1 sign — also for an empty register. */
+  /** FXAM (D9 E5): C3 C2 C0 class, C1 sign — also for an empty register (its old contents' sign). */
   protected fxam(): void {
     const f = this.fpu;
     const p = this.stIdx(0);
     let cc: number;
     let neg: boolean;
-    if (f.rawValid[p] || f.empty[p]) {
-      f.image(p);
-      const se = f.rawValid[p] ? (f.rawSe[p] as number) : f.empty[p] ? 0 : 0;
-      neg = (se & 0x8000) !== 0;
-      if (!f.rawValid[p]) neg = Object.is(f.st[p], -0) || (f.st[p] as number) < 0;
-      cc = f.empty[p] ? FSW_C3 | FSW_C0 : this.classifyRaw(p);
+    if (f.rawValid[p]) {
+      neg = ((f.rawSe[p] as number) & 0x8000) !== 0;
+      cc = this.classifyRaw(p);
     } else {
       const v = f.st[p] as number;
-      neg = v < 0 || Object.is(v, -0);
-      if (Number.isNaN(v)) {
-        cc = FSW_C0;
-        neg = true; // the indefinite
-      } else if (!Number.isFinite(v)) cc = FSW_C2 | FSW_C0;
-      else if (v === 0) cc = FSW_C3;
-      else cc = FSW_C2;
+      // A NaN here is the QNaN indefinite, whose sign bit is set.
+      neg = v < 0 || Object.is(v, -0) || Number.isNaN(v);
+      if (Number.isNaN(v)) cc = FSW_C0;
+      else if (!Number.isFinite(v)) cc = FSW_C2 | FSW_C0;
+      else cc = v === 0 ? FSW_C3 : FSW_C2;
     }
-    this.fpu.fsw = (this.fpu.fsw & ~(FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3)) | cc | (neg ? FSW_C1 : 0);
+    if (f.empty[p]) cc = FSW_C3 | FSW_C0;
+    f.fsw = (f.fsw & ~(FSW_C0 | FSW_C1 | FSW_C2 | FSW_C3)) | cc | (neg ? FSW_C1 : 0);
   }
 
   private classifyRaw(p: number): number {

@@ -40,8 +40,6 @@ const CONSTS: readonly (readonly number[])[] = [
   [0, 0, 0], // +0
 ];
 
-const INT_MAX = [0, 0, 0x7fff, 0, 0x7fffffff, 0, 0, 0, 2 ** 63 - 1];
-
 /** x87 loads and stores. */
 export abstract class CpuFpuLdSt extends CpuFpuEnv {
   protected fpuRc(): number {
@@ -145,17 +143,11 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
 
   // --- stores -------------------------------------------------------------------------------------
 
-  /** ST(0) for a store, or null after a stack underflow (masked: `underflowStore` ran). */
-  private storeSource(): boolean {
-    if (!this.stEmpty(0)) return true;
-    return false;
-  }
-
   /** FST/FSTP m32real (D9 /2, /3). */
   protected fstM32(pop: boolean): void {
     const s = this.eaSeg;
     const o = this.eaOff;
-    if (!this.storeSource()) {
+    if (this.stEmpty(0)) {
       if (this.fpuUnderflow()) {
         this.wr32(s, o, 0xffc00000 | 0);
         if (pop) this.fpuPop();
@@ -178,9 +170,6 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
         flags |= FSW_PE;
         if (r !== 0 && Math.abs(r) < 2 ** -126) flags |= FSW_UE;
       }
-      if (Math.abs(v) < 2 ** -126 && v !== 0 && r === v) {
-        // Exact tiny results: underflow only signals when unmasked (SDM 4.9.1.5); nothing here.
-      }
       bits = f32Bits(out);
       this.fpuRoundC1(out, v);
     }
@@ -195,7 +184,7 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     const s = this.eaSeg;
     const o = this.eaOff;
     this.checkWrite(s, o, 8);
-    if (!this.storeSource()) {
+    if (this.stEmpty(0)) {
       if (this.fpuUnderflow()) {
         this.wr32(s, o, 0);
         this.wr32(s, o + 4, 0xfff80000 | 0);
@@ -222,7 +211,7 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     const s = this.eaSeg;
     const o = this.eaOff;
     this.checkWrite(s, o, 10);
-    if (!this.storeSource()) {
+    if (this.stEmpty(0)) {
       if (!this.fpuUnderflow()) return;
       f64ToExt80(Number.NaN);
     } else {
@@ -245,34 +234,32 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     if (pop) this.fpuPop();
   }
 
+  /** ST(0) rounded to an integer per RC for an integer or BCD store, valid when low ≤ v < high,
+   * with #IS/#IA/#P and C1. Returns the integer, NaN
+   * when the masked response (the indefinite) is to be stored, or null when an unmasked exception
+   * cancels the store. */
+  private roundedSt0(low: number, high: number): number | null {
+    if (this.stEmpty(0)) return this.fpuUnderflow() ? Number.NaN : null;
+    const x = this.stGet(0);
+    const v = roundInt(x, this.fpuRc());
+    if (!(v >= low && v < high)) return this.fpuRaise(FSW_IE) ? Number.NaN : null;
+    if (v === x) {
+      this.fpuClearC1();
+      return v;
+    }
+    this.fpuRoundC1(v, x);
+    this.fpuRaise(FSW_PE); // #P is post-computation: the store happens even when it is unmasked
+    return v;
+  }
+
   /** FIST/FISTP m16/m32/m64int (DF /2 /3, DB /2 /3, DF /7): rounded per RC; out of range or NaN
    * is #IA with the integer indefinite (the most negative integer) as the masked response. */
   protected fist(size: number, pop: boolean): void {
-    const s = this.eaSeg;
-    const o = this.eaOff;
-    this.checkWrite(s, o, size);
-    let v = 0;
-    let invalid = false;
-    let flags = 0;
-    if (this.stEmpty(0)) {
-      if (!this.fpuUnderflow()) return;
-      invalid = true;
-    } else {
-      const x = this.stGet(0);
-      v = roundInt(x, this.fpuRc());
-      const max = INT_MAX[size] as number;
-      // 2^63 − 1 is not a float64: the m64 range check is v < 2^63.
-      if (Number.isNaN(v) || v < -max - 1 || (size === 8 ? v >= 2 ** 63 : v > max)) {
-        flags = FSW_IE;
-        invalid = true;
-      } else if (v !== x) {
-        flags = FSW_PE;
-        this.fpuRoundC1(v, x);
-      } else this.fpuClearC1();
-      if (flags && !this.fpuRaise(flags) && invalid) return;
-    }
-    if (invalid) v = size === 8 ? -(2 ** 63) : -(INT_MAX[size] as number) - 1;
-    this.storeInt(size, v);
+    this.checkWrite(this.eaSeg, this.eaOff, size);
+    const half = size === 2 ? 0x8000 : size === 4 ? 0x80000000 : 2 ** 63;
+    const v = this.roundedSt0(-half, half);
+    if (v === null) return;
+    this.storeInt(size, Number.isNaN(v) ? -half : v);
     if (pop) this.fpuPop();
   }
 
@@ -294,25 +281,9 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     const s = this.eaSeg;
     const o = this.eaOff;
     this.checkWrite(s, o, 10);
-    let bad = false;
-    let v = 0;
-    if (this.stEmpty(0)) {
-      if (!this.fpuUnderflow()) return;
-      bad = true;
-    } else {
-      const x = this.stGet(0);
-      v = roundInt(x, this.fpuRc());
-      if (!(Math.abs(v) < 1e18)) {
-        if (!this.fpuRaise(FSW_IE)) return;
-        bad = true;
-      } else if (v !== x) {
-        if (!this.fpuRaise(FSW_PE)) {
-          // #P unmasked: the store still happens (post-computation exception).
-        }
-        this.fpuRoundC1(v, x);
-      } else this.fpuClearC1();
-    }
-    if (bad) {
+    const v = this.roundedSt0(-1e18 + 1, 1e18);
+    if (v === null) return;
+    if (Number.isNaN(v)) {
       for (let i = 0; i < 7; i++) this.wr8(s, o + i, 0);
       this.wr8(s, o + 7, 0xc0);
       this.wr8(s, o + 8, 0xff);
@@ -332,7 +303,7 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
   }
 
   /** #P (and C1) when ST(0) holds an 80-bit image that its float64 `v` does not represent exactly
-   * (the only case where FST m64 rounds in this model). */
+   * (the only case where FST m64 rounds in this model). BITS_OUT (v's bits) is preserved. */
   private fpuM64Inexact(v: number): void {
     const f = this.fpu;
     const p = this.stIdx(0);
@@ -344,15 +315,14 @@ export abstract class CpuFpuLdSt extends CpuFpuEnv {
     const bits1 = BITS_OUT[1] as number;
     f64ToExt80(v);
     const e = EXT_OUT[0] as number;
-    if (e === se && EXT_OUT[1] === hi && EXT_OUT[2] === lo) return;
-    // Rounded up in magnitude: a larger exponent, or the same exponent and a larger significand.
-    const up =
-      (e & 0x7fff) !== (se & 0x7fff) ||
-      (EXT_OUT[1] as number) >>> 0 > hi >>> 0 ||
-      (EXT_OUT[1] === hi && (EXT_OUT[2] as number) >>> 0 > lo >>> 0);
-    if (up) f.fsw |= FSW_C1;
+    const h = EXT_OUT[1] as number;
+    const l = EXT_OUT[2] as number;
     BITS_OUT[0] = bits0;
     BITS_OUT[1] = bits1;
+    if (e === se && h === hi && l === lo) return;
+    // Rounded up in magnitude: a larger exponent, or the same exponent and a larger significand.
+    const up = (e & 0x7fff) !== (se & 0x7fff) || h >>> 0 > hi >>> 0 || (h === hi && l >>> 0 > lo >>> 0);
+    if (up) f.fsw |= FSW_C1;
     this.fpuRaise(FSW_PE);
   }
 

@@ -80,6 +80,10 @@ export class FpuRegs {
   fop = 0;
   ferr = false;
   ignne = false;
+  /** The FERR# output (the board's callback; not state). */
+  ferrOut: ((asserted: boolean) => void) | null = null;
+  /** Scratch: exception flags (#IA for an SNaN, #D for a denormal) of the memory operand just read. */
+  srcFlags = 0;
 
   /** Power-on values (SDM vol. 3A table 9-1: FCW 0040h, FSW 0, FTW 5555h, registers +0.0). */
   reset(): void {

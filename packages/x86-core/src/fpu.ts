@@ -14,9 +14,6 @@ export const CR0_NE = 0x20;
 
 /** The x87 base layer: stack access, exception flags and their delivery, control instructions. */
 export abstract class CpuFpu extends CpuSystem {
-  /** FERR# output (the board routes it to IRQ13; SDM vol. 1 D.2.1). */
-  protected ferrOut: ((asserted: boolean) => void) | null = null;
-
   // --- #NM and pending exceptions ---------------------------------------------------------------
 
   /** #NM for an x87 instruction: CR0.EM or CR0.TS set (SDM vol. 3A table 2-2). */
@@ -40,28 +37,27 @@ export abstract class CpuFpu extends CpuSystem {
     if (this.cr0 & CR0_NE) this.fault(MF, -1);
     if (f.ignne || f.ferr) return;
     f.ferr = true;
-    this.ferrOut?.(true);
+    this.fpu.ferrOut?.(true);
   }
 
   /** IGNNE# (the board's port F0h write): ignore pending errors until ES clears; FERR# drops. */
   protected fpuIgnne(): void {
-    const f = this.fpu;
-    f.ignne = true;
-    if (f.ferr) {
-      f.ferr = false;
-      this.ferrOut?.(false);
+    this.fpu.ignne = true;
+    this.dropFerr();
+  }
+
+  private dropFerr(): void {
+    if (this.fpu.ferr) {
+      this.fpu.ferr = false;
+      this.fpu.ferrOut?.(false);
     }
   }
 
   /** ES cleared (FNCLEX, FNINIT, FLDENV/FRSTOR): FERR# is deasserted and the chipset drops
    * IGNNE# (QEMU cpu_set_fpus → cpu_clear_ignne). */
   protected fpuErrorCleared(): void {
-    const f = this.fpu;
-    f.ignne = false;
-    if (f.ferr) {
-      f.ferr = false;
-      this.ferrOut?.(false);
-    }
+    this.fpu.ignne = false;
+    this.dropFerr();
   }
 
   /** Raise exception flags. Returns true when every raised flag is masked (the masked response

@@ -13,6 +13,7 @@ export {
   FEATURE_PAT,
   FEATURE_PGE,
   FEATURE_PSE,
+  FEATURE_SEP,
   FEATURE_TSC,
 } from './state.js';
 export type * from './types.js';

@@ -109,6 +109,7 @@ export const FEATURE_TSC = 1 << 4;
 export const FEATURE_MSR = 1 << 5;
 export const FEATURE_CX8 = 1 << 8;
 export const FEATURE_APIC = 1 << 9;
+export const FEATURE_SEP = 1 << 11;
 export const FEATURE_MTRR = 1 << 12;
 export const FEATURE_PGE = 1 << 13;
 export const FEATURE_CMOV = 1 << 15;
@@ -120,6 +121,7 @@ export const IMPLEMENTED_EDX =
   FEATURE_MSR |
   FEATURE_CX8 |
   FEATURE_APIC |
+  FEATURE_SEP |
   FEATURE_MTRR |
   FEATURE_PGE |
   FEATURE_CMOV |
@@ -138,6 +140,7 @@ export const DEFAULT_MODEL: CpuModel = {
     FEATURE_TSC |
     FEATURE_MSR |
     FEATURE_CX8 |
+    FEATURE_SEP |
     FEATURE_MTRR |
     FEATURE_PGE |
     FEATURE_CMOV |
@@ -155,9 +158,15 @@ export const DEFAULT_MODEL: CpuModel = {
 // MSR numbers (Intel SDM vol. 4).
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** IA32_PLATFORM_ID: read-only, platform ID in bits 52:50 (SDM vol. 4 table 2-2, P6 family on). */
+export const MSR_PLATFORM_ID = 0x17;
 /** IA32_BIOS_SIGN_ID: the microcode update signature (revision in bits 63:32). */
 export const MSR_UCODE_REV = 0x8b;
 export const MSR_MTRRCAP = 0xfe;
+/** IA32_SYSENTER_CS / _ESP / _EIP (SDM vol. 4 table 2-2; SYSENTER/SYSEXIT, vol. 2B). */
+export const MSR_SYSENTER_CS = 0x174;
+export const MSR_SYSENTER_ESP = 0x175;
+export const MSR_SYSENTER_EIP = 0x176;
 /** IA32_PAT (SDM vol. 3A 11.12.2). */
 export const MSR_PAT = 0x277;
 /** IA32_PAT's power-on value: WB WT UC- UC, twice (SDM vol. 3A table 11-12). */

@@ -1,7 +1,7 @@
 // The CPUID/MSR model pieces Linux's i386 kernel reads at boot (README "CPUID / MSR model"):
-// PGE and CR4.PGE, PAT and IA32_PAT, the microcode signature MSR (0x8B).
+// PGE and CR4.PGE, PAT and IA32_PAT, the microcode signature MSR (0x8B), SEP (SYSENTER/SYSEXIT).
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL, FEATURE_PAT, FEATURE_PGE } from '../src/index.js';
+import { DEFAULT_MODEL, FEATURE_PAT, FEATURE_PGE, FEATURE_SEP } from '../src/index.js';
 import { pm } from './pm-rig.js';
 
 const u32 = (r: ReturnType<typeof pm>, a: number) => new DataView(r.mem.ram.buffer).getUint32(a, true);
@@ -127,5 +127,107 @@ describe('CPU model for an OS (PGE, PAT, microcode signature)', () => {
     expect(u32(r, 0x730)).toBe(0);
     expect(u32(r, 0x734)).toBe(1); // QEMU's default ucode-rev for Intel vendors
     expect(r.events.filter((e) => e.kind === 'exception')).toEqual([]);
+  });
+
+  it('IA32_PLATFORM_ID (0x17) reads platform 0 and is read-only (#GP on write)', () => {
+    const r = pm(`
+  mov ecx, 0x17
+  mov eax, -1
+  mov edx, -1
+  rdmsr
+  mov [0x740], eax
+  mov [0x744], edx
+  wrmsr
+  mov dword [0x748], 0x11`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    expect(u32(r, 0x740)).toBe(0);
+    expect(u32(r, 0x744)).toBe(0);
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(u32(r, 0x748)).toBe(0);
+  });
+
+  it('SYSEXIT to ring 3 and SYSENTER back through the IA32_SYSENTER_* MSRs (Linux vDSO __kernel_vsyscall)', () => {
+    // The rig's GDT is the SYSENTER layout: 0x08 ring-0 code, 0x10 ring-0 data, 0x18 ring-3 code,
+    // 0x20 ring-3 data.
+    const r = pm(
+      `
+  mov eax, 1
+  cpuid
+  mov [0x74c], edx
+  mov ecx, 0x174
+  mov eax, 0x08
+  xor edx, edx
+  wrmsr
+  mov ecx, 0x175
+  mov eax, 0x68000
+  wrmsr
+  mov ecx, 0x176
+  mov eax, kentry
+  wrmsr
+  mov ecx, 0x174
+  rdmsr
+  mov [0x748], eax
+  mov ecx, 0x50000
+  mov edx, uentry
+  sti
+  sysexit`,
+      `
+uentry:
+  mov eax, cs
+  mov [0x750], eax
+  mov eax, ss
+  mov [0x754], eax
+  mov [0x758], esp
+  pushfd
+  pop eax
+  mov [0x75c], eax
+  sysenter
+kentry:
+  mov eax, cs
+  mov [0x760], eax
+  mov eax, ss
+  mov [0x764], eax
+  mov [0x768], esp
+  pushfd
+  pop eax
+  mov [0x76c], eax
+  hlt`,
+    );
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    expect(u32(r, 0x74c) & FEATURE_SEP).toBe(FEATURE_SEP);
+    expect(u32(r, 0x748)).toBe(0x08);
+    expect(u32(r, 0x750)).toBe(0x1b);
+    expect(u32(r, 0x754)).toBe(0x23);
+    expect(u32(r, 0x758)).toBe(0x50000);
+    expect(u32(r, 0x75c) & 0x200).toBe(0x200);
+    expect(u32(r, 0x760)).toBe(0x08);
+    expect(u32(r, 0x764)).toBe(0x10);
+    expect(u32(r, 0x768)).toBe(0x68000);
+    expect(u32(r, 0x76c) & 0x200).toBe(0); // SYSENTER clears IF
+    expect(r.cpu.getRegisters().cpl).toBe(0);
+    expect(r.events.filter((e) => e.kind === 'exception')).toEqual([]);
+  });
+
+  it('SYSENTER and SYSEXIT #GP(0) while IA32_SYSENTER_CS is null; #UD on a model without SEP', () => {
+    const r = pm(`
+  sysenter
+  mov dword [0x770], 0x11`);
+    expect(r.cpu.run(10000).reason).toBe('halted');
+    expect(r.mem.ram[0x600]).toBe(13);
+    expect(u32(r, 0x770)).toBe(0);
+    const x = pm(`
+  sysexit
+  mov dword [0x770], 0x11`);
+    expect(x.cpu.run(10000).reason).toBe('halted');
+    expect(x.mem.ram[0x600]).toBe(13);
+    const u = pm(
+      `
+  sysenter
+  mov dword [0x770], 0x11`,
+      '',
+      { model: { featuresEdx: DEFAULT_MODEL.featuresEdx & ~FEATURE_SEP } },
+    );
+    expect(u.cpu.run(10000).reason).toBe('halted');
+    expect(u.mem.ram[0x600]).toBe(6);
   });
 });

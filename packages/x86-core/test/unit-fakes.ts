@@ -149,6 +149,17 @@ export class FakePic implements InterruptLine {
   }
 }
 
+/** Real-mode start for code loaded at 0x7C00 by \`rig\`: interrupts off, DS = ES = SS = 0, SP = 7000h. */
+export const REAL_PROLOG = `bits 16
+org 0x7c00
+  cli
+  xor ax, ax
+  mov ds, ax
+  mov es, ax
+  mov ss, ax
+  mov sp, 0x7000
+`;
+
 let dir: string | null = null;
 /** Assemble with nasm (flat binary). */
 export function asm(source: string): Uint8Array {

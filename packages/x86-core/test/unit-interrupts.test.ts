@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { asm, rig } from './unit-fakes.js';
+import { asm, REAL_PROLOG, rig } from './unit-fakes.js';
 
-const PROLOG = `bits 16
-org 0x7c00
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
-  mov sp, 0x7000
-`;
+const PROLOG = REAL_PROLOG;
 
 describe('real-mode interrupts and HLT', () => {
   it('INT n through the IVT and IRET back', () => {

@@ -8,7 +8,7 @@ import { runImage } from './harness/machine.js';
 import { judge } from './harness/programs.js';
 import { runQemu } from './harness/qemu.js';
 import { assembleProgram, toolGate } from './harness/tools.js';
-import { asm, rig } from './unit-fakes.js';
+import { asm, REAL_PROLOG, rig } from './unit-fakes.js';
 
 /** x87-precision.asm DUMP fields: m80 image (eax ebx ecx), m64 image (edx esi), status word (edi). */
 type Field = 'm80' | 'm64' | 'status';
@@ -77,14 +77,18 @@ describe.skipIf(gate.skip)('x87 float64 model vs QEMU 80-bit (x87-precision.asm)
   });
 });
 
-const PROLOG = `bits 16
-org 0x7c00
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
-  mov sp, 0x7000
+const PROLOG = REAL_PROLOG;
+
+/** CR0.NE = 1, then an unmasked zero divide: ES is set, nothing is raised yet. */
+const NE_ZERO_DIVIDE = `  mov eax, cr0
+  or eax, 0x20
+  mov cr0, eax
+  fninit
+  mov word [0x600], 0x037B      ; ZM = 0
+  fldcw [0x600]
+  fldz
+  fld1
+  fdiv st0, st1
 `;
 
 describe('x87 error reporting', () => {
@@ -132,16 +136,7 @@ irq13:
       asm(`${PROLOG}
   mov word [16*4], mf
   mov word [16*4+2], 0
-  mov eax, cr0
-  or eax, 0x20
-  mov cr0, eax
-  fninit
-  mov word [0x600], 0x037B
-  fldcw [0x600]
-  fldz
-  fld1
-  fdiv st0, st1
-  mov byte [0x501], 1
+${NE_ZERO_DIVIDE}  mov byte [0x501], 1
   fld1                          ; waiting: #MF here
   hlt
 mf:
@@ -162,16 +157,7 @@ mf:
   it('FNSTSW, FNINIT, FNCLEX, FNSTENV and FNSAVE do not wait: no #MF with an error pending', () => {
     const r = rig(
       asm(`${PROLOG}
-  mov eax, cr0
-  or eax, 0x20
-  mov cr0, eax
-  fninit
-  mov word [0x600], 0x037B
-  fldcw [0x600]
-  fldz
-  fld1
-  fdiv st0, st1
-  fnstsw [0x502]
+${NE_ZERO_DIVIDE}  fnstsw [0x502]
   fnstcw [0x504]
   fnstenv [0x520]
   fnsave [0x540]
