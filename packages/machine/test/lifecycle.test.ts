@@ -113,3 +113,41 @@ describe('bounded memory under guest floods', () => {
     expect(() => createMachine(tiny(PRINT_FOREVER)).run(-1)).toThrow(/budget -1/);
   });
 });
+
+// The x87 error path of the PC as the machine wires it: the CPU's FERR# to ISA IRQ 13, port F0h
+// to the CPU's IGNNE# (QEMU hw/i386/pc.c ioportF0, x86_register_ferr_irq). CR0.NE is 0 after
+// reset, so an unmasked x87 error pending at FWAIT asserts FERR# instead of raising #MF.
+describe('x87 FERR# and IGNNE# through the machine', () => {
+  it('FWAIT with an unmasked error raises IRQ 13; OUT F0h asserts IGNNE# and drops FERR#', () => {
+    const code = [
+      0xdb,
+      0xe3, // fninit
+      0x2e,
+      0xd9,
+      0x2e,
+      0x00,
+      0xf1, // fldcw [cs:0xf100]: image offset 0x100 (the image runs at F000:F000), 037Bh: ZM = 0
+      0xd9,
+      0xee, // fldz
+      0xd9,
+      0xe8, // fld1
+      0xd8,
+      0xf1, // fdiv st0, st1
+      0x9b, // fwait: FERR#
+      0xe6,
+      0xf0, // out 0xf0, al: IGNNE#
+      0xf4, // hlt
+    ];
+    const image = tinyImage(code);
+    image.set([0x7b, 0x03], 0x100);
+    const m = createMachine({ firmware: { kind: 'image', image, name: 'x87-ferr' } });
+    m.run(100);
+    const cpu = m.cpu as NonNullable<typeof m.cpu>;
+    const fpu = cpu.getState().fpu;
+    expect(fpu.fsw & 0x80).toBe(0x80); // ES: the error is still pending
+    expect(fpu.ignne).toBe(true);
+    expect(fpu.ferr).toBe(false);
+    expect((m.platform.pic.registers().slave.irr >> 5) & 1).toBe(1); // IRQ 13 was raised
+    expect(cpu.exceptionCounts[16]).toBe(0);
+  });
+});

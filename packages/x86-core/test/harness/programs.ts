@@ -72,10 +72,12 @@ export const PROGRAMS: ProgramInfo[] = [
     name: 'x87-env',
     what: 'x87 FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX, FNSTENV/FLDENV and FNSAVE/FRSTOR images, #MF with CR0.NE, #NM',
     qemuWrong: {
-      // SDM vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"; QEMU 7.2's
-      // helper_fstenv stores the environment and leaves the control word alone.
-      ids: [0x13],
-      why: 'QEMU 7.2 TCG does not mask the exceptions after FNSTENV',
+      // 0x13: SDM vol. 2 FSTENV/FNSTENV: "then masks all floating-point exceptions"; QEMU 7.2's
+      // helper_fstenv stores the environment and leaves the control word alone. 0x17/0x1B: the
+      // 32-bit protected-mode image holds the last opcode (FOP) in bits 16-26 of the FCS dword
+      // (SDM vol. 1 figure 8-9); QEMU 7.2 stores the selector only.
+      ids: [0x13, 0x17, 0x1b],
+      why: 'QEMU 7.2 TCG does not mask the exceptions after FNSTENV and does not store FOP',
     },
   },
   {
@@ -96,8 +98,10 @@ export const PROGRAMS: ProgramInfo[] = [
       // SDM vol. 1 8.5.1.1: pushing onto a non-empty register or reading an empty one is #IS
       // (IE, SF; C1 = 1 overflow, 0 underflow), masked response the QNaN indefinite, unmasked the
       // operands unchanged. QEMU 7.2's fpush/fpop never look at the tags.
-      ids: [0x121, 0x922, 0x123, 0x924, 0x125, 0x126, 0x127, 0x928],
-      why: 'QEMU 7.2 TCG does not detect x87 stack overflow or underflow',
+      // 0x0A: the real-mode image's FOP (SDM vol. 1 figure 8-11); QEMU 7.2 writes the CS selector
+      // (F000h) in that word, which equals the linear FIP bits 19-16 here but has no FOP.
+      ids: [0x121, 0x922, 0x123, 0x924, 0x125, 0x126, 0x127, 0x928, 0x0a],
+      why: 'QEMU 7.2 TCG does not detect x87 stack overflow or underflow and stores no FOP',
     },
   },
   {

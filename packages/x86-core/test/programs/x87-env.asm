@@ -58,6 +58,25 @@ tests32:
     fnstenv [ENV + 0x40]
     M32 0x0015, ENV + 0x48, 0xFFFF
 
+    ; Instruction and operand pointers and the opcode (SDM 8.1.8): FIP/FCS of the last non-control
+    ; instruction, FDP/FDS of its memory operand, FOP its opcode's low 11 bits in bits 16-26
+    fninit
+    jmp .ptr1
+.ptrc: dq 1.5
+.ptr1:
+    fld qword [.ptrc]
+    fnstenv [ENV]
+    M32 0x0016, ENV + 12, .ptr1
+    CHK 0x0017, dword [ENV + 16], 0x05050008, 0, 0   ; FOP 505h (DD /0, ModRM 05), FCS 8
+    M32 0x0018, ENV + 20, .ptrc
+    M32 0x0019, ENV + 24, 0x0010
+.ptr2:
+    fadd st0, st0
+    fnstenv [ENV]
+    M32 0x001A, ENV + 12, .ptr2
+    CHK 0x001B, dword [ENV + 16], 0x04C00008, 0, 0   ; FOP 0C0h (D8 C0)
+    M32 0x001C, ENV + 20, .ptrc                      ; FDP kept: FADD ST had no memory operand
+
     ; FNSAVE: environment, 8 registers in stack order (80-bit), then FNINIT
     fninit
     fld1

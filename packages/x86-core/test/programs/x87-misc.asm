@@ -30,6 +30,19 @@ tests16:
     fnstsw ax
     movzx eax, ax
     CHK 0x0008, eax, 0x3000, 0, 0
+    ; Real-mode pointers (SDM vol. 1 figure 8-11): the 20-bit linear FIP (bits 15-0, then 19-16 in
+    ; bits 15-12 of the next word, with FOP in bits 10-0) and the linear FDP
+    fninit
+    mov dword [ENV + 0x40], 0x3F800000 ; 1.0f
+.rp1:
+    fld dword [ENV + 0x40]
+    fnstenv [ENV]
+    movzx eax, word [ENV + 6]
+    CHK 0x0009, eax, .rp1, 0, 0                        ; FIP 15-0 (CS base F0000h + IP)
+    movzx eax, word [ENV + 8]
+    CHK 0x000A, eax, 0xF106, 0, 0                      ; FIP 19-16 = F, FOP 106h (D9 /0, ModRM 06)
+    movzx eax, word [ENV + 10]
+    CHK 0x000B, eax, ENV + 0x40, 0, 0                  ; FDP 15-0 (DS = 0)
     fninit
     ret
 
