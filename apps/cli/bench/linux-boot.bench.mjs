@@ -18,7 +18,7 @@ const INITRD = `${root}.cache/guest-linux/initrd.img`;
 // As packages/machine/test/linux-guest.test.ts (why each option is there).
 const APPEND = 'console=ttyS0 quiet iomem=relaxed cryptomgr.notests noisapnp';
 const BIOS = '/usr/share/seabios/bios-256k.bin';
-const TIMEOUT_MS = Number(process.env.VMKIT_LINUX_BENCH_TIMEOUT_MS ?? 240_000);
+const TIMEOUT_MS = Number(process.env.VMKIT_LINUX_BENCH_TIMEOUT_MS ?? 900_000);
 const BUDGET = '8000000000';
 const cli = new URL('../dist/main.js', import.meta.url).pathname;
 if (!existsSync(KERNEL) || !existsSync(INITRD) || !existsSync(BIOS)) {
