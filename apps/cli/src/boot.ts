@@ -26,7 +26,7 @@ import {
 } from '@vmkit/machine';
 import { DEVICE_OPTIONS, deviceHelp, deviceSpecs, fwCfgFiles } from './device-options.js';
 import { EXIT, exitStatusHelp, inputError, UsageError } from './errors.js';
-import { type ByteOutput, openByteOutput, openOutput, readBytes, writeBytes } from './files.js';
+import { type ByteOutput, openByteOutput, openOutput, readBytes, writeBytes, writeStdout } from './files.js';
 import { loadIgdSource } from './igd-source.js';
 import { jsonText } from './json.js';
 import {
@@ -169,6 +169,11 @@ export const MACHINE_OPTIONS: OptionSpec[] = [
     default: '200000000',
   },
   { name: 'no-jit', type: 'flag', help: 'interpret only (no trace compiler): same results, slower' },
+  {
+    name: 'no-reboot',
+    type: 'flag',
+    help: 'a guest reset (0xCF9, 8042, port 0x92, triple fault) ends the boot (exit 3)\ninstead of resetting the machine (QEMU -no-reboot)',
+  },
   ...DEVICE_OPTIONS.filter((o) => o.name === 'device' || o.name === 'fw-cfg'),
 ];
 
@@ -238,7 +243,7 @@ export function resolveFirmware(spec: string | undefined): {
 export interface BootRun {
   machine: Machine;
   report: BootReport;
-  /** Events the --trace selectors recorded (the machine's recorded list). */
+  /** Events the --trace selectors recorded (the machine's bounded recorded window). */
   traced: MachineEvent[];
   /** Where --save-state wrote the machine's state. */
   saved?: string;
@@ -264,8 +269,16 @@ function isStateOption(argv: readonly string[], i: number): boolean {
 export function runMachine(
   values: ParsedArgs['values'],
   progress: boolean,
-  opts: { argv?: readonly string[]; restore?: MachineSnapshot; restoreName?: string } = {},
+  opts: {
+    argv?: readonly string[];
+    restore?: MachineSnapshot;
+    restoreName?: string;
+    /** Print each traced event there as it happens (text --trace) instead of only recording it. */
+    streamTrace?: (text: string) => void;
+  } = {},
 ): BootRun {
+  if (values['save-state'] !== undefined && values['stop-at'] === undefined)
+    throw new UsageError('--save-state needs --stop-at <n>');
   const debugTo = values.debugcon as string | undefined;
   const debugOut = debugTo && debugTo !== '-' ? openOutput(debugTo, 'debug console output') : null;
   const serialTo = values.serial as string | undefined;
@@ -295,6 +308,7 @@ export function runMachine(
         : null,
       trace,
       jit: values['no-jit'] !== true,
+      onReset: values['no-reboot'] === true ? 'stop' : 'reset',
       devices: deviceSpecs(values),
       fwCfgFiles: fwCfgFiles(values),
       ...linuxInput(values, firmware),
@@ -324,26 +338,12 @@ export function runMachine(
         throw e;
       }
     }
-    const stopAt = values['stop-at'] as number | undefined;
-    if (stopAt !== undefined) {
-      machine.run(Math.max(0, stopAt - machine.instructions));
-      const report = machine.report();
-      report.firmware.fallback = fallback;
-      const saveTo = values['save-state'] as string | undefined;
-      if (saveTo) saveState(machine, saveTo, opts.argv ?? []);
-      return { machine, report, traced: machine.events.recorded, saved: saveTo };
+    const stream = opts.streamTrace && trace.length > 0 ? new TraceStream(machine, opts.streamTrace) : null;
+    try {
+      return bootTo(machine, values, { progress, fallback, argv: opts.argv ?? [] });
+    } finally {
+      stream?.close();
     }
-    if (values['save-state'] !== undefined) throw new UsageError('--save-state needs --stop-at <n>');
-    const report = machine.boot({
-      until: values.until as string | undefined,
-      maxInstructions: (values['max-instructions'] as number | undefined) ?? 200_000_000,
-      onProgress: progress
-        ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(1)} M instructions…`)
-        : undefined,
-    });
-    if (progress) process.stderr.write('\r\x1b[K');
-    report.firmware.fallback = fallback;
-    return { machine, report, traced: machine.events.recorded };
   } finally {
     debugOut?.close();
     serialOut?.close();
@@ -380,7 +380,7 @@ function linuxInput(values: ParsedArgs['values'], firmware: FirmwareConfig): Par
 function stdoutBytes(): ByteOutput {
   let line: number[] = [];
   const flush = () => {
-    if (line.length) process.stdout.write(Uint8Array.from(line));
+    if (line.length) writeStdout(Uint8Array.from(line));
     line = [];
   };
   return {
@@ -390,6 +390,68 @@ function stdoutBytes(): ByteOutput {
     },
     close: flush,
   };
+}
+
+/** Run a built machine to --stop-at (and save it) or to its goal, and report. */
+function bootTo(
+  machine: Machine,
+  values: ParsedArgs['values'],
+  o: { progress: boolean; fallback: string | null; argv: readonly string[] },
+): BootRun {
+  const { progress, fallback } = o;
+  const stopAt = values['stop-at'] as number | undefined;
+  if (stopAt !== undefined) {
+    machine.run(Math.max(0, stopAt - machine.instructions));
+    const report = machine.report();
+    report.firmware.fallback = fallback;
+    const saveTo = values['save-state'] as string | undefined;
+    if (saveTo) saveState(machine, saveTo, o.argv);
+    return { machine, report, traced: machine.events.recorded, saved: saveTo };
+  }
+  const report = machine.boot({
+    until: values.until as string | undefined,
+    maxInstructions: (values['max-instructions'] as number | undefined) ?? 200_000_000,
+    onProgress: progress
+      ? (p) => process.stderr.write(`\r  ${(p.instructions / 1e6).toFixed(1)} M instructions…`)
+      : undefined,
+  });
+  if (progress) process.stderr.write('\r\x1b[K');
+  report.firmware.fallback = fallback;
+  return { machine, report, traced: machine.events.recorded };
+}
+
+/**
+ * Text `--trace`: every traced event printed as it happens (`events.subscribe(…, { traced: true })`,
+ * so in stream order and whatever the recorded window keeps), in chunks of at most 64 KiB: memory
+ * stays bounded however many events a guest causes.
+ */
+class TraceStream {
+  count = 0;
+  private buf = '';
+  private readonly off: () => void;
+  constructor(
+    machine: Machine,
+    private readonly write: (text: string) => void,
+  ) {
+    this.write('Trace (printed as the events happen):\n');
+    this.off = machine.events.subscribe(
+      (ev) => {
+        this.count++;
+        this.buf += `  ${formatEvent(ev)}\n`;
+        if (this.buf.length >= 65536) this.flush();
+      },
+      { traced: true },
+    );
+  }
+  private flush(): void {
+    if (this.buf) this.write(this.buf);
+    this.buf = '';
+  }
+  close(): void {
+    this.off();
+    this.flush();
+    this.write(`(${this.count} events)\n\n`);
+  }
 }
 
 /** Exit 3 with the reason when the boot stopped before its goal. */
@@ -419,7 +481,11 @@ export async function bootCommand(args: string[], ctx: CommandContext): Promise<
     return EXIT.ok;
   }
   const json = values.json === true;
-  const { report, traced, saved } = runMachine(values, process.stderr.isTTY && !json, { argv: args });
+  const run = runMachine(values, process.stderr.isTTY && !json, {
+    argv: args,
+    streamTrace: json ? undefined : writeStdout,
+  });
+  const { report, saved } = run;
   if (saved) {
     if (json) process.stdout.write(`${jsonText({ saved, instructions: report.result.instructions })}\n`);
     else
@@ -428,16 +494,17 @@ export async function bootCommand(args: string[], ctx: CommandContext): Promise<
       );
     return EXIT.ok;
   }
-  return printBoot(report, traced, values, ctx);
+  return printBoot(run, values, ctx);
 }
 
-/** Print a boot's report (text or JSON) and return the exit status (3 when the goal was missed). */
+/** Print a boot's report (text or JSON) and return the exit status (3 when the goal was missed).
+ * JSON carries the recorded (bounded) event window; text --trace was streamed while it ran. */
 export function printBoot(
-  report: BootReport,
-  traced: MachineEvent[],
+  run: Pick<BootRun, 'report' | 'traced'>,
   values: ParsedArgs['values'],
   ctx: CommandContext,
 ): number {
+  const { report, traced } = run;
   const json = values.json === true;
   const tracing = ((values.trace as string[] | undefined) ?? []).length > 0;
   if (json) {
@@ -450,10 +517,6 @@ export function printBoot(
   } else {
     if (report.firmware.fallback) process.stdout.write(`note: ${report.firmware.fallback}\n`);
     process.stdout.write(formatReport(report, registry));
-    if (tracing) {
-      process.stdout.write(`\nTrace (${traced.length} events):\n`);
-      for (const ev of traced) process.stdout.write(`  ${formatEvent(ev)}\n`);
-    }
   }
   const err = goalError(report);
   if (err) throw err;

@@ -35,8 +35,8 @@ export const EXIT_TABLE: ReadonlyArray<readonly [number, string, string]> = [
     EXIT.goalNotReached,
     'goal-not-reached',
     "boot did not reach its goal (the --until text, else poweroff or the firmware's boot attempt):\n" +
-      'instruction budget spent (a kernel that loops or panics), triple fault, guest reset,\n' +
-      'halted forever, firmware error',
+      'instruction budget spent (a kernel that loops or panics), a guest reset or triple fault\n' +
+      'under --no-reboot, halted forever, firmware error',
   ],
   [EXIT.internal, 'internal', 'internal error: a bug in vmkit (VMKIT_DEBUG=1 prints the stack)'],
 ];

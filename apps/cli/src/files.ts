@@ -8,7 +8,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { inputError, UsageError } from './errors.js';
+import { EXIT, inputError, UsageError } from './errors.js';
 
 function reason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
@@ -124,4 +124,27 @@ export function openByteOutput(path: string, what: string): ByteOutput {
       closeSync(fd);
     },
   };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write to stdout synchronously, waiting (1 ms at a time) while a pipe or socket is full, so what a
+ * running machine prints (text --trace) reaches the reader as it happens and is never queued in
+ * memory behind the run (process.stdout.write queues on a non-blocking pipe while the machine
+ * holds the event loop). A reader that went away (EPIPE, e.g. `| head`) ends the command with
+ * exit 0, as main.ts does for process.stdout.
+ */
+export function writeStdout(text: string | Uint8Array): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(1, bytes, off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(EXIT.ok);
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }

@@ -6,7 +6,7 @@
 import { decodeSnapshot, type MachineSnapshot, SnapshotError } from '@vmkit/machine';
 import { BOOT_COMMAND, type CommandContext, printBoot, runMachine } from './boot.js';
 import { EXIT, exitStatusHelp, inputError } from './errors.js';
-import { readBytes } from './files.js';
+import { readBytes, writeStdout } from './files.js';
 import { type CommandSpec, parseCommandLine, renderHelp } from './options.js';
 
 export const RESUME_COMMAND: CommandSpec = {
@@ -48,9 +48,10 @@ export async function resumeCommand(args: string[], ctx: CommandContext): Promis
   const { values } = parseCommandLine(BOOT_COMMAND, argv);
   for (const k of ['json', 'debugcon', 'trace'] as const) values[k] = own.values[k];
   const json = values.json === true;
-  const { report, traced } = runMachine(values, process.stderr.isTTY && !json, {
+  const run = runMachine(values, process.stderr.isTTY && !json, {
     restore: snap,
     restoreName: path,
+    streamTrace: json ? undefined : writeStdout,
   });
-  return printBoot(report, traced, values, ctx);
+  return printBoot(run, values, ctx);
 }

@@ -51,9 +51,9 @@ describe('exit status table', () => {
     expect(r.err).toMatch(/^vmkit: goal not reached: boot-attempted/);
   });
 
-  it('3: a guest reset before the goal is "goal not reached" with the reason (JSON on stderr with --json)', () => {
+  it('3: with --no-reboot a guest reset before the goal is "goal not reached" with the reason (JSON on stderr with --json)', () => {
     const reset = biosImage('reset.bin', RESET);
-    const r = vmkit('boot', '--firmware', reset, '--igd', 'none', '--json');
+    const r = vmkit('boot', '--firmware', reset, '--igd', 'none', '--no-reboot', '--json');
     expect(r.code).toBe(3);
     expect(JSON.parse(r.out).result).toMatchObject({ reason: 'reset', goalReached: false });
     expect(JSON.parse(r.err)).toEqual({
@@ -63,6 +63,25 @@ describe('exit status table', () => {
         messages: ['goal not reached: reset (the guest requested a system reset)'],
       },
     });
+  });
+
+  it('3: by default a guest reset reboots the machine; a reset loop ends at its budget', () => {
+    const reset = biosImage('reset-loop.bin', RESET);
+    const r = vmkit(
+      'boot',
+      '--firmware',
+      reset,
+      '--igd',
+      'none',
+      '--max-instructions',
+      '3000',
+      '--trace',
+      'machine-reset',
+    );
+    expect(r.code).toBe(3);
+    expect(r.err).toBe('vmkit: goal not reached: instruction-budget (3,000 instructions executed)\n');
+    const lines = r.out.split('\n').filter((l) => /^ {2}#\d+ machine-reset cause=guest-request$/.test(l));
+    expect(lines.length).toBe(1500); // a reset every 2 instructions (mov, out)
   });
 
   it('1: a wrong-size firmware image is an input error, not usage', () => {

@@ -2,7 +2,7 @@
 // tests that start it dozens of times — the built bundle (dist/main.js, the package's bin: ~0.2 s a
 // start instead of ~4 s of tsx compiling the sources). And make the small BIOS images the
 // exit-code tests boot.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +49,11 @@ function builtMain(): string {
   }
   checked = true;
   return built;
+}
+
+/** Start the built command (node options first, e.g. a heap limit); the caller reads its output. */
+export function spawnBuilt(args: string[], nodeOptions: string[] = []): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [...nodeOptions, builtMain(), ...args], { cwd: root });
 }
 
 /** The built command, asynchronously (run many at once). */

@@ -69,7 +69,7 @@ export function variants(type: AnyDeviceType): Array<{ name: string; props: Reco
 const fmt = (v: unknown) => (typeof v === 'number' && v > 9 ? `0x${v.toString(16)}` : String(v));
 
 /** What the device did through its context, recorded by a wrapper around realize. */
-interface Recording {
+export interface Recording {
   regions: Array<{ space: 'io' | 'mem'; handle: RegionHandle }>;
   /** Guest RAM the device wrote through the DMA contract (ctx.guest.write) and the board accepted. */
   dma: Array<{ addr: number; length: number }>;
@@ -123,11 +123,11 @@ function build(type: AnyDeviceType, props: Record<string, unknown>): { machine: 
   return { machine, rec };
 }
 
-type Outcome = { ok: boolean; detail: string };
-const pass = (detail = ''): Outcome => ({ ok: true, detail });
-const fail = (detail: string): Outcome => ({ ok: false, detail });
+export type Outcome = { ok: boolean; detail: string };
+export const pass = (detail = ''): Outcome => ({ ok: true, detail });
+export const fail = (detail: string): Outcome => ({ ok: false, detail });
 
-function resetCheck(d: Device): Outcome {
+export function resetCheck(d: Pick<Device, 'reset' | 'getState'>): Outcome {
   d.reset();
   const a = d.getState();
   d.reset();
@@ -137,7 +137,7 @@ function resetCheck(d: Device): Outcome {
     : fail(`getState() after a second reset differs: ${firstDiff(a, b)}`);
 }
 
-function stateCheck(d: Device): Outcome {
+export function stateCheck(d: Pick<Device, 'getState' | 'setState'>): Outcome {
   const s = d.getState();
   let copy: unknown;
   try {
@@ -196,7 +196,7 @@ function ramChanges(before: Array<Uint8Array | null>, m: Machine, dma: Recording
   return null;
 }
 
-type Region = { space: 'io' | 'mem'; base: number; size: number; name: string };
+export type Region = { space: 'io' | 'mem'; base: number; size: number; name: string };
 
 function access(m: Machine, r: Region, rand: () => number): string {
   const size = ([1, 2, 4] as const)[rand() % 3]!;
@@ -248,7 +248,7 @@ function configAccess(cfg: ConfigPort, rand: () => number): string {
   return what;
 }
 
-function fuzzCheck(
+export function fuzzCheck(
   m: Machine,
   rec: Recording,
   regions: Region[],
@@ -270,6 +270,20 @@ function fuzzCheck(
   return pass(`${count} accesses to ${regions.length} region(s)${cfg ? ' and config space' : ''}${dma}`);
 }
 
+/** The PCI checks through mechanism #1 — `bars` (PCI 3.0 §6.2.5.1) and `read-only` (§6.2.1) — into
+ * `out`; then the BARs placed and decoding on (bus mastering off): the regions to fuzz. */
+export function pciChecks(cfg: ConfigPort, out: Map<CheckName, Outcome>): Region[] {
+  const sized = sizeBars(cfg);
+  out.set(
+    'bars',
+    sized.problems.length ? fail(sized.problems.join('; ')) : pass(`${sized.bars.length} BAR(s)`),
+  );
+  const ro = readOnlyProblems(cfg);
+  out.set('read-only', ro.length ? fail(ro.join('; ')) : pass());
+  const placed: PlacedBar[] = placeBars(cfg, sized.bars);
+  return placed.map((p, i) => ({ ...p, name: `bar${i}@0x${p.base.toString(16)}` }));
+}
+
 /** One pass over a freshly built machine; what determinism compares is returned with the checks. */
 function sequence(m: Machine, rec: Recording, accesses: number, seed: number) {
   const d = rec.device!;
@@ -278,18 +292,7 @@ function sequence(m: Machine, rec: Recording, accesses: number, seed: number) {
   out.set('reset', resetCheck(d));
   const bdf = m.devices.find((p) => p.id === 'dut')?.bdf ?? null;
   const cfg = bdf === null ? null : new ConfigPort(m.io, bdf);
-  const regions: Region[] = [];
-  if (cfg) {
-    const sized = sizeBars(cfg);
-    out.set(
-      'bars',
-      sized.problems.length ? fail(sized.problems.join('; ')) : pass(`${sized.bars.length} BAR(s)`),
-    );
-    const ro = readOnlyProblems(cfg);
-    out.set('read-only', ro.length ? fail(ro.join('; ')) : pass());
-    const placed: PlacedBar[] = placeBars(cfg, sized.bars);
-    for (const [i, p] of placed.entries()) regions.push({ ...p, name: `bar${i}@0x${p.base.toString(16)}` });
-  }
+  const regions: Region[] = cfg ? pciChecks(cfg, out) : [];
   for (const { space, handle } of rec.regions)
     regions.push({ space, base: handle.base, size: handle.size, name: handle.name });
   out.set('fuzz', fuzzCheck(m, rec, regions, cfg, accesses, rand));
@@ -343,7 +346,7 @@ export function runVariant(
   return results;
 }
 
-const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').join(' ');
+export const oneLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n').join(' ');
 
 /** Every variant of every type. */
 export function runConformance(

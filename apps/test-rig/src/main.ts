@@ -1,11 +1,12 @@
 // `pnpm rig <command>`: the test rig's command line.
 //   rig matrix [--ci] [--firmware a,b] [--policy …] [--model …] [--memory …] [--junit FILE] [--json]
-//   rig conformance [<package or driver>…] [--seed N] [--accesses N] [--json]
+//   rig conformance [<package or driver>… | board] [--seed N] [--accesses N] [--json]
 // Exit 0 when every cell/check passes, 1 when one fails, 2 on bad usage.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AnyDeviceType } from '@vmkit/device';
 import { catalogueKeys } from '@vmkit/vfio-igd';
 import { formatResult, runConformance } from './conformance.js';
+import { BOARD_FUNCTIONS, runBoardConformance } from './conformance-board.js';
 import { junitXml } from './junit.js';
 import {
   type CellResult,
@@ -135,15 +136,17 @@ function intArg(args: string[], flag: string, dflt: number): number {
   return n;
 }
 
-/** Names are packages (@vmkit/vfio-igd) or drivers (vfio-igd); none = every registered type. */
+/** Names are packages (@vmkit/vfio-igd) or drivers (vfio-igd); none = every registered type.
+ * `board` (the i440FX board's own functions) is handled by the caller. */
 function selectTypes(names: string[]): AnyDeviceType[] {
   if (!names.length) return registry.list();
   return names.flatMap((n) => {
+    if (n === 'board') return [];
     const byPackage = devicePackages[n];
     if (byPackage) return [...byPackage];
     const t = registry.get(n);
     if (t) return [t];
-    const known = [...Object.keys(devicePackages), ...registry.list().map((x) => x.driver)];
+    const known = [...Object.keys(devicePackages), ...registry.list().map((x) => x.driver), 'board'];
     throw new UsageError(`conformance: unknown package or driver '${n}' (${known.join(', ')})`);
   });
 }
@@ -156,15 +159,20 @@ function conformance(args: string[]): number {
   const flag = args.find((a) => a.startsWith('-'));
   if (flag) throw new UsageError(`conformance: unknown option '${flag}'`);
   const types = selectTypes(args);
-  const results = runConformance(types, { seed, accesses, requiredProps: conformanceRequiredProps });
+  const board = args.length === 0 || args.includes('board');
+  const results = [
+    ...runConformance(types, { seed, accesses, requiredProps: conformanceRequiredProps }),
+    ...(board ? runBoardConformance({ seed, accesses }) : []),
+  ];
   const failed = results.filter((r) => r.status === 'fail').length;
-  const summary = { devices: types.length, checks: results.length, failed, seed, accesses };
+  const devices = types.length + (board ? BOARD_FUNCTIONS.length : 0);
+  const summary = { devices, checks: results.length, failed, seed, accesses };
   if (json) console.log(JSON.stringify({ summary, results }, null, 2));
   else {
     for (const r of results) console.log(formatResult(r));
     const skipped = results.filter((r) => r.status === 'skip').length;
     console.log(
-      `${types.length} device type(s), ${results.length} checks, ${failed} failed, ${skipped} skipped (seed ${seed})`,
+      `${devices} device(s), ${results.length} checks, ${failed} failed, ${skipped} skipped (seed ${seed})`,
     );
   }
   return failed ? 1 : 0;
@@ -177,7 +185,7 @@ export function main(argv: string[]): number {
     if (cmd === 'conformance') return conformance(rest);
     throw new UsageError(
       `usage: rig matrix [--ci] [--firmware …] [--policy …] [--model …] [--memory …] [--junit FILE] [--json]\n` +
-        `       rig conformance [<package or driver>…] [--seed N] [--accesses N] [--json]`,
+        `       rig conformance [<package or driver>… | board] [--seed N] [--accesses N] [--json]`,
     );
   } catch (e) {
     if (e instanceof UsageError) {

@@ -176,6 +176,21 @@ export function judge(
         `BDSM ${hex(g.bdsm)} on ${gen.codename}, expected 0 (SeaBIOS does not program 0xC0)`,
       ),
     );
+  } else if (g.generation === null) {
+    // A device id outside QEMU's igd_gen() table (Meteor Lake, 0x7dxx). vfio-igd follows QEMU since
+    // Corvin Köhne's "vfio/igd: ... unknown devices" change (igd_gen returns -1: "Intel changes its
+    // specification quite often", no generation quirks, no etc/igd-bdsm-size), so SeaBIOS has no
+    // size and leaves BDSM alone. QEMU 7.2 itself still assumed gen 8 ("Assume newer is
+    // compatible") and would have SeaBIOS write 0x5C, which is not BDSM on these parts (i915
+    // reads the 64-bit 0xC0 from graphics version 11 on: i915_gem_stolen.c): no generation gets a
+    // usable BDSM this way, and vmkit's choice keeps the guest from seeing a bogus one.
+    out.push(
+      expect(
+        'bdsm-unprogrammed-unknown-gen',
+        g.bdsm === 0,
+        `BDSM ${hex(g.bdsm)} on ${gen.codename}, expected 0 (unknown generation: no etc/igd-bdsm-size)`,
+      ),
+    );
   } else {
     out.push(
       expect(

@@ -4,6 +4,8 @@
 // with QEMU's message shape ("qemu-system-x86_64: -opt: message") and exit status 1.
 
 import { type DeviceSpec, parseDeviceOption } from '@vmkit/device';
+import { type GlobalProp, parseGlobalOption } from './qemu-global.js';
+import { type MemoryBackend, parseObjectOption } from './qemu-numa.js';
 
 export class QemuUsageError extends Error {}
 
@@ -55,7 +57,11 @@ export interface QemuOptions {
   bios?: string;
   pflash: string[];
   fwCfg: FwCfgSpec[];
-  globals: Array<{ driver: string; property: string; value: string }>;
+  globals: GlobalProp[];
+  /** -numa options in command-line order (checked against the machine when it is built). */
+  numa: Array<{ opt: string; arg: string }>;
+  /** -object memory-backend-ram (what -numa node,memdev= names). */
+  memoryBackends: MemoryBackend[];
   /** -device specs as @vmkit/device parses QEMU's text (values stay text until the registry checks them). */
   devices: DeviceSpec[];
   qtest?: SocketSpec;
@@ -220,6 +226,8 @@ export function defaultOptions(): QemuOptions {
     pflash: [],
     fwCfg: [],
     globals: [],
+    numa: [],
+    memoryBackends: [],
     devices: [],
     chardevs: [],
     monitors: [],
@@ -287,7 +295,20 @@ const APPLY: Record<string, Apply> = {
     o.bios = arg;
   },
   drive: applyDrive,
-  global: applyGlobal,
+  global: (o, opt, arg) => {
+    o.globals.push(parseGlobalOption(opt, arg));
+  },
+  numa: (o, opt, arg) => {
+    o.numa.push({ opt, arg });
+  },
+  object: (o, opt, arg) => {
+    const b = parseObjectOption(opt, arg);
+    if (o.memoryBackends.some((x) => x.id === b.id))
+      throw new QemuUsageError(
+        `${opt}: attempt to add duplicate property '${b.id}' to object (type 'container')`,
+      );
+    o.memoryBackends.push(b);
+  },
   device: applyDevice,
   qtest: (o, opt, arg) => {
     o.qtest = parseSocketUri(opt, arg);
@@ -415,12 +436,6 @@ function applyDrive(o: QemuOptions, opt: string, arg: string): void {
   if (!Number.isInteger(unit) || unit < 0 || unit > 1)
     throw new QemuUsageError(`${opt}: unit must be 0 or 1`);
   o.pflash[unit] = file;
-}
-
-function applyGlobal(o: QemuOptions, opt: string, arg: string): void {
-  const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(arg);
-  if (!m) throw new QemuUsageError(`${opt}: Invalid format for -global`);
-  o.globals.push({ driver: m[1], property: m[2], value: m[3] });
 }
 
 function applyDevice(o: QemuOptions, opt: string, arg: string): void {

@@ -3,13 +3,22 @@
 // QEMU maps -bios / -drive if=pflash, a virtual clock that only moves when the test says so, system
 // reset, and the I/O APIC's inputs for irq_intercept_in.
 
-import { encodeUuid, u16, u32 } from '@vmkit/fw-cfg';
-import { createMachine, type Machine, mapBiosImage } from '@vmkit/machine';
+import { encodeNuma, encodeUuid, FwCfgKey, type NumaConfig, u16, u32 } from '@vmkit/fw-cfg';
+import { createMachine, type Machine, mapBiosImage, withBuiltins } from '@vmkit/machine';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { setBootOrder } from '@vmkit/pc-platform';
-import { busTarget, type IrqObserver, interceptIrqInputs, type QosTarget, timerClock } from '@vmkit/qos';
+import {
+  busTarget,
+  type IrqObserver,
+  interceptIrqInputs,
+  machineTarget,
+  type QosTarget,
+  timerClock,
+} from '@vmkit/qos';
 import type { QemuOptions } from './qemu-args.js';
 import { QemuUsageError } from './qemu-args.js';
+import { applyGlobals } from './qemu-global.js';
+import { NumaBuilder } from './qemu-numa.js';
 import { registry } from './registry.js';
 
 /** Host services the builder needs (files, the wall clock for -rtc base=utc). */
@@ -19,6 +28,8 @@ export interface HostEnv {
   findDataFile(name: string): Uint8Array | null;
   /** Wall-clock time, used once at start for the RTC base (QEMU -rtc base=utc|localtime). */
   wallClock(): { utc: Date; tzOffsetMinutes: number };
+  /** QEMU's warnings (printed as "qemu-system-x86_64: warning: …"); the machine still starts. */
+  warn?(message: string): void;
 }
 
 export type IrqIntercept = 'ok' | 'unknown-device' | 'already-other' | 'already-same';
@@ -46,12 +57,8 @@ const DEFAULT_BIOS = 'bios-256k.bin';
 const IOAPIC_PATHS = new Set(['ioapic', '/machine/ioapic', 'machine/ioapic']);
 
 export function buildQtestMachine(o: QemuOptions, env: HostEnv): QtestMachine {
-  if (o.globals.length) {
-    const g = o.globals[0];
-    throw new QemuUsageError(
-      `-global ${g.driver}.${g.property}=${g.value}: not supported by vmkit's qtest shim`,
-    );
-  }
+  if (o.machine === 'none' && o.numa.length)
+    throw new QemuUsageError(`${o.numa[0].opt}: NUMA is not supported by this machine-type`);
   if (o.machine === 'none' && o.devices.length)
     throw new QemuUsageError(`-device ${o.devices[0].driver}: the 'none' machine has no bus to plug it into`);
   return o.machine === 'none' ? noneMachine() : pcMachine(o, env);
@@ -117,7 +124,24 @@ function loadFirmware(o: QemuOptions, env: HostEnv): Uint8Array {
   return data;
 }
 
+/** The -numa options, checked in order and completed against -m (null: no NUMA nodes). */
+function resolveNuma(o: QemuOptions): NumaConfig | null {
+  const numa = new NumaBuilder(o.memoryBackends);
+  for (const n of o.numa) numa.add(n.opt, n.arg);
+  return numa.complete(o.memoryBytes);
+}
+
+/** The board's isa-debugcon (where SeaBIOS logs) and the -device specs, with -global applied. */
+function deviceSpecs(o: QemuOptions, env: HostEnv) {
+  const board = { driver: 'isa-debugcon', id: 'debugcon', iobase: 0x402 };
+  const { specs, warnings } = applyGlobals(o.globals, [board, ...o.devices], withBuiltins(registry));
+  for (const w of warnings) env.warn?.(w);
+  return specs;
+}
+
 function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
+  const numa = resolveNuma(o);
+  const devices = deviceSpecs(o, env);
   const fwCfgFiles = o.fwCfg.map((f) => {
     const data = f.file !== undefined ? env.readFile(f.file) : new TextEncoder().encode(f.string);
     if (!data) throw new QemuUsageError(`-fw_cfg name=${f.name},file=${f.file}: can't load ${f.file}`);
@@ -126,7 +150,7 @@ function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
   let m: Machine;
   try {
     m = createMachine(
-      { memory: o.memoryBytes, startDate: rtcStart(o, env), fwCfgFiles, devices: o.devices },
+      { memory: o.memoryBytes, startDate: rtcStart(o, env), fwCfgFiles, devices, debugconPort: null },
       { registry },
     );
   } catch (e) {
@@ -134,6 +158,8 @@ function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
   }
   mapBiosImage(m, loadFirmware(o, env));
   applyFwCfgOptions(m, o);
+  // hw/i386/fw_cfg.c fw_cfg_arch_create: the node count, each APIC ID's node, each node's memory.
+  if (numa) m.fwCfg.setItem(FwCfgKey.NUMA, encodeNuma(numa));
   const applyBootOrder = (order: string) => {
     try {
       setBootOrder(m.platform.rtc, order, o.fdBootCheck);
@@ -145,17 +171,12 @@ function pcMachine(o: QemuOptions, env: HostEnv): QtestMachine {
   applyBootOrder(o.boot.once ?? o.boot.order);
   let restoreOrderAtReset = o.boot.once !== undefined;
 
-  const clock = timerClock({
-    now: () => m.now(),
-    warpTo: (t) => m.warpTo(t),
-    nextDeadline: () => m.platform.nextDeadline(),
-    update: (now) => m.platform.update(now),
-  });
   let observer: IrqObserver | null = null;
   return {
     kind: 'pc',
     machine: m,
-    target: { ...busTarget(m.memory, m.io), clock },
+    // The machine's clock: the board's and the plugged devices' timers (edu's, …) fire on clock_step.
+    target: machineTarget(m),
     reset: () => {
       m.platform.reset();
       m.fwCfg.reset();

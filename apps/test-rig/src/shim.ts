@@ -17,6 +17,9 @@ const PROG = 'qemu-system-x86_64';
 const DATA_DIRS = ['/usr/share/qemu', '/usr/share/seabios'];
 
 export const nodeHostEnv: HostEnv = {
+  warn: (message) => {
+    process.stderr.write(`${PROG}: warning: ${message}\n`);
+  },
   readFile: (p) => {
     try {
       return new Uint8Array(readFileSync(p));

@@ -3,9 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AnyDeviceType } from '@vmkit/device';
+import { DeviceRegistry } from '@vmkit/device';
+import { createMachine } from '@vmkit/machine';
 import { PciDevice } from '@vmkit/pci';
 import { describe, expect, it } from 'vitest';
 import { type CheckResult, edgeValues, prng, runConformance, variants } from '../src/conformance.js';
+import { BOARD_FUNCTIONS, runBoardConformance } from '../src/conformance-board.js';
+import { ConfigPort, readOnlyProblems, sizeBars } from '../src/conformance-pci.js';
 import { conformanceRequiredProps, registry } from '../src/registry.js';
 
 const failed = (rs: CheckResult[]) => rs.filter((r) => r.status === 'fail');
@@ -191,6 +195,37 @@ describe('rig conformance', () => {
   });
 });
 
+describe("the board's own PCI functions", () => {
+  it('host bridge, PIIX3, IDE and PIIX4 PM pass bars, read-only, fuzz, reset, state and determinism', () => {
+    const rs = runBoardConformance({ accesses: 500 });
+    expect(failed(rs)).toEqual([]);
+    expect([...new Set(rs.map((r) => r.driver))]).toEqual(['i440FX', 'PIIX3', 'piix3-ide', 'PIIX4_PM']);
+    expect(rs.filter((r) => r.driver === 'PIIX4_PM').map((r) => r.check)).toEqual([
+      'reset',
+      'bars',
+      'read-only',
+      'fuzz',
+      'state',
+      'determinism',
+    ]);
+  });
+
+  it("the checks reach the board's real config spaces: the IDE's BAR4, a writable vendor id caught", () => {
+    const m = createMachine({ memory: '128M', debugconPort: null }, { registry: new DeviceRegistry([]) });
+    const ide = new ConfigPort(m.io, BOARD_FUNCTIONS[2].devfn);
+    expect(sizeBars(ide)).toEqual({
+      bars: [{ offset: 0x20, kind: 'io', size: 16, prefetchable: false }],
+      problems: [],
+    });
+    expect(readOnlyProblems(ide)).toEqual([]);
+    // Break the PIIX4 PM's identification as a device model bug would: the check names it.
+    m.platform.pci.bus.deviceAt(BOARD_FUNCTIONS[3].devfn)!.config.setWritable(0, 2, 0xffff);
+    expect(readOnlyProblems(new ConfigPort(m.io, BOARD_FUNCTIONS[3].devfn))).toEqual([
+      'vendor id at 0x0 changed from 0x8086 to 0x7f79',
+    ]);
+  });
+});
+
 describe('pnpm rig conformance', () => {
   const root = fileURLToPath(new URL('../../..', import.meta.url));
   const rig = (...args: string[]) =>
@@ -211,11 +246,18 @@ describe('pnpm rig conformance', () => {
     expect(json.summary).toMatchObject({ devices: 1, failed: 0, seed: 1, accesses: 50 });
   }, 60_000);
 
+  it('board: the i440FX functions, one line per function × check', () => {
+    const r = rig('conformance', 'board', '--accesses', '50');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ok {4}piix3-ide \[board\] bars: 1 BAR\(s\)$/m);
+    expect(r.stdout).toMatch(/^4 device\(s\), 24 checks, 0 failed, 0 skipped \(seed 1\)$/m);
+  }, 60_000);
+
   it('an unknown package is a one-line error with exit 2', () => {
     const r = rig('conformance', '@vmkit/nope');
     expect(r.status).toBe(2);
     expect(r.stderr.trim()).toBe(
-      "rig: conformance: unknown package or driver '@vmkit/nope' (@vmkit/vfio-igd, @vmkit/edu, edu, vfio-igd)",
+      "rig: conformance: unknown package or driver '@vmkit/nope' (@vmkit/vfio-igd, @vmkit/edu, edu, vfio-igd, board)",
     );
   }, 60_000);
 });

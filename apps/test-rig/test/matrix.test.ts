@@ -29,6 +29,29 @@ describe('matrix cells', () => {
     expect(new Set(slice.map(cellName)).size).toBe(slice.length);
   });
 
+  it('Meteor Lake (outside QEMU igd_gen): no stolen-memory size is published, so BDSM stays 0 and that is the expectation', () => {
+    const cell = { firmware: 'ts-port', policy: 'fw-cfg', model: 'mtl', memory: '128M' } as const;
+    expect(runCell(cell, {}, () => 0).ok).toBe(true);
+    const m = createMachine(
+      { firmware: { kind: 'hle' }, igd: { source: catalogueSource('mtl'), policy: 'fw-cfg' } },
+      { registry },
+    );
+    const rep = m.boot();
+    expect(rep.igd!.generation).toBeNull();
+    expect(rep.igd!.bdsm).toBe(0);
+    const read = (a: number, n: number) => m.memory.readBytes(a, n);
+    const names = judge(cell, rep, read, m.layout.below4g).map((e) => e.name);
+    expect(names).toContain('bdsm-unprogrammed-unknown-gen');
+    expect(names).not.toContain('bdsm');
+    // A BDSM that appears anyway fails that expectation.
+    const bogus = { ...rep, igd: { ...rep.igd!, bdsm: 0x2f00000 } };
+    expect(
+      judge(cell, bogus, read, m.layout.below4g)
+        .filter((e) => !e.ok)
+        .map((e) => e.name),
+    ).toEqual(['bdsm-unprogrammed-unknown-gen']);
+  });
+
   it('a report that breaks the documented result fails the expectations it breaks, by name', () => {
     const cell = { firmware: 'ts-port', policy: 'fw-cfg', model: 'kbl', memory: '128M' } as const;
     const m = createMachine(

@@ -89,6 +89,19 @@ describe('-device', () => {
     run('outl 0xcf8 0x80002000'); // 00:04.0, offset 0
     expect(run('inl 0xcfc')).toBe('OK 0x11e81234\n');
   });
+
+  it("a plugged device's timers run on clock_step (edu's factorial completes in virtual time)", () => {
+    const { run } = session(['-device', 'edu,addr=03.0']);
+    run('outl 0xcf8 0x80001810'); // 00:03.0 BAR0
+    run('outl 0xcfc 0xe0000000');
+    run('outl 0xcf8 0x80001804');
+    run('outl 0xcfc 0x2'); // memory decode
+    expect(run('writel 0xe0000008 0x5')).toBe('OK\n');
+    expect(run('readl 0xe0000020')).toBe('OK 0x0000000000000001\n'); // computing
+    run('clock_step 100000');
+    expect(run('readl 0xe0000020')).toBe('OK 0x0000000000000000\n');
+    expect(run('readl 0xe0000008')).toBe('OK 0x0000000000000078\n'); // 5! = 120
+  });
 });
 
 describe('QMP', () => {

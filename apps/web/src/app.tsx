@@ -1,7 +1,7 @@
 // The page: machine settings on the left, the boot report and the views on the right. The state
 // that defines a run lives in the URL; dropped files live in this tab only.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { fetchSeabios, mergeFiles, readDropped } from './files.js';
+import { mergeFiles, readDropped } from './files.js';
 import type { HostFile } from './host-files.js';
 import { igdOf } from './igd.js';
 import { AddressMap } from './panels/AddressMap.js';
@@ -13,10 +13,9 @@ import { OpRegionView } from './panels/OpRegionView.js';
 import { PciTree } from './panels/PciTree.js';
 import { ReportCard } from './panels/ReportCard.js';
 import { Timeline } from './panels/Timeline.js';
-import { prestartWorker, Run, type RunView } from './run.js';
+import { Run, type RunView } from './run.js';
 import { compareSpec, type PageState, parseQuery, toQuery, VIEWS } from './spec.js';
-
-const SEABIOS_URL = 'firmware/bios-256k.bin';
+import { mark } from './timing.js';
 
 const VIEW_LABELS: Record<string, string> = {
   timeline: 'Handshake timeline',
@@ -37,7 +36,9 @@ function useTheme(): [string, () => void] {
   return [theme, next];
 }
 
-export function App() {
+/** `seabios`: Debian's SeaBIOS as this site ships it (null: built without it); `autoRun`: the run
+ * `?autoboot` started. Both begun by main.ts before the page rendered. */
+export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promise<Run> | null }) {
   const initial = useRef(parseQuery(location.search));
   const [page, setPage] = useState<PageState>(initial.current.state);
   const [problems] = useState(initial.current.problems);
@@ -49,39 +50,36 @@ export function App() {
   const runs = useRef<{ a: Run | null; b: Run | null }>({ a: null, b: null });
   const [theme, nextTheme] = useTheme();
 
-  useEffect(() => {
-    prestartWorker();
-    fetchSeabios(SEABIOS_URL).then(setSeabios);
-  }, []);
-  useEffect(() => {
-    history.replaceState(null, '', `?${toQuery({ ...page, autoboot: false })}`);
-  }, [page]);
+  /** Shows `run` as run A; when it ends, starts the compare run (one machine at a time). */
+  const follow = (run: Run, fw: Uint8Array | null) => {
+    const second = page.compare;
+    runs.current.a = run;
+    run.listen((v) => {
+      setA(v);
+      if (second && (v.state === 'done' || v.state === 'error') && !runs.current.b) {
+        runs.current.b = new Run(compareSpec(page.spec, second), files, fw);
+        runs.current.b.listen(setB);
+      }
+    });
+  };
 
   const boot = (paused = false) => {
     runs.current.a?.stop('replaced by a new run');
     runs.current.b?.stop('replaced by a new run');
-    const fw = seabios ?? null;
-    const second = page.compare;
     runs.current.b = null;
     setB(null);
-    runs.current.a = new Run(
-      page.spec,
-      files,
-      fw,
-      (v) => {
-        setA(v);
-        // The compare run starts when the first has finished: one machine at a time on the CPU.
-        if (second && (v.state === 'done' || v.state === 'error') && !runs.current.b) {
-          runs.current.b = new Run(compareSpec(page.spec, second), files, fw, setB);
-        }
-      },
-      paused,
-    );
+    const fw = seabios ?? null;
+    follow(new Run(page.spec, files, fw, paused), fw);
   };
 
   useEffect(() => {
-    if (page.autoboot && seabios !== undefined && !runs.current.a) boot();
-  }, [seabios]);
+    props.seabios.then(setSeabios);
+    // ?autoboot: main.ts started the run as soon as the firmware was here; show it.
+    if (props.autoRun) Promise.all([props.autoRun, props.seabios]).then(([run, fw]) => follow(run, fw));
+  }, []);
+  useEffect(() => {
+    history.replaceState(null, '', `?${toQuery({ ...page, autoboot: false })}`);
+  }, [page]);
 
   const onFiles = async (list: File[]) => {
     const { files: added, errors } = await readDropped(list);
@@ -103,6 +101,10 @@ export function App() {
     if (!left.some((f) => f.kind !== 'bios') && spec.igd === 'dump') spec.igd = spec.model;
     setPage({ ...page, spec });
   };
+
+  useEffect(() => {
+    if (a?.state === 'done') mark('report-shown');
+  }, [a?.state]);
 
   const report = a?.report ?? null;
   const extras = a?.extras ?? null;

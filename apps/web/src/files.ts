@@ -21,14 +21,3 @@ export function mergeFiles(old: readonly HostFile[], added: readonly HostFile[])
   const out = old.filter((o) => !added.some((a) => a.kind === o.kind || a.name === o.name));
   return [...out, ...added];
 }
-
-/** Debian's SeaBIOS as this site ships it, or null when the build had none. */
-export async function fetchSeabios(url: string): Promise<Uint8Array | null> {
-  try {
-    const r = await fetch(url);
-    if (!r.ok) return null;
-    return new Uint8Array(await r.arrayBuffer());
-  } catch {
-    return null;
-  }
-}

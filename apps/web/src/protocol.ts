@@ -3,6 +3,7 @@
 import type { BootReport, MachineEvent } from '@vmkit/machine';
 import type { HostFile } from './host-files.js';
 import type { RunSpec } from './spec.js';
+import type { WorkerTiming } from './timing.js';
 
 export interface StartMessage {
   type: 'start';
@@ -43,11 +44,28 @@ export interface RunExtras {
   guestOpRegion: Uint8Array | null;
 }
 
+/** What the run produced since the last message: new events and console lines, and how many of
+ * each the worker counted but did not keep (totals so far). */
+export interface Batch {
+  events: MachineEvent[];
+  lines: string[];
+  droppedEvents: number;
+  droppedLines: number;
+}
+
+/** Where the run is. */
+export interface Progress extends Batch {
+  state: RunState;
+  instructions: number;
+  virtualTimeNs: number;
+}
+
 export type FromWorker =
   | { type: 'started'; extras: RunExtras }
-  | { type: 'events'; events: MachineEvent[]; dropped: number }
-  | { type: 'console'; lines: string[]; dropped: number }
-  | { type: 'progress'; state: RunState; instructions: number; virtualTimeNs: number }
-  /** `workerMs`: wall-clock time the worker spent building and running the machine. */
-  | { type: 'done'; report: BootReport; extras: RunExtras; workerMs: number }
+  /** One message per report to the page (at most every PROGRESS_MS while running, and at every
+   * pause or step): batching keeps the page's re-renders off the machine's critical path. */
+  | ({ type: 'progress' } & Progress)
+  /** The last batch with the report. `workerMs`: wall-clock time the worker spent building and
+   * running the machine; `timing`: its steps (src/timing.ts). */
+  | ({ type: 'done'; report: BootReport; extras: RunExtras; workerMs: number; timing: WorkerTiming } & Batch)
   | { type: 'error'; message: string };

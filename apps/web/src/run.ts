@@ -3,8 +3,9 @@
 // listener so the views re-render.
 import type { BootReport, MachineEvent } from '@vmkit/machine';
 import type { HostFile } from './host-files.js';
-import type { FromWorker, RunExtras, RunState, ToWorker } from './protocol.js';
+import type { Batch, FromWorker, RunExtras, RunState, ToWorker } from './protocol.js';
 import type { RunSpec } from './spec.js';
+import { mark, markWorker } from './timing.js';
 
 export interface RunView {
   id: number;
@@ -25,16 +26,20 @@ export interface RunView {
 
 let nextId = 1;
 
+/** While a run streams in, the views re-render at most this often; a run's end, a pause or a
+ * step shows at once. */
+export const RENDER_MS = 200;
+
 /** Idle machine workers. One is started with the page, so the worker's code is loaded while the
  * user picks a machine (and the page keeps working offline once loaded); a worker whose run ended
  * normally goes back here, keeping V8's compiled code warm for the next run. */
 const idle: Worker[] = [];
 
 function takeWorker(): Worker {
-  return (
-    idle.pop() ??
-    new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vmkit-machine' })
-  );
+  const reused = idle.pop();
+  if (reused) return reused;
+  mark('worker-created');
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vmkit-machine' });
 }
 
 export function prestartWorker(): void {
@@ -44,14 +49,16 @@ export function prestartWorker(): void {
 export class Run {
   private worker: Worker | null;
   private view: RunView;
+  private onChange: ((v: RunView) => void) | null = null;
+  private settle: (v: RunView) => void = () => {};
+  /** Resolves with the final view when the run has ended (done, error or stopped). */
+  readonly ended = new Promise<RunView>((resolve) => {
+    this.settle = resolve;
+  });
+  /** A re-render is scheduled (updates while running are coalesced). */
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(
-    spec: RunSpec,
-    files: HostFile[],
-    seabios: Uint8Array | null,
-    private readonly onChange: (v: RunView) => void,
-    paused = false,
-  ) {
+  constructor(spec: RunSpec, files: HostFile[], seabios: Uint8Array | null, paused = false) {
     this.view = {
       id: nextId++,
       spec,
@@ -73,8 +80,15 @@ export class Run {
       ev.preventDefault();
       this.finish({ state: 'error', error: `the machine worker failed: ${ev.message || 'could not start'}` });
     };
+    mark('start-sent');
     this.send({ type: 'start', spec, files, seabios, paused });
-    onChange(this.view);
+  }
+
+  /** Who re-renders with each new view (the page; set once it is up: a run started by main.ts
+   * for ?autoboot begins before the page has rendered). Called at once with the current view. */
+  listen(onChange: (v: RunView) => void): void {
+    this.onChange = onChange;
+    this.show();
   }
 
   get current(): RunView {
@@ -99,13 +113,33 @@ export class Run {
 
   /** Ends the worker (a guest that runs on, or a run the user abandons). */
   stop(reason = 'stopped by the user'): void {
-    if (!this.worker) return;
-    this.finish({ state: 'error', error: reason });
+    if (this.worker) this.finish({ state: 'error', error: reason });
+    // A stopped or replaced run shows nothing more (not even a batch of events still on its way).
+    this.onChange = null;
   }
 
-  private update(patch: Partial<RunView>): void {
+  /** Applies a change; shows it now (`now`) or with the next coalesced re-render. */
+  private update(patch: Partial<RunView>, now = true): void {
     this.view = { ...this.view, ...patch };
-    this.onChange(this.view);
+    if (now) this.show();
+    else this.timer ??= setTimeout(() => this.show(), RENDER_MS);
+  }
+
+  private show(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.onChange?.(this.view);
+  }
+
+  /** The view with a batch of events and console lines appended. */
+  private appended(b: Batch): Partial<RunView> {
+    const v = this.view;
+    return {
+      events: b.events.length ? v.events.concat(b.events) : v.events,
+      lines: b.lines.length ? v.lines.concat(b.lines) : v.lines,
+      droppedEvents: b.droppedEvents,
+      droppedLines: b.droppedLines,
+    };
   }
 
   private finish(patch: Partial<RunView>, reuse = false): void {
@@ -117,25 +151,34 @@ export class Run {
       idle.push(w);
     } else w?.terminate();
     this.update(patch);
+    this.settle(this.view);
   }
 
   private receive(m: FromWorker): void {
     switch (m.type) {
       case 'started':
-        this.update({ extras: m.extras });
-        break;
-      case 'events':
-        this.update({ events: this.view.events.concat(m.events), droppedEvents: m.dropped });
-        break;
-      case 'console':
-        this.update({ lines: this.view.lines.concat(m.lines), droppedLines: m.dropped });
+        this.update({ extras: m.extras }, false);
         break;
       case 'progress':
-        this.update({ state: m.state, instructions: m.instructions, virtualTimeNs: m.virtualTimeNs });
+        this.update(
+          {
+            ...this.appended(m),
+            state: m.state,
+            instructions: m.instructions,
+            virtualTimeNs: m.virtualTimeNs,
+          },
+          m.state !== 'running',
+        );
         break;
-      case 'done':
+      case 'done': {
+        mark('done-received');
+        markWorker(m.timing);
+        // The report first (it names the stop: 'the firmware printed "No bootable device."'), the
+        // last batch of events after that frame is painted: laying out the timeline's new rows
+        // must not hold the result back.
         this.finish(
           {
+            ...this.appended({ ...m, events: [] }),
             state: 'done',
             report: m.report,
             extras: m.extras,
@@ -145,7 +188,12 @@ export class Run {
           },
           true,
         );
+        const append = () => this.update({ events: this.view.events.concat(m.events) });
+        if (!m.events.length) break;
+        if (document.hidden) append();
+        else requestAnimationFrame(() => setTimeout(append, 0));
         break;
+      }
       case 'error':
         this.finish({ state: 'error', error: m.message });
         break;

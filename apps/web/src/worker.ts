@@ -4,8 +4,12 @@
 import { type BootReport, ConfigError, createMachine, type Machine, type MachineEvent } from '@vmkit/machine';
 import { igdOf } from './igd.js';
 import { machineInput } from './machine-input.js';
-import type { FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
+import type { Batch, FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
 import { registry } from './registry.js';
+import { stamp, type WorkerTiming } from './timing.js';
+
+/** When this worker's code had loaded (its module evaluated). */
+const LOADED = stamp();
 
 /** The page shows at most this many events and console lines; the rest are counted, not kept. */
 export const MAX_EVENTS = 50_000;
@@ -21,38 +25,37 @@ const post = (m: FromWorker) => scope.postMessage(m);
 class Outbox {
   private events: MachineEvent[] = [];
   private lines: string[] = [];
-  private sentEvents = 0;
-  private sentLines = 0;
+  private keptEvents = 0;
+  private keptLines = 0;
   private droppedEvents = 0;
   private droppedLines = 0;
 
   event(e: MachineEvent): void {
     // The handshake's own events are always kept; the bulk (PCI reads, CPU mode changes) is capped.
-    if (
-      this.sentEvents + this.events.length < MAX_EVENTS ||
-      e.kind.startsWith('igd') ||
-      e.kind.startsWith('machine')
-    ) {
+    if (this.keptEvents < MAX_EVENTS || e.kind.startsWith('igd') || e.kind.startsWith('machine')) {
       this.events.push(e);
+      this.keptEvents++;
     } else this.droppedEvents++;
   }
 
   line(l: string): void {
-    if (this.sentLines + this.lines.length < MAX_LINES) this.lines.push(l);
-    else this.droppedLines++;
+    if (this.keptLines < MAX_LINES) {
+      this.lines.push(l);
+      this.keptLines++;
+    } else this.droppedLines++;
   }
 
-  flush(): void {
-    if (this.events.length) {
-      post({ type: 'events', events: this.events, dropped: this.droppedEvents });
-      this.sentEvents += this.events.length;
-      this.events = [];
-    }
-    if (this.lines.length) {
-      post({ type: 'console', lines: this.lines, dropped: this.droppedLines });
-      this.sentLines += this.lines.length;
-      this.lines = [];
-    }
+  /** What arrived since the last take. */
+  take(): Batch {
+    const batch = {
+      events: this.events,
+      lines: this.lines,
+      droppedEvents: this.droppedEvents,
+      droppedLines: this.droppedLines,
+    };
+    this.events = [];
+    this.lines = [];
+    return batch;
   }
 }
 
@@ -95,6 +98,10 @@ function extrasFor(
  * second while slicing costs nothing measurable (the machine's run loop is the same either way). */
 export const SLICE = 1_000_000;
 
+/** While running, the page hears about progress at most this often (wall clock): each message
+ * costs the page a re-render, which on a busy machine competes with the worker for a core. */
+export const PROGRESS_MS = 250;
+
 /** Stops after which the machine does not run on (Machine's final stops). */
 const FINAL = new Set([
   'boot-attempted',
@@ -113,12 +120,16 @@ interface Session {
   budget: number;
   mode: 'running' | 'paused' | 'done';
   t0: number;
+  /** performance.now() of the last progress message. */
+  reported: number;
+  timing: WorkerTiming;
 }
 
 let current: Session | null = null;
 
 function start(msg: StartMessage): void {
   const t0 = performance.now();
+  const started = stamp();
   const out = new Outbox();
   const canEval = evalAllowed();
   let built: ReturnType<typeof machineInput>;
@@ -148,6 +159,17 @@ function start(msg: StartMessage): void {
     budget: msg.spec.budget,
     mode: msg.paused ? 'paused' : 'running',
     t0,
+    reported: t0,
+    timing: {
+      loaded: LOADED,
+      started,
+      created: stamp(),
+      ended: 0,
+      reported: 0,
+      runMs: 0,
+      postMs: 0,
+      slices: 0,
+    },
   };
   current = s;
   post({ type: 'started', extras: extrasFor(machine, built, cpu, null) });
@@ -156,21 +178,27 @@ function start(msg: StartMessage): void {
 }
 
 function progress(s: Session): void {
-  s.out.flush();
+  const t = performance.now();
   const m = s.machine;
   post({
     type: 'progress',
     state: s.mode === 'done' ? 'running' : s.mode,
     instructions: m.instructions,
     virtualTimeNs: Math.round(m.now()),
+    ...s.out.take(),
   });
+  s.reported = performance.now();
+  s.timing.postMs += s.reported - t;
 }
 
 /** Runs up to `n` instructions; true when the run has ended (final stop or budget reached). */
 function advance(s: Session, n: number): boolean {
   const left = s.budget - s.machine.instructions;
   if (left <= 0) return true;
+  const t = performance.now();
   const r = s.machine.run(Math.min(n, left));
+  s.timing.runMs += performance.now() - t;
+  s.timing.slices++;
   return FINAL.has(r.reason) || s.machine.instructions >= s.budget;
 }
 
@@ -178,11 +206,31 @@ function guarded(s: Session, body: () => void): void {
   try {
     body();
   } catch (e) {
-    s.out.flush();
+    progress(s);
     s.mode = 'done';
     if (current === s) current = null;
     post({ type: 'error', message: `the machine stopped with an internal error: ${describe(e)}` });
   }
+}
+
+/** Yields to the worker's message queue (pause, step, a new start) without setTimeout's 4 ms
+ * clamp on nested timers: a message to ourselves queues behind any message already waiting.
+ * At most one is in flight, so there is only ever one loop. */
+const yieldPort = new MessageChannel();
+let nextSlice: Session | null = null;
+let yielding = false;
+yieldPort.port1.onmessage = () => {
+  yielding = false;
+  const s = nextSlice;
+  nextSlice = null;
+  if (s) loop(s);
+};
+
+function later(s: Session): void {
+  nextSlice = s;
+  if (yielding) return;
+  yielding = true;
+  yieldPort.port2.postMessage(null);
 }
 
 function loop(s: Session): void {
@@ -190,8 +238,8 @@ function loop(s: Session): void {
   guarded(s, () => {
     if (advance(s, SLICE)) finish(s);
     else {
-      progress(s);
-      setTimeout(() => loop(s), 0);
+      if (performance.now() - s.reported >= PROGRESS_MS) progress(s);
+      later(s);
     }
   });
 }
@@ -200,15 +248,19 @@ function loop(s: Session): void {
  * runs nothing more after a final stop (or with the budget spent) and reports. */
 function finish(s: Session): void {
   s.mode = 'done';
+  s.timing.ended = stamp();
   const report = s.machine.boot({ maxInstructions: s.budget });
-  s.out.flush();
   report.firmware.fallback = s.built.fallback;
   if (current === s) current = null;
+  const extras = extrasFor(s.machine, s.built, s.cpu, report);
+  s.timing.reported = stamp();
   post({
     type: 'done',
     report,
-    extras: extrasFor(s.machine, s.built, s.cpu, report),
+    extras,
     workerMs: performance.now() - s.t0,
+    timing: s.timing,
+    ...s.out.take(),
   });
 }
 

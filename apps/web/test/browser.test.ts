@@ -168,6 +168,72 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
     await page.close();
   });
 
+  it('Stop ends a guest that runs on at once; the page keeps working and boots again', async () => {
+    const loop = Buffer.alloc(65536);
+    for (let i = 0; i < loop.length; i += 2) loop.set([0xeb, 0xfe], i);
+    const { page, errors } = await openPage(browser, `${server.url}`);
+    await page.setInputFiles('[data-testid=file-input]', [
+      { name: 'loop.bin', mimeType: 'application/octet-stream', buffer: loop },
+    ]);
+    await page.click('[data-testid=boot]');
+    const report = page.locator('[data-testid=report]');
+    // Running, and progress reaches the page while it runs (default budget: 200 M instructions).
+    await expect
+      .poll(async () => Number(await report.getAttribute('data-instructions')), { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    expect(await report.getAttribute('data-state')).toBe('running');
+    await page.click('[data-testid=stop]');
+    const stopped = await waitDone(page);
+    expect(stopped.state).toBe('error');
+    expect(stopped.instructions).toBeLessThan(200_000_000);
+    await expect(page.locator('[data-testid=error]').textContent()).resolves.toBe('stopped by the user');
+    // A new worker boots the next run.
+    await page.getByLabel('TypeScript SeaBIOS port').check();
+    await page.click('[data-testid=boot]');
+    expect(await waitDone(page)).toMatchObject({ state: 'done', reason: 'boot-attempted' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('is keyboard-usable: Tab reaches Boot, Enter boots, arrow keys move between views (in the link)', async () => {
+    const cli = vmkitBootJson(['--firmware', 'hle', '--opregion-policy', 'map']);
+    const { page } = await openPage(browser, `${server.url}?firmware=hle&policy=map`);
+    await page.locator('[data-testid=boot]').and(page.locator(':enabled')).waitFor();
+    /** Presses Tab until the focused element matches `selector` (at most 80 times). */
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate((sel) => document.activeElement?.matches(sel) ?? false, selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('[data-testid=boot]');
+    await page.keyboard.press('Enter');
+    expectSameReport(await waitDone(page), await cli);
+    const selected = () => page.getAttribute('[role=tab][aria-selected=true]', 'data-view');
+    const focusedView = () =>
+      page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.view);
+    await tabTo('[role=tab][aria-selected=true]');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(selected).toBe('console');
+    expect(await focusedView()).toBe('console');
+    await page.keyboard.press('End');
+    await expect.poll(selected).toBe('compare');
+    await page.keyboard.press('Home');
+    await expect.poll(selected).toBe('timeline');
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(selected).toBe('compare');
+    expect(await focusedView()).toBe('compare');
+    await expect.poll(() => new URL(page.url()).searchParams.get('view')).toBe('compare');
+    // The theme button cycles auto → dark → light from the keyboard too.
+    await tabTo('button.theme');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await page.close();
+  });
+
   it.skipIf(noSeabios)(
     'pause, step and resume give the same final report as an uninterrupted run',
     async () => {
@@ -258,6 +324,45 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
         await strict.close();
       }
     },
+  );
+
+  it.skipIf(noSeabios)(
+    'works offline once loaded: with the server gone, a reload boots SeaBIOS from the service worker',
+    async () => {
+      const own = await serveStatic(site.dir);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      try {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${own.url}?firmware=seabios&policy=map&autoboot`);
+        const online = await waitDone(page);
+        expect(online.reason).toBe('boot-attempted');
+        // The service worker installs once the first boot has ended and then controls the page.
+        await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+          timeout: 60_000,
+        });
+        await context.setOffline(true);
+        await own.close();
+        // The page dropped `autoboot` from its address once it had booted: the reload waits for Boot.
+        const reload = await page.reload();
+        expect(reload?.fromServiceWorker()).toBe(true);
+        await page.locator('[data-testid=boot]').and(page.locator(':enabled')).click();
+        const offline = await waitDone(page);
+        expect(offline).toEqual(online);
+        const report = page.locator('[data-testid=report]');
+        await expect(report.textContent()).resolves.toContain('bios-256k.bin (Debian SeaBIOS)');
+        await page.click('[data-view=console]');
+        await expect(page.locator('[data-testid=console]').textContent()).resolves.toContain(
+          'No bootable device.',
+        );
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+        await own.close();
+      }
+    },
+    180_000,
   );
 
   it('is readable at phone width and in the dark theme', async () => {

@@ -2,17 +2,17 @@
 import { createMachine } from '@vmkit/machine';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DMA_MASK, factorial32, REG } from '../src/index.js';
-import { configRead, EDU_DEVFN, eduMachine, registry } from './helpers.js';
+import { eduFunction, eduMachine, registry } from './helpers.js';
 
 const MS = 1_000_000;
 
 describe('edu: PCI identity', () => {
   it('1234:11e8 rev 0x10, class 00ff00 (QEMU "Class 0255"), INTA, a 1 MiB 32-bit memory BAR', () => {
     const { m, bar } = eduMachine();
-    expect(configRead(m, EDU_DEVFN, 0x00)).toBe(0x11e81234);
-    expect(configRead(m, EDU_DEVFN, 0x08)).toBe(0x00ff0010);
-    expect(configRead(m, EDU_DEVFN, 0x2c)).toBe(0x11001af4);
-    expect((configRead(m, EDU_DEVFN, 0x3c) >> 8) & 0xff).toBe(1);
+    expect(eduFunction(m).readl(0x00)).toBe(0x11e81234);
+    expect(eduFunction(m).readl(0x08)).toBe(0x00ff0010);
+    expect(eduFunction(m).readl(0x2c)).toBe(0x11001af4);
+    expect((eduFunction(m).readl(0x3c) >> 8) & 0xff).toBe(1);
     expect(bar % (1024 * 1024)).toBe(0);
     const dev = m.devices.find((d) => d.id === 'edu')!;
     expect(dev.device.pci!.barInfos()).toEqual([{ bar: 0, kind: 'mem32', size: 1 << 20, address: bar }]);
@@ -65,7 +65,7 @@ describe('edu: registers', () => {
     w(REG.IRQ_RAISE, 0x10);
     expect(r(REG.IRQ_STATUS)).toBe(0x10);
     expect(pci.irqLevel).toBe(true);
-    expect((configRead(m, EDU_DEVFN, 0x04) >>> 16) & 0x08).toBe(0x08); // status.INTERRUPT
+    expect((eduFunction(m).readl(0x04) >>> 16) & 0x08).toBe(0x08); // status.INTERRUPT
     w(REG.IRQ_ACK, 0x10);
     expect(r(REG.IRQ_STATUS)).toBe(0);
     expect(pci.irqLevel).toBe(false);

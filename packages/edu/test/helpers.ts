@@ -1,6 +1,8 @@
-// A machine with edu plugged at 00:03.0 (hle firmware assigns its BAR), and guest-style access.
+// A machine with edu plugged at 00:03.0 (hle firmware assigns its BAR), driven through @vmkit/qos:
+// config space by mechanism #1, the BAR through the memory bus, the virtual clock as qtest's.
 import { DeviceRegistry } from '@vmkit/device';
 import { createMachine, type MachineConfigInput } from '@vmkit/machine';
+import { machineTarget, QPciBus, type QPciDevice } from '@vmkit/qos';
 import { eduDeviceType } from '../src/index.js';
 
 export const registry = new DeviceRegistry([eduDeviceType]);
@@ -8,14 +10,11 @@ export type M = ReturnType<typeof createMachine>;
 
 export const EDU_DEVFN = 3 << 3;
 
-export function configRead(m: M, devfn: number, offset: number): number {
-  m.io.out32(0xcf8, (0x80000000 | (devfn << 8) | offset) >>> 0);
-  return m.io.in32(0xcfc) >>> 0;
-}
-
-export function configWrite(m: M, devfn: number, offset: number, value: number): void {
-  m.io.out32(0xcf8, (0x80000000 | (devfn << 8) | offset) >>> 0);
-  m.io.out32(0xcfc, value);
+/** edu's function at 03.0, through configuration mechanism #1 on the machine's ports (@vmkit/qos). */
+export function eduFunction(m: M): QPciDevice {
+  const d = new QPciBus(machineTarget(m)).device(EDU_DEVFN);
+  if (!d) throw new Error('edu is not at 00:03.0');
+  return d;
 }
 
 /** A booted machine with edu at 03.0 and BAR0's address. */
@@ -25,18 +24,11 @@ export function eduMachine(more: MachineConfigInput = {}, props: Record<string, 
     { registry },
   );
   m.boot();
-  const bar = (configRead(m, EDU_DEVFN, 0x10) & ~0xf) >>> 0;
-  const r = (off: number) => m.memory.read32(bar + off) >>> 0;
-  const w = (off: number, v: number) => m.memory.write32(bar + off, v);
-  /** Let `ns` of virtual time pass, firing due timers. */
-  const advance = (ns: number) => {
-    const end = m.now() + ns;
-    for (let d = m.nextDeadline(); d !== null && d <= end; d = m.nextDeadline()) {
-      m.warpTo(d);
-      m.updateTimers(m.now());
-    }
-    m.warpTo(end);
-    m.updateTimers(m.now());
-  };
+  const t = machineTarget(m);
+  const bar = eduFunction(m).barAddress(0);
+  const r = (off: number) => Number(t.read(bar + off, 4));
+  const w = (off: number, v: number) => t.write(bar + off, 4, BigInt(v >>> 0));
+  /** Let `ns` of virtual time pass, firing due timers on the way (qtest clock_step). */
+  const advance = (ns: number) => t.clock.step(ns);
   return { m, bar, r, w, advance };
 }

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createMachine } from '@vmkit/machine';
 import { describe, expect, it } from 'vitest';
-import { configRead, EDU_DEVFN, registry } from './helpers.js';
+import { eduFunction, registry } from './helpers.js';
 import { gate, onPath, qemuSeabiosLog, SEABIOS } from './tools.js';
 
 const noBios = gate('Debian SeaBIOS', existsSync(SEABIOS), 'apt-get install seabios');
@@ -27,8 +27,8 @@ describe.skipIf(noBios)('edu with real SeaBIOS', () => {
     expect(mapLine(report.log)).toBe(
       'PCI: map device bdf=00:03.0  bar 0, addr feb00000, size 00100000 [mem]',
     );
-    expect(configRead(m, EDU_DEVFN, 0x10)).toBe(0xfeb00000);
-    expect(configRead(m, EDU_DEVFN, 0x04) & 2).toBe(2);
+    expect(eduFunction(m).readl(0x10)).toBe(0xfeb00000);
+    expect(eduFunction(m).readl(0x04) & 2).toBe(2);
     expect(m.memory.read32(0xfeb00000) >>> 0).toBe(0x010000ed);
     const pci = report.pci.find((p) => p.bdf === '00:03.0')!;
     expect(pci).toMatchObject({ vendor: '1234', device: '11e8', class: '00ff00' });

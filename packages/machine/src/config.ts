@@ -104,7 +104,15 @@ export interface MachineConfigInput {
   /** How much COM1 output the machine keeps (`serial`, the report): last `lines` lines and at most
    * `chars` characters (defaults 10 000 and 1 Mi). Subscribers see every byte. */
   serialWindow?: { lines?: number; chars?: number };
+  /** What a guest reset (0xCF9, the 8042's reset pulse, port 0x92, a triple fault) does:
+   * 'reset' (default, as QEMU `-machine pc`): a system reset — every device's reset, the CPU at
+   * the reset vector, RAM kept — and the run goes on; 'stop' (QEMU `-no-reboot`): the run ends
+   * with reason 'reset' (or 'triple-fault'). */
+  onReset?: ResetPolicy;
 }
+
+export const RESET_POLICIES = ['reset', 'stop'] as const;
+export type ResetPolicy = (typeof RESET_POLICIES)[number];
 
 export interface MachineConfig {
   chipset: 'i440fx';
@@ -125,6 +133,7 @@ export interface MachineConfig {
   linuxbootRom: Uint8Array | null;
   serial: boolean;
   serialWindow: { lines: number; chars: number };
+  onReset: ResetPolicy;
 }
 
 export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
@@ -259,6 +268,10 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
   if (typeof serial !== 'boolean') problems.push(`serial must be true or false, got ${String(serial)}`);
   const linux = checkLinux(input, firmware, board?.ramBelow4g, problems);
 
+  const onReset = input.onReset ?? 'reset';
+  if (!RESET_POLICIES.includes(onReset))
+    problems.push(`onReset '${String(onReset)}' is unknown (${RESET_POLICIES.join(' or ')})`);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     chipset: 'i440fx',
@@ -277,6 +290,7 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
     linuxbootRom: linux && firmware.kind === 'image' ? input.linuxbootRom! : null,
     serial,
     serialWindow,
+    onReset,
   };
 }
 

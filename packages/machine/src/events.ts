@@ -55,7 +55,8 @@ export const EVENT_KINDS: Readonly<Record<string, string>> = {
   'igd-legacy-mode': 'legacy (VGA) mode chipset tweaks applied at machine build',
   // the machine
   debugcon: 'a line the firmware printed on the debug console (port 0x402)',
-  'machine-reset-request': 'the guest requested a system reset (ends the boot)',
+  'machine-reset-request': "the guest requested a system reset (ends the boot under onReset: 'stop')",
+  'machine-reset': 'a system reset ran (cause: guest-request, triple-fault, host): devices, CPU; RAM kept',
   'machine-stop': 'the boot stopped: reason and detail',
   'dma-refused': 'a device DMA touched something that is not RAM: refused whole (addr, length, at, what)',
   // @vmkit/memory-bus (with trace 'bus' or 'all' only)
@@ -88,7 +89,7 @@ export const EVENT_KINDS: Readonly<Record<string, string>> = {
   'cpu-exception': 'the CPU raised an exception: vector, error code, cs:eip',
   'cpu-double-fault': 'an exception while delivering another',
   'cpu-undefined-opcode': 'an opcode the core does not implement (#UD in the guest)',
-  'cpu-triple-fault': 'a triple fault (ends the boot)',
+  'cpu-triple-fault': "a triple fault (a system reset, or the end of the boot under onReset: 'stop')",
   'cpu-msr': 'RDMSR/WRMSR: index, value, whether the MSR is modelled',
   'cpu-internal-error': 'the core met a state it cannot continue from (ends the boot)',
   'cpu-halt': 'HLT',
@@ -204,16 +205,27 @@ export class EventStream {
   emit(e: { kind: string } & Record<string, unknown>): void {
     if (this.muted) return;
     const ev = { ...e, seq: this.seq++, t: this.now() } as MachineEvent;
-    if (this.records(ev.kind)) this.kept.push(ev);
+    if (this.records(ev.kind)) {
+      this.kept.push(ev);
+      for (const l of this.tracedListeners) l(ev);
+    }
     for (const l of this.listeners) l(ev);
   }
 
-  /** Call `listener` with every event from now on; returns the unsubscribe function. */
-  subscribe(listener: (e: MachineEvent) => void): () => void {
-    this.listeners.push(listener);
+  private readonly tracedListeners: Array<(e: MachineEvent) => void> = [];
+
+  /**
+   * Call `listener` with every event from now on, as it happens; returns the unsubscribe function.
+   * With `{ traced: true }` only the events of the traced kinds (those `recorded` keeps, in the
+   * same order) — and other kinds stay unwanted, so producers keep skipping them (a streaming
+   * `--trace` costs what recording costs).
+   */
+  subscribe(listener: (e: MachineEvent) => void, opts: { traced?: boolean } = {}): () => void {
+    const list = opts.traced ? this.tracedListeners : this.listeners;
+    list.push(listener);
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
+      const i = list.indexOf(listener);
+      if (i >= 0) list.splice(i, 1);
     };
   }
 

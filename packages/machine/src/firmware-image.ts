@@ -78,6 +78,9 @@ export function runImage(m: Machine, cpu: Cpu, ctl: RunControl): StopInfo {
   const maxSlice = ctl.predicate ? PREDICATE_SLICE : MAX_SLICE;
   let nextProgress = cpu.instructionCount + PROGRESS_EVERY;
   for (;;) {
+    // A guest reset request first: a system reset and on (or the 'reset' stop under 'stop').
+    const reset = m.takeResetRequest();
+    if (reset) return reset;
     const raised = ctl.takeStop();
     if (raised) return raised;
     const done = cpu.instructionCount;
@@ -98,6 +101,8 @@ export function runImage(m: Machine, cpu: Cpu, ctl: RunControl): StopInfo {
       nextProgress = cpu.instructionCount + PROGRESS_EVERY;
       ctl.onProgress({ instructions: cpu.instructionCount, virtualTimeNs: m.now() });
     }
+    const resetAfter = m.takeResetRequest();
+    if (resetAfter) return resetAfter;
     const after = ctl.takeStop();
     if (after) return after;
     if (ctl.predicate?.()) return { reason: 'until', detail: 'the stop condition became true' };
@@ -112,6 +117,13 @@ function exitStop(m: Machine, cpu: Cpu, reason: string): StopInfo | null {
   switch (reason) {
     case 'triple-fault':
     case 'shutdown':
+      // A triple fault is a guest reset on a PC (QEMU target/i386/tcg/excp_helper.c
+      // check_exception: qemu_system_reset_request(SHUTDOWN_CAUSE_GUEST_RESET)); under
+      // `onReset: 'stop'` (QEMU -no-reboot) it ends the run.
+      if (m.config.onReset === 'reset') {
+        m.systemReset('triple-fault');
+        return null;
+      }
       return {
         reason,
         detail: `CPU ${reason} at ${at} (cr0 ${hex(r.cr0, 8)}, eflags ${hex(r.eflags, 8)})`,
@@ -129,10 +141,10 @@ function exitStop(m: Machine, cpu: Cpu, reason: string): StopInfo | null {
       return null;
     }
     case 'stopped':
-      // A device armed a timer inside the slice: run on, the next slice ends at its deadline.
-      if (m.takeReslice()) return null;
-      // A reset request (port 0x92 / 8042) stops the CPU; treat as the end of this boot.
-      return { reason: 'reset', detail: 'the guest requested a system reset' };
+      // A device armed a timer inside the slice, a reset request (handled at the loop's next
+      // turn) or a raised stop: run on / let the loop act on it.
+      m.takeReslice();
+      return null;
     default:
       return null;
   }

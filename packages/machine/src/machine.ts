@@ -82,7 +82,8 @@ export interface BootOptions extends RunOptions {
 /** Default instruction budget of boot() and run(). */
 export const DEFAULT_BUDGET = 200_000_000;
 
-/** Stops after which the machine does not run on (the firmware's end, or a dead CPU). */
+/** Stops after which the machine does not run on (the firmware's end, a dead CPU, or a guest reset
+ * under `onReset: 'stop'`). */
 const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
   'boot-attempted',
   'triple-fault',
@@ -102,6 +103,7 @@ interface SavedState {
     hleE820: E820Entry[] | null;
     mapChanges: number;
     untilGoal: boolean;
+    resetRequested: boolean;
   };
   cpu: CpuState | null;
   platform: PcPlatformState;
@@ -164,6 +166,8 @@ export class Machine {
   /** COM1 output (config `serial`): the kept lines and the until watch. */
   readonly serial: SerialConsole;
   private readonly serialSink: ((byte: number) => void) | undefined;
+  /** The guest asked for a system reset (0xCF9, 8042, port 0x92); the run loop acts on it. */
+  private resetRequested = false;
 
   constructor(input: MachineConfigInput, sinks: MachineOptions = {}) {
     const config = validateConfig(input, sinks.registry);
@@ -185,6 +189,7 @@ export class Machine {
       linux: config.linux,
       linuxbootRom: config.linuxbootRom,
       serial: config.serial,
+      onReset: config.onReset,
     });
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
     this.events = new EventStream(() => this.now(), config.trace, config.eventWindow);
@@ -226,6 +231,7 @@ export class Machine {
       cpuIgnne: () => this.cpu?.ignne(),
       onReset: () => {
         this.resliceRequested = false; // a reset request is a real stop
+        this.resetRequested = true;
         events.emit({ kind: 'machine-reset-request' });
         this.cpu?.requestStop();
       },
@@ -449,6 +455,37 @@ export class Machine {
     this.timers.update(now);
   }
 
+  /**
+   * A system reset, as QEMU's for `-machine pc` (softmmu/runstate.c qemu_system_reset): every board
+   * device (PcPlatform.reset(): chipset, every PCI function's config space, PIC/PIT/…), fw_cfg,
+   * every plugged device's reset(), then the CPU at its reset vector with A20 enabled (QEMU
+   * x86_cpu_reset_hold: a20_mask all ones). RAM is kept; virtual time and the instruction count run
+   * on. A guest reset does this under `onReset: 'reset'`; a host may call it between runs.
+   */
+  systemReset(cause: 'guest-request' | 'triple-fault' | 'host' = 'host'): void {
+    this.resetRequested = false;
+    this.platform.reset();
+    this.fwCfg.reset();
+    for (const d of this.devices) d.device.reset();
+    if (this.cpu) {
+      this.cpu.reset();
+      this.cpu.setA20(true);
+    }
+    this.events.emit({ kind: 'machine-reset', cause });
+  }
+
+  /** @internal The run loop: act on a pending guest reset request — a system reset (null: run on)
+   * under `onReset: 'reset'`, or the 'reset' stop under 'stop'. */
+  takeResetRequest(): StopInfo | null {
+    if (!this.resetRequested) return null;
+    if (this.config.onReset === 'stop') {
+      this.resetRequested = false;
+      return { reason: 'reset', detail: 'the guest requested a system reset' };
+    }
+    this.systemReset('guest-request');
+    return null;
+  }
+
   /** Instructions executed since power-on (0 for hle firmware). */
   get instructions(): number {
     return this.cpu ? this.cpu.instructionCount : 0;
@@ -604,6 +641,7 @@ export class Machine {
           hleE820: this.hleE820,
           mapChanges: this.mapChanges,
           untilGoal: this.untilGoal,
+          resetRequested: this.resetRequested,
         },
         cpu: this.cpu ? this.cpu.getState() : null,
         platform: this.platform.getState(),
@@ -667,6 +705,7 @@ export class Machine {
     this.hleE820 = st.machine.hleE820;
     this.mapChanges = st.machine.mapChanges;
     this.untilGoal = st.machine.untilGoal;
+    this.resetRequested = st.machine.resetRequested === true; // absent in snapshots before guest resets reset
     this.raisedStop = null;
     this.events.setState(st.events);
     this.logWindow.reset(st.log.lines, st.log.dropped);

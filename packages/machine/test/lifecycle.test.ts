@@ -96,12 +96,29 @@ describe('bounded memory under guest floods', () => {
 
   it('a guest flooding traced PCI config reads ends normally with a bounded event window', () => {
     const m = createMachine(tiny(PCI_READ_FOREVER, { trace: ['pci'], eventWindow: 1000 }));
+    const probe = m.events.subscribe(() => {}, { traced: true });
+    expect(m.events.wants('pci-config-read')).toBe(true);
+    expect(m.events.wants('debugcon')).toBe(false); // a traced subscriber wants no other kind
+    probe();
     let streamed = 0;
+    let tracedSeq = -1;
+    let inOrder = true;
     const off = m.events.subscribe(() => streamed++);
+    const offTraced = m.events.subscribe(
+      (e) => {
+        inOrder &&= e.seq > tracedSeq && e.kind === 'pci-config-read';
+        tracedSeq = e.seq;
+      },
+      { traced: true },
+    );
     const r = m.run(60_000);
     off();
+    offTraced();
     expect(r.reason).toBe('instruction-budget');
     expect(streamed).toBeGreaterThan(29_000);
+    // The traced subscriber saw the recorded kinds only, in stream order, up to the last one kept.
+    expect(inOrder).toBe(true);
+    expect(tracedSeq).toBe(m.events.recorded.at(-1)!.seq);
     expect(m.events.recorded.length).toBe(1000);
     expect(m.events.droppedRecords).toBe(streamed - 1000);
     expect(m.events.recorded.at(-1)).toMatchObject({ kind: 'pci-config-read', bdf: '00:00.0', offset: 0 });

@@ -194,12 +194,12 @@ describe('bad firmware images end with a clear reason', () => {
     expect(r.result.instructions).toBe(100_000);
   });
 
-  it('an image that triple-faults reports the CPU state', () => {
+  it("an image that triple-faults reports the CPU state (onReset: 'stop'; by default it resets)", () => {
     const img = new Uint8Array(65536).fill(0);
     // cli; lidt [empty IDT]; int3 → #GP... → triple fault
     img.set([0xfa, 0x0f, 0x01, 0x1e, 0xf8, 0xff, 0xcc], 0xfff0);
     img.set([0, 0, 0, 0, 0, 0], 0xfff8);
-    const m = createMachine({ firmware: { kind: 'image', image: img, name: 'tf.bin' } });
+    const m = createMachine({ firmware: { kind: 'image', image: img, name: 'tf.bin' }, onReset: 'stop' });
     const r = m.boot({ maxInstructions: 100_000 });
     expect(['triple-fault', 'shutdown']).toContain(r.result.reason);
     expect(r.result.detail).toMatch(/at 0x[0-9a-f]{4}:0x[0-9a-f]{8}/);

@@ -275,7 +275,7 @@ export class SmbusHost implements IoHandler {
 
   /** Power-on state: every host register 0. */
   reset(): void {
-    this.setState(new SmbusHost().getState());
+    this.setState((smbusPowerOn ??= new SmbusHost().getState()));
   }
 
   getState(): SmbusState {
@@ -287,3 +287,6 @@ export class SmbusHost implements IoHandler {
     while (this.regs.length < 16) this.regs.push(0);
   }
 }
+
+/** Power-on state, made once (setState copies it). */
+let smbusPowerOn: SmbusState | null = null;

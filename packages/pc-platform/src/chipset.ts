@@ -91,7 +91,9 @@ export class I440fxHostBridge extends PciDevice {
     return (hi ? b >> 4 : b) & 3;
   }
 
-  private applyPam(force: boolean): void {
+  /** Route the PAM segments: every one (`force`) or those whose attribute changed, with a 'pam'
+   * event for each change unless `quiet` (forced routing is always quiet). */
+  private applyPam(force: boolean, quiet = force): void {
     for (let i = 0; i < PAM_SEGMENTS.length; i++) {
       const attr = this.pamAttribute(i);
       if (!force && this.applied[i] === attr) continue;
@@ -99,7 +101,7 @@ export class I440fxHostBridge extends PciDevice {
       const [, , base, size] = PAM_SEGMENTS[i];
       const [r, w] = pamRoute(attr);
       this.memory?.setRouting(base, size, r, w);
-      if (!force) this.onEvent?.({ kind: 'pam', index: i, value: attr });
+      if (!quiet) this.onEvent?.({ kind: 'pam', index: i, value: attr });
     }
   }
 
@@ -122,7 +124,9 @@ export class I440fxHostBridge extends PciDevice {
     super.reset();
     for (let r = I440FX_PAM; r < I440FX_PAM + 7; r++) this.config.set8(r, 0);
     this.config.set8(I440FX_SMRAM, 0x02);
-    this.applyPam(true);
+    // Re-route only the segments the guest had changed (each routing change rebuilds the bus's
+    // map), without 'pam' events: a reset is not a guest write.
+    this.applyPam(false, true);
     this.applySmram();
   }
 

@@ -197,7 +197,7 @@ export class Dma8237 {
 
   /** Power-on state of both controllers and the page registers. */
   reset(): void {
-    this.setState(new Dma8237().getState());
+    this.setState((dmaPowerOn ??= new Dma8237().getState()));
   }
 
   getState(): DmaState {
@@ -215,3 +215,6 @@ export class Dma8237 {
     this.post = s.post & 0xff;
   }
 }
+
+/** Power-on state, made once (setState copies it). */
+let dmaPowerOn: DmaState | null = null;

@@ -430,7 +430,7 @@ export class I8042 {
 
   /** Power-on state: a fresh controller's and keyboard's. */
   reset(): void {
-    this.setState(new I8042().getState());
+    this.setState((i8042PowerOn ??= new I8042().getState()));
   }
 
   getState(): I8042State {
@@ -475,3 +475,6 @@ export class I8042 {
     this.irq12 = s.irq12;
   }
 }
+
+/** Power-on state, made once (setState copies it). */
+let i8042PowerOn: I8042State | null = null;

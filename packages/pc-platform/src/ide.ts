@@ -69,7 +69,7 @@ export class IdeChannel {
 
   /** Power-on state of the (empty) channel's registers. */
   reset(): void {
-    this.setState(new IdeChannel({ index: this.index }).getState());
+    this.setState((idePowerOn ??= new IdeChannel({ index: 0 }).getState()));
   }
 
   getState(): IdeChannelState {
@@ -131,7 +131,7 @@ export class IdeBusMaster implements IoHandler {
 
   /** Power-on state: command, status and PRD address 0. */
   reset(): void {
-    this.setState(new IdeBusMaster().getState());
+    this.setState((busMasterPowerOn ??= new IdeBusMaster().getState()));
   }
 
   getState(): BusMasterState {
@@ -144,3 +144,7 @@ export class IdeBusMaster implements IoHandler {
     this.prd = s.prd.slice(0, 2).map((b) => b >>> 0);
   }
 }
+
+/** Power-on states, made once (setState copies them). */
+let idePowerOn: IdeChannelState | null = null;
+let busMasterPowerOn: BusMasterState | null = null;

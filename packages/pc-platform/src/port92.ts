@@ -47,7 +47,7 @@ export class Port92 implements IoHandler {
 
   /** Power-on state (outport 0). */
   reset(): void {
-    this.setState(new Port92().getState());
+    this.setState((port92PowerOn ??= new Port92().getState()));
   }
 
   getState(): Port92State {
@@ -58,3 +58,6 @@ export class Port92 implements IoHandler {
     this.value = s.value & 0xfe;
   }
 }
+
+/** Power-on state, made once (setState copies it). */
+let port92PowerOn: Port92State | null = null;

@@ -222,7 +222,7 @@ export class Uart16550 implements IoHandler {
 
   /** Power-on state: a fresh UART's registers. */
   reset(): void {
-    this.setState(new Uart16550().getState());
+    this.setState((uartPowerOn ??= new Uart16550().getState()));
   }
 
   getState(): UartState {
@@ -264,3 +264,6 @@ export {
   IER_RLSI as UART_IER_RLSI,
   IER_THRI as UART_IER_THRI,
 };
+
+/** Power-on state, made once (setState copies it). */
+let uartPowerOn: UartState | null = null;

@@ -4,6 +4,7 @@
 // works on a full vmkit machine, on a bare MemoryBus + IoBus, or on a remote qtest connection.
 
 import type { IoBusApi, MemoryBusApi } from '@vmkit/memory-bus';
+import { timerClock } from './clock.js';
 
 export type PortSize = 1 | 2 | 4;
 export type MemSize = 1 | 2 | 4 | 8;
@@ -55,4 +56,28 @@ export function busTarget(memory: MemoryBusApi, io: IoBusApi, clock?: QosClock):
     writeBytes: (addr, data) => memory.writeBytes(addr, data),
     clock,
   };
+}
+
+/** What a vmkit Machine offers a test (structurally: qos does not depend on @vmkit/machine). */
+export interface QosMachineLike {
+  memory: MemoryBusApi;
+  io: IoBusApi;
+  now(): number;
+  warpTo(t: number): void;
+  /** Earliest deadline of the board's and the plugged devices' timers. */
+  nextDeadline(): number | null;
+  /** Fire every timer (board and devices) due at `now`. */
+  updateTimers(now: number): void;
+}
+
+/** A target over a machine: its buses, and its virtual clock stepped as qtest's clock_step (the
+ * board's and the devices' timers fire at their deadlines on the way). */
+export function machineTarget(m: QosMachineLike): QosTarget & { clock: QosClock } {
+  const clock = timerClock({
+    now: () => m.now(),
+    warpTo: (t) => m.warpTo(t),
+    nextDeadline: () => m.nextDeadline(),
+    update: (t) => m.updateTimers(t),
+  });
+  return { ...busTarget(m.memory, m.io, clock), clock };
 }

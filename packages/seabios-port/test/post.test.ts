@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { LinkerBuilder } from '@vmkit/bios-linker';
+import { cmosRead, cmosReadsOf, cmosWrite, qosPc, targetMemory, targetPorts, tracePorts } from '@vmkit/qos';
 import { describe, expect, it } from 'vitest';
 import { E820_RAM, E820_RESERVED, runSeabiosPort, type SeabiosPortEvent } from '../src/index.js';
-import { addI440fxDevices, bdf, makePlatform, u64le } from './platform.js';
+import { cfgBytes, fn, pciFunction, runPort, shadowBiosArea, u64le } from './pc.js';
 
 const REF = new URL('./fixtures/qemu72-i440fx-128M-bios256k.debugcon.log', import.meta.url);
 
@@ -32,9 +33,8 @@ function isSubsequence(needles: string[], hay: string[]): string | null {
 
 describe('runSeabiosPort on a QEMU-like i440FX, 128 MiB', () => {
   it('prints the same lines as real SeaBIOS 1.16.2 on the covered paths (reference debugcon log)', () => {
-    const p = makePlatform({ files: qemuLikeLoader() });
-    addI440fxDevices(p.pci);
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    const pc = qosPc({ files: qemuLikeLoader() });
+    const r = runPort(pc);
     const ref = readFileSync(REF, 'utf8').split('\n');
     // Every line the port prints, except its own banner, appears in the real log in the same order.
     const ours = r.log.filter((l) => !l.startsWith('SeaBIOS (version'));
@@ -64,11 +64,8 @@ describe('runSeabiosPort on a QEMU-like i440FX, 128 MiB', () => {
   });
 
   it('matches the 128k build too (no Xen probe, smaller init code)', () => {
-    const p = makePlatform({ files: qemuLikeLoader() });
-    addI440fxDevices(p.pci);
-    const r = runSeabiosPort({
-      io: p.io,
-      memory: p.memory,
+    const pc = qosPc({ files: qemuLikeLoader() });
+    const r = runPort(pc, {
       options: { xenProbe: false, initRelocation: { from: 0xe2120, size: 53952, align: 32 } },
     });
     const ref = readFileSync(new URL('qemu72-i440fx-128M-bios128k.debugcon.log', REF), 'utf8').split('\n');
@@ -79,16 +76,14 @@ describe('runSeabiosPort on a QEMU-like i440FX, 128 MiB', () => {
   });
 
   it('programs the hardware: IDE BAR, IRQ routing, PM base, command registers', () => {
-    const p = makePlatform({ files: qemuLikeLoader() });
-    addI440fxDevices(p.pci);
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
-    const dev = (b: number) => p.pci.devices.get(b)!;
-    expect(dev(bdf(0, 1, 1)).u32(0x20)).toBe(0xc001);
-    expect([...dev(bdf(0, 1, 0)).cfg.subarray(0x60, 0x64)]).toEqual([10, 10, 11, 11]);
-    expect(dev(bdf(0, 1, 3)).cfg[0x3c]).toBe(9); // SCI hard-wired after the PIRQ line write
-    expect(dev(bdf(0, 1, 3)).u32(0x40)).toBe(0x601);
-    expect(dev(bdf(0, 1, 1)).read(0x40, 2)).toBe(0x8000);
-    for (const d of p.pci.devices.values()) expect(d.read(4, 2) & 0x103).toBe(0x103);
+    const pc = qosPc({ files: qemuLikeLoader() });
+    const r = runPort(pc);
+    expect(fn(pc, 0, 1, 1).readl(0x20)).toBe(0xc001);
+    expect(cfgBytes(fn(pc, 0, 1, 0), 0x60, 4)).toEqual([10, 10, 11, 11]);
+    expect(fn(pc, 0, 1, 3).readb(0x3c)).toBe(9); // SCI hard-wired after the PIRQ line write
+    expect(fn(pc, 0, 1, 3).readl(0x40)).toBe(0x601);
+    expect(fn(pc, 0, 1, 1).readw(0x40)).toBe(0x8000);
+    for (const d of pc.bus.functions()) expect(d.readw(4) & 0x103).toBe(0x103);
     expect(r.pciDevices.map((d) => d.name)).toEqual(['00:00.0', '00:01.0', '00:01.1', '00:01.3']);
     expect(r.pciDevices[2].bars).toEqual([{ bar: 4, type: 'io', is64: false, size: 16, addr: 0xc000 }]);
     expect(r.acpiPmBase).toBe(0x600);
@@ -98,47 +93,19 @@ describe('runSeabiosPort on a QEMU-like i440FX, 128 MiB', () => {
     expect(tables.addr).toBe(0x7fe0000);
     const rsdp = r.loader!.allocations.find((a) => a.file === 'etc/acpi/rsdp')!;
     expect(rsdp.addr).toBeGreaterThanOrEqual(0xf5500);
-    expect(p.memory.read32(rsdp.addr + 16)).toBe(0x7fe0000);
-    expect(p.memory.read32(0x7fe0000)).toBe(0x50434146);
+    expect(pc.target.read(rsdp.addr + 16, 4)).toBe(0x7fe0000n);
+    expect(pc.target.read(0x7fe0000, 4)).toBe(0x50434146n);
     let sum = 0;
-    for (const b of p.memory.readBytes(rsdp.addr, 20)) sum += b;
+    for (const b of pc.target.readBytes(rsdp.addr, 20)) sum += b;
     expect(sum & 0xff).toBe(0);
   });
 
   it('accesses PCI config only through 0xcf8/0xcfc', () => {
-    const p = makePlatform({ files: qemuLikeLoader() });
-    addI440fxDevices(p.pci);
+    const pc = qosPc({ files: qemuLikeLoader() });
+    shadowBiosArea(pc);
     const ports = new Set<number>();
-    const seen = (x: number) => {
-      ports.add(x);
-    };
-    const io = {
-      in8: (x: number) => {
-        seen(x);
-        return p.io.in8(x);
-      },
-      in16: (x: number) => {
-        seen(x);
-        return p.io.in16(x);
-      },
-      in32: (x: number) => {
-        seen(x);
-        return p.io.in32(x);
-      },
-      out8: (x: number, v: number) => {
-        seen(x);
-        p.io.out8(x, v);
-      },
-      out16: (x: number, v: number) => {
-        seen(x);
-        p.io.out16(x, v);
-      },
-      out32: (x: number, v: number) => {
-        seen(x);
-        p.io.out32(x, v);
-      },
-    };
-    runSeabiosPort({ io, memory: p.memory });
+    const io = tracePorts(targetPorts(pc.target), (a) => ports.add(a.port));
+    runSeabiosPort({ io, memory: targetMemory(pc.target) });
     expect([...ports].sort((a, b) => a - b)).toEqual([
       0x4d0, 0x4d1, 0x510, 0x511, 0x514, 0x518, 0xcf8, 0xcfc, 0xcfd, 0xcfe, 0xcff,
     ]);
@@ -150,8 +117,10 @@ function igdPlatform(
     opregion?: number;
     bdsmMiB?: number;
     classCode?: number;
+    /** Slot on bus 0 (default 2). */
     at?: number;
     ramSize?: number;
+    below4g?: number;
     loader?: Uint8Array;
     dma?: boolean;
     prefSize?: number;
@@ -163,37 +132,40 @@ function igdPlatform(
   if (opts.opregion !== 0) files['etc/igd-opregion'] = opregion;
   if (opts.bdsmMiB !== undefined) files['etc/igd-bdsm-size'] = u64le(BigInt(opts.bdsmMiB) * 1024n * 1024n);
   if (opts.loader) files['etc/table-loader'] = opts.loader;
-  const p = makePlatform({ files, ramSize: opts.ramSize, dma: opts.dma });
-  addI440fxDevices(p.pci);
-  const igd = p.pci.add({
-    bdf: opts.at ?? bdf(0, 2, 0),
-    vendor: 0x8086,
-    device: 0x3e92,
-    classCode: opts.classCode ?? 0x0300,
-    interruptPin: 1,
-    bars: [
-      { kind: 'mem64', size: 16 * 1024 * 1024 },
-      null,
-      { kind: 'mem64', size: opts.prefSize ?? 256 * 1024 * 1024, prefetch: true },
-      null,
-      { kind: 'io', size: 64 },
-    ],
-    romSize: 0x20000,
-  });
-  return { p, igd, opregion };
+  const pc = qosPc({ files, ramSize: opts.ramSize, below4g: opts.below4g, dma: opts.dma });
+  const slot = opts.at ?? 2;
+  pc.pci.addDevice(
+    pciFunction('igd', {
+      vendorId: 0x8086,
+      deviceId: 0x3e92,
+      classCode: (opts.classCode ?? 0x0300) << 8,
+      interruptPin: 1,
+      bars: [
+        { kind: 'mem64', size: 16 * 1024 * 1024 },
+        null,
+        { kind: 'mem64', size: opts.prefSize ?? 256 * 1024 * 1024, prefetchable: true },
+        null,
+        { kind: 'io', size: 64 },
+      ],
+      romSize: 0x20000,
+    }),
+    slot,
+  );
+  const igd = fn(pc, 0, slot);
+  return { pc, igd, opregion };
 }
 
 describe('intel_igd_setup', () => {
   it('copies the OpRegion to ZoneHigh, writes ASLS, reserves BDSM in e820 and writes 0x5C', () => {
-    const { p, igd, opregion } = igdPlatform({ bdsmMiB: 64 });
+    const { pc, igd, opregion } = igdPlatform({ bdsmMiB: 64 });
     const events: SeabiosPortEvent[] = [];
-    const r = runSeabiosPort({ io: p.io, memory: p.memory, onEvent: (e) => events.push(e) });
+    const r = runPort(pc, { onEvent: (e) => events.push(e) });
     // ZoneHigh = [0x7000000, 0x8000000); the OpRegion is its first allocation: top, page aligned.
-    expect(igd.u32(0xfc)).toBe(0x7ffe000);
-    expect(p.memory.readBytes(0x7ffe000, opregion.length)).toEqual(opregion);
+    expect(igd.readl(0xfc)).toBe(0x7ffe000);
+    expect(pc.target.readBytes(0x7ffe000, opregion.length)).toEqual(opregion);
     expect(r.log).toContain('Intel IGD OpRegion enabled at 0x07ffe000, size 8KB, dev 00:02.0');
     // BDSM from ZoneTmpHigh (below 0x7000000 minus the relocated init code etc.), 1 MiB aligned.
-    expect(igd.u32(0x5c)).toBe(0x2f00000);
+    expect(igd.readl(0x5c)).toBe(0x2f00000);
     expect(r.log).toContain('Intel IGD BDSM enabled at 0x02f00000, size 64MB, dev 00:02.0');
     expect(r.e820).toContainEqual({ start: 0x2f00000, size: 64 * 1024 * 1024, type: E820_RESERVED });
     expect(r.igd).toEqual([
@@ -219,23 +191,23 @@ describe('intel_igd_setup', () => {
   });
 
   it('allocates the IGD BARs largest first from the top of the 32-bit window', () => {
-    const { p, igd } = igdPlatform();
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    const { pc, igd } = igdPlatform();
+    const r = runPort(pc);
     // pci_bios_init_root_regions_mem: the region with the smaller alignment (mem: 16 MiB) goes at
     // the top, ALIGN_DOWN(0xfec00000 - (16M + 128K), 16M) = 0xfd000000, largest entry first; then
     // prefmem (256 MiB) below it: ALIGN_DOWN(0xfd000000 - 256M, 256M) = 0xe0000000.
-    expect(igd.u32(0x10)).toBe(0xfd000004);
-    expect(igd.u32(0x14)).toBe(0);
-    expect(igd.u32(0x30)).toBe(0xfe000000); // ROM BAR (enable bit left clear)
-    expect(igd.u32(0x18)).toBe(0xe000000c);
-    expect(igd.u32(0x1c)).toBe(0);
-    expect(igd.u32(0x20)).toBe(0xc001); // io: 64 bytes first, then the IDE's 16
-    expect(p.pci.devices.get(bdf(0, 1, 1))!.u32(0x20)).toBe(0xc041);
+    expect(igd.readl(0x10)).toBe(0xfd000004);
+    expect(igd.readl(0x14)).toBe(0);
+    expect(igd.readl(0x30)).toBe(0xfe000000); // ROM BAR (enable bit left clear)
+    expect(igd.readl(0x18)).toBe(0xe000000c);
+    expect(igd.readl(0x1c)).toBe(0);
+    expect(igd.readl(0x20)).toBe(0xc001); // io: 64 bytes first, then the IDE's 16
+    expect(fn(pc, 0, 1, 1).readl(0x20)).toBe(0xc041);
     expect(r.log).toContain('PCI: map device bdf=00:02.0  bar 2, addr e0000000, size 10000000 [prefmem]');
     expect(r.log).toContain('PCI: map device bdf=00:02.0  bar 0, addr fd000000, size 01000000 [mem]');
     expect(r.log).toContain('PCI: map device bdf=00:02.0  bar 6, addr fe000000, size 00020000 [mem]');
     expect(r.log).toContain('PCI: IO: c000 - c04f');
-    expect(igd.cfg[0x3c]).toBe(10); // piix: pci_irqs[(pin - 1 + slot - 1) & 3] = pci_irqs[1]
+    expect(igd.readb(0x3c)).toBe(10); // piix: pci_irqs[(pin - 1 + slot - 1) & 3] = pci_irqs[1]
     expect(r.pciDevices.find((d) => d.name === '00:02.0')!.bars.map((b) => [b.bar, b.addr])).toEqual([
       [0, 0xfd000000],
       [2, 0xe0000000],
@@ -246,48 +218,48 @@ describe('intel_igd_setup', () => {
 
   it('skips devices whose class is not exactly 0x0300, and BDSM off 00:02.0', () => {
     const a = igdPlatform({ classCode: 0x0380, bdsmMiB: 32 });
-    const ra = runSeabiosPort({ io: a.p.io, memory: a.p.memory });
+    const ra = runPort(a.pc);
     expect(ra.igd).toEqual([]);
-    expect(a.igd.u32(0xfc)).toBe(0);
-    const b = igdPlatform({ at: bdf(0, 3, 0), bdsmMiB: 32 });
-    const rb = runSeabiosPort({ io: b.p.io, memory: b.p.memory });
+    expect(a.igd.readl(0xfc)).toBe(0);
+    const b = igdPlatform({ at: 3, bdsmMiB: 32 });
+    const rb = runPort(b.pc);
     expect(rb.igd[0].opregion).not.toBeNull();
     expect(rb.igd[0].bdsm).toBeNull();
-    expect(b.igd.u32(0x5c)).toBe(0);
+    expect(b.igd.readl(0x5c)).toBe(0);
   });
 
   it('fails cleanly: an OpRegion too large for ZoneHigh warns and skips BDSM too', () => {
-    const { p, igd } = igdPlatform({ opregion: 17 * 1024 * 1024, bdsmMiB: 32 });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    const { pc, igd } = igdPlatform({ opregion: 17 * 1024 * 1024, bdsmMiB: 32 });
+    const r = runPort(pc);
     expect(r.log).toContain('WARNING - Unable to allocate resource at src/fw/pciinit.c:300!');
-    expect(igd.u32(0xfc)).toBe(0);
-    expect(igd.u32(0x5c)).toBe(0);
+    expect(igd.readl(0xfc)).toBe(0);
+    expect(igd.readl(0x5c)).toBe(0);
     expect(r.igd[0].failures.length).toBe(1);
   });
 
   it('a BDSM size that does not fit ZoneTmpHigh warns at pciinit.c:319', () => {
-    const { p, igd } = igdPlatform({ bdsmMiB: 256 });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
-    expect(igd.u32(0xfc)).toBe(0x7ffe000);
+    const { pc, igd } = igdPlatform({ bdsmMiB: 256 });
+    const r = runPort(pc);
+    expect(igd.readl(0xfc)).toBe(0x7ffe000);
     expect(r.log).toContain('WARNING - Unable to allocate resource at src/fw/pciinit.c:319!');
-    expect(igd.u32(0x5c)).toBe(0);
+    expect(igd.readl(0x5c)).toBe(0);
   });
 
   it('ignores a bdsm-size file that is not a valid integer (romfile_loadint rules)', () => {
-    const { p, igd } = igdPlatform();
-    p.fw!.addFile('etc/igd-bdsm-size', new Uint8Array(3).fill(1));
-    runSeabiosPort({ io: p.io, memory: p.memory });
-    expect(igd.u32(0x5c)).toBe(0);
+    const { pc, igd } = igdPlatform();
+    pc.fwCfg!.addFile('etc/igd-bdsm-size', new Uint8Array(3).fill(1));
+    runPort(pc);
+    expect(igd.readl(0x5c)).toBe(0);
   });
 
   it('gives the same result without fw_cfg DMA (data-port reads)', () => {
     const a = igdPlatform({ bdsmMiB: 32 });
     const b = igdPlatform({ bdsmMiB: 32, dma: false });
-    const ra = runSeabiosPort({ io: a.p.io, memory: a.p.memory });
-    const rb = runSeabiosPort({ io: b.p.io, memory: b.p.memory });
+    const ra = runPort(a.pc);
+    const rb = runPort(b.pc);
     expect(rb.log).not.toContain('QEMU fw_cfg DMA interface supported');
     expect(rb.igd).toEqual(ra.igd);
-    expect(b.p.memory.readBytes(0x7ffe000, 8192)).toEqual(a.p.memory.readBytes(0x7ffe000, 8192));
+    expect(b.pc.target.readBytes(0x7ffe000, 8192)).toEqual(a.pc.target.readBytes(0x7ffe000, 8192));
   });
 });
 
@@ -308,55 +280,60 @@ describe('the table-loader path alone programs the IGD (WRITE_PCI_CONFIG)', () =
 
   it('with intel_igd_setup disabled, the loader gives the same ASLS and OpRegion copy', () => {
     const classic = igdPlatform();
-    const rc = runSeabiosPort({
-      io: classic.p.io,
-      memory: classic.p.memory,
-      options: { tableLoader: false },
-    });
+    const rc = runPort(classic.pc, { options: { tableLoader: false } });
     const linker = igdPlatform({ loader: linkerScript() });
-    const rl = runSeabiosPort({ io: linker.p.io, memory: linker.p.memory, options: { igdSetup: false } });
+    const rl = runPort(linker.pc, { options: { igdSetup: false } });
     expect(rl.loader?.ok).toBe(true);
-    expect(linker.igd.u32(0xfc)).toBe(classic.igd.u32(0xfc));
-    expect(linker.p.memory.readBytes(0x7ffe000, 8192)).toEqual(classic.p.memory.readBytes(0x7ffe000, 8192));
+    expect(linker.igd.readl(0xfc)).toBe(classic.igd.readl(0xfc));
+    expect(linker.pc.target.readBytes(0x7ffe000, 8192)).toEqual(classic.pc.target.readBytes(0x7ffe000, 8192));
     expect(rl.e820).toEqual(rc.e820);
     expect(rl.log.some((l) => l.startsWith('Intel IGD'))).toBe(false);
   });
 
   it("in 'seabios-1.16' mode the new command is skipped like any unknown command", () => {
     const linker = igdPlatform({ loader: linkerScript() });
-    const r = runSeabiosPort({
-      io: linker.p.io,
-      memory: linker.p.memory,
-      options: { igdSetup: false, tableLoader: 'seabios-1.16' },
-    });
+    const r = runPort(linker.pc, { options: { igdSetup: false, tableLoader: 'seabios-1.16' } });
     expect(r.loader?.skipped.length).toBe(1);
-    expect(linker.igd.u32(0xfc)).toBe(0);
+    expect(linker.igd.readl(0xfc)).toBe(0);
   });
 });
 
 describe('memory map sources', () => {
   it('without etc/e820: CMOS 0x34/0x35 and 0x5b-0x5d, plus the E820_TABLE reservations', () => {
-    const p = makePlatform({
+    // 128 MiB: the board's CMOS says 0x0700 × 64 KiB above 16 MiB at 0x34/0x35 (pc_cmos_init); the
+    // test puts 4 GiB above 4 GiB at 0x5b-0x5d through the RTC's index/data ports.
+    const pc = qosPc({
       e820: null,
-      cmos: { 52: 0x00, 53: 0x07, 91: 0x00, 92: 0x00, 93: 0x01 },
       items: { 32771: new Uint8Array([1, 0, 0, 0, ...u64le(0xfeffc000), ...u64le(0x4000), 2, 0, 0, 0]) },
       ramSize: 128 * 1024 * 1024,
     });
-    addI440fxDevices(p.pci);
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    expect([0x34, 0x35].map((i) => cmosRead(pc.target, i))).toEqual([0x00, 0x07]);
+    for (const [i, v] of [
+      [0x5b, 0],
+      [0x5c, 0],
+      [0x5d, 1],
+    ])
+      cmosWrite(pc.target, i, v);
+    shadowBiosArea(pc);
+    const cmos = cmosReadsOf();
+    const r = runSeabiosPort({
+      io: tracePorts(targetPorts(pc.target), cmos.onAccess),
+      memory: targetMemory(pc.target),
+    });
     expect(r.log).toContain('qemu/e820: fw_cfg file etc/e820 not found');
     expect(r.log).toContain('RamSize: 0x08000000 [cmos]');
     expect(r.log).toContain('RamSizeOver4G: 0x0000000100000000 [cmos]');
     expect(r.ramSize).toBe(0x8000000);
     expect(r.e820).toContainEqual({ start: 0xfeffc000, size: 0x4000, type: E820_RESERVED });
     expect(r.e820).toContainEqual({ start: 2 ** 32, size: 2 ** 32, type: E820_RAM });
-    expect(p.cmosReads.slice(0, 2)).toEqual([0x34, 0x35]);
+    expect(cmos.reads.slice(0, 2)).toEqual([0x34, 0x35]);
   });
 
   it('without fw_cfg at all: CMOS 0x30/0x31 when 0x34/0x35 are zero, no romfiles', () => {
-    const p = makePlatform({ fwcfg: false, cmos: { 48: 0x00, 49: 0x3c } });
-    addI440fxDevices(p.pci);
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    // A 16 MiB board: CMOS 0x30/0x31 = 0x3c00 KiB above 1 MiB, 0x34/0x35 = 0 (pc_cmos_init).
+    const pc = qosPc({ fwCfg: false, ramSize: 16 * 1024 * 1024 });
+    expect([0x30, 0x31, 0x34, 0x35].map((i) => cmosRead(pc.target, i))).toEqual([0x00, 0x3c, 0, 0]);
+    const r = runPort(pc);
     expect(r.fwCfg).toEqual({ present: false, dma: false });
     expect(r.log).toContain('RamSize: 0x01000000 [cmos]'); // (0x3c00 KiB << 10) + 1 MiB
     expect(r.romfiles).toEqual([]);
@@ -365,16 +342,21 @@ describe('memory map sources', () => {
   });
 
   it('a 3.5 GiB guest moves the 32-bit window and puts 64-bit BARs above 4 GiB when they do not fit', () => {
-    const { p, igd } = igdPlatform({ ramSize: 0xe0000000 + 0x20000000, prefSize: 512 * 1024 * 1024 });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory });
+    // 3.5 GiB below 4 GiB (QEMU's pc would round that down to 3 GiB; the port follows the e820).
+    const { pc, igd } = igdPlatform({
+      ramSize: 0xe0000000 + 0x20000000,
+      below4g: 0xe0000000,
+      prefSize: 512 * 1024 * 1024,
+    });
+    const r = runPort(pc);
     expect(r.log).toContain('PCI: 32: 00000000e0000000 - 00000000fec00000');
     expect(r.ramSizeOver4G).toBe(0x20000000);
     // 512 MiB prefmem cannot fit in [0xe0000000, 0xfec00000): every 64-bit BAR migrates to the
     // 64-bit window, which starts at the 1 GiB boundary above 4 GiB + RamSizeOver4G.
     expect(r.log).toContain('PCI: 64: 0000000140000000 - 00000001c0000000');
-    expect([igd.u32(0x10), igd.u32(0x14)]).toEqual([0x40000004, 1]);
-    expect([igd.u32(0x18), igd.u32(0x1c)]).toEqual([0x8000000c, 1]);
-    expect(igd.u32(0x30)).toBe(0xfec00000 - 0x20000); // the ROM BAR is 32-bit only
+    expect([igd.readl(0x10), igd.readl(0x14)]).toEqual([0x40000004, 1]);
+    expect([igd.readl(0x18), igd.readl(0x1c)]).toEqual([0x8000000c, 1]);
+    expect(igd.readl(0x30)).toBe(0xfec00000 - 0x20000); // the ROM BAR is 32-bit only
     expect(r.log).toContain('Intel IGD OpRegion enabled at 0xdfffe000, size 8KB, dev 00:02.0');
   });
 });

@@ -1,6 +1,7 @@
+import { devfn, qosPc } from '@vmkit/qos';
 import { describe, expect, it } from 'vitest';
-import { E820_RAM, E820_RESERVED, E820Map, runSeabiosPort, SeabiosMalloc } from '../src/index.js';
-import { addI440fxDevices, bdf, makePlatform } from './platform.js';
+import { E820_RAM, E820_RESERVED, E820Map, SeabiosMalloc } from '../src/index.js';
+import { cfgBytes, fn, pciBridge, pciFunction, runPort } from './pc.js';
 
 describe('E820Map (src/e820map.c semantics)', () => {
   it('splits, merges and removes like e820_add / e820_remove', () => {
@@ -63,13 +64,24 @@ describe('SeabiosMalloc (src/malloc.c semantics)', () => {
 
 describe('PCI enumeration rules', () => {
   it('skips functions 1-7 of single-function devices and scans multifunction ones', () => {
-    const p = makePlatform();
-    addI440fxDevices(p.pci);
-    p.pci.add({ bdf: bdf(0, 4, 0), vendor: 0x1234, device: 0x1111, classCode: 0x0200 });
-    p.pci.add({ bdf: bdf(0, 4, 1), vendor: 0x1234, device: 0x2222, classCode: 0x0200 }); // ghost
-    p.pci.add({ bdf: bdf(0, 6, 0), vendor: 0x1234, device: 0x3333, classCode: 0x0200, headerType: 0x80 });
-    p.pci.add({ bdf: bdf(0, 6, 5), vendor: 0x1234, device: 0x4444, classCode: 0x0200 });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    const pc = qosPc();
+    const f = (deviceId: number, multifunction = false) =>
+      pciFunction(`f${deviceId.toString(16)}`, {
+        vendorId: 0x1234,
+        deviceId,
+        classCode: 0x020000,
+        multifunction,
+      });
+    // A ghost: 04.1 answers although 04.0's header type says single-function (@vmkit/pci refuses
+    // to build that, so 04.0 is plugged multifunction and its header-type bit 7 cleared after).
+    const single = pc.pci.addDevice(f(0x1111, true), 4, 0);
+    pc.pci.addDevice(f(0x2222), 4, 1);
+    single.config.set8(0x0e, single.config.bytes[0x0e] & 0x7f);
+    expect(fn(pc, 0, 4, 1).deviceId).toBe(0x2222);
+    expect(fn(pc, 0, 4).readb(0x0e)).toBe(0);
+    pc.pci.addDevice(f(0x3333, true), 6, 0);
+    pc.pci.addDevice(f(0x4444), 6, 5);
+    const r = runPort(pc, { options: { tableLoader: false } });
     expect(r.pciDevices.map((d) => d.name)).toEqual([
       '00:00.0',
       '00:01.0',
@@ -82,28 +94,23 @@ describe('PCI enumeration rules', () => {
   });
 
   it('numbers buses behind a bridge, sizes its windows and maps the device behind it', () => {
-    const p = makePlatform();
-    addI440fxDevices(p.pci);
-    const br = p.pci.add({
-      bdf: bdf(0, 5, 0),
-      vendor: 0x1234,
-      device: 0x0001,
-      classCode: 0x0604,
-      headerType: 0x01,
-      bridge: true,
-    });
-    const nic = p.pci.add({
-      bdf: bdf(1, 0, 0),
-      vendor: 0x1234,
-      device: 0x5555,
-      classCode: 0x0200,
-      interruptPin: 1,
-      bars: [
-        { kind: 'mem32', size: 0x100000 },
-        { kind: 'io', size: 0x40 },
-      ],
-    });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    const pc = qosPc();
+    const bridge = pciBridge('bridge', 0x1234, 0x0001);
+    pc.pci.addDevice(bridge, 5);
+    bridge.secondaryBus.addDevice(
+      pciFunction('nic', {
+        vendorId: 0x1234,
+        deviceId: 0x5555,
+        classCode: 0x020000,
+        interruptPin: 1,
+        bars: [
+          { kind: 'mem32', size: 0x100000 },
+          { kind: 'io', size: 0x40 },
+        ],
+      }),
+      0,
+    );
+    const r = runPort(pc, { options: { tableLoader: false } });
     for (const line of [
       'PCI: pci_bios_init_bus_rec bdf = 0x28',
       'PCI: primary bus = 0x0',
@@ -118,35 +125,38 @@ describe('PCI enumeration rules', () => {
     ]) {
       expect(r.log).toContain(line);
     }
-    expect([br.cfg[0x18], br.cfg[0x19], br.cfg[0x1a]]).toEqual([0, 1, 1]);
+    const br = fn(pc, 0, 5);
+    const nic = fn(pc, 1, 0); // reachable through the bridge once the port numbered bus 1
+    expect(cfgBytes(br, 0x18, 3)).toEqual([0, 1, 1]);
     // I/O window 0xc000-0xcfff (largest alignment first), the IDE after it
-    expect(br.cfg[0x1c]).toBe(0xc0);
-    expect(br.cfg[0x1d]).toBe(0xc0);
-    expect(nic.u32(0x14)).toBe(0xc001);
-    expect(p.pci.devices.get(bdf(0, 1, 1))!.u32(0x20)).toBe(0xd001);
+    expect(br.readb(0x1c)).toBe(0xc0);
+    expect(br.readb(0x1d)).toBe(0xc0);
+    expect(nic.readl(0x14)).toBe(0xc001);
+    expect(fn(pc, 0, 1, 1).readl(0x20)).toBe(0xd001);
     // memory window [0xfea00000, 0xfebfffff] at the top of the 32-bit window, the NIC BAR inside
     // (bits 15:4 of the base/limit registers are address bits 31:20; the limit's low 20 bits are 1s)
-    const memBase = (br.read(0x20, 2) & 0xfff0) * 0x10000;
-    const memLimit = (br.read(0x22, 2) & 0xfff0) * 0x10000 + 0xfffff;
+    const memBase = (br.readw(0x20) & 0xfff0) * 0x10000;
+    const memLimit = (br.readw(0x22) & 0xfff0) * 0x10000 + 0xfffff;
     expect(memLimit - memBase + 1).toBe(0x200000);
-    expect(nic.u32(0x10)).toBe(memBase);
-    expect(r.pciDevices.find((d) => d.name === '01:00.0')!.parent).toBe(bdf(0, 5, 0));
+    expect(nic.readl(0x10)).toBe(memBase);
+    expect(r.pciDevices.find((d) => d.name === '01:00.0')!.parent).toBe(devfn(5, 0));
     // PIIX swizzle across the bridge: pin A of 01:00.0 behind slot 5 → pci_irqs[(0 + 0 + 5 - 1) & 3]
-    expect(nic.cfg[0x3c]).toBe(10);
-    expect(br.read(0x3e, 2) & 0x2).toBe(0x2); // SERR forwarding enabled
+    expect(nic.readb(0x3c)).toBe(10);
+    expect(br.readw(0x3e) & 0x2).toBe(0x2); // SERR forwarding enabled
   });
 
   it('ends PCI setup like SeaBIOS panics when the 32-bit window cannot fit non-64-bit BARs', () => {
-    const p = makePlatform({ ramSize: 0xe0000000 });
-    addI440fxDevices(p.pci);
-    p.pci.add({
-      bdf: bdf(0, 3, 0),
-      vendor: 0x1234,
-      device: 0x1,
-      classCode: 0x0300,
-      bars: [{ kind: 'mem32', size: 0x80000000 }],
-    });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    const pc = qosPc({ ramSize: 0xe0000000, below4g: 0xe0000000 });
+    pc.pci.addDevice(
+      pciFunction('big', {
+        vendorId: 0x1234,
+        deviceId: 0x1,
+        classCode: 0x030000,
+        bars: [{ kind: 'mem32', size: 0x80000000 }],
+      }),
+      3,
+    );
+    const r = runPort(pc, { options: { tableLoader: false } });
     expect(r.pci?.panic).toBe('PCI: out of 32bit address space');
     expect(r.log).toContain('PCI: out of 32bit address space');
   });
@@ -154,24 +164,33 @@ describe('PCI enumeration rules', () => {
 
 describe('Q35', () => {
   it('reserves PCIEXBAR, opens the window above it, and sets up the ICH9 LPC', () => {
-    const p = makePlatform();
-    p.pci.add({ bdf: 0, vendor: 0x8086, device: 0x29c0, classCode: 0x0600, subsystem: [0x1af4, 0x1100] });
-    const lpc = p.pci.add({
-      bdf: bdf(0, 0x1f, 0),
-      vendor: 0x8086,
-      device: 0x2918,
-      classCode: 0x0601,
-      headerType: 0x80,
-    });
-    const nic = p.pci.add({
-      bdf: bdf(0, 3, 0),
-      vendor: 0x1234,
-      device: 0x1,
-      classCode: 0x0200,
-      interruptPin: 1,
-      bars: [{ kind: 'mem32', size: 0x1000 }],
-    });
-    const r = runSeabiosPort({ io: p.io, memory: p.memory, options: { tableLoader: false } });
+    // vmkit has no Q35 board: the MCH and the ICH9 LPC are plain @vmkit/pci functions with QEMU's
+    // ids on a bare PCI host (device-specific config space writable, as QEMU's default wmask).
+    const pc = qosPc({ chipset: 'none' });
+    pc.pci.addDevice(
+      pciFunction('mch', {
+        vendorId: 0x8086,
+        deviceId: 0x29c0,
+        classCode: 0x060000,
+        subsystem: [0x1af4, 0x1100],
+      }),
+      0,
+    );
+    pc.pci.addDevice(
+      pciFunction('lpc', { vendorId: 0x8086, deviceId: 0x2918, classCode: 0x060100, multifunction: true }),
+      0x1f,
+    );
+    pc.pci.addDevice(
+      pciFunction('nic', {
+        vendorId: 0x1234,
+        deviceId: 0x1,
+        classCode: 0x020000,
+        interruptPin: 1,
+        bars: [{ kind: 'mem32', size: 0x1000 }],
+      }),
+      3,
+    );
+    const r = runPort(pc, { options: { tableLoader: false } });
     for (const line of [
       'Running on QEMU (q35)',
       'PCIe: using q35 mmconfig at 0xb0000000',
@@ -183,11 +202,12 @@ describe('Q35', () => {
     }
     expect(r.e820).toContainEqual({ start: 0xb0000000, size: 0x10000000, type: E820_RESERVED });
     expect(r.e820).toContainEqual({ start: 0xfed1c000, size: 0x4000, type: E820_RESERVED });
-    expect(p.pci.devices.get(0)!.u32(0x60)).toBe(0xb0000001);
-    expect(lpc.u32(0x40)).toBe(0xb001);
-    expect([...lpc.cfg.subarray(0x60, 0x64)]).toEqual([10, 10, 11, 11]);
-    expect([...lpc.cfg.subarray(0x68, 0x6c)]).toEqual([10, 10, 11, 11]);
+    const lpc = fn(pc, 0, 0x1f);
+    expect(fn(pc, 0, 0).readl(0x60)).toBe(0xb0000001);
+    expect(lpc.readl(0x40)).toBe(0xb001);
+    expect(cfgBytes(lpc, 0x60, 4)).toEqual([10, 10, 11, 11]);
+    expect(cfgBytes(lpc, 0x68, 4)).toEqual([10, 10, 11, 11]);
     // mch_pci_slot_get_irq: slot 3, pin A → pci_irqs[(0 + 3) & 3]
-    expect(nic.cfg[0x3c]).toBe(11);
+    expect(fn(pc, 0, 3).readb(0x3c)).toBe(11);
   });
 });

@@ -1,4 +1,5 @@
 import { encodeLoader, executeLoader } from '@vmkit/bios-linker';
+import { devfn, type QosPc, qosPc } from '@vmkit/qos';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,55 +10,36 @@ import {
   IgdPciDevice,
   igdFwCfgFiles,
   linkerFragment,
-  type OverlayHandler,
   planLegacyMode,
   validateGmsOverride,
 } from '../src/index.js';
 
-/** Guest RAM (64 MiB) with priority overlays, like a MemoryBus with an MMIO region over RAM. */
-class FakeMemory implements IgdGuestMemory {
-  ram = new Uint8Array(64 * 1024 * 1024);
-  overlays: { addr: number; size: number; h: OverlayHandler }[] = [];
-  private find(a: number) {
-    return this.overlays.find((o) => a >= o.addr && a < o.addr + o.size);
-  }
-  readGuest(addr: number, len: number): Uint8Array {
-    const out = new Uint8Array(len);
-    for (let i = 0; i < len; i++) {
-      const a = addr + i;
-      const o = this.find(a);
-      out[i] = o ? o.h.read(a - o.addr, 1) : a < this.ram.length ? this.ram[a] : 0xff;
-    }
-    return out;
-  }
-  writeGuest(addr: number, data: Uint8Array): void {
-    data.forEach((b, i) => {
-      const a = addr + i;
-      const o = this.find(a);
-      if (o) o.h.write(a - o.addr, 1, b);
-      else if (a < this.ram.length) this.ram[a] = b;
-    });
-  }
-  mapOverlay(addr: number, size: number, h: OverlayHandler) {
-    const entry = { addr, size, h };
-    this.overlays.push(entry);
-    return {
-      remove: () => {
-        this.overlays = this.overlays.filter((x) => x !== entry);
-      },
-      move: (base: number) => {
-        entry.addr = base;
-      },
-    };
-  }
+/** The IGD's guest memory on @vmkit/qos's PC (64 MiB, vmkit's i440FX board): its real MemoryBus,
+ * the OpRegion overlay an MMIO region above RAM (priority 10), as the machine's adapter in
+ * src/device-type.ts maps it. */
+function busMemory(pc: QosPc): IgdGuestMemory {
+  return {
+    readGuest: (addr, len) => pc.memory.readBytes(addr, len),
+    writeGuest: (addr, data) => pc.memory.writeBytes(addr, data),
+    mapOverlay: (addr, size, h) =>
+      pc.memory.addMmio(`igd-opregion-overlay@${addr.toString(16)}`, addr, size, h, { priority: 10 }),
+  };
 }
 
+/** The overlay regions on the bus now. */
+const overlays = (pc: QosPc) =>
+  pc.memory.listRegions().filter((r) => r.name.startsWith('igd-opregion-overlay'));
+
+/** The IGD at 00:02.0 of a qos PC; `cfg` reaches it through configuration mechanism #1. */
 function setup(key: string, extra: Partial<ConstructorParameters<typeof IgdPciDevice>[0]> = {}) {
   const events: IgdEvent[] = [];
-  const memory = new FakeMemory();
+  const pc = qosPc({ ramSize: 64 * 1024 * 1024, fwCfg: false });
+  const memory = busMemory(pc);
   const source = catalogueSource(key);
   const dev = new IgdPciDevice({ source, memory, onEvent: (e) => events.push(e), ...extra });
-  return { dev, events, memory, source };
+  pc.pci.addDevice(dev, 2);
+  const cfg = pc.bus.device(devfn(2, 0))!;
+  return { dev, cfg, events, memory, source, pc };
 }
 
 const ASLS = 0xfc;
@@ -160,57 +142,57 @@ describe('IGD config virtualisation', () => {
     );
   });
   it('reset clears ASLS/BDSM and removes an overlay', () => {
-    const { dev, memory } = setup('kbl', { policy: 'map' });
+    const { dev, pc } = setup('kbl', { policy: 'map' });
     dev.configWrite(ASLS, 4, 0x100000);
     dev.configWrite(0x5c, 4, 0x7c000000);
-    expect(memory.overlays).toHaveLength(1);
+    expect(overlays(pc)).toHaveLength(1);
     dev.reset();
     expect(dev.configRead(ASLS, 4)).toBe(0);
     expect(dev.configRead(0x5c, 4)).toBe(0);
-    expect(memory.overlays).toHaveLength(0);
+    expect(overlays(pc)).toHaveLength(0);
   });
 });
 
 describe('OpRegion policies', () => {
   it('fw-cfg: latch only', () => {
-    const { dev, events, memory } = setup('kbl');
-    dev.configWrite(ASLS, 4, 0x200000);
+    const { cfg, events, memory } = setup('kbl');
+    cfg.writel(ASLS, 0x200000);
     expect(events.map((e) => e.kind)).toEqual(['igd-asls-write', 'igd-opregion-latched']);
-    expect(memory.ram.subarray(0x200000, 0x200010).every((b) => b === 0)).toBe(true);
+    expect(memory.readGuest(0x200000, 16).every((b) => b === 0)).toBe(true);
   });
   it('copy-on-asls: copies, re-copies on rewrite, nothing on 0', () => {
-    const { dev, events, memory, source } = setup('tgl', { policy: 'copy-on-asls' });
-    dev.configWrite(ASLS, 4, 0x300000);
+    const { cfg, events, memory, source } = setup('tgl', { policy: 'copy-on-asls' });
+    cfg.writel(ASLS, 0x300000);
     const op = source.opRegion!;
-    expect(memory.ram.subarray(0x300000, 0x300000 + op.length)).toEqual(op);
-    dev.configWrite(ASLS, 4, 0x400000);
-    expect(memory.ram.subarray(0x400000, 0x400000 + op.length)).toEqual(op);
-    dev.configWrite(ASLS, 4, 0);
+    expect(memory.readGuest(0x300000, op.length)).toEqual(op);
+    cfg.writel(ASLS, 0x400000);
+    expect(memory.readGuest(0x400000, op.length)).toEqual(op);
+    cfg.writel(ASLS, 0);
     expect(
       events.filter((e) => e.kind === 'igd-opregion-copied').map((e) => (e as { addr: number }).addr),
     ).toEqual([0x300000, 0x400000]);
     expect(decodeOpRegion(memory.readGuest(0x400000, op.length)).vbtLocation).toBe('extended');
   });
   it('map: read-only overlay, writes dropped and reported, rewrite moves, 0 removes', () => {
-    const { dev, events, memory, source } = setup('kbl', { policy: 'map' });
+    const { cfg, events, memory, source, pc } = setup('kbl', { policy: 'map' });
     const before = source.opRegion!.slice();
-    dev.configWrite(ASLS, 4, 0x500000);
+    cfg.writel(ASLS, 0x500000);
     expect(memory.readGuest(0x500000, 16)).toEqual(before.subarray(0, 16));
     memory.writeGuest(0x500200, Uint8Array.of(1, 2));
     expect(source.opRegion).toEqual(before);
     expect(events.filter((e) => e.kind === 'igd-opregion-write-dropped')).toHaveLength(2);
-    dev.configWrite(ASLS, 4, 0x600000);
+    cfg.writel(ASLS, 0x600000);
     expect(events.some((e) => e.kind === 'igd-opregion-moved' && e.to === 0x600000)).toBe(true);
     expect(memory.readGuest(0x600000, 4)).toEqual(before.subarray(0, 4));
     expect(memory.readGuest(0x500000, 4)).toEqual(new Uint8Array(4));
-    dev.configWrite(ASLS, 4, 0);
-    expect(memory.overlays).toHaveLength(0);
+    cfg.writel(ASLS, 0);
+    expect(overlays(pc)).toHaveLength(0);
     expect(events.at(-1)).toEqual({ kind: 'igd-opregion-unmapped', addr: 0x600000 });
   });
   it('map-rw: loud warning, writes reach the image', () => {
-    const { dev, events, memory, source } = setup('kbl', { policy: 'map-rw' });
+    const { cfg, events, memory, source } = setup('kbl', { policy: 'map-rw' });
     expect(events[0].kind).toBe('igd-opregion-map-rw-warning');
-    dev.configWrite(ASLS, 4, 0x500000);
+    cfg.writel(ASLS, 0x500000);
     memory.writeGuest(0x500204, Uint8Array.of(0xaa));
     expect(source.opRegion![0x204]).toBe(0xaa);
     expect(events.some((e) => e.kind === 'igd-opregion-host-write')).toBe(true);
@@ -244,53 +226,53 @@ describe('OpRegion policies', () => {
 
 describe('SWSCI emulation', () => {
   const SCIC = 0x200;
-  function request(memory: FakeMemory, asls: number, func: number, sub: number, parm = 0) {
+  function request(memory: IgdGuestMemory, asls: number, func: number, sub: number, parm = 0) {
     const b = new Uint8Array(8);
     const scic = (func << 1) | (sub << 8) | 1;
     new DataView(b.buffer).setUint32(0, scic, true);
     new DataView(b.buffer).setUint32(4, parm, true);
     memory.writeGuest(asls + SCIC, b);
   }
-  const readMb = (m: FakeMemory, asls: number) => {
+  const readMb = (m: IgdGuestMemory, asls: number) => {
     const dv = new DataView(m.readGuest(asls + SCIC, 8).buffer);
     return { scic: dv.getUint32(0, true), parm: dv.getUint32(4, true) };
   };
   it('capability queries are answered in the guest copy; others fail; trigger self-clears', () => {
-    const { dev, events, memory } = setup('kbl', {
+    const { cfg, events, memory } = setup('kbl', {
       policy: 'copy-on-asls',
       swsci: { gbdaSupported: 0x3, sbcbSupported: 0x1 },
     });
-    dev.configWrite(ASLS, 4, 0x700000);
+    cfg.writel(ASLS, 0x700000);
     // i915 swsci(): select SCI, then set GSSCIE.
     request(memory, 0x700000, 4, 0);
-    dev.configWrite(0xe8, 2, 0x8000);
-    dev.configWrite(0xe8, 2, 0x8001);
-    expect(dev.configRead(0xe8, 2)).toBe(0x8000);
+    cfg.writew(0xe8, 0x8000);
+    cfg.writew(0xe8, 0x8001);
+    expect(cfg.readw(0xe8)).toBe(0x8000);
     expect(readMb(memory, 0x700000)).toEqual({ scic: 1 << 5, parm: 0x3 });
     request(memory, 0x700000, 6, 0);
-    dev.configWrite(0xe8, 2, 0x8001);
+    cfg.writew(0xe8, 0x8001);
     expect(readMb(memory, 0x700000)).toEqual({ scic: 1 << 5, parm: 0x1 });
     request(memory, 0x700000, 4, 1, 0x55);
-    dev.configWrite(0xe8, 2, 0x8001);
+    cfg.writew(0xe8, 0x8001);
     expect(readMb(memory, 0x700000).scic).toBe(4 << 5);
     const sw = events.filter((e) => e.kind === 'igd-swsci');
     expect(sw.map((e) => (e as { result: string }).result)).toEqual(['answered', 'answered', 'unsupported']);
     // Reserved bits of SWSCI stay 0.
-    dev.configWrite(0xe8, 4, 0xfffffffe);
-    expect(dev.configRead(0xe8, 4)).toBe(0x8000);
+    cfg.writel(0xe8, 0xfffffffe);
+    expect(cfg.readl(0xe8)).toBe(0x8000);
   });
   it('no OpRegion / not pending / mapped host OpRegion: nothing written', () => {
     const a = setup('kbl', { policy: 'copy-on-asls' });
-    a.dev.configWrite(0xe8, 2, 0x8001);
+    a.cfg.writew(0xe8, 0x8001);
     expect(a.events.at(-1)).toMatchObject({ kind: 'igd-swsci', result: 'no-opregion' });
-    a.dev.configWrite(ASLS, 4, 0x700000);
-    a.dev.configWrite(0xe8, 2, 0x8001);
+    a.cfg.writel(ASLS, 0x700000);
+    a.cfg.writew(0xe8, 0x8001);
     expect(a.events.at(-1)).toMatchObject({ kind: 'igd-swsci', result: 'not-pending' });
     const b = setup('kbl', { policy: 'map' });
-    b.dev.configWrite(ASLS, 4, 0x700000);
+    b.cfg.writel(ASLS, 0x700000);
     const before = b.source.opRegion!.slice();
     b.source.opRegion![0x200] = 0x09; // pretend the host mailbox holds a pending GBDA
-    b.dev.configWrite(0xe8, 2, 0x8001);
+    b.cfg.writew(0xe8, 0x8001);
     expect(b.events.at(-1)).toMatchObject({ kind: 'igd-swsci', result: 'opregion-mapped' });
     expect(b.source.opRegion!.subarray(0x201)).toEqual(before.subarray(0x201));
     expect(b.source.opRegion![0x200]).toBe(0x09);
@@ -394,7 +376,7 @@ describe('state and legacy devices', () => {
     expect(b.dev.configRead(ASLS, 4)).toBe(0x500000);
     expect(b.dev.regs.bdsm).toBe(0x7c000001n);
     expect(b.dev.configRead(0x04, 2)).toBe(0x0006);
-    expect(b.memory.overlays.map((o) => o.addr)).toEqual([0x500000]);
+    expect(overlays(b.pc).map((o) => o.base)).toEqual([0x500000]);
   });
   it('creates the legacy LPC bridge and patches the host bridge', async () => {
     const { createLegacyLpcBridge, applyHostBridgePatches } = await import('../src/index.js');

@@ -44,7 +44,12 @@ export function serveStatic(root: string, opts: { csp?: string } = {}): Promise<
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       resolve({
         url: `http://127.0.0.1:${port}/`,
-        close: () => new Promise<void>((r) => server.close(() => r())),
+        // Keep-alive connections too: a closed server must look like the network is gone.
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
       });
     });
   });
