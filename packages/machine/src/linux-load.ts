@@ -7,7 +7,7 @@
 // Layout of the header: Linux Documentation/arch/x86/boot.rst ("The real-mode kernel header").
 // Pure: bytes in, a plan or a list of problems out.
 
-import { utf8Encode } from '@vmkit/fw-cfg';
+import { type LinuxBootItems, utf8Encode } from '@vmkit/fw-cfg';
 
 const HDRS = 0x53726448; // "HdrS" at 0x202
 /** QEMU reads (and patches) the first 8 KiB as "the header". */
@@ -26,22 +26,12 @@ export interface LinuxLoadInput {
   append?: string;
 }
 
-/** Where each piece goes, with the bytes as the guest must see them. */
-export interface LinuxLoadPlan {
+/** Where each piece goes, with the bytes as the guest must see them: the fw_cfg items
+ * (@vmkit/fw-cfg LinuxBootItems: setup with the patched header, kernel, NUL-terminated command line,
+ * initrd) plus what the checks used. */
+export interface LinuxLoadPlan extends LinuxBootItems {
   /** Boot protocol version (e.g. 0x20f). */
   protocol: number;
-  /** The real-mode setup (boot sector + setup code) with the patched header: FW_CFG_SETUP_*. */
-  setupAddr: number;
-  setup: Uint8Array;
-  /** The protected-mode kernel: FW_CFG_KERNEL_*. */
-  kernelAddr: number;
-  kernel: Uint8Array;
-  /** The NUL-terminated command line: FW_CFG_CMDLINE_*. */
-  cmdlineAddr: number;
-  cmdline: Uint8Array;
-  /** FW_CFG_INITRD_* (null without an initrd). */
-  initrdAddr: number | null;
-  initrd: Uint8Array | null;
   /** The highest address the initrd may end at (QEMU's initrd_max). */
   initrdMax: number;
   /** cmdline_size of this kernel (the longest command line it accepts). */
