@@ -27,7 +27,8 @@ for (const file of files) {
   const rel = file.slice(root.length);
   process.stderr.write(`bench: ${rel}\n`);
   const args = file.endsWith('.ts') ? ['--conditions=@vmkit/source', '--import', 'tsx', file] : [file];
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  // 20 minutes: the Linux boot bench (apps/cli/bench/linux-boot.bench.mjs) boots a whole kernel.
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 1_200_000 });
   if (r.status !== 0) {
     failures++;
     process.stderr.write(`bench: ${rel} failed (exit ${r.status ?? r.signal})\n${r.stderr}\n`);

@@ -26,7 +26,7 @@ import {
 } from '@vmkit/machine';
 import { DEVICE_OPTIONS, deviceHelp, deviceSpecs, fwCfgFiles } from './device-options.js';
 import { EXIT, exitStatusHelp, inputError, UsageError } from './errors.js';
-import { openOutput, readBytes, writeBytes, writeStdout } from './files.js';
+import { type ByteOutput, openByteOutput, openOutput, readBytes, writeBytes, writeStdout } from './files.js';
 import { loadIgdSource } from './igd-source.js';
 import { jsonText } from './json.js';
 import {
@@ -40,6 +40,8 @@ import { registry } from './registry.js';
 import { didYouMean } from './suggest.js';
 
 export const DEBIAN_SEABIOS = ['/usr/share/seabios/bios-256k.bin', '/usr/share/seabios/bios.bin'];
+/** QEMU's option ROM that boots a `-kernel` under SeaBIOS (Debian qemu-system-data). */
+export const DEBIAN_LINUXBOOT = '/usr/share/qemu/linuxboot_dma.bin';
 const MiB = 1024 * 1024;
 /** The largest BIOS image the machine maps (@vmkit/machine validateConfig: 16 MiB below 4 GiB). */
 const MAX_BIOS = 16 * MiB;
@@ -130,7 +132,33 @@ export const MACHINE_OPTIONS: OptionSpec[] = [
     name: 'until',
     type: 'string',
     value: '<text>',
-    help: 'the goal: stop once the debug console has printed <text>',
+    help: 'the goal: stop once the debug console or COM1 has printed <text>',
+  },
+  {
+    name: 'kernel',
+    type: 'string',
+    value: '<bzImage>',
+    help: "boot a Linux bzImage as QEMU's -kernel does (fw_cfg items; SeaBIOS runs\nlinuxboot_dma.bin, hle loads it directly); the goal becomes poweroff",
+  },
+  { name: 'initrd', type: 'string', value: '<file>', help: 'initial ramdisk for --kernel (QEMU -initrd)' },
+  {
+    name: 'append',
+    type: 'string',
+    value: '<cmdline>',
+    help: 'kernel command line for --kernel (QEMU -append), e.g. "console=ttyS0"',
+  },
+  {
+    name: 'linuxboot-rom',
+    type: 'string',
+    value: '<file>',
+    help: 'the option ROM that starts --kernel under SeaBIOS',
+    default: DEBIAN_LINUXBOOT,
+  },
+  {
+    name: 'serial',
+    type: 'string',
+    value: '<file|->',
+    help: "add COM1 (16550 at 0x3F8, IRQ 4) and write its output there ('-': stdout);\nthe report shows its last lines",
   },
   {
     name: 'max-instructions',
@@ -161,7 +189,8 @@ export const BOOT_COMMAND: CommandSpec = {
   summary: 'boot an i440FX PC with an assigned Intel IGD and report the OpRegion/BDSM handshake',
   description:
     'The goal is the --until text when given, else the firmware\'s boot attempt ("No bootable\n' +
-    'device."). A boot that stops before its goal prints the report and exits 3.',
+    'device.") or the guest powering off (ACPI S5, e.g. a --kernel guest\'s poweroff). A boot that\n' +
+    'stops before its goal prints the report and exits 3.',
   options: [
     ...MACHINE_OPTIONS,
     ...DEVICE_OPTIONS.filter((o) => o.name === 'stop-at' || o.name === 'save-state'),
@@ -252,6 +281,11 @@ export function runMachine(
     throw new UsageError('--save-state needs --stop-at <n>');
   const debugTo = values.debugcon as string | undefined;
   const debugOut = debugTo && debugTo !== '-' ? openOutput(debugTo, 'debug console output') : null;
+  const serialTo = values.serial as string | undefined;
+  if (serialTo === '-' && values.json === true)
+    throw new UsageError('--serial - writes to stdout, where --json prints: give --serial a file');
+  const serialOut =
+    serialTo === '-' ? stdoutBytes() : serialTo ? openByteOutput(serialTo, 'serial output') : null;
   try {
     const { firmware, fallback } = resolveFirmware(values.firmware as string | undefined);
     const igdSpec = (values.igd as string | undefined) ?? 'synthetic:kbl';
@@ -277,6 +311,8 @@ export function runMachine(
       onReset: values['no-reboot'] === true ? 'stop' : 'reset',
       devices: deviceSpecs(values),
       fwCfgFiles: fwCfgFiles(values),
+      ...linuxInput(values, firmware),
+      serial: serialTo !== undefined || values.kernel !== undefined,
     };
     let machine: Machine;
     try {
@@ -288,6 +324,7 @@ export function runMachine(
             : debugOut
               ? (line) => debugOut.write(line)
               : undefined,
+        serial: serialOut ? (b) => serialOut.write(b) : undefined,
       });
     } catch (e) {
       if (e instanceof ConfigError) throw inputError(e.problems.map((p) => `config: ${p}`));
@@ -309,7 +346,50 @@ export function runMachine(
     }
   } finally {
     debugOut?.close();
+    serialOut?.close();
   }
+}
+
+/** The largest kernel and initrd files read (the machine then checks they fit its RAM). */
+const MAX_KERNEL = 256 * MiB;
+const MAX_INITRD = 2048 * MiB;
+
+/** --kernel/--initrd/--append (and the option ROM image firmware boots them with). */
+function linuxInput(values: ParsedArgs['values'], firmware: FirmwareConfig): Partial<MachineConfigInput> {
+  const kernel = values.kernel as string | undefined;
+  if (kernel === undefined) {
+    if (values.initrd !== undefined) throw new UsageError('--initrd needs --kernel');
+    if (values.append !== undefined) throw new UsageError('--append needs --kernel');
+    return {};
+  }
+  const romPath = (values['linuxboot-rom'] as string | undefined) ?? DEBIAN_LINUXBOOT;
+  if (firmware.kind === 'image' && values['linuxboot-rom'] === undefined && !existsSync(romPath))
+    throw inputError(
+      `--kernel with SeaBIOS needs QEMU's option ROM ${romPath} (apt-get install qemu-system-data), or --firmware hle`,
+    );
+  return {
+    kernel: readBytes(kernel, 'kernel', MAX_KERNEL),
+    initrd:
+      values.initrd === undefined ? undefined : readBytes(values.initrd as string, 'initrd', MAX_INITRD),
+    append: values.append as string | undefined,
+    linuxbootRom: firmware.kind === 'image' ? readBytes(romPath, 'option ROM', MiB) : undefined,
+  };
+}
+
+/** COM1 bytes to stdout, flushed per line and when the run ends. */
+function stdoutBytes(): ByteOutput {
+  let line: number[] = [];
+  const flush = () => {
+    if (line.length) writeStdout(Uint8Array.from(line));
+    line = [];
+  };
+  return {
+    write(b) {
+      line.push(b);
+      if (b === 0x0a || line.length >= 4096) flush();
+    },
+    close: flush,
+  };
 }
 
 /** Run a built machine to --stop-at (and save it) or to its goal, and report. */

@@ -13,7 +13,12 @@ export type ExitKind = keyof typeof EXIT;
 
 /** [code, kind as printed in JSON errors, meaning] — the rows of the exit-status table. */
 export const EXIT_TABLE: ReadonlyArray<readonly [number, string, string]> = [
-  [EXIT.ok, 'ok', 'success (boot: the goal was reached; decode: the file is valid)'],
+  [
+    EXIT.ok,
+    'ok',
+    'success (boot: the goal was reached: the --until text, the guest powering off\n' +
+      "(ACPI S5), or without --kernel the firmware's boot attempt; decode: the file is valid)",
+  ],
   [
     EXIT.input,
     'input',
@@ -29,8 +34,9 @@ export const EXIT_TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [
     EXIT.goalNotReached,
     'goal-not-reached',
-    "boot did not reach its goal (the --until text, else the firmware's boot attempt):\n" +
-      'instruction budget spent, a guest reset or triple fault under --no-reboot,\nhalted forever, firmware error',
+    "boot did not reach its goal (the --until text, else poweroff or the firmware's boot attempt):\n" +
+      'instruction budget spent (a kernel that loops or panics), a guest reset or triple fault\n' +
+      'under --no-reboot, halted forever, firmware error',
   ],
   [EXIT.internal, 'internal', 'internal error: a bug in vmkit (VMKIT_DEBUG=1 prints the stack)'],
 ];

@@ -63,6 +63,15 @@ export function writeBytes(path: string, what: string, bytes: Uint8Array): void 
   }
 }
 
+/** Create or truncate `path` for writing, or fail with one line naming it. */
+function openForWriting(path: string, what: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (e) {
+    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
+  }
+}
+
 export interface LineOutput {
   write(line: string): void;
   close(): void;
@@ -71,12 +80,7 @@ export interface LineOutput {
 /** Open (create or truncate) an output file for lines, or fail with one line naming it — called
  * before any work starts, so a bad path costs nothing. */
 export function openOutput(path: string, what: string): LineOutput {
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw inputError(`cannot open ${what} ${path}: ${reason(e)}`);
-  }
+  const fd = openForWriting(path, what);
   return {
     write(line) {
       try {
@@ -91,6 +95,37 @@ export function openOutput(path: string, what: string): LineOutput {
   };
 }
 
+export interface ByteOutput {
+  write(byte: number): void;
+  close(): void;
+}
+
+/** Open (create or truncate) an output file for a byte stream (a guest's serial port), buffered
+ * per line; fails with one line naming it before any work starts. */
+export function openByteOutput(path: string, what: string): ByteOutput {
+  const fd = openForWriting(path, what);
+  const buf = new Uint8Array(4096);
+  let n = 0;
+  const flush = () => {
+    try {
+      if (n) writeSync(fd, buf, 0, n);
+    } catch (e) {
+      throw inputError(`cannot write ${what} ${path}: ${reason(e)}`);
+    }
+    n = 0;
+  };
+  return {
+    write(byte) {
+      buf[n++] = byte;
+      if (byte === 0x0a || n === buf.length) flush();
+    },
+    close() {
+      flush();
+      closeSync(fd);
+    },
+  };
+}
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
@@ -100,8 +135,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * holds the event loop). A reader that went away (EPIPE, e.g. `| head`) ends the command with
  * exit 0, as main.ts does for process.stdout.
  */
-export function writeStdout(text: string): void {
-  const bytes = Buffer.from(text, 'utf8');
+export function writeStdout(text: string | Uint8Array): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let off = 0; off < bytes.length; ) {
     try {
       off += writeSync(1, bytes, off);

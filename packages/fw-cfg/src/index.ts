@@ -33,8 +33,9 @@ export type {
   FwCfgWriteCallback,
 } from './device.js';
 export { FwCfg } from './device.js';
-export type { E820Entry, HpetBlock, NumaConfig, StandardItems } from './items.js';
+export type { E820Entry, HpetBlock, LinuxBootItems, NumaConfig, StandardItems } from './items.js';
 export {
+  addLinuxBootItems,
   addStandardItems,
   decodeE820,
   encodeBootOrder,

@@ -176,3 +176,37 @@ export function addStandardItems(fw: FwCfg, cfg: StandardItems = {}): void {
   if (cfg.e820 !== undefined) fw.addFile('etc/e820', encodeE820(cfg.e820));
   if (cfg.bootOrder !== undefined) fw.addFile('bootorder', encodeBootOrder(cfg.bootOrder));
 }
+
+/** What QEMU's `-kernel`/`-initrd`/`-append` publish (hw/i386/x86.c x86_load_linux): addresses and
+ * sizes as u32 items, the bytes as data items. The caller computes placement and header patches. */
+export interface LinuxBootItems {
+  setupAddr: number;
+  setup: Uint8Array;
+  kernelAddr: number;
+  kernel: Uint8Array;
+  cmdlineAddr: number;
+  /** NUL-terminated. */
+  cmdline: Uint8Array;
+  initrdAddr: number | null;
+  initrd: Uint8Array | null;
+}
+
+/** Register FW_CFG_{KERNEL,SETUP,INITRD,CMDLINE}_{ADDR,SIZE,DATA} as QEMU does (no INITRD_* items
+ * without an initrd; FW_CFG_CMDLINE_SIZE counts the NUL). linuxboot_dma.bin reads exactly these. */
+export function addLinuxBootItems(fw: FwCfg, items: LinuxBootItems): void {
+  const u32item = (key: number, v: number, what: string) => fw.addItem(key, u32(v, what));
+  u32item(FwCfgKey.CMDLINE_ADDR, items.cmdlineAddr, 'cmdlineAddr');
+  u32item(FwCfgKey.CMDLINE_SIZE, items.cmdline.length, 'cmdline size');
+  fw.addItem(FwCfgKey.CMDLINE_DATA, items.cmdline);
+  if (items.initrd && items.initrdAddr !== null) {
+    u32item(FwCfgKey.INITRD_ADDR, items.initrdAddr, 'initrdAddr');
+    u32item(FwCfgKey.INITRD_SIZE, items.initrd.length, 'initrd size');
+    fw.addItem(FwCfgKey.INITRD_DATA, items.initrd);
+  }
+  u32item(FwCfgKey.KERNEL_ADDR, items.kernelAddr, 'kernelAddr');
+  u32item(FwCfgKey.KERNEL_SIZE, items.kernel.length, 'kernel size');
+  fw.addItem(FwCfgKey.KERNEL_DATA, items.kernel);
+  u32item(FwCfgKey.SETUP_ADDR, items.setupAddr, 'setupAddr');
+  u32item(FwCfgKey.SETUP_SIZE, items.setup.length, 'setup size');
+  fw.addItem(FwCfgKey.SETUP_DATA, items.setup);
+}

@@ -6,6 +6,7 @@ import { withBuiltins } from './builtin-devices.js';
 import { type PlannedDevice, planDevices } from './devices-config.js';
 import { qemuPcLayout } from './e820.js';
 import { DEFAULT_EVENT_WINDOW } from './events.js';
+import { type LinuxLoadPlan, planLinuxLoad } from './linux-load.js';
 import { formatSize, parseSize } from './size.js';
 
 /** The OpRegion policies of @vmkit/vfio-igd's vfio-igd device (QEMU's x-igd-opregion and the
@@ -88,6 +89,21 @@ export interface MachineConfigInput {
   logWindow?: { lines?: number; chars?: number };
   /** How many recorded (traced) events the machine keeps (default 100 000). Subscribers see all. */
   eventWindow?: number;
+  /** A Linux bzImage to boot as QEMU's `-kernel` does (fw_cfg kernel/setup/cmdline/initrd items;
+   * image firmware runs `linuxbootRom` as an option ROM, hle firmware loads it directly). */
+  kernel?: Uint8Array;
+  /** QEMU `-initrd` (needs `kernel`). */
+  initrd?: Uint8Array;
+  /** QEMU `-append`: the kernel command line (needs `kernel`). */
+  append?: string;
+  /** The option ROM that boots the kernel under image firmware: QEMU's linuxboot_dma.bin (Debian
+   * qemu-system-data: /usr/share/qemu/linuxboot_dma.bin), published as genroms/linuxboot_dma.bin. */
+  linuxbootRom?: Uint8Array;
+  /** A 16550 COM1 at 0x3F8/IRQ 4 (QEMU `-serial`; `-nodefaults` has none). Default false. */
+  serial?: boolean;
+  /** How much COM1 output the machine keeps (`serial`, the report): last `lines` lines and at most
+   * `chars` characters (defaults 10 000 and 1 Mi). Subscribers see every byte. */
+  serialWindow?: { lines?: number; chars?: number };
   /** What a guest reset (0xCF9, the 8042's reset pulse, port 0x92, a triple fault) does:
    * 'reset' (default, as QEMU `-machine pc`): a system reset — every device's reset, the CPU at
    * the reset vector, RAM kept — and the run goes on; 'stop' (QEMU `-no-reboot`): the run ends
@@ -112,10 +128,16 @@ export interface MachineConfig {
   jit: boolean;
   logWindow: { lines: number; chars: number };
   eventWindow: number;
+  /** The planned `-kernel` load, or null. */
+  linux: LinuxLoadPlan | null;
+  linuxbootRom: Uint8Array | null;
+  serial: boolean;
+  serialWindow: { lines: number; chars: number };
   onReset: ResetPolicy;
 }
 
 export const DEFAULT_LOG_WINDOW = { lines: 100_000, chars: 8 * 1024 * 1024 };
+export const DEFAULT_SERIAL_WINDOW = { lines: 10_000, chars: 1024 * 1024 };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -230,12 +252,21 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
     chars: input.logWindow?.chars ?? DEFAULT_LOG_WINDOW.chars,
   };
   const eventWindow = input.eventWindow ?? DEFAULT_EVENT_WINDOW;
+  const serialWindow = {
+    lines: input.serialWindow?.lines ?? DEFAULT_SERIAL_WINDOW.lines,
+    chars: input.serialWindow?.chars ?? DEFAULT_SERIAL_WINDOW.chars,
+  };
   for (const p of [
     windowProblem('logWindow.lines', logWindow.lines),
     windowProblem('logWindow.chars', logWindow.chars),
     windowProblem('eventWindow', eventWindow),
+    windowProblem('serialWindow.lines', serialWindow.lines),
+    windowProblem('serialWindow.chars', serialWindow.chars),
   ])
     if (p) problems.push(p);
+  const serial = input.serial ?? false;
+  if (typeof serial !== 'boolean') problems.push(`serial must be true or false, got ${String(serial)}`);
+  const linux = checkLinux(input, firmware, board?.ramBelow4g, problems);
 
   const onReset = input.onReset ?? 'reset';
   if (!RESET_POLICIES.includes(onReset))
@@ -255,8 +286,45 @@ export function validateConfig(input: MachineConfigInput = {}, registry?: Device
     jit,
     logWindow,
     eventWindow,
+    linux,
+    linuxbootRom: linux && firmware.kind === 'image' ? input.linuxbootRom! : null,
+    serial,
+    serialWindow,
     onReset,
   };
+}
+
+/** The `kernel`/`initrd`/`append` fields: the planned load, or problems (into `problems`). */
+function checkLinux(
+  input: MachineConfigInput,
+  firmware: FirmwareConfig,
+  below4g: number | undefined,
+  problems: string[],
+): LinuxLoadPlan | null {
+  if (!input.kernel) {
+    // QEMU: "-initrd only allowed with -kernel option" (and the same for -append).
+    if (input.initrd) problems.push('initrd needs a kernel');
+    if (input.append !== undefined) problems.push('append (a kernel command line) needs a kernel');
+    return null;
+  }
+  if (firmware.kind === 'image') {
+    const rom = input.linuxbootRom;
+    if (!rom)
+      problems.push(
+        'kernel: image firmware boots a kernel through the linuxboot_dma.bin option ROM (Debian qemu-system-data, /usr/share/qemu/linuxboot_dma.bin): give linuxbootRom',
+      );
+    else if (rom.length < 512 || rom.length % 512 !== 0 || rom[0] !== 0x55 || rom[1] !== 0xaa)
+      problems.push(
+        `linuxbootRom: ${rom.length} bytes is not an option ROM (55 AA signature, 512-byte blocks)`,
+      );
+  }
+  if (below4g === undefined) return null;
+  const plan = planLinuxLoad({ kernel: input.kernel, initrd: input.initrd, append: input.append }, below4g);
+  if ('problems' in plan) {
+    problems.push(...plan.problems);
+    return null;
+  }
+  return plan;
 }
 
 function utf8Length(s: string): number {

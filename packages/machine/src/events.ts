@@ -76,6 +76,9 @@ export const EVENT_KINDS: Readonly<Record<string, string>> = {
   apm: 'a write to the APM control/status ports (0xB2/0xB3)',
   smi: 'a software SMI was raised',
   'acpi-sleep': 'the guest entered an ACPI sleep state',
+  'machine-kernel-entry':
+    'hle firmware: the -kernel was loaded into RAM and the CPU set at its 32-bit boot-protocol entry',
+  poweroff: 'the guest powered the machine off (ACPI S5 via PM1a_CNT; ends the run)',
   'lapic-ipi': 'the local APIC sent an IPI',
   'lapic-unsupported': 'a local APIC register this model does not implement',
   'ioapic-unsupported': 'an IOAPIC register this model does not implement',
@@ -112,7 +115,7 @@ export const TRACE_GROUPS: Record<string, string[]> = {
   cpu: ['cpu'],
   bus: ['unassigned', 'rom-write', 'map-changed'],
   firmware: ['firmware'],
-  machine: ['machine'],
+  machine: ['machine', 'poweroff'],
   dma: ['dma-refused'],
   platform: [
     'pic-',

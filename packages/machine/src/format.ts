@@ -12,6 +12,9 @@ function size(n: number): string {
   return `${n} B`;
 }
 
+/** How many serial lines the text report shows (JSON has every kept line). */
+const SERIAL_TAIL = 20;
+
 const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 /** The report as text; device sections use their DeviceType's formatReport when `registry` has it. */
@@ -56,6 +59,16 @@ export function formatReport(r: BootReport, registry?: DeviceRegistry): string {
         `      BAR${b.kind === 'rom' ? ' ROM' : b.index} ${b.kind}${b.prefetchable ? ' prefetchable' : ''} at ${hex(b.address, b.kind === 'io' ? 4 : 8)} size ${size(b.size)}`,
       );
     }
+  }
+  if (r.serial) {
+    out.push('');
+    const shown = r.serial.slice(-SERIAL_TAIL);
+    out.push(
+      r.serial.length
+        ? `Serial (COM1), last ${shown.length} of ${r.serial.length} kept lines:`
+        : 'Serial (COM1): no output',
+    );
+    for (const l of shown) out.push(`  ${l}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -8,6 +8,12 @@ export * from './events.js';
 export { e820FromSeabiosLog, mapBiosImage } from './firmware-image.js';
 export { formatReport } from './format.js';
 export {
+  type LinuxLoadInput,
+  type LinuxLoadPlan,
+  PC_ACPI_DATA_SIZE,
+  planLinuxLoad,
+} from './linux-load.js';
+export {
   BOOT_FAIL_TEXT,
   type BootOptions,
   createMachine,
@@ -20,6 +26,7 @@ export {
 export * from './numbers.js';
 export type * from './report.js';
 export * from './report-schema.js';
+export { SerialConsole, type SerialState } from './serial.js';
 export { formatSize, parseSize } from './size.js';
 export {
   crc32,

@@ -6,7 +6,14 @@
 import { buildPcAcpi, buildSmbios } from '@vmkit/acpi';
 import { encodeLoader } from '@vmkit/bios-linker';
 import type { DeviceRegistry, ReportContext } from '@vmkit/device';
-import { addStandardItems, FwCfg, type FwCfgEvent, type FwCfgState } from '@vmkit/fw-cfg';
+import {
+  addLinuxBootItems,
+  addStandardItems,
+  encodeBootOrder,
+  FwCfg,
+  type FwCfgEvent,
+  type FwCfgState,
+} from '@vmkit/fw-cfg';
 import { IoBus, MemoryBus } from '@vmkit/memory-bus';
 import { createPcPlatform, type PcPlatform, type PcPlatformState } from '@vmkit/pc-platform';
 import { formatBdf, type PciEvent } from '@vmkit/pci';
@@ -30,6 +37,7 @@ import {
   runImage,
   type StopInfo,
 } from './firmware-image.js';
+import { loadLinuxDirect } from './linux-direct.js';
 import type {
   BootReport,
   DeviceReport,
@@ -39,6 +47,7 @@ import type {
   RunResult,
   StopReason,
 } from './report.js';
+import { SerialConsole, type SerialState } from './serial.js';
 import {
   captureRam,
   fingerprint,
@@ -54,7 +63,7 @@ import { BoundedWindow } from './window.js';
 export interface MachineSinks {
   /** Debug console (port 0x402) lines as the firmware prints them. */
   debugcon?: (line: string) => void;
-  /** COM1 bytes. */
+  /** COM1 bytes (config `serial: true`), as the guest transmits them. */
   serial?: (byte: number) => void;
 }
 
@@ -64,7 +73,7 @@ export interface RunOptions {
 }
 
 export interface BootOptions extends RunOptions {
-  /** Stop once the debug console has printed this text. */
+  /** Stop once the debug console (or COM1) has printed this text. */
   until?: string;
   /** Instruction budget for image firmware, counted from power-on (default 200 M). */
   maxInstructions?: number;
@@ -82,6 +91,7 @@ const FINAL_STOPS: ReadonlySet<StopReason> = new Set<StopReason>([
   'reset',
   'halted-forever',
   'firmware-error',
+  'poweroff',
 ]);
 
 /** The `state` part of a MachineSnapshot. */
@@ -101,6 +111,7 @@ interface SavedState {
   devices: Array<{ id: string; state: unknown }>;
   events: ReturnType<EventStream['getState']>;
   log: { lines: string[]; dropped: number };
+  serial: SerialState;
 }
 
 export interface MachineOptions extends MachineSinks {
@@ -152,6 +163,9 @@ export class Machine {
   /** Whether the last run had an until condition (the report's goalReached). */
   private untilGoal = false;
   private hleE820: E820Entry[] | null = null;
+  /** COM1 output (config `serial`): the kept lines and the until watch. */
+  readonly serial: SerialConsole;
+  private readonly serialSink: ((byte: number) => void) | undefined;
   /** The guest asked for a system reset (0xCF9, 8042, port 0x92); the run loop acts on it. */
   private resetRequested = false;
 
@@ -172,6 +186,9 @@ export class Machine {
       devices: config.devices.map((d) => ({ driver: d.type.driver, id: d.id, bdf: d.bdf, props: d.props })),
       instructionsPerSecond: config.instructionsPerSecond,
       startDate: config.startDate,
+      linux: config.linux,
+      linuxbootRom: config.linuxbootRom,
+      serial: config.serial,
       onReset: config.onReset,
     });
     this.nsPerInstruction = 1e9 / config.instructionsPerSecond;
@@ -200,6 +217,11 @@ export class Machine {
     memory.setRouting(0xa0000, 0x20000, 'none', 'none');
 
     if (sinks.debugcon) this.debugconListeners.push(sinks.debugcon);
+    this.serial = new SerialConsole(config.serialWindow, (text) => {
+      if (!this.raisedStop)
+        this.raiseStop({ reason: 'until', detail: `the serial console printed "${text}"` });
+    });
+    this.serialSink = sinks.serial;
     this.platform = createPcPlatform({
       memory,
       io,
@@ -213,14 +235,24 @@ export class Machine {
         events.emit({ kind: 'machine-reset-request' });
         this.cpu?.requestStop();
       },
-      sinks: { serial: sinks.serial },
-      serial: false, // QEMU -nodefaults has no COM1
+      sinks: { serial: (b) => this.onSerialByte(b) },
+      serial: config.serial, // QEMU -nodefaults has no COM1; -serial adds one
       debugconPort: null, // the debug console is a plugged isa-debugcon device
       startDate: parseDate(config.startDate),
       onEvent: (e) => {
         if (events.wants(e.kind)) events.emit({ ...e });
       },
     });
+    // ACPI sleep: the DSDT's \_S5 is Package {0, 0, 0, 0} (@vmkit/acpi, as QEMU's build_dsdt), so
+    // SLP_TYP 0 is soft-off; QEMU acpi_pm1_cnt_write also powers off for the S4 value (2).
+    this.platform.acpi.onSleep = (slpTyp) => {
+      if (slpTyp !== 0 && slpTyp !== 2) return;
+      this.events.emit({ kind: 'poweroff', slpTyp });
+      this.raiseStop({
+        reason: 'poweroff',
+        detail: `the guest entered ACPI ${slpTyp === 0 ? 'S5 (soft off)' : 'S4'}: SLP_TYP ${slpTyp} with SLP_EN in PM1a_CNT`,
+      });
+    };
     this.platform.i440fx.onSmramOpen = (open) =>
       memory.setRouting(0xa0000, 0x20000, open ? 'ram' : 'none', open ? 'ram' : 'none');
     this.platform.pci.setListener((e: PciEvent) => {
@@ -311,13 +343,32 @@ export class Machine {
     for (const f of files) fw.addFile(f.name, f.data);
     for (const f of config.fwCfgFiles) fw.addFile(f.name, f.data);
     fw.addFile('etc/tpm/log', new Uint8Array(0)); // no TPM: QEMU still registers the empty file
-    fw.addFile('bootorder', new Uint8Array(0));
+    this.addLinuxItems();
     fw.addFile('bios-geometry', new Uint8Array(0));
 
     if (config.firmware.kind === 'image') {
       mapBiosImage(this, config.firmware.image);
       (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
+    } else if (config.linux) {
+      // hle + kernel: the TypeScript POST runs first, then the CPU runs the kernel.
+      (this as { cpu: Cpu | null }).cpu = createImageCpu(this);
     }
+  }
+
+  /** `-kernel`: QEMU's fw_cfg kernel items, and for image firmware the option ROM that boots them
+   * (x86_load_linux: option_rom "linuxboot_dma.bin" with bootindex 0, so bootorder names it). */
+  private addLinuxItems(): void {
+    const { linux, linuxbootRom } = this.config;
+    if (linux) addLinuxBootItems(this.fwCfg, linux);
+    if (linux && linuxbootRom) {
+      this.fwCfg.addFile('genroms/linuxboot_dma.bin', linuxbootRom);
+      this.fwCfg.addFile('bootorder', encodeBootOrder(['/rom@genroms/linuxboot_dma.bin']));
+    } else this.fwCfg.addFile('bootorder', new Uint8Array(0));
+  }
+
+  private onSerialByte(byte: number): void {
+    this.serial.push(byte);
+    this.serialSink?.(byte);
   }
 
   /** The last debug console lines (at most config.logWindow), oldest first. */
@@ -482,11 +533,15 @@ export class Machine {
     if (!stop) {
       this.untilGoal = until !== null || predicate !== null;
       this.untilText = until;
+      this.serial.setWatch(until);
       try {
         stop =
-          this.config.firmware.kind === 'hle' ? this.runHle(until) : this.runCpu(budget, predicate, opts);
+          this.config.firmware.kind === 'hle'
+            ? this.runHle(until, budget, predicate, opts)
+            : this.runCpu(budget, predicate, opts);
       } finally {
         this.untilText = null;
+        this.serial.setWatch(null);
         this.raisedStop = null;
       }
       if (FINAL_STOPS.has(stop.reason)) this.finished = stop;
@@ -509,11 +564,22 @@ export class Machine {
     });
   }
 
-  private runHle(until: string | null): StopInfo {
+  private runHle(
+    until: string | null,
+    budget: number,
+    predicate: (() => boolean) | null,
+    opts: RunOptions,
+  ): StopInfo {
+    const linux = this.config.linux;
+    // With a kernel, POST runs once; after it the CPU runs the kernel (hleE820 marks POST done).
+    if (linux && this.cpu && this.hleE820 !== null) return this.runCpu(budget, predicate, opts);
     const fw = this.config.firmware as { kind: 'hle'; options?: HleOptions };
     const r = bootHle(this, fw.options ?? {}, { until: until ?? undefined });
     this.hleE820 = r.e820;
-    return { reason: r.reason, detail: r.detail };
+    if (!linux || !this.cpu || r.reason === 'until') return { reason: r.reason, detail: r.detail };
+    const load = loadLinuxDirect(this.memory, this.cpu, linux, r.e820);
+    this.events.emit({ kind: 'machine-kernel-entry', entry: load.entry, initrd: load.initrdAddr });
+    return this.runCpu(budget, predicate, opts);
   }
 
   /** Run the firmware to a stop condition (from power-on, or from where the machine is) and
@@ -539,7 +605,9 @@ export class Machine {
         reason: stop.reason,
         detail: stop.detail,
         // The goal: the until text/condition when the last run had one, else the boot step.
-        goalReached: this.untilGoal ? stop.reason === 'until' : stop.reason === 'boot-attempted',
+        goalReached: this.untilGoal
+          ? stop.reason === 'until'
+          : stop.reason === 'poweroff' || (stop.reason === 'boot-attempted' && !this.config.linux),
         instructions: this.instructions,
         virtualTimeNs: Math.round(this.now()),
       },
@@ -549,6 +617,7 @@ export class Machine {
       e820,
       pci: this.pciReport(),
       log: this.log,
+      serial: this.config.serial ? this.serial.tail() : null,
     };
   }
 
@@ -580,6 +649,7 @@ export class Machine {
         devices: this.devices.map((d) => ({ id: d.id, state: d.device.getState() })),
         events: this.events.getState(),
         log: { lines: this.logWindow.toArray(), dropped: this.logWindow.dropped },
+        serial: this.serial.getState(),
       },
       ram,
     };
@@ -639,6 +709,7 @@ export class Machine {
     this.raisedStop = null;
     this.events.setState(st.events);
     this.logWindow.reset(st.log.lines, st.log.dropped);
+    this.serial.setState(st.serial);
   }
 
   private ramRegions(): string[] {

@@ -62,6 +62,7 @@ export const bootReportSchema = {
             'reset',
             'halted-forever',
             'firmware-error',
+            'poweroff',
             'paused',
           ],
         },
@@ -132,6 +133,7 @@ export const bootReportSchema = {
         }),
       },
       log: strings,
+      serial: { oneOf: [{ type: 'null' }, strings] },
       events: {
         type: 'array',
         items: {

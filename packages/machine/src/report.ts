@@ -11,6 +11,7 @@ export type StopReason =
   | 'reset' // the guest requested a system reset (port 0x92, the 8042, 0xCF9)
   | 'halted-forever' // HLT with interrupts disabled or no timer that could ever wake the CPU
   | 'firmware-error'
+  | 'poweroff' // the guest powered the machine off (ACPI S5 through the PIIX4 PM block)
   | 'paused'; // pause() (or report() before any run)
 
 /** What run(), step() and runUntil() return. */
@@ -62,8 +63,8 @@ export interface BootReport {
   result: {
     reason: StopReason;
     detail: string;
-    /** The boot reached its goal: the `until` text when one was given, else `boot-attempted`.
-     * Anything else (budget, fault, reset, halt, firmware error) did not. */
+    /** The boot reached its goal: the `until` text when one was given, else `poweroff` or (without
+     * a kernel) `boot-attempted`. Anything else (budget, fault, reset, halt, firmware error) did not. */
     goalReached: boolean;
     instructions: number;
     virtualTimeNs: number;
@@ -85,4 +86,7 @@ export interface BootReport {
   e820: E820Entry[];
   pci: PciDeviceReport[];
   log: string[];
+  /** COM1's last lines (config.serialWindow; the unfinished last line included), or null without
+   * COM1. */
+  serial: string[] | null;
 }

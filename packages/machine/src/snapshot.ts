@@ -33,8 +33,8 @@ const utf8 = {
 };
 
 /** Bump whenever the shape of any state in a snapshot changes (2: the board's state is its device
- * list, `PcPlatform.boardDevices`, one key per device; the IDE channels are ide0/ide1; 3: the CPU
- * state carries the x87 FPU, CpuState version 2). */
+ * list, `PcPlatform.boardDevices`, one key per device; the IDE channels are ide0/ide1; 2 on the
+ * fpu branch: the CPU state holds the x87 FPU; 3: both, and the machine's COM1 window `serial`). */
 export const SNAPSHOT_VERSION = 3;
 export const SNAPSHOT_FORMAT = 'vmkit-machine-snapshot';
 const MAGIC = 'VMKITSNP';

@@ -87,15 +87,15 @@ describe.skipIf(!haveBios)('snapshot and restore with real SeaBIOS', () => {
     const flipped = bytes.slice();
     flipped[flipped.length >> 1] ^= 0x40;
     expect(() => decodeSnapshot(flipped)).toThrow(/truncated or corrupted/);
+    const next = bytes.slice();
+    next[8] = SNAPSHOT_VERSION + 1;
+    expect(() => decodeSnapshot(next)).toThrow(
+      new RegExp(`version ${SNAPSHOT_VERSION + 1} is not supported`),
+    );
     const v1 = bytes.slice();
     v1[8] = 1;
     expect(() => decodeSnapshot(v1)).toThrow(
       `snapshot version 1 is not supported by this vmkit (it reads version ${SNAPSHOT_VERSION})`,
-    );
-    const vNext = bytes.slice();
-    vNext[8] = SNAPSHOT_VERSION + 1;
-    expect(() => decodeSnapshot(vNext)).toThrow(
-      new RegExp(`version ${SNAPSHOT_VERSION + 1} is not supported`),
     );
     expect(() => decodeSnapshot(new Uint8Array(100))).toThrow(/bad magic/);
     expect(() => decodeSnapshot(bytes.subarray(0, 12))).toThrow(SnapshotError);

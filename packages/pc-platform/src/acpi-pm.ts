@@ -167,6 +167,12 @@ export class AcpiPm implements TimerDevice {
     this.updateSci();
   }
 
+  /** The chipset's ACPI mode switch (QEMU hw/acpi/core.c acpi_pm1_cnt_update): SCI_EN on or off. */
+  setSciEnabled(on: boolean): void {
+    this.cnt = on ? this.cnt | CNT_SCI_EN : this.cnt & ~CNT_SCI_EN;
+    this.updateSci();
+  }
+
   /** Host: press the power button (PWRBTN_STS). */
   pressPowerButton(): void {
     this.sts |= PM1_PWRBTN_STS;

@@ -22,6 +22,9 @@ export const QEMU_SUBSYSTEM_VENDOR = 0x1af4;
 export const QEMU_SUBSYSTEM_ID = 0x1100;
 
 const I440FX_PAM = 0x59;
+/** The FADT's ACPI_ENABLE / ACPI_DISABLE values for SMI_CMD (QEMU hw/acpi/piix4.c, build_fadt). */
+const ACPI_ENABLE = 0xf1;
+const ACPI_DISABLE = 0xf0;
 const I440FX_SMRAM = 0x72;
 const SMRAM_D_OPEN = 0x40;
 const SMRAM_G_SMRAME = 0x08;
@@ -366,10 +369,17 @@ export class Piix4Pm extends PciDevice {
     this.config.setWritable(SMBBA, 4, 0x0000fff0);
     this.resetRegisters();
     if (opts.apm) {
-      // QEMU piix4 apm_ctrl_changed: an APMC write raises SMI when DEVACTB.APMC_EN is set.
+      // QEMU piix4 apm_ctrl_changed: ACPI_ENABLE (0xF1) / ACPI_DISABLE (0xF0), the FADT's
+      // SMI_CMD values, set / clear PM1_CNT.SCI_EN (the ACPI 3.0 4.7.2.5 hand-over a PC's SMM
+      // handler performs; Linux's acpi_enable polls SCI_EN for 3 s after writing 0xF1). Any other
+      // APMC write raises SMI when DEVACTB.APMC_EN is set.
       const prev = opts.apm.onControl;
       opts.apm.onControl = (v) => {
         prev?.(v);
+        if (v === ACPI_ENABLE || v === ACPI_DISABLE) {
+          this.pm.setSciEnabled(v === ACPI_ENABLE);
+          return;
+        }
         if (this.config.get32(DEVACTB) & APMC_EN) this.onEvent?.({ kind: 'smi', source: 'apm' });
       };
     }

@@ -20,6 +20,9 @@ const MODE_DISABLE_KBD = 0x10;
 const MODE_DISABLE_AUX = 0x20;
 const MODE_KCC = 0x40;
 
+/** Marks a controller-queue byte that reads as aux data (QEMU KBD_PENDING_CTRL_AUX). */
+const CTRL_AUX = 0x100;
+
 const OUT_RESET = 0x01;
 const OUT_A20 = 0x02;
 const OUT_OBF = 0x10;
@@ -54,6 +57,7 @@ export interface I8042State {
   obData: number;
   /** Which queue the output-buffer byte came from: 0 none, 1 controller/keyboard, 2 aux. */
   obSource: number;
+  /** Controller bytes; bit 8 set: the byte reads as aux data (written with D3). */
   ctrlQueue: number[];
   kbdQueue: number[];
   auxQueue: number[];
@@ -132,16 +136,19 @@ export class I8042 {
 
   private push(q: number[], b: number): void {
     if (q.length >= QUEUE_SIZE - 1) return; // QEMU ps2_queue drops when full
-    q.push(b & 0xff);
+    q.push(b & (CTRL_AUX | 0xff));
   }
 
   /** Move the next pending byte into the output buffer and drive IRQ1/IRQ12 (QEMU kbd_update_irq). */
   private refill(): void {
     if (!(this.status & (STAT_OBF | STAT_AUX_OBF))) {
       if (this.ctrlQueue.length > 0) {
-        this.obData = this.ctrlQueue.shift() as number;
-        this.obSource = 1;
-        this.status |= STAT_OBF;
+        // Controller bytes (command replies, D2/D3 writes) are never held back by the interface
+        // disable bits (QEMU 7.2 pckbd.c kbd_queue → KBD_PENDING_CTRL_KBD/AUX, kbd_update_irq).
+        const e = this.ctrlQueue.shift() as number;
+        this.obData = e & 0xff;
+        this.obSource = e & CTRL_AUX ? 2 : 1;
+        this.status |= e & CTRL_AUX ? STAT_OBF | STAT_AUX_OBF : STAT_OBF;
       } else if (this.kbdQueue.length > 0 && !(this.mode & MODE_DISABLE_KBD)) {
         this.obData = this.kbdQueue.shift() as number;
         this.obSource = 1;
@@ -282,11 +289,13 @@ export class I8042 {
         this.push(this.ctrlQueue, v);
         this.refill();
         break;
-      case 0xd3: // write aux output buffer
-        this.push(this.auxQueue, v);
+      case 0xd3: // write aux output buffer: reads back as aux data (Linux's AUX loopback test)
+        this.push(this.ctrlQueue, CTRL_AUX | v);
         this.refill();
         break;
-      case 0xd4: // write to aux device: none attached
+      case 0xd4: // write to aux device: none attached. Sending data to the aux device re-enables
+        // the aux interface (QEMU kbd_write_data KBD_CCMD_WRITE_MOUSE).
+        this.mode &= ~MODE_DISABLE_AUX;
         this.push(this.auxQueue, 0xfe);
         this.refill();
         break;
@@ -454,7 +463,7 @@ export class I8042 {
     this.writeCmd = s.writeCmd;
     this.obData = s.obData & 0xff;
     this.obSource = s.obSource;
-    this.ctrlQueue = s.ctrlQueue.slice(0, QUEUE_SIZE).map((b) => b & 0xff);
+    this.ctrlQueue = s.ctrlQueue.slice(0, QUEUE_SIZE).map((b) => b & (CTRL_AUX | 0xff));
     this.kbdQueue = s.kbdQueue.slice(0, QUEUE_SIZE).map((b) => b & 0xff);
     this.auxQueue = s.auxQueue.slice(0, QUEUE_SIZE).map((b) => b & 0xff);
     this.scanEnabled = s.kbd.scanEnabled;

@@ -160,6 +160,20 @@ describe('PIIX4 PM', () => {
     io.out8(0xb2, 0);
     expect(events.some((e) => e.kind === 'smi')).toBe(true);
   });
+
+  it('ACPI_ENABLE / ACPI_DISABLE on APMC set and clear PM1_CNT.SCI_EN without an SMI (Linux acpi_enable)', () => {
+    const { io, events, p } = setup();
+    const b = bdf(0, 1, 3);
+    p.pci.configWrite(b, 0x40, 4, 0x601);
+    p.pci.configWrite(b, 0x80, 1, 0x01);
+    p.pci.configWrite(b, 0x58, 4, 0x02000000); // APMC_EN: other values would raise SMI
+    expect(io.in16(0x604) & 1).toBe(0);
+    io.out8(0xb2, 0xf1);
+    expect(io.in16(0x604) & 1).toBe(1);
+    io.out8(0xb2, 0xf0);
+    expect(io.in16(0x604) & 1).toBe(0);
+    expect(events.some((e) => e.kind === 'smi')).toBe(false);
+  });
 });
 
 describe('PcPlatform composition', () => {

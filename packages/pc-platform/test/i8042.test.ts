@@ -127,6 +127,33 @@ describe('8042 + PS/2 keyboard', () => {
     expect(io.in8(0x92)).toBe(0x02);
   });
 
+  it('D3 loops a byte back as aux data even with the aux interface disabled (Linux i8042_check_aux)', () => {
+    const { io, irq } = setup();
+    io.out8(0x64, 0x60);
+    io.out8(0x60, 0x30); // CTR: both interfaces disabled, no interrupts (Linux i8042_controller_init)
+    io.out8(0x64, 0xd3);
+    io.out8(0x60, 0x5a);
+    expect(io.in8(0x64) & 0x21).toBe(0x21);
+    expect(irq.levels[12]).toBeFalsy();
+    expect(io.in8(0x60)).toBe(0x5a);
+    expect(io.in8(0x64) & 0x21).toBe(0);
+    io.out8(0x64, 0xd2);
+    io.out8(0x60, 0x33);
+    expect(io.in8(0x64) & 0x21).toBe(0x01);
+    expect(io.in8(0x60)).toBe(0x33);
+  });
+
+  it('a write to the aux device re-enables the aux interface (QEMU KBD_CCMD_WRITE_MOUSE)', () => {
+    const { io } = setup();
+    io.out8(0x64, 0xa7);
+    io.out8(0x64, 0xd4);
+    io.out8(0x60, 0xf2);
+    expect(io.in8(0x64) & 0x21).toBe(0x21);
+    expect(io.in8(0x60)).toBe(0xfe);
+    io.out8(0x64, 0x20);
+    expect(io.in8(0x60) & 0x20).toBe(0);
+  });
+
   it('answers aux writes with 0xFE (no mouse) on IRQ12 and reports unknown commands', () => {
     const { io, irq, events } = setup();
     io.out8(0x64, 0xd4);

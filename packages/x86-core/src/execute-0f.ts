@@ -61,6 +61,12 @@ export abstract class CpuExecute0f extends CpuExecuteRest {
       case 0x32:
         this.rdmsr();
         return;
+      case 0x34:
+        this.sysenter();
+        return;
+      case 0x35:
+        this.sysexit();
+        return;
       default:
         // Includes 0F 0B (UD2).
         this.ud();

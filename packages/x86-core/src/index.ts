@@ -10,7 +10,10 @@ export {
   FEATURE_FPU,
   FEATURE_MSR,
   FEATURE_MTRR,
+  FEATURE_PAT,
+  FEATURE_PGE,
   FEATURE_PSE,
+  FEATURE_SEP,
   FEATURE_TSC,
 } from './state.js';
 export type * from './types.js';

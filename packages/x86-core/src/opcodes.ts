@@ -187,6 +187,8 @@ const TWO_BYTE: Record<number, string> = {
   48: 'wrmsr',
   49: 'rdtsc',
   50: 'rdmsr',
+  52: 'sysenter',
+  53: 'sysexit',
   160: 'push FS',
   161: 'pop FS',
   162: 'cpuid',

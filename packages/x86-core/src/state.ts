@@ -77,6 +77,7 @@ export const CR0_ET = 0x10;
 export const CR0_WP = 0x10000;
 export const CR0_PG = 0x80000000 | 0;
 export const CR4_PSE = 0x10;
+export const CR4_PGE = 0x80;
 
 /** Thrown (a single preallocated object) to abort the current instruction with an exception. */
 export const FAULT = { fault: true };
@@ -108,8 +109,11 @@ export const FEATURE_TSC = 1 << 4;
 export const FEATURE_MSR = 1 << 5;
 export const FEATURE_CX8 = 1 << 8;
 export const FEATURE_APIC = 1 << 9;
+export const FEATURE_SEP = 1 << 11;
 export const FEATURE_MTRR = 1 << 12;
+export const FEATURE_PGE = 1 << 13;
 export const FEATURE_CMOV = 1 << 15;
+export const FEATURE_PAT = 1 << 16;
 export const IMPLEMENTED_EDX =
   FEATURE_FPU |
   FEATURE_PSE |
@@ -117,8 +121,11 @@ export const IMPLEMENTED_EDX =
   FEATURE_MSR |
   FEATURE_CX8 |
   FEATURE_APIC |
+  FEATURE_SEP |
   FEATURE_MTRR |
-  FEATURE_CMOV;
+  FEATURE_PGE |
+  FEATURE_CMOV |
+  FEATURE_PAT;
 
 /** Default model: QEMU's "qemu32" signature (target/i386/cpu.c builtin_x86_defs: family 6, model 6,
  * stepping 3, GenuineIntel) with only the features this core implements. */
@@ -128,7 +135,16 @@ export const DEFAULT_MODEL: CpuModel = {
   model: 6,
   stepping: 3,
   featuresEdx:
-    FEATURE_FPU | FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_MTRR | FEATURE_CMOV,
+    FEATURE_FPU |
+    FEATURE_PSE |
+    FEATURE_TSC |
+    FEATURE_MSR |
+    FEATURE_CX8 |
+    FEATURE_SEP |
+    FEATURE_MTRR |
+    FEATURE_PGE |
+    FEATURE_CMOV |
+    FEATURE_PAT,
   featuresEcx: 0,
   apic: false,
   maxBasicLeaf: 1,
@@ -142,7 +158,22 @@ export const DEFAULT_MODEL: CpuModel = {
 // MSR numbers (Intel SDM vol. 4).
 export const MSR_TSC = 0x10;
 export const MSR_APIC_BASE = 0x1b;
+/** IA32_PLATFORM_ID: read-only, platform ID in bits 52:50 (SDM vol. 4 table 2-2, P6 family on). */
+export const MSR_PLATFORM_ID = 0x17;
+/** IA32_BIOS_SIGN_ID: the microcode update signature (revision in bits 63:32). */
+export const MSR_UCODE_REV = 0x8b;
 export const MSR_MTRRCAP = 0xfe;
+/** IA32_SYSENTER_CS / _ESP / _EIP (SDM vol. 4 table 2-2; SYSENTER/SYSEXIT, vol. 2B). */
+export const MSR_SYSENTER_CS = 0x174;
+export const MSR_SYSENTER_ESP = 0x175;
+export const MSR_SYSENTER_EIP = 0x176;
+/** IA32_PAT (SDM vol. 3A 11.12.2). */
+export const MSR_PAT = 0x277;
+/** IA32_PAT's power-on value: WB WT UC- UC, twice (SDM vol. 3A table 11-12). */
+export const PAT_RESET = 0x0007040600070406n;
+/** The microcode revision RDMSR 0x8B returns: QEMU's default `ucode-rev` for non-AMD vendors
+ * (target/i386/cpu.c x86_cpu_realizefn: 0x100000000, i.e. revision 1 in bits 63:32). */
+export const UCODE_REV = 0x1_0000_0000n;
 export const MSR_MTRR_DEF_TYPE = 0x2ff;
 
 export function isKnownMtrr(index: number): boolean {

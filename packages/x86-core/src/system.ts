@@ -2,7 +2,7 @@
 // Behavioural references (no code copied): QEMU target/i386/tcg/misc_helper.c, Intel SDM vol. 3A
 // (I/O permission bitmap, control registers).
 
-import { CR0_ET, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CS, GP, IOPL, VM } from './state.js';
+import { CR0_ET, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CS, FEATURE_PGE, GP, IOPL, VM } from './state.js';
 import { CpuStrings } from './strings.js';
 
 /** System instructions: port I/O with the IOPL/bitmap checks, group 7
@@ -144,8 +144,10 @@ export abstract class CpuSystem extends CpuStrings {
           this.flushTlb();
           break;
         case 4:
-          // Implemented CR4 bits: TSD (2), DE (3), PSE (4). Others (PAE, PGE, VME, ...) #GP.
-          if (v & ~0x1c) this.fault(GP, 0);
+          // Implemented CR4 bits: TSD (2), DE (3), PSE (4), and PGE (7) when CPUID reports it.
+          // Others (PAE, VME, ...) #GP. Global pages: the TLB drops every entry on a CR3 write
+          // too, which the SDM allows (a TLB may drop any entry at any time, vol. 3A 4.10.2.2).
+          if (v & ~(this.model.featuresEdx & FEATURE_PGE ? 0x9c : 0x1c)) this.fault(GP, 0);
           this.cr4 = v;
           this.flushTlb();
           break;

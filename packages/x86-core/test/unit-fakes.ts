@@ -12,7 +12,7 @@ import type {
   PageTables,
   RegionHandle,
 } from '@vmkit/memory-bus';
-import { Cpu, type CpuEvent, type InterruptLine } from '../src/index.js';
+import { Cpu, type CpuEvent, type CpuModel, type InterruptLine } from '../src/index.js';
 
 const PAGES = 1 << 20;
 
@@ -180,7 +180,11 @@ export interface Rig {
 }
 
 /** A CPU whose reset vector jumps to `code` loaded at physical `load` (real mode, CS=load>>4). */
-export function rig(code: Uint8Array, load = 0x7c00, opts: { ram?: number } = {}): Rig {
+export function rig(
+  code: Uint8Array,
+  load = 0x7c00,
+  opts: { ram?: number; model?: Partial<CpuModel> } = {},
+): Rig {
   const rom = new Uint8Array(0x10000).fill(0xf4);
   // far jmp at reset vector FFFF0 → load
   const seg = load >>> 4;
@@ -190,7 +194,7 @@ export function rig(code: Uint8Array, load = 0x7c00, opts: { ram?: number } = {}
   mem.ram.set(code, load);
   const io = new FakeIo();
   const pic = new FakePic();
-  const cpu = new Cpu({ memory: mem.asApi(), io: io.asApi(), interrupts: pic });
+  const cpu = new Cpu({ memory: mem.asApi(), io: io.asApi(), interrupts: pic, model: opts.model });
   const events: CpuEvent[] = [];
   cpu.onEvent((e) => events.push(e));
   return { cpu, mem, io, pic, events };
