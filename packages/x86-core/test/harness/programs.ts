@@ -105,6 +105,17 @@ export const PROGRAMS: ProgramInfo[] = [
     },
   },
   {
+    name: 'sysregs',
+    what: 'CR4.PGE and global pages, IA32_PAT, SYSENTER/SYSEXIT (what Linux i386 turns on at boot)',
+    qemuWrong: {
+      // SDM vol. 3A 11.12.2: "Attempting to write an undefined memory type encoding into the PAT
+      // causes a general-protection (#GP) exception"; QEMU 7.2's helper_wrmsr stores any MSR_PAT
+      // value.
+      ids: [0x3008, 0x3009],
+      why: 'QEMU 7.2 TCG accepts reserved memory types (2, 3, 8+) in IA32_PAT without #GP',
+    },
+  },
+  {
     name: 'vm86',
     what: 'virtual-8086 mode: IRET to VM=1, IOPL-sensitive instructions, I/O bitmap, gates, #GP/#UD frames',
   },
@@ -174,5 +185,7 @@ export function qemuProblems(p: ProgramInfo, lines: string[]): string[] {
 
 export function describeRun(r: MachineRun): string {
   const ev = r.events.filter((e) => e.kind !== 'exception' && e.kind !== 'mode-change').slice(0, 5);
-  return `reason=${r.reason} instructions=${r.instructions} exit=${String(r.exitCode)} events=${JSON.stringify(ev)}`;
+  // msr events carry bigint values, which JSON.stringify refuses.
+  const json = JSON.stringify(ev, (_k, v) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+  return `reason=${r.reason} instructions=${r.instructions} exit=${String(r.exitCode)} events=${json}`;
 }
