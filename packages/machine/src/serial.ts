@@ -15,7 +15,7 @@ export interface SerialState {
 }
 
 export class SerialConsole {
-  private readonly window: BoundedWindow<string>;
+  private readonly kept: BoundedWindow<string>;
   private partial = '';
   /** Bytes the guest transmitted since power-on. */
   bytes = 0;
@@ -27,7 +27,7 @@ export class SerialConsole {
     limits: { lines: number; chars: number },
     private readonly onMatch: (text: string) => void,
   ) {
-    this.window = new BoundedWindow<string>(limits.lines, (l) => l.length, limits.chars);
+    this.kept = new BoundedWindow<string>(limits.lines, (l) => l.length, limits.chars);
   }
 
   /** One byte from the UART. */
@@ -35,12 +35,12 @@ export class SerialConsole {
     this.bytes++;
     if (byte === 0x0d) return;
     if (byte === 0x0a) {
-      this.window.push(this.partial);
+      this.kept.push(this.partial);
       this.partial = '';
     } else {
       this.partial += String.fromCharCode(byte);
       if (this.partial.length >= MAX_LINE) {
-        this.window.push(this.partial);
+        this.kept.push(this.partial);
         this.partial = '';
       }
     }
@@ -66,27 +66,27 @@ export class SerialConsole {
 
   /** The kept lines, oldest first, with the unfinished last line when there is one. */
   tail(): string[] {
-    const lines = this.window.toArray();
+    const lines = this.kept.toArray();
     if (this.partial !== '') lines.push(this.partial);
     return lines;
   }
 
   /** Lines that fell out of the window. */
   get dropped(): number {
-    return this.window.dropped;
+    return this.kept.dropped;
   }
 
   getState(): SerialState {
     return {
-      lines: this.window.toArray(),
-      dropped: this.window.dropped,
+      lines: this.kept.toArray(),
+      dropped: this.kept.dropped,
       partial: this.partial,
       bytes: this.bytes,
     };
   }
 
   setState(s: SerialState): void {
-    this.window.reset(s.lines, s.dropped);
+    this.kept.reset(s.lines, s.dropped);
     this.partial = s.partial;
     this.bytes = s.bytes;
     this.sinceWatch = '';
