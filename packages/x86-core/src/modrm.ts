@@ -266,18 +266,22 @@ export abstract class CpuModrm extends CpuMemory {
         return;
       }
     }
+    if (this.paging && this.pageFaultFirst(s, off, 1, true)) return;
     this.wr8(s, off, v);
   }
 
-  /** MOV r/m16/32, r (89). */
+  /** MOV r/m16/32, r (89). With paging on, a store to a page the guest has yet to map takes its #PF
+   * without a throw (pageFaultFirst: the first touch of a fresh page). */
   protected movRmReg(size: number): void {
     this.modrm();
+    if (this.mod !== 3 && this.paging && this.pageFaultFirst(this.eaSeg, this.eaOff, size, true)) return;
     this.writeRm(size, this.getReg(size, this.reg));
   }
 
-  /** MOV r, r/m (8A/8B). */
+  /** MOV r, r/m (8A/8B); a load's #PF as MOV r/m, r's. */
   protected movRegRm(size: number): void {
     this.modrm();
+    if (this.mod !== 3 && this.paging && this.pageFaultFirst(this.eaSeg, this.eaOff, size, false)) return;
     if (size === 1) this.setReg8(this.reg, this.readRm8());
     else this.setReg(size, this.reg, this.readRm(size));
   }
