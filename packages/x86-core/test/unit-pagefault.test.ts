@@ -1,4 +1,4 @@
-// #PF taken by an interpreted MOV on loop()'s fast path (execute(): pageFaultFirst records the fault
+// #PF taken by an interpreted MOV/ALU/MOVZX/MOVSX on loop()'s fast path (execute(): pageFaultFirst records the fault
 // before the instruction changes anything and execute() delivers it without a throw) against the
 // same program single-stepped (step(): every fault unwinds to run() as a thrown FAULT): the same
 // CR2 values, error codes, faulting EIPs, instruction counts and final state.
@@ -41,6 +41,12 @@ const BODY = `
   mov al, [ebx + 0x4000]      ; 8A: byte load
   mov [ebx + 0x5ffe], ecx     ; crosses into an unmapped page: the throwing path
   mov [0x1ff010], ecx         ; read-only page: #PF(P|W)
+  add [ebx + 0x7000], ecx     ; 01: read-modify-write, read first
+  cmp ecx, [ebx + 0x8000]     ; 3B
+  add dword [ebx + 0x9000], 5 ; 83
+  mov dword [ebx + 0xa000], 7 ; C7: after its immediate
+  movzx eax, byte [ebx + 0xb000]
+  movsx eax, word [ebx + 0xc000]
   mov esi, [ebx]              ; mapped now: no fault
   add esi, [0x1ff010]
   mov [0x6f8], esi
@@ -91,7 +97,7 @@ function runStepped() {
   return { r };
 }
 
-describe('#PF from an interpreted MOV on the fast path', () => {
+describe('#PF from an interpreted memory operand on the fast path', () => {
   it('matches the single-stepped (throwing) path: CR2, error codes, EIPs, counts and state', () => {
     const a = runFast();
     const b = runStepped();
@@ -111,13 +117,19 @@ describe('#PF from an interpreted MOV on the fast path', () => {
       ['205ffe', '2'],
       [log[6]?.[0], '2'], // the store's second page (CR2 within page 0x206000, checked below)
       ['1ff010', '3'],
+      ['207000', '0'],
+      ['208000', '0'],
+      ['209000', '0'],
+      ['20a000', '2'],
+      ['20b000', '0'],
+      ['20c000', '0'],
     ]);
     expect(Number.parseInt(log[6]?.[0] ?? '', 16) >>> 12).toBe(0x206);
     expect(dv.getUint32(0x6f8, true)).toBe((0x11223344 * 2) >>> 0);
     expect(a.r.mem.ram.subarray(0x600, 0x800)).toEqual(b.r.mem.ram.subarray(0x600, 0x800));
     expect(a.r.cpu.getRegisters()).toEqual(b.r.cpu.getRegisters());
     expect(a.r.cpu.instructionCount).toBe(b.r.cpu.instructionCount);
-    expect(a.r.cpu.exceptionCounts[14]).toBe(8);
+    expect(a.r.cpu.exceptionCounts[14]).toBe(14);
     expect(a.r.events.filter((e) => e.kind === 'exception')).toEqual(
       b.r.events.filter((e) => e.kind === 'exception'),
     );
