@@ -680,6 +680,7 @@ export abstract class CpuAlu extends CpuStack {
   /** Group 1 (80–83): ALU r/m, imm (83: a sign-extended imm8). */
   protected group1(op: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(op === 0x80 || op === 0x82 ? 1 : this.o32 ? 4 : 2, false)) return;
     if (op === 0x80 || op === 0x82) {
       const a = this.readRm8();
       const v = this.alu(this.reg, 1, a, this.fetch8());

@@ -179,20 +179,18 @@ export class Cpu extends CpuExecute {
     this.stopRequested = false;
     // Devices may have raised or dropped the interrupt line since the last run().
     this.intrPoll = true;
-    let end = start + Math.max(0, Math.floor(maxInstructions));
+    this.runEnd = start + Math.max(0, Math.floor(maxInstructions));
     let reason: RunReason = 'budget';
     for (;;) {
       try {
-        reason = this.loop(end);
+        reason = this.loop();
         break;
       } catch (e) {
         if (e === FAULT) {
-          this.eip = this.startEip;
-          this.regs[ESP] = this.startEsp;
           // An exception delivery counts against the budget, so a handler that faults again forever
           // cannot keep run() from returning.
-          end--;
-          this.deliverException(this.excVector, this.excCode);
+          this.runEnd--;
+          this.takeFault();
           if (this.shutdownState) {
             reason = 'triple-fault';
             break;
@@ -218,9 +216,11 @@ export class Cpu extends CpuExecute {
     return { reason, instructions: this.instructionCount - start };
   }
 
-  private loop(end: number): RunReason {
+  /** Runs until the instruction count reaches runEnd (which every exception delivery lowers by one)
+   * or something stops the run. */
+  private loop(): RunReason {
     const regs = this.regs;
-    while (this.instructionCount < end) {
+    while (this.instructionCount < this.runEnd) {
       if (
         !this.slow &&
         (this.flags & TF) === 0 &&
@@ -233,13 +233,14 @@ export class Cpu extends CpuExecute {
         this.intrPoll = false;
         if (this.jitProbe) {
           this.jitProbe = false;
-          if (this.runTrace(end)) {
+          if (this.runTrace(this.runEnd)) {
             this.jitProbe = true;
             if (this.stopRequested) return 'stopped';
             continue;
           }
         }
-        this.execute(end);
+        this.runEnd -= this.execute(this.runEnd, true);
+        if (this.shutdownState) return 'triple-fault';
         if (this.stopRequested) return 'stopped';
         continue;
       }
@@ -278,7 +279,7 @@ export class Cpu extends CpuExecute {
       const tf = this.flags & TF;
       if (tf !== 0) this.softIntTaken = false;
       // Exactly one instruction (execute() sets startEip/startEsp and bumps the count).
-      this.execute(this.instructionCount + 1);
+      this.execute(this.instructionCount + 1, false);
       // Single-step trap: taken when TF was set as the instruction started (also after the POPF/IRET
       // that clears it), but not for INT n / INT3 / INTO, whose handler runs first (SDM 17.3.1.4).
       if (tf !== 0 && !this.softIntTaken) {

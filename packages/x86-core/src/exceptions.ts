@@ -159,6 +159,14 @@ export abstract class CpuExceptions extends CpuVm86 {
     return v === DE || (v >= TS && v <= GP);
   }
 
+  /** The instruction that raised the pending fault (fault()) did not happen: roll EIP and ESP back
+   * to its start and deliver the exception (run() and execute() catch the FAULT throw). */
+  protected takeFault(): void {
+    this.eip = this.startEip;
+    this.regs[ESP] = this.startEsp;
+    this.deliverException(this.excVector, this.excCode);
+  }
+
   /** Deliver an exception raised by an instruction, handling double and triple faults. */
   protected deliverException(vector: number, code: number): void {
     if (vector < 32) this.exceptionCounts[vector]++;

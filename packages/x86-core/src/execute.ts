@@ -14,28 +14,50 @@ import {
   PREFIX_SEG,
   prefixSegment,
 } from './opcodes.js';
-import { CS, DS, ES, ESP, GP, IF, SS, TF } from './state.js';
+import { CS, DS, ES, ESP, FAULT, GP, IF, SS, TF } from './state.js';
 
 /** The hot dispatch loop. */
 export abstract class CpuExecute extends CpuExecute0f {
   /** Execute instructions from the current EIP, counting each retired one, until the count reaches
    * `end` or the fast-path conditions of loop() (not slow, IF and TF clear, no stop request) no
    * longer hold. Looping here instead of in loop() saves a call and the prologue of this large
-   * function per instruction. A fault throws out of it before the count is bumped, as before. */
-  protected execute(end: number): void {
+   * function per instruction. Returns the number of exceptions delivered here.
+   *
+   * A fault (the FAULT throw, or a #PF a handler found before changing anything: faultPending) is
+   * delivered here when `fast` (loop()'s fast path; the single-step path lets it reach run(), so no
+   * #DB follows a faulting instruction): as run() would — EIP and ESP rolled back, the delivery
+   * counted against the budget — without unwinding through loop() and run() and re-entering them. */
+  protected execute(end: number, fast: boolean): number {
     this.execEnd = end;
+    let delivered = 0;
+    let faulted = false;
     for (;;) {
-      this.startEip = this.eip;
-      this.startEsp = this.regs[ESP];
-      this.o32 = this.a32 = this.cs32;
-      this.segOvr = -1;
-      this.rep = 0;
-      let op = this.fetch8();
-      // Prefixes: one table load on the common no-prefix path.
-      if (PREFIX_KIND[op] !== 0) op = this.prefixes(op);
-      if (op < 0x80) this.executeLow(op);
-      else this.executeHigh(op);
-      this.instructionCount++;
+      try {
+        this.startEip = this.eip;
+        this.startEsp = this.regs[ESP];
+        this.o32 = this.a32 = this.cs32;
+        this.segOvr = -1;
+        this.rep = 0;
+        let op = this.fetch8();
+        // Prefixes: one table load on the common no-prefix path.
+        if (PREFIX_KIND[op] !== 0) op = this.prefixes(op);
+        if (op < 0x80) this.executeLow(op);
+        else this.executeHigh(op);
+        // pageFaultFirst(): the instruction did not happen and its #PF is pending.
+        if (this.faultPending) faulted = true;
+        else this.instructionCount++;
+      } catch (e) {
+        if (e !== FAULT || !fast) throw e;
+        faulted = true;
+      }
+      if (faulted) {
+        faulted = this.faultPending = false;
+        if (!fast) throw FAULT;
+        delivered++;
+        this.execEnd = --end;
+        this.takeFault();
+        if (this.shutdownState) return delivered;
+      }
       if (
         this.instructionCount >= end ||
         this.slow ||
@@ -44,7 +66,7 @@ export abstract class CpuExecute extends CpuExecute0f {
         this.jitProbe ||
         ((this.flags & IF) !== 0 && this.intrPoll)
       )
-        return;
+        return delivered;
     }
   }
 

@@ -3,7 +3,7 @@
 // src/rust/cpu/cpu.rs (TLB, translation).
 
 import { CpuFlags } from './flags.js';
-import { CR0_WP, CR4_PSE, GP, PFV } from './state.js';
+import { CR0_WP, CR4_PSE, FAULT, GP, PFV } from './state.js';
 
 /** Memory: paging (TLB, page walk), linear and segmented reads/writes with limit checks,
  * instruction fetch through the cached EIP window. */
@@ -53,15 +53,46 @@ export abstract class CpuMemory extends CpuFlags {
     return this.walk(lin, write, user);
   }
 
+  /** The page walk for an access the TLB does not allow: fills the TLB and returns the physical
+   * address, or raises #PF. */
   protected walk(lin: number, write: boolean, user: boolean): number {
+    const a = this.walkTry(lin, write, user);
+    if (this.walkFaulted) {
+      this.walkFaulted = false;
+      throw FAULT;
+    }
+    return a;
+  }
+
+  /** An interpreter access that is about to take a #PF, found before the instruction changed
+   * anything: paging on, [off, off+size) inside segment s (else the access raises #GP/#SS first),
+   * within one page, not allowed by the TLB, and the walk faults. The #PF is then recorded (CR2,
+   * error code) and pending (faultPending): the handler returns at once and execute() delivers it
+   * as it would a thrown fault, without the throw (most of a #PF round trip's cost in V8). Any
+   * other case returns false with the walk's side effects done (TLB fill, accessed/dirty bits),
+   * and the access proceeds as usual. */
+  protected pageFaultFirst(s: number, off: number, size: number, write: boolean): boolean {
+    off >>>= 0;
+    if (off < this.segLo[s] || off + size - 1 > this.segHi[s] || (write && this.segWritable[s] === 0))
+      return false;
+    const lin = (this.segBase[s] + off) | 0;
+    if ((lin & 0xfff) > 0x1000 - size) return false;
+    const user = this.cpl === 3;
+    if ((this.tlb[lin >>> 12] & (user ? (write ? 8 : 4) : write ? 2 : 1)) !== 0) return false;
+    this.walkTry(lin, write, user);
+    if (!this.walkFaulted) return false;
+    this.walkFaulted = false;
+    this.faultPending = true;
+    return true;
+  }
+
+  /** walk() without the throw: a fault sets CR2, excVector/excCode and walkFaulted. */
+  private walkTry(lin: number, write: boolean, user: boolean): number {
     const mem = this.memory;
     const pdeAddr = (((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask) >>> 0;
     let pde = mem.read32(pdeAddr) | 0;
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
-    if ((pde & 1) === 0) {
-      this.cr2 = lin;
-      return this.fault(PFV, errBase);
-    }
+    if ((pde & 1) === 0) return this.pageFault(lin, errBase);
     const wp = (this.cr0 & CR0_WP) !== 0;
     let frame: number;
     let rw: number;
@@ -71,10 +102,7 @@ export abstract class CpuMemory extends CpuFlags {
       // 4 MiB page.
       rw = pde & 2;
       us = pde & 4;
-      if ((user && !us) || (write && !rw && (user || wp))) {
-        this.cr2 = lin;
-        return this.fault(PFV, errBase | 1);
-      }
+      if ((user && !us) || (write && !rw && (user || wp))) return this.pageFault(lin, errBase | 1);
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pde & want) !== want) {
         pde |= want;
@@ -85,16 +113,10 @@ export abstract class CpuMemory extends CpuFlags {
     } else {
       const pteAddr = (((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & this.a20Mask) >>> 0;
       let pte = mem.read32(pteAddr) | 0;
-      if ((pte & 1) === 0) {
-        this.cr2 = lin;
-        return this.fault(PFV, errBase);
-      }
+      if ((pte & 1) === 0) return this.pageFault(lin, errBase);
       rw = pde & pte & 2;
       us = pde & pte & 4;
-      if ((user && !us) || (write && !rw && (user || wp))) {
-        this.cr2 = lin;
-        return this.fault(PFV, errBase | 1);
-      }
+      if ((user && !us) || (write && !rw && (user || wp))) return this.pageFault(lin, errBase | 1);
       if ((pde & 0x20) === 0) mem.write32(pdeAddr, (pde | 0x20) >>> 0);
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pte & want) !== want) {
@@ -124,6 +146,14 @@ export abstract class CpuMemory extends CpuFlags {
     }
     this.tlb[vp] = frame | bits;
     return frame | (lin & 0xfff);
+  }
+
+  private pageFault(lin: number, code: number): number {
+    this.cr2 = lin;
+    this.excVector = PFV;
+    this.excCode = code;
+    this.walkFaulted = true;
+    return 0;
   }
 
   /** @internal (TraceHost) */

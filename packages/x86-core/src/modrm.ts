@@ -141,12 +141,21 @@ export abstract class CpuModrm extends CpuMemory {
     else this.wr16(this.eaSeg, this.eaOff, v);
   }
 
+  /** With paging on, the r/m memory operand is about to take a #PF (pageFaultFirst): the handler
+   * returns at once and execute() delivers the fault without a throw. Called where the operand's
+   * first access would happen, before the instruction changes anything; `write` is that access's
+   * kind (a read for read-modify-write forms, as the interpreter reads first). */
+  protected rmFaultsFirst(size: number, write: boolean): boolean {
+    return this.mod !== 3 && this.paging && this.pageFaultFirst(this.eaSeg, this.eaOff, size, write);
+  }
+
   protected dataSeg(): number {
     return this.segOvr >= 0 ? this.segOvr : DS;
   }
 
   protected aluRmReg(op: number, size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, false)) return;
     const a = this.readRm(size);
     const v = this.alu(op, size, a, this.getReg(size, this.reg));
     if (op !== 7) this.writeRm(size, v);
@@ -154,6 +163,7 @@ export abstract class CpuModrm extends CpuMemory {
 
   protected aluRegRm(op: number, size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, false)) return;
     const b = this.readRm(size);
     const v = this.alu(op, size, this.getReg(size, this.reg), b);
     if (op !== 7) this.setReg(size, this.reg, v);
@@ -179,8 +189,10 @@ export abstract class CpuModrm extends CpuMemory {
   protected movRmImm(size: number): void {
     this.modrm();
     if (this.reg !== 0) this.ud(); // group 11: MOV is /0 only
-    if (size === 1) this.writeRm8(this.fetch8());
-    else this.writeRm(size, this.fetchS(size));
+    const v = this.fetchS(size);
+    if (this.rmFaultsFirst(size, true)) return;
+    if (size === 1) this.writeRm8(v);
+    else this.writeRm(size, v);
   }
 
   /** XLAT (D7). */
@@ -193,12 +205,14 @@ export abstract class CpuModrm extends CpuMemory {
   /** MOVZX r, r/m8 / r/m16 (0F B6/B7). */
   protected movzx(size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, false)) return;
     this.setReg(this.o32 ? 4 : 2, this.reg, size === 1 ? this.readRm8() : this.readRm16());
   }
 
   /** MOVSX r, r/m8 / r/m16 (0F BE/BF). */
   protected movsx(size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, false)) return;
     const v = size === 1 ? (this.readRm8() << 24) >> 24 : (this.readRm16() << 16) >> 16;
     this.setReg(this.o32 ? 4 : 2, this.reg, v);
   }
@@ -266,18 +280,22 @@ export abstract class CpuModrm extends CpuMemory {
         return;
       }
     }
+    if (this.paging && this.pageFaultFirst(s, off, 1, true)) return;
     this.wr8(s, off, v);
   }
 
-  /** MOV r/m16/32, r (89). */
+  /** MOV r/m16/32, r (89). With paging on, a store to a page the guest has yet to map takes its #PF
+   * without a throw (pageFaultFirst: the first touch of a fresh page). */
   protected movRmReg(size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, true)) return;
     this.writeRm(size, this.getReg(size, this.reg));
   }
 
-  /** MOV r, r/m (8A/8B). */
+  /** MOV r, r/m (8A/8B); a load's #PF as MOV r/m, r's. */
   protected movRegRm(size: number): void {
     this.modrm();
+    if (this.rmFaultsFirst(size, false)) return;
     if (size === 1) this.setReg8(this.reg, this.readRm8());
     else this.setReg(size, this.reg, this.readRm(size));
   }

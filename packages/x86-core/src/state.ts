@@ -288,6 +288,9 @@ export abstract class CpuCore {
   /** @internal (TraceHost) */
   stopRequested = false;
   instructionCount = 0;
+  /** run()'s budget: the instruction count at which it returns, lowered by one per exception
+   * delivered (so a handler that faults forever cannot keep run() from returning). */
+  protected runEnd = 0;
   /** execute()'s `end`: REP string steps size their work by it (strings.ts repQuota). */
   protected execEnd = 0;
   protected tscOffset = 0n;
@@ -311,6 +314,11 @@ export abstract class CpuCore {
   // Pending exception (FAULT).
   protected excVector = 0;
   protected excCode = -1;
+  /** walkTry() found a #PF (recorded in excVector/excCode/CR2). */
+  protected walkFaulted = false;
+  /** An interpreter handler recorded a #PF before changing anything (pageFaultFirst) and returned:
+   * execute() delivers it instead of retiring the instruction. */
+  protected faultPending = false;
 
   /** Copies of CS base/limit for the fetch path. */
   protected csBase = 0;
@@ -418,7 +426,22 @@ export abstract class CpuCore {
         if (this.codePages[page] !== 0) this.codeWrite(page << 12, 0x1000);
       });
     }
+    this.seedDoubleFields();
     this.reset();
+  }
+
+  /** Fields that hold full 32-bit values (EIP, the CS limit, the fetch window, counters and budgets
+   * past 2^30, CR0/CR2) leave V8's small-integer range in ordinary guests (a flat 4 GiB CS limit, a
+   * kernel above 3 GiB, CR0 = 60000010h at reset). A field's first such value changes the Cpu's
+   * hidden class (Smi to double representation), which deoptimizes every compiled function that
+   * touched the object, in the middle of a cold boot. Storing a double in each here first gives them
+   * the double representation from the start; reset() (or the line after) stores the real values. */
+  private seedDoubleFields(): void {
+    const d = 2 ** 31;
+    this.eip = this.startEip = this.csLimit = d;
+    this.fetchLo = this.fetchHi = this.fetchDelta = d;
+    this.instructionCount = this.execEnd = this.runEnd = this.cr0 = this.cr2 = d;
+    this.instructionCount = this.execEnd = this.runEnd = this.cr2 = this.fetchLo = this.fetchDelta = 0;
   }
 
   // Implemented by the later layers (memory.ts … cpu.ts); declared here so every layer can call them.
