@@ -248,8 +248,9 @@ export abstract class CpuMemory extends CpuFlags {
   writeLin32(lin: number, v: number): void {
     if ((lin & 0xfff) > 0xffc) {
       if (this.paging) {
+        // The second page faults at its first byte (CR2), as QEMU's and Bochs's split accesses do.
         this.translate(lin, true);
-        this.translate(lin + 3, true);
+        this.translate(((lin + 3) & ~0xfff) | 0, true);
       }
       this.writeLin8(lin, v);
       this.writeLin8(lin + 1, v >> 8);
@@ -330,7 +331,9 @@ export abstract class CpuMemory extends CpuFlags {
     if (this.paging) {
       const lin = (this.segBase[s] + off) | 0;
       this.translate(lin, true);
-      this.translate((lin + len - 1) | 0, true);
+      // The last page, at its first byte (CR2 of a split access, as writeLin32).
+      const last = (lin + len - 1) | 0;
+      if (((lin ^ last) & ~0xfff) !== 0) this.translate(last & ~0xfff, true);
     }
   }
 

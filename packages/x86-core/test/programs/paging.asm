@@ -92,6 +92,27 @@ tests32:
     mov cr3, eax
     mov eax, [0x420000]
     CHK 0x2012, eax, 0x600DCAFE, 0, 0
+    ; accesses crossing from a mapped page (0x3FF000) into a not-present one (0x400000): the
+    ; fault's CR2 is the second page's first byte, whichever byte of the access lies there (QEMU
+    ; accel/tcg/cputlb.c store_helper_unaligned fills the TLB for page2 = (addr + size) & PAGE_MASK
+    ; before storing anything; Bochs access_write_linear splits the access at the page boundary),
+    ; and nothing of the store is written
+    EXPECT_EXC .r5
+    mov dword [0x3FFFFE], 0x55667788
+.r5:
+    CHK 0x2018, dword [V_EXCERR], 2, 0, 0
+    CHK 0x2019, dword [V_EXCCR2], 0x400000, 0, 0
+    CHK 0x201A, dword [0x3FFFFC], 0, 0, 0
+    EXPECT_EXC .r6
+    mov word [0x3FFFFF], 0x1234
+.r6:
+    CHK 0x201B, dword [V_EXCCR2], 0x400000, 0, 0
+    CHK 0x201C, dword [0x3FFFFC], 0, 0, 0
+    EXPECT_EXC .r7
+    mov eax, [0x3FFFFD]
+.r7:
+    CHK 0x201D, dword [V_EXCERR], 0, 0, 0
+    CHK 0x201E, dword [V_EXCCR2], 0x400000, 0, 0
     ; instruction fetch from a not-present page
     EXPECT_EXC .r4
     mov eax, 0x400000
