@@ -1,12 +1,11 @@
 // The page: machine settings on the left, the boot report and the views on the right. The state
 // that defines a run lives in the URL; dropped files live in this tab only.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { mergeFiles, readDropped } from './files.js';
 import { seabiosUrl } from './firmware.js';
 import type { HostFile } from './host-files.js';
 import { igdOf } from './igd.js';
 import { AddressMap } from './panels/AddressMap.js';
-import { useAfterPaint } from './panels/after-paint.js';
 import { CompareView } from './panels/CompareView.js';
 import { ConfigForm } from './panels/ConfigForm.js';
 import { Console } from './panels/Console.js';
@@ -15,6 +14,7 @@ import { OpRegionView } from './panels/OpRegionView.js';
 import { PciTree } from './panels/PciTree.js';
 import { ReportCard } from './panels/ReportCard.js';
 import { Timeline } from './panels/Timeline.js';
+import { useViewData } from './panels/view-data.js';
 import type { StartMessage } from './protocol.js';
 import { Run, type RunView } from './run.js';
 import { compareSpec, type PageState, parseQuery, toQuery, VIEWS } from './spec.js';
@@ -112,11 +112,24 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run |
     if (a?.state === 'done') mark('report-shown');
   }, [a?.state]);
 
-  const events = useAfterPaint(a?.events ?? NONE);
-  const lines = useAfterPaint(a?.lines ?? NONE);
   const report = a?.report ?? null;
   const extras = a?.extras ?? null;
   const igdBdf = igdOf(report)?.bdf ?? (page.spec.igd === 'none' ? null : '00:02.0');
+  // The heavy views as vnodes that stay the same object until their data changes (Preact skips
+  // them then), their data held back while a run streams in (panels/view-data.ts).
+  const running = a?.state === 'running';
+  const events = useViewData(a?.events ?? NONE, running);
+  const lines = useViewData(a?.lines ?? NONE, running);
+  const droppedEvents = a?.droppedEvents ?? 0;
+  const droppedLines = a?.droppedLines ?? 0;
+  const timeline = useMemo(
+    () => <Timeline events={events} dropped={droppedEvents} igdBdf={igdBdf} />,
+    [events, droppedEvents, igdBdf],
+  );
+  const consoleView = useMemo(
+    () => <Console lines={lines} dropped={droppedLines} running={running} />,
+    [lines, droppedLines, running],
+  );
   return (
     <div class="app">
       <header class="top">
@@ -185,12 +198,8 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run |
           ))}
         </div>
         <div class="view" role="tabpanel">
-          {page.view === 'timeline' && (
-            <Timeline events={events} dropped={a?.droppedEvents ?? 0} igdBdf={igdBdf} />
-          )}
-          {page.view === 'console' && (
-            <Console lines={lines} dropped={a?.droppedLines ?? 0} running={a?.state === 'running'} />
-          )}
+          {page.view === 'timeline' && timeline}
+          {page.view === 'console' && consoleView}
           {page.view === 'map' &&
             (report && extras ? <AddressMap report={report} extras={extras} /> : <Waiting />)}
           {page.view === 'pci' && (report ? <PciTree pci={report.pci} igdBdf={igdBdf} /> : <Waiting />)}
