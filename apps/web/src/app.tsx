@@ -22,6 +22,10 @@ import { mark } from './timing.js';
 
 const NONE: readonly never[] = [];
 
+/** While a run streams in, the timeline's table is redrawn at most this often (milliseconds); the
+ * console (one block of text) follows every progress message. */
+const TIMELINE_HOLD_MS = 2000;
+
 const VIEW_LABELS: Record<string, string> = {
   timeline: 'Handshake timeline',
   console: 'Debug console',
@@ -118,8 +122,8 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run |
   // The heavy views as vnodes that stay the same object until their data changes (Preact skips
   // them then), their data held back while a run streams in (panels/view-data.ts).
   const running = a?.state === 'running';
-  const events = useViewData(a?.events ?? NONE, running);
-  const lines = useViewData(a?.lines ?? NONE, running);
+  const events = useViewData(a?.events ?? NONE, running, TIMELINE_HOLD_MS);
+  const lines = useViewData(a?.lines ?? NONE, running, 0);
   const droppedEvents = a?.droppedEvents ?? 0;
   const droppedLines = a?.droppedLines ?? 0;
   const timeline = useMemo(
