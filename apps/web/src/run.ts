@@ -198,7 +198,7 @@ export class Run {
         mark('done-received');
         markWorker(m.timing);
         // The views show the last batch of events and lines one paint after the report
-        // (panels/after-paint.ts).
+        // (panels/view-data.ts).
         this.finish(
           {
             ...this.appended(m),
