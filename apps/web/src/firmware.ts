@@ -1,6 +1,7 @@
 // Debian's SeaBIOS as this site ships it (copied in at build time by scripts/seabios-plugin.ts when
 // /usr/share/seabios has it), fetched by the page or, for a run the worker starts on its own, by
 // the machine worker.
+import type { StartMessage } from './protocol.js';
 
 /** Where the site keeps the image (beside the page: the site works from any directory). A worker
  * resolves URLs against its own script's, so the page hands it this absolute one. */
@@ -26,8 +27,11 @@ export interface Fetched {
   at: number;
 }
 
-/** The machine worker's fetch (its entry starts it; this module is all of the site's code the
- * entry imports, so the entry loads without waiting for another chunk). */
-export function fetchFirmware(url: string): Promise<Fetched> {
-  return fetchSeabios(url).then((image) => ({ image, at: performance.now() }));
+/** The fetch a start message asks of the machine worker: the SeaBIOS image it names by URL, when
+ * the run boots SeaBIOS (null: nothing to fetch). The worker's entry starts it; this module is all
+ * of the site's code the entry imports, so the entry loads without waiting for another chunk. */
+export function firmwareFor(msg: StartMessage): Promise<Fetched> | null {
+  const s = msg.seabios;
+  if (s === null || s instanceof Uint8Array || msg.spec.firmware !== 'seabios') return null;
+  return fetchSeabios(s.url).then((image) => ({ image, at: performance.now() }));
 }

@@ -132,17 +132,16 @@ let current: Session | null = null;
 /** Start messages received so far: a run the worker starts on its own gives way to a later one. */
 let starts = 0;
 
-/** Starts `msg`, first fetching the firmware when it names only its URL (or waiting for the fetch
- * the worker's entry began, `fetching`). */
-async function begin(msg: StartMessage, fetching: Promise<Fetched> | null = null): Promise<void> {
+/** Starts `msg` once `fetching` (the firmware it names by URL, if the run needs it) is here. */
+async function begin(msg: StartMessage, fetching: Promise<Fetched> | null): Promise<void> {
   const which = ++starts;
   const t0 = performance.now();
   const started = stamp();
-  if (msg.seabios === null || msg.seabios instanceof Uint8Array) {
-    start({ ...msg, seabios: msg.seabios }, t0, started, 0);
+  if (!fetching) {
+    start({ ...msg, seabios: msg.seabios instanceof Uint8Array ? msg.seabios : null }, t0, started, 0);
     return;
   }
-  const { image, at } = await (fetching ?? fetcher(msg.seabios.url));
+  const { image, at } = await fetching;
   if (which === starts) start({ ...msg, seabios: image }, t0, started, performance.timeOrigin + at);
 }
 
@@ -311,20 +310,19 @@ function control(msg: ToWorker): void {
 }
 
 function receive(msg: ToWorker): void {
-  if (msg.type === 'start') void begin(msg);
+  if (msg.type === 'start') void begin(msg, fetcher(msg));
   else control(msg);
 }
 
-/** How this worker fetches firmware the page names by URL (the entry's `fetchFirmware`: this
- * module imports nothing the entry does, so the entry loads as one file). */
-let fetcher: (url: string) => Promise<Fetched> = () =>
-  Promise.resolve({ image: null, at: performance.now() });
+/** What a start message asks this worker to fetch (the entry's `firmwareFor`: this module
+ * imports nothing the entry does, so the entry loads as one file). */
+let fetcher: (msg: StartMessage) => Promise<Fetched> | null = () => null;
 
 /** Takes over from the entry: starts the run the page asked this worker to start on its own
  * (`autostart`, its firmware on the way in `fetching`), then the messages that arrived while this
  * code loaded, then listens. */
 export function serve(
-  fetch: (url: string) => Promise<Fetched>,
+  fetch: (msg: StartMessage) => Promise<Fetched> | null,
   autostart: StartMessage | null,
   fetching: Promise<Fetched> | null,
   early: ToWorker[],
