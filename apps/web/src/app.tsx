@@ -1,7 +1,8 @@
 // The page: machine settings on the left, the boot report and the views on the right. The state
 // that defines a run lives in the URL; dropped files live in this tab only.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { mergeFiles, readDropped } from './files.js';
+import { seabiosUrl } from './firmware.js';
 import type { HostFile } from './host-files.js';
 import { igdOf } from './igd.js';
 import { AddressMap } from './panels/AddressMap.js';
@@ -13,9 +14,17 @@ import { OpRegionView } from './panels/OpRegionView.js';
 import { PciTree } from './panels/PciTree.js';
 import { ReportCard } from './panels/ReportCard.js';
 import { Timeline } from './panels/Timeline.js';
+import { useViewData } from './panels/view-data.js';
+import type { StartMessage } from './protocol.js';
 import { Run, type RunView } from './run.js';
 import { compareSpec, type PageState, parseQuery, toQuery, VIEWS } from './spec.js';
 import { mark } from './timing.js';
+
+const NONE: readonly never[] = [];
+
+/** While a run streams in, the timeline's table is redrawn at most this often (milliseconds); the
+ * console (one block of text) follows every progress message. */
+const TIMELINE_HOLD_MS = 2000;
 
 const VIEW_LABELS: Record<string, string> = {
   timeline: 'Handshake timeline',
@@ -38,7 +47,7 @@ function useTheme(): [string, () => void] {
 
 /** `seabios`: Debian's SeaBIOS as this site ships it (null: built without it); `autoRun`: the run
  * `?autoboot` started. Both begun by main.ts before the page rendered. */
-export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promise<Run> | null }) {
+export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run | null }) {
   const initial = useRef(parseQuery(location.search));
   const [page, setPage] = useState<PageState>(initial.current.state);
   const [problems] = useState(initial.current.problems);
@@ -51,7 +60,7 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promi
   const [theme, nextTheme] = useTheme();
 
   /** Shows `run` as run A; when it ends, starts the compare run (one machine at a time). */
-  const follow = (run: Run, fw: Uint8Array | null) => {
+  const follow = (run: Run, fw: StartMessage['seabios']) => {
     const second = page.compare;
     runs.current.a = run;
     run.listen((v) => {
@@ -74,8 +83,9 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promi
 
   useEffect(() => {
     props.seabios.then(setSeabios);
-    // ?autoboot: main.ts started the run as soon as the firmware was here; show it.
-    if (props.autoRun) Promise.all([props.autoRun, props.seabios]).then(([run, fw]) => follow(run, fw));
+    // ?autoboot: main.ts started the run before the page rendered; show it (a compare run after
+    // it fetches the firmware itself, as the first did).
+    if (props.autoRun) follow(props.autoRun, { url: seabiosUrl() });
   }, []);
   useEffect(() => {
     history.replaceState(null, '', `?${toQuery({ ...page, autoboot: false })}`);
@@ -109,6 +119,21 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promi
   const report = a?.report ?? null;
   const extras = a?.extras ?? null;
   const igdBdf = igdOf(report)?.bdf ?? (page.spec.igd === 'none' ? null : '00:02.0');
+  // The heavy views as vnodes that stay the same object until their data changes (Preact skips
+  // them then), their data held back while a run streams in (panels/view-data.ts).
+  const running = a?.state === 'running';
+  const events = useViewData(a?.events ?? NONE, running, TIMELINE_HOLD_MS);
+  const lines = useViewData(a?.lines ?? NONE, running, 0);
+  const droppedEvents = a?.droppedEvents ?? 0;
+  const droppedLines = a?.droppedLines ?? 0;
+  const timeline = useMemo(
+    () => <Timeline events={events} dropped={droppedEvents} igdBdf={igdBdf} />,
+    [events, droppedEvents, igdBdf],
+  );
+  const consoleView = useMemo(
+    () => <Console lines={lines} dropped={droppedLines} running={running} />,
+    [lines, droppedLines, running],
+  );
   return (
     <div class="app">
       <header class="top">
@@ -177,12 +202,8 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Promi
           ))}
         </div>
         <div class="view" role="tabpanel">
-          {page.view === 'timeline' && (
-            <Timeline events={a?.events ?? []} dropped={a?.droppedEvents ?? 0} igdBdf={igdBdf} />
-          )}
-          {page.view === 'console' && (
-            <Console lines={a?.lines ?? []} dropped={a?.droppedLines ?? 0} running={a?.state === 'running'} />
-          )}
+          {page.view === 'timeline' && timeline}
+          {page.view === 'console' && consoleView}
           {page.view === 'map' &&
             (report && extras ? <AddressMap report={report} extras={extras} /> : <Waiting />)}
           {page.view === 'pci' && (report ? <PciTree pci={report.pci} igdBdf={igdBdf} /> : <Waiting />)}

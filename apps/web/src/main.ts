@@ -1,30 +1,24 @@
-// The page's entry, kept small: it starts the machine worker and requests Debian's SeaBIOS image
-// first, and with `?autoboot` starts the run as soon as the firmware is here (the worker's code,
-// most of the site, is the critical path), then loads the page's UI, which renders meanwhile.
+// The page's entry, kept small. With `?autoboot` it starts the run at once in a new machine worker
+// that fetches the firmware itself (the worker's code, most of the site, is the critical path;
+// nothing on it waits for this thread), otherwise it starts an idle worker for the first Boot;
+// then it loads the page's UI, which renders meanwhile.
+import { fetchSeabios, seabiosUrl } from './firmware.js';
 import { prestartWorker, Run } from './run.js';
 import { parseQuery } from './spec.js';
 import './styles.css';
 import { mark } from './timing.js';
 
-const SEABIOS_URL = 'firmware/bios-256k.bin';
-
-/** Debian's SeaBIOS as this site ships it, or null when the build had none. */
-async function fetchSeabios(url: string): Promise<Uint8Array | null> {
-  try {
-    const r = await fetch(url);
-    if (!r.ok) return null;
-    return new Uint8Array(await r.arrayBuffer());
-  } catch {
-    return null;
-  }
-}
-
 mark('main');
-prestartWorker();
-const seabios = fetchSeabios(SEABIOS_URL).then((image) => {
-  mark('firmware-fetched');
-  return image;
-});
+const { state } = parseQuery(location.search);
+const firmwareUrl = seabiosUrl();
+const autoRun = state.autoboot ? new Run(state.spec, [], { url: firmwareUrl }) : null;
+if (!autoRun) prestartWorker();
+/** The page's own copy of Debian's SeaBIOS (for the runs Boot starts). With ?autoboot it is
+ * fetched once the worker has its copy, so the two do not share the network with the worker's
+ * code. */
+const seabios = (autoRun ? autoRun.started : Promise.resolve()).then(() => fetchSeabios(firmwareUrl));
+if (!autoRun) seabios.then(() => mark('firmware-fetched'));
+
 /** Installs the service worker (src/sw.ts) that keeps the site for offline use. Only in a build
  * (the dev server has none), and only where the browser allows one (a secure context: https, or
  * http on localhost/127.0.0.1); elsewhere the page works online as before. */
@@ -35,13 +29,11 @@ function keepOffline(): void {
   });
 }
 
-const { state } = parseQuery(location.search);
-const autoRun = state.autoboot ? seabios.then((image) => new Run(state.spec, [], image)) : null;
 const { showPage } = await import('./page.js');
 showPage(seabios, autoRun);
 mark('first-render');
 // Filling the offline cache (and compiling its scripts) competes with a first boot for the CPU:
 // it starts when the ?autoboot run has ended, or once the page has loaded.
-if (autoRun) autoRun.then((run) => run.ended).then(keepOffline);
+if (autoRun) autoRun.ended.then(keepOffline);
 else if (document.readyState === 'complete') keepOffline();
 else addEventListener('load', keepOffline, { once: true });

@@ -3,6 +3,6 @@ import { render } from 'preact';
 import { App } from './app.js';
 import type { Run } from './run.js';
 
-export function showPage(seabios: Promise<Uint8Array | null>, autoRun: Promise<Run> | null): void {
+export function showPage(seabios: Promise<Uint8Array | null>, autoRun: Run | null): void {
   render(<App seabios={seabios} autoRun={autoRun} />, document.getElementById('app')!);
 }

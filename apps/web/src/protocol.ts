@@ -10,11 +10,19 @@ export interface StartMessage {
   spec: RunSpec;
   /** Dropped files (a BIOS image and/or host dumps). */
   files: HostFile[];
-  /** Debian's SeaBIOS as fetched by the page (null: this site has none). */
-  seabios: Uint8Array | null;
+  /** Debian's SeaBIOS as fetched by the page (null: this site has none), or the URL the worker
+   * fetches it from itself (a run the worker starts on its own, see `AUTOSTART`). */
+  seabios: Uint8Array | null | { url: string };
   /** Start paused at instruction 0 (step from the first instruction). */
   paused?: boolean;
 }
+
+/** A worker whose name is this prefix followed by a StartMessage as JSON starts that run as soon
+ * as its code has loaded, without waiting for a message from the page: a message posted to a
+ * worker before its script has run is queued on the page's main thread and handed over only when
+ * that thread is next free, which while the page's UI loads and renders is hundreds of
+ * milliseconds later (`?autoboot`). */
+export const AUTOSTART = 'vmkit-machine ';
 
 export type ToWorker =
   | StartMessage

@@ -3,7 +3,15 @@
 // listener so the views re-render.
 import type { BootReport, MachineEvent } from '@vmkit/machine';
 import type { HostFile } from './host-files.js';
-import type { Batch, FromWorker, RunExtras, RunState, ToWorker } from './protocol.js';
+import {
+  AUTOSTART,
+  type Batch,
+  type FromWorker,
+  type RunExtras,
+  type RunState,
+  type StartMessage,
+  type ToWorker,
+} from './protocol.js';
 import type { RunSpec } from './spec.js';
 import { mark, markWorker } from './timing.js';
 
@@ -35,11 +43,13 @@ export const RENDER_MS = 200;
  * normally goes back here, keeping V8's compiled code warm for the next run. */
 const idle: Worker[] = [];
 
-function takeWorker(): Worker {
-  const reused = idle.pop();
+/** An idle worker, or a new one; with `autostart`, always a new one that starts that run itself. */
+function takeWorker(autostart?: StartMessage): Worker {
+  const reused = autostart ? undefined : idle.pop();
   if (reused) return reused;
   mark('worker-created');
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'vmkit-machine' });
+  const name = autostart ? `${AUTOSTART}${JSON.stringify(autostart)}` : 'vmkit-machine';
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
 }
 
 export function prestartWorker(): void {
@@ -58,7 +68,17 @@ export class Run {
   /** A re-render is scheduled (updates while running are coalesced). */
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(spec: RunSpec, files: HostFile[], seabios: Uint8Array | null, paused = false) {
+  /** Resolves when the worker has built the machine (or the run has ended before that). */
+  readonly started: Promise<void>;
+  private onStarted: () => void = () => {};
+
+  /** `seabios` as StartMessage takes it: with `{ url }` (and no dropped files) a new worker
+   * starts the run on its own and fetches the firmware itself (`?autoboot`: nothing on the
+   * critical path waits for the page's main thread). */
+  constructor(spec: RunSpec, files: HostFile[], seabios: StartMessage['seabios'], paused = false) {
+    this.started = new Promise<void>((resolve) => {
+      this.onStarted = resolve;
+    });
     this.view = {
       id: nextId++,
       spec,
@@ -74,14 +94,16 @@ export class Run {
       error: null,
       workerMs: null,
     };
-    this.worker = takeWorker();
+    const start: StartMessage = { type: 'start', spec, files, seabios, paused };
+    const autostart = seabios !== null && !(seabios instanceof Uint8Array) && files.length === 0;
+    this.worker = takeWorker(autostart ? start : undefined);
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
       this.finish({ state: 'error', error: `the machine worker failed: ${ev.message || 'could not start'}` });
     };
     mark('start-sent');
-    this.send({ type: 'start', spec, files, seabios, paused });
+    if (!autostart) this.send(start);
   }
 
   /** Who re-renders with each new view (the page; set once it is up: a run started by main.ts
@@ -151,6 +173,7 @@ export class Run {
       idle.push(w);
     } else w?.terminate();
     this.update(patch);
+    this.onStarted();
     this.settle(this.view);
   }
 
@@ -158,6 +181,7 @@ export class Run {
     switch (m.type) {
       case 'started':
         this.update({ extras: m.extras }, false);
+        this.onStarted();
         break;
       case 'progress':
         this.update(
@@ -173,12 +197,11 @@ export class Run {
       case 'done': {
         mark('done-received');
         markWorker(m.timing);
-        // The report first (it names the stop: 'the firmware printed "No bootable device."'), the
-        // last batch of events after that frame is painted: laying out the timeline's new rows
-        // must not hold the result back.
+        // The views show the last batch of events and lines one paint after the report
+        // (panels/view-data.ts).
         this.finish(
           {
-            ...this.appended({ ...m, events: [] }),
+            ...this.appended(m),
             state: 'done',
             report: m.report,
             extras: m.extras,
@@ -188,10 +211,6 @@ export class Run {
           },
           true,
         );
-        const append = () => this.update({ events: this.view.events.concat(m.events) });
-        if (!m.events.length) break;
-        if (document.hidden) append();
-        else requestAnimationFrame(() => setTimeout(append, 0));
         break;
       }
       case 'error':

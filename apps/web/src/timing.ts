@@ -18,8 +18,11 @@ export function mark(name: string, at?: number): void {
 export interface WorkerTiming {
   /** The worker's module finished evaluating (its code is loaded and compiled). */
   loaded: number;
-  /** The start message arrived. */
+  /** The start message arrived (or, for a run the worker started on its own, its code had
+   * loaded and the firmware fetch began). */
   started: number;
+  /** The worker had fetched the firmware itself (a run it started on its own); 0 otherwise. */
+  fetched: number;
   /** createMachine returned. */
   created: number;
   /** The run ended (before the report was built). */
@@ -37,6 +40,7 @@ export interface WorkerTiming {
 export function markWorker(t: WorkerTiming): void {
   mark('worker-loaded', t.loaded);
   mark('worker-started', t.started);
+  if (t.fetched) mark('firmware-fetched', t.fetched);
   mark('machine-created', t.created);
   mark('run-ended', t.ended);
   mark('report-built', t.reported);

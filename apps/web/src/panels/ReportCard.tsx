@@ -79,6 +79,28 @@ function IgdFacts({ r }: { r: BootReport }) {
   );
 }
 
+/** Where the report's facts will be, while the run streams in: the card keeps its shape when the
+ * report arrives, and the browser has already loaded the fonts it is drawn in (the first use of
+ * the bold monospace face cost the report's paint tens of milliseconds). */
+function PendingFacts({ igd }: { igd: boolean }) {
+  const pending = <dd class="mono big pending">0x········</dd>;
+  return (
+    <dl class="facts">
+      <div>
+        <dt>ASLS (0xFC)</dt>
+        {pending}
+        <dd>
+          <span class="flag">{igd ? 'when the run ends' : 'no IGD'}</span>
+        </dd>
+      </div>
+      <div>
+        <dt>BDSM (stolen memory)</dt>
+        {pending}
+      </div>
+    </dl>
+  );
+}
+
 export function ReportCard({ run, title }: { run: RunView | null; title?: string }) {
   const r = run?.report ?? null;
   const state = run?.state ?? 'idle';
@@ -138,6 +160,7 @@ export function ReportCard({ run, title }: { run: RunView | null; title?: string
           </details>
         </>
       )}
+      {run && !r && run.state !== 'error' && <PendingFacts igd={run.spec.igd !== 'none'} />}
       {!run && <p class="hint">Pick a machine and press Boot (or add ?autoboot to the link).</p>}
     </section>
   );
