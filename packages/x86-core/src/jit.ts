@@ -40,6 +40,7 @@ import {
   incDec,
   type Producer,
   SYNC,
+  shiftInline,
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
@@ -630,6 +631,14 @@ function emitHigh(e: Emit): Emitted | null {
     case 0xd2:
     case 0xd3: {
       const size = op & 1 ? osz : 1;
+      if (op < 0xd2) {
+        const imm = op < 0xd0 ? d.imm & 0x1f : 1;
+        // A masked count of 0 reads the operand (which may fault) and changes nothing.
+        if (imm === 0) return e.done(`${d.mod === 3 ? '' : ldRm(d, size, 'a')} n++;`);
+        const inl = shiftInline(d.reg, size, imm);
+        if (inl !== null)
+          return e.done(`${ldRm(d, size, 'a')} ${inl.code} ${stRm(d, size, 'v')} n++;`, inl.prod);
+      }
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
       return e.done(
         `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${SYNC} ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,

@@ -214,6 +214,60 @@ ${pairs.join('\n')}
     expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
   });
 
+  it('every condition and EFLAGS after inline shifts by constants, at edge operands, in all sizes', () => {
+    // SHL/SAL/SHR/SAR by immediates around each size's width (0 leaves flags alone; OF is defined
+    // for 1 only, the interpreter's rule for the others is kept), on registers and memory, then
+    // all 16 conditions (SETcc and Jcc), PUSHF (AF, PF), INC/DEC keeping the shift's CF, and a
+    // rotate reading it.
+    const counts = [0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32];
+    const sizes: [string, string][] = [
+      ['eax', 'dword'],
+      ['ax', 'word'],
+      ['al', 'byte'],
+    ];
+    const body: string[] = [];
+    let l = 0;
+    for (const op of ['shl', 'sal', 'shr', 'sar']) {
+      for (const [x, sz] of sizes) {
+        for (const n of counts) {
+          const mem = (l & 1) === 1;
+          // Each block starts at a jump target (so a trace starts here) and leaves the trace at
+          // PUSHFD (interpreted), which reads the flags the trace synced.
+          body.push(`.s${l}:`, '    mov eax, [esi]', '    cmp eax, [esi + 4]', '    mov [edi + 28], eax');
+          body.push(mem ? `    ${op} ${sz} [edi + 28], ${n}` : `    ${op} ${x}, ${n}`);
+          if (mem) body.push('    mov eax, [edi + 28]');
+          CC.forEach((cc, i) => {
+            body.push(`    set${cc.slice(1)} [edi + ${i}]`);
+          });
+          body.push(`    jc .c${l}`, '    mov byte [edi + 16], 1', `.c${l}:`);
+          body.push(`    jo .o${l}`, '    mov byte [edi + 17], 1', `.o${l}:`);
+          body.push(`    jg .g${l}`, '    mov byte [edi + 18], 1', `.g${l}:`);
+          body.push(`    ${l % 3 === 0 ? 'inc' : 'dec'} ebx`, '    setc [edi + 19]', '    pushfd');
+          body.push('    pop dword [edi + 24]', '    rcl ecx, 1', '    add edi, 32', `    jmp .s${l + 1}`);
+          l++;
+        }
+      }
+    }
+    const pairs = EDGES.flatMap((a) => EDGES.map((b) => `dd 0x${a.toString(16)}, 0x${b.toString(16)}`));
+    const src = pm32(`    mov esi, pairs
+    mov ebp, ${pairs.length}
+.top:
+    mov edi, 0x100000
+${body.join('\n')}
+.s${l}:
+    add esi, 8
+    dec ebp
+    jnz .top
+    ret
+pairs:
+${pairs.join('\n')}
+`);
+    const image = assemble(src);
+    const { jit, ram } = lockstep(image, 17, 20_000_000);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
+  });
+
   it('code that rewrites itself inside a compiled loop runs the new code', () => {
     // 32-bit flat: copy a routine to RAM at 0x20000 and call it. Each iteration patches the imm8
     // of its own `add eax, imm8` (83 C0 ib) with CL before executing it.
