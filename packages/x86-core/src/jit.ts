@@ -44,7 +44,7 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, RL4, store, WB } from './jit-memory.js';
+import { load, memoryConsts, RL4, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -418,8 +418,7 @@ function traceSource(body: string, paged: boolean): string {
     .concat([...segs])
     .join(', ');
   return `"use strict";
-const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
-  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
+const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, ${memoryConsts(paged)};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''}${regs ? `, ${regs}` : ''};
 try {

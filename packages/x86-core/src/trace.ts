@@ -12,6 +12,17 @@ const JIT_IDLE_FAULTS = 16;
 /** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
  * writes, flushes. */
 export abstract class CpuTrace extends CpuCpuid {
+  /** @internal (TraceHost) The backing array compiled memory accesses reach directly
+   * (jit-memory.ts): the longest of the bus's arrays (the RAM when it is one array, else one of
+   * its chunks), its index in the bus's `bufs` (-1: none) and a DataView over it. Chosen before
+   * the first compile after a flush (every memory-map change flushes). */
+  ram: Uint8Array = new Uint8Array(0);
+  /** @internal (TraceHost) */
+  ramView: DataView = new DataView(this.ram.buffer);
+  /** @internal (TraceHost) */
+  ramIdx = -1;
+  private ramStale = true;
+
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
   /** The interpreter just branched to CS:EIP: count the target's heat (hashed), and once it is hot
@@ -123,7 +134,27 @@ export abstract class CpuTrace extends CpuCpuid {
     };
   }
 
+  /** Pick `ram`: the longest of the bus's backing arrays. */
+  private pickRam(): void {
+    const bufs = this.bufs;
+    let k = -1;
+    let len = 0;
+    for (let b = 1; b < bufs.length; b++) {
+      const n = bufs[b]?.length ?? 0;
+      if (n > len) {
+        k = b;
+        len = n;
+      }
+    }
+    const buf = k < 0 ? new Uint8Array(0) : (bufs[k] as Uint8Array);
+    this.ramIdx = k;
+    this.ram = buf;
+    this.ramView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.ramStale = false;
+  }
+
   protected compile(): Trace | null {
+    if (this.ramStale) this.pickRam();
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
     const interpretHere = (): Trace => {
@@ -234,6 +265,7 @@ export abstract class CpuTrace extends CpuCpuid {
 
   /** Forget every compiled trace (memory map, A20, reset, state load). */
   protected override jitFlush(): void {
+    this.ramStale = true;
     if (this.traces.size === 0 && this.pageTraces.size === 0) return;
     for (const t of this.traces.values()) t.dead = true;
     if (this.jitActive) this.jitBreak = true;

@@ -128,9 +128,10 @@ function lockstep(
   image: Uint8Array,
   seed: number,
   budget = 5_000_000,
+  ramChunk?: number,
 ): { jit: Cpu; ram: [Uint8Array, Uint8Array] } {
-  const a = createMachine(image, { jit: true, jitThreshold: 8 });
-  const b = createMachine(image, { jit: false });
+  const a = createMachine(image, { jit: true, jitThreshold: 8, ramChunk });
+  const b = createMachine(image, { jit: false, ramChunk });
   const r = new Rng(seed ^ 0x51ce);
   let total = 0;
   for (;;) {
@@ -165,6 +166,20 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
       expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
       // The compiled core really compiled and ran traces (otherwise this test proves nothing).
       expect(jit.jitStats.compiled).toBeGreaterThan(0);
+      expect(jit.jitStats.instructions).toBeGreaterThan(100_000);
+    });
+  }
+
+  // RAM in 64 KiB chunks: compiled memory operands reach one chunk (the Cpu's `ram`) directly and
+  // the others through the bus's page tables (jit-memory.ts tiers 1 and 2), paging off and on.
+  for (const [seed, paged] of [
+    [0x71c0001, false],
+    [0x71c0002, true],
+  ] as const) {
+    it(`random loop, seed ${seed.toString(16)}, RAM in 64 KiB chunks${paged ? ', paging on' : ''}`, () => {
+      const image = assemble(loopProgram(seed, 32, 60, 300, paged));
+      const { jit, ram } = lockstep(image, seed, 5_000_000, 0x10000);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
       expect(jit.jitStats.instructions).toBeGreaterThan(100_000);
     });
   }
