@@ -14,14 +14,20 @@ const JIT_IDLE_FAULTS = 16;
 export abstract class CpuTrace extends CpuCpuid {
   /** @internal (TraceHost) The backing array compiled memory accesses reach directly
    * (jit-memory.ts): the longest of the bus's arrays (the RAM when it is one array, else one of
-   * its chunks), its index in the bus's `bufs` (-1: none) and a DataView over it. Chosen before
-   * the first compile after a flush (every memory-map change flushes). */
+   * its chunks) and a DataView over it. Chosen before the first compile after a flush (every
+   * memory-map change flushes). */
   ram: Uint8Array = new Uint8Array(0);
   /** @internal (TraceHost) */
   ramView: DataView = new DataView(this.ram.buffer);
-  /** @internal (TraceHost) */
-  ramIdx = -1;
+  /** @internal (TraceHost) The direct table: per physical page, 0 (not known to be in `ram`) or
+   * the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain writes go there
+   * and no trace was compiled from the page). Compiled code fills an entry (directFill) when an
+   * access finds the page in `ram` through the bus's page tables; a flush empties it. */
+  direct = new Int32Array(0);
   private ramStale = true;
+  /** The page range directFill has written since the table was last emptied. */
+  private directLo = 0x7fffffff;
+  private directHi = -1;
 
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
@@ -134,23 +140,34 @@ export abstract class CpuTrace extends CpuCpuid {
     };
   }
 
-  /** Pick `ram`: the longest of the bus's backing arrays. */
+  /** Empty the direct table (allocated on first use; afterwards only the range directFill wrote is
+   * cleared) and pick `ram`: the longest of the bus's backing arrays. */
   private pickRam(): void {
+    const n = this.readIdx.length;
+    if (this.direct.length !== n) this.direct = new Int32Array(n);
+    else if (this.directHi >= this.directLo) this.direct.fill(0, this.directLo, this.directHi + 1);
+    this.directLo = 0x7fffffff;
+    this.directHi = -1;
     const bufs = this.bufs;
-    let k = -1;
-    let len = 0;
+    let buf: Uint8Array = new Uint8Array(0);
     for (let b = 1; b < bufs.length; b++) {
-      const n = bufs[b]?.length ?? 0;
-      if (n > len) {
-        k = b;
-        len = n;
-      }
+      const x = bufs[b];
+      if (x != null && x.length > buf.length) buf = x;
     }
-    const buf = k < 0 ? new Uint8Array(0) : (bufs[k] as Uint8Array);
-    this.ramIdx = k;
     this.ram = buf;
     this.ramView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.ramStale = false;
+  }
+
+  /** @internal (TraceHost) Compiled code found physical page `p` at offset `off` of `ram` through
+   * the bus's page tables, for reads (`bit` 1) or writes (2: and not a code page). */
+  directFill(p: number, off: number, bit: number): void {
+    if ((off & 0xfff) !== 0) return;
+    const cur = this.direct[p] as number;
+    // Reads and writes of a page may go to different places (PAM): one offset per entry.
+    this.direct[p] = cur !== 0 && (cur & -4096) === off ? cur | bit : off | bit;
+    if (p < this.directLo) this.directLo = p;
+    if (p > this.directHi) this.directHi = p;
   }
 
   protected compile(): Trace | null {
@@ -216,6 +233,7 @@ export abstract class CpuTrace extends CpuCpuid {
         }
         if (list[list.length - 1] !== t) list.push(t);
         this.codePages[p] = 1;
+        this.direct[p] &= ~2;
       }
     }
     return t;

@@ -315,6 +315,61 @@ smc_end:
     expect(jit.jitStats.invalidated).toBeGreaterThan(0);
   });
 
+  it('a compiled store to a page that later holds compiled code kills that code', () => {
+    // The .fill loop (compiled) stores into page 0x20000 from the start, so its stores there take
+    // the direct path (jit-memory.ts tier 1); then the routine's loop at 0x20005 gets hot and compiled.
+    // From then on the loop's store to the routine's imm8 must leave the direct path, reach the
+    // code-page check and kill the routine's trace, so each call adds the byte just written. The
+    // first (interpreted) iteration of .fill skips the patch: only compiled stores patch.
+    const src = pm32(`    mov esi, smc_start
+    mov edi, 0x20000
+    mov ecx, smc_end - smc_start
+    rep movsb
+    xor ebx, ebx
+    xor edi, edi
+    mov ebp, 400
+.outer:
+    mov ecx, 20
+.fill:
+    mov [0x20800 + ecx], cl
+    cmp ecx, 20
+    je .skip
+    lea eax, [ebp + ecx]
+    mov byte [edi + 0x20000 + (smc_imm - smc_start) + 2], al
+.skip:
+    dec ecx
+    jnz .fill
+    mov eax, 0x20000
+    call eax
+    dec ebp
+    jnz .outer
+    mov [0x30000], ebx
+    ret
+smc_start:
+    mov ecx, 3
+smc_imm:
+    add ebx, strict byte 0
+    dec ecx
+    jnz smc_imm
+    ret
+smc_end:
+`);
+    const image = assemble(src);
+    // One run() each (no lockstep slices: a slice ending inside .fill would let the interpreter
+    // do the patch, and 16 such kills leave the routine to the interpreter for good).
+    const a = createMachine(image, { jit: true, jitThreshold: 8 });
+    const b = createMachine(image, { jit: false });
+    expect(a.cpu.run(5_000_000)).toEqual(b.cpu.run(5_000_000));
+    expect(state(a.cpu)).toBe(state(b.cpu));
+    const jit = a.cpu;
+    const ram = [a.memory.readBytes(0, 0x200000), b.memory.readBytes(0, 0x200000)] as const;
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    let expected = 0;
+    for (let c = 400; c >= 1; c--) expected = (expected + 3 * ((((c + 1) & 0xff) << 24) >> 24)) | 0;
+    expect(new DataView(ram[0].buffer, ram[0].byteOffset).getInt32(0x30000, true)).toBe(expected);
+    expect(jit.jitStats.invalidated).toBeGreaterThan(0);
+  });
+
   it('a fault in the middle of a compiled loop reports the faulting instruction', () => {
     // Real mode: word reads walk up to the 64 KiB limit; the read at 0xFFFF faults (#GP) after
     // ~250 iterations, long after the loop was compiled. lib.inc's EXPECT_EXC resumes at .r.
