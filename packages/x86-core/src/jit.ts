@@ -335,12 +335,12 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   for (let i = 0; i < list.length; i++) {
     while (closeAt.length > 0 && closeAt[closeAt.length - 1] === i) {
       closeAt.pop();
-      lines.push('}');
+      lines.push(`${FLUSH} }`);
       prod = null; // two paths meet: the producer is whichever ran
     }
     const d = list[i] as Insn;
     // Where a fault would be reported from (the catch below): only instructions that can fault.
-    if (mayFault(d)) lines.push(`k = ${d.eip >>> 0}; ks = r[4];`);
+    if (mayFault(d)) lines.push(`/*K${d.eip >>> 0}*/ k = ${d.eip >>> 0}; ks = r[4];`);
     const cc = condBranch(d);
     if (cc >= 0) {
       const t = branchTarget(d);
@@ -357,7 +357,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
       const cond = condExpr(cc, prod);
       if (t === eip) lines.push(`if (${cond}) ${loopBack}`);
       else if (ti !== undefined && ti > i && ti <= limit && sequential(i, ti)) {
-        lines.push(`if (!${cond}) {`);
+        lines.push(`${FLUSH} if (!${cond}) {`);
         closeAt.push(ti);
       } else lines.push(`if (${cond}) ${exit(String(t >>> 0))}`);
       continue;
@@ -380,14 +380,53 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   // Close what is still open; control that skipped to an unemitted target leaves there.
   while (closeAt.length > 0) {
     const t = closeAt.pop() as number;
-    lines.push('}');
+    lines.push(`${FLUSH} }`);
     lines.push(exit(String((list[t] as Insn).eip >>> 0)));
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
-  const src = traceSource(lines.join('\n'), paged);
+  const counted = deferCounts(lines.join('\n'));
+  const src = traceSource(counted.body, counted.atFault, paged);
   const raw = new Function('c', 'r', 'lim', 'user', 'sync', 'cfOf', src) as RawTraceFn;
   const fn: TraceFn = (c, r, lim, user) => raw(c, r, lim, user, syncFlags, cfOf);
   return { ...key, fn, maxLen };
+}
+
+/** Marks a straight-line point where `n` is brought up to date (deferCounts). */
+const FLUSH = '/*F*/';
+
+/**
+ * The emitters count each retired instruction with `n++;`. Rather than an add per instruction,
+ * the count is carried at compile time (the text is in execution order along each path) and
+ * added to `n` only where it is read: at FLUSH points (where `if` blocks open and close, so both
+ * paths agree), in exits (`instructionCount += n + k`), around the loop-back (budget check,
+ * `n += k; continue`), and in the fault handler, which adds what was pending at the faulting
+ * instruction (`atFault`: a switch on its EIP, marked `/*K<eip>*\/`; one EIP occurs once per trace).
+ */
+function deferCounts(body: string): { body: string; atFault: string } {
+  let pending = 0;
+  const cases: string[] = [];
+  const out = body.replace(
+    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(c\.instructionCount \+= n);|n \+ (\d+) > lim|continue;/g,
+    (tok: string, faultEip?: string, exitCount?: string, maxLen?: string) => {
+      if (tok === 'n++;') {
+        pending++;
+        return '';
+      }
+      if (tok === FLUSH) {
+        const flushed = pending === 0 ? '' : `n += ${pending};`;
+        pending = 0;
+        return flushed;
+      }
+      if (faultEip !== undefined) {
+        if (pending !== 0) cases.push(`case ${faultEip}: n += ${pending}; break;`);
+        return '';
+      }
+      if (exitCount !== undefined) return pending === 0 ? tok : `${exitCount} + ${pending};`;
+      if (maxLen !== undefined) return `n + ${pending + Number(maxLen)} > lim`;
+      return pending === 0 ? tok : `n += ${pending}; continue;`;
+    },
+  );
+  return { body: out, atFault: cases.length === 0 ? '' : `switch (k) { ${cases.join(' ')} }` };
 }
 
 /**
@@ -398,7 +437,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
  * also reloads ESP: RL4) — stores the registers the trace assigns back first. The segment caches
  * a trace reads are loaded into locals on entry as well.
  */
-function traceSource(body: string, paged: boolean): string {
+function traceSource(body: string, atFault: string, paged: boolean): string {
   // Segment caches cannot change while a trace runs (no segment load is compiled): locals too.
   const segs = new Set<string>();
   const local = body
@@ -425,7 +464,7 @@ try {
 for (;;) {
 ${code}
 }
-} catch (e) { ${wb} ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
+} catch (e) { ${wb} ${SYNC} ${atFault} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
