@@ -96,6 +96,7 @@ class Insn extends Decoded {
 }
 
 const SS = 2;
+const DS = 3;
 
 /** Decodes the instruction at CS:eip for the compiler (decode.ts), or null when the compiler does
  * not take it: a byte beyond the CS limit or outside plain memory, LOCK/REP, more than four
@@ -473,7 +474,13 @@ function mayFault(d: Insn): boolean {
   const op = d.op;
   if (d.hasModrm && d.mod !== 3 && op !== 0x8d) return true;
   return (
-    (op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0xe8 || op === 0xc2 || op === 0xc3
+    (op >= 0x50 && op <= 0x5f) ||
+    (op >= 0xa0 && op <= 0xa3) ||
+    op === 0x68 ||
+    op === 0x6a ||
+    op === 0xe8 ||
+    op === 0xc2 ||
+    op === 0xc3
   );
 }
 
@@ -640,6 +647,11 @@ function emitHigh(e: Emit): Emitted | null {
       return e.done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
     case 0x99:
       return e.done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3:
+      return emitMoffs(e);
     case 0xa8:
       return e.alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
     case 0xa9:
@@ -688,7 +700,9 @@ function emitHigh(e: Emit): Emitted | null {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
       const adj = op === 0xc2 ? ` ${WB} ${C.setSp}(r[4] + ${d.imm}); ${RL4}` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
-      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
+      const check = (d.o32 ? 0xffffffff : 0xffff) > ctx.csLimit >>> 0;
+      const limit = check ? ` if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0);` : '';
+      const head = `${pop(ctx, osz)}${adj} v = ${mask};${limit} n++;`;
       if (how === 'follow' && expectRet !== undefined)
         return e.done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
       return e.done(`${head} ${exit('v')}`, prev, true);
@@ -732,6 +746,18 @@ function emitHigh(e: Emit): Emitted | null {
     default:
       return null;
   }
+}
+
+/** MOV AL/eAX <-> moffs (A0-A3): the offset is an immediate of the address size, in DS or the
+ * override (modrm.ts movMoffs). */
+function emitMoffs(e: Emit): Emitted {
+  const { d, prev } = e;
+  const size = d.op & 1 ? (d.o32 ? 4 : 2) : 1;
+  const seg = d.seg >= 0 ? d.seg : DS;
+  const off = String(d.a32 ? d.imm >>> 0 : d.imm & 0xffff);
+  if (d.op < 0xa2)
+    return e.done(`${load(size, seg, off, 'v', d.paged)} ${setReg(size, 0, 'v')} n++;`, prev, true);
+  return e.done(`${store(size, seg, off, getReg(size, 0), d.paged)} n++;`, prev, true);
 }
 
 /** The 0F opcodes the table marks as compiled: CMOVcc, SETcc, IMUL, MOVZX/MOVSX. */

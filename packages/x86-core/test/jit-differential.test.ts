@@ -283,6 +283,67 @@ ${pairs.join('\n')}
     expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
   });
 
+  it('MOV between AL/eAX and a moffs operand, with overrides, in 32- and 16-bit code', () => {
+    // A0-A3 (nasm picks them for an absolute address with AL/AX/EAX): every size, a segment
+    // override, a 32-bit offset in 16-bit code (67h); in real mode a word read at the 64 KiB limit
+    // (0xFFFF) faults inside the compiled loop at its 295th iteration (lib.inc's EXPECT_EXC resumes).
+    const src32 = pm32(`    mov ebp, 300
+.top:
+    mov eax, [0x40000]
+    add eax, ebp
+    mov [0x40004], eax
+    mov al, [0x40001]
+    fs mov [0x40009], al
+    mov ax, [0x40002]
+    mov [0x40006], ax
+    add [0x4000c], eax
+    dec ebp
+    jnz .top
+    ret
+`);
+    const src16 = `%include "inc/lib.inc"
+section .text16
+tests16:
+    cli
+    EXPECT_EXC .r
+    mov ax, 0x1000
+    mov ds, ax
+    mov ax, 0x2000
+    mov es, ax
+    mov bp, 300
+.top:
+    mov ax, [0x10]
+    add ax, bp
+    mov [0x12], ax
+    es mov [0x41], al
+    mov eax, [0x20]
+    add eax, 0x12345
+    mov [0x24], eax
+    a32 mov al, [dword 0x30]
+    es mov [0x31], al
+    cmp bp, 5
+    jne .s
+    inc cx
+    mov ax, [0xffff]
+.s:
+    dec bp
+    jnz .top
+.r:
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    ret
+`;
+    for (const [src, seed] of [
+      [src32, 21],
+      [src16, 22],
+    ] as const) {
+      const { jit, ram } = lockstep(assemble(src), seed);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+      expect(jit.jitStats.instructions).toBeGreaterThan(1000);
+    }
+  });
+
   it('code that rewrites itself inside a compiled loop runs the new code', () => {
     // 32-bit flat: copy a routine to RAM at 0x20000 and call it. Each iteration patches the imm8
     // of its own `add eax, imm8` (83 C0 ib) with CL before executing it.
