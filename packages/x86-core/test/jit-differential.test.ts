@@ -150,6 +150,27 @@ function lockstep(
   return { jit: a.cpu, ram: [a.memory.readBytes(0, 0x200000), b.memory.readBytes(0, 0x200000)] };
 }
 
+/** Run `body` in lockstep once per pair of EDGES (ESI points at the pair; EDI starts at 1 MiB), the
+ * compiled core retiring most of it, and compare RAM at the end. */
+function overEdgePairs(body: string[], seed: number): void {
+  const pairs = EDGES.flatMap((a) => EDGES.map((b) => `dd 0x${a.toString(16)}, 0x${b.toString(16)}`));
+  const src = pm32(`    mov esi, pairs
+    mov edi, 0x100000
+    mov ebp, ${pairs.length}
+.top:
+${body.join('\n')}
+    add esi, 8
+    dec ebp
+    jnz .top
+    ret
+pairs:
+${pairs.join('\n')}
+`);
+  const { jit, ram } = lockstep(assemble(src), seed, 20_000_000);
+  expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+  expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
+}
+
 describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
   const cases: { seed: number; mode: 16 | 32 }[] = [
     { seed: 0x71c0001, mode: 32 },
@@ -210,23 +231,7 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
         body.push('    add edi, 32');
       }
     }
-    const pairs = EDGES.flatMap((a) => EDGES.map((b) => `dd 0x${a.toString(16)}, 0x${b.toString(16)}`));
-    const src = pm32(`    mov esi, pairs
-    mov edi, 0x100000
-    mov ebp, ${pairs.length}
-.top:
-${body.join('\n')}
-    add esi, 8
-    dec ebp
-    jnz .top
-    ret
-pairs:
-${pairs.join('\n')}
-`);
-    const image = assemble(src);
-    const { jit, ram } = lockstep(image, 13, 20_000_000);
-    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-    expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
+    overEdgePairs(body, 13);
   });
 
   it('every condition and EFLAGS after inline shifts by constants, at edge operands, in all sizes', () => {
@@ -263,24 +268,7 @@ ${pairs.join('\n')}
         }
       }
     }
-    const pairs = EDGES.flatMap((a) => EDGES.map((b) => `dd 0x${a.toString(16)}, 0x${b.toString(16)}`));
-    const src = pm32(`    mov esi, pairs
-    mov ebp, ${pairs.length}
-.top:
-    mov edi, 0x100000
-${body.join('\n')}
-.s${l}:
-    add esi, 8
-    dec ebp
-    jnz .top
-    ret
-pairs:
-${pairs.join('\n')}
-`);
-    const image = assemble(src);
-    const { jit, ram } = lockstep(image, 17, 20_000_000);
-    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-    expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
+    overEdgePairs(['    mov edi, 0x100000', ...body, `.s${l}:`], 17);
   });
 
   it('MOV between AL/eAX and a moffs operand, with overrides, in 32- and 16-bit code', () => {
