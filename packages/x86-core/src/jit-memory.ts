@@ -4,7 +4,7 @@
 // generated code), QEMU accel/tcg/cputlb.c (softmmu fast path: TLB hit -> host pointer, miss -> helper).
 //
 // Three tiers, fastest first:
-//   1. the direct table (trace.ts `direct`): one Int32Array lookup by physical page gives the page's
+//   1. the direct table (trace.ts `direct`, `dn` entries): one Int32Array lookup by physical page gives the page's
 //      offset in ONE backing array (`ram`: the longest, with a DataView `rv` over it for words and
 //      dwords) with a bit each for plain reads and plain writes, or 0 (not seen yet, another
 //      array, ROM for writes, MMIO, unmapped, a page a trace was compiled from for writes). `ram`
@@ -33,7 +33,7 @@ export const RL4 = '/*RL4*/';
 /** The prologue constants the memory emitters name (jit.ts traceSource puts them in the trace). */
 export function memoryConsts(paged: boolean): string {
   const pg = paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : '';
-  return `bufs = ${C.bufs}, ri = ${C.readIdx}, ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}, dt = ${C.direct}, ram = ${C.ram}, rv = ${C.ramView}${pg}`;
+  return `bufs = ${C.bufs}, ri = ${C.readIdx}, ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}, dt = ${C.direct}, dn = dt.length, ram = ${C.ram}, rv = ${C.ramView}${pg}`;
 }
 
 /** Where a memory operand's bytes are: `x` = physical address (A20 applied), `p` its page, `i` its
@@ -42,8 +42,8 @@ export function memoryConsts(paged: boolean): string {
  * `m` null (`generic`), so the access takes the interpreter's readLin/writeLin (page walk, TLB
  * fill, #PF), exactly what the interpreter's translate() does. */
 function locate(paged: boolean, seg: number, need: string): string {
-  if (!paged) return `x = (sB[${seg}] + o) & am; p = x >>> 12; i = dt[p];`;
-  return `l = (sB[${seg}] + o) | 0; e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; i = (e & ${need}) !== 0 ? dt[p] : 0;`;
+  if (!paged) return `x = (sB[${seg}] + o) & am; p = x >>> 12; i = p < dn ? dt[p] : 0;`;
+  return `l = (sB[${seg}] + o) | 0; e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; i = (e & ${need}) !== 0 && p < dn ? dt[p] : 0;`;
 }
 
 /** Tier 2's array from the bus's page tables (`idx`: ri / wi), null when paging denies the access. */

@@ -19,10 +19,12 @@ export abstract class CpuTrace extends CpuCpuid {
   ram: Uint8Array = new Uint8Array(0);
   /** @internal (TraceHost) */
   ramView: DataView = new DataView(this.ram.buffer);
-  /** @internal (TraceHost) The direct table: per physical page, 0 (not known to be in `ram`) or
-   * the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain writes go there
-   * and no trace was compiled from the page). Compiled code fills an entry (directFill) when an
-   * access finds the page in `ram` through the bus's page tables; a flush empties it. */
+  /** @internal (TraceHost) The direct table: per physical page below its length, 0 (not known to
+   * be in `ram`) or the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain
+   * writes go there and no trace was compiled from the page). Compiled code fills an entry
+   * (directFill) when an access finds the page in `ram` through the bus's page tables, growing the
+   * table to the next power of two of pages that covers it (RAM at 0: a few KiB, not the 4 MiB a
+   * whole 4 GiB table would allocate for every Cpu); a flush empties it. */
   direct = new Int32Array(0);
   private ramStale = true;
   /** The page range directFill has written since the table was last emptied. */
@@ -140,12 +142,10 @@ export abstract class CpuTrace extends CpuCpuid {
     };
   }
 
-  /** Empty the direct table (allocated on first use; afterwards only the range directFill wrote is
-   * cleared) and pick `ram`: the longest of the bus's backing arrays. */
+  /** Empty the direct table (only the range directFill wrote) and pick `ram`: the longest of the
+   * bus's backing arrays. */
   private pickRam(): void {
-    const n = this.readIdx.length;
-    if (this.direct.length !== n) this.direct = new Int32Array(n);
-    else if (this.directHi >= this.directLo) this.direct.fill(0, this.directLo, this.directHi + 1);
+    if (this.directHi >= this.directLo) this.direct.fill(0, this.directLo, this.directHi + 1);
     this.directLo = 0x7fffffff;
     this.directHi = -1;
     const bufs = this.bufs;
@@ -163,6 +163,15 @@ export abstract class CpuTrace extends CpuCpuid {
    * the bus's page tables, for reads (`bit` 1) or writes (2: and not a code page). */
   directFill(p: number, off: number, bit: number): void {
     if ((off & 0xfff) !== 0) return;
+    if (p >= this.direct.length) {
+      // A running trace keeps the table it started with (its entries stay true); the next entry
+      // sees this one.
+      let n = 1024;
+      while (n <= p) n *= 2;
+      const grown = new Int32Array(n);
+      grown.set(this.direct);
+      this.direct = grown;
+    }
     const cur = this.direct[p] as number;
     // Reads and writes of a page may go to different places (PAM): one offset per entry.
     this.direct[p] = cur !== 0 && (cur & -4096) === off ? cur | bit : off | bit;
@@ -233,7 +242,7 @@ export abstract class CpuTrace extends CpuCpuid {
         }
         if (list[list.length - 1] !== t) list.push(t);
         this.codePages[p] = 1;
-        this.direct[p] &= ~2;
+        if (p < this.direct.length) this.direct[p] &= ~2;
       }
     }
     return t;
