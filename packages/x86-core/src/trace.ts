@@ -22,9 +22,10 @@ export abstract class CpuTrace extends CpuCpuid {
   /** @internal (TraceHost) The direct table: per physical page below its length, 0 (not known to
    * be in `ram`) or the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain
    * writes go there and no trace was compiled from the page). Compiled code fills an entry
-   * (directFill) when an access finds the page in `ram` through the bus's page tables, growing the
-   * table to the next power of two of pages that covers it (RAM at 0: a few KiB, not the 4 MiB a
-   * whole 4 GiB table would allocate for every Cpu); a flush empties it. */
+   * (directFill) when an access finds the page in `ram` through the bus's page tables. Sized for
+   * `ram`'s pages from 0 and grown to the next power of two of pages that covers a fill above
+   * (16 KiB for 16 MiB of RAM at 0, not the 4 MiB a whole 4 GiB table would allocate for every
+   * Cpu); a flush empties it. */
   direct = new Int32Array(0);
   private ramStale = true;
   /** The page range directFill has written since the table was last emptied. */
@@ -156,6 +157,11 @@ export abstract class CpuTrace extends CpuCpuid {
     }
     this.ram = buf;
     this.ramView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    // Room for as many pages as `ram` holds from page 0 (where RAM usually starts), so the first
+    // trace's fills land in the table it runs with; directFill grows it for pages above.
+    let want = 1024;
+    while (want < buf.length >>> 12 && want < this.readIdx.length) want *= 2;
+    if (this.direct.length < want) this.direct = new Int32Array(want);
     this.ramStale = false;
   }
 
