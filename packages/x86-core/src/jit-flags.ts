@@ -25,18 +25,26 @@ const K_SUB = 2;
 const K_LOGIC = 3;
 const K_INC = 4;
 const K_DEC = 5;
+/** SHL/SHR/SAR by a constant count: `fr` the result, `fc` CF (bit 0) | OF (bit 11), as the
+ * interpreter's setResultFlags leaves them (AF cleared; ZF SF PF from the result). */
+const K_SHIFT = 6;
 
 /** The flag producer the compiler knows about at a point of the trace (null: unknown — read the
  * Cpu's record after SYNC). */
 export interface Producer {
-  kind: 'add' | 'sub' | 'logic' | 'inc' | 'dec';
+  kind: 'add' | 'sub' | 'logic' | 'inc' | 'dec' | 'shift';
   size: number;
 }
 
 /** Write the Cpu's lazy record (as the interpreter's producer would have) from the trace locals. */
 export function syncFlags(c: TraceHost, fk: number, fa: number, fb: number, fr: number, fc: number): void {
   const kind = fk >> 6;
-  if (kind >= K_INC) {
+  if (kind === K_SHIFT) {
+    // alu.ts setResultFlags: CF OF AF settled (AF 0), ZF SF PF lazy from the result.
+    c.flags = (c.flags & ~(ARITH & ~0xc4)) | fc;
+    c.lzOp = LZ_LOGIC;
+    c.lzMask = 0xc4;
+  } else if (kind >= K_INC) {
     c.flags = (c.flags & -2) | fc;
     c.lzOp = kind === K_INC ? LZ_ADD : LZ_SUB;
     c.lzA = fa;
@@ -64,7 +72,7 @@ export function cfOf(c: TraceHost, fk: number, fa: number, fb: number, fr: numbe
   if (kind === K_ADD) return (((fa & fb) | ((fa | fb) & ~fr)) >>> s) & 1;
   if (kind === K_SUB) return (((~fa & fb) | ((~fa | fb) & fr)) >>> s) & 1;
   if (kind === K_LOGIC) return 0;
-  return fc;
+  return fc & 1;
 }
 
 /** Flush pending flags to the Cpu (generated code's `sync` parameter is syncFlags). */
@@ -116,6 +124,7 @@ export function aluInline(op: number, size: number): { code: string; prod: Produ
 function cfExpr(p: Producer): string {
   const s = p.size * 8 - 1;
   if (p.kind === 'logic') return '0';
+  if (p.kind === 'shift') return '(fc & 1)';
   if (p.kind === 'add') return `((((fa & fb) | ((fa | fb) & ~fr)) >>> ${s}) & 1)`;
   if (p.kind === 'sub') return `((((~fa & fb) | ((~fa | fb) & fr)) >>> ${s}) & 1)`;
   return 'fc';
@@ -124,6 +133,7 @@ function cfExpr(p: Producer): string {
 function ofExpr(p: Producer): string {
   const s = p.size * 8 - 1;
   if (p.kind === 'logic') return 'false';
+  if (p.kind === 'shift') return '(fc & 0x800) !== 0';
   if (p.kind === 'add' || p.kind === 'inc') return `((((fa ^ fr) & (fb ^ fr)) >>> ${s}) & 1) !== 0`;
   return `((((fa ^ fb) & (fa ^ fr)) >>> ${s}) & 1) !== 0`;
 }
@@ -190,7 +200,47 @@ export function incDec(dec: boolean, size: number, prev: Producer | null): strin
   let settle: string;
   if (prev === null) settle = 'fc = cfOf(c, fk, fa, fb, fr, fc);';
   else if (prev.kind === 'logic') settle = 'fc = 0;';
-  else if (prev.kind === 'add' || prev.kind === 'sub') settle = `fc = ${cfExpr(prev)};`;
+  else if (prev.kind === 'add' || prev.kind === 'sub' || prev.kind === 'shift')
+    settle = `fc = ${cfExpr(prev)};`;
   else settle = '';
   return `${settle} v = (a ${dec ? '-' : '+'} 1) ${maskOf(size)}; ${record(dec ? K_DEC : K_INC, size)} fa = a; fb = 1; fr = v;`;
+}
+
+/**
+ * SHL/SAL (4, 6), SHR (5), SAR (7) of local `a` by the constant `count` (1..31, already masked by
+ * the caller: a count of 0 changes nothing) into v, recorded as the pending producer; null for the
+ * rotates. The same results and flags as the interpreter's shift() (alu.ts), specialised for the
+ * count: CF the last bit shifted out (0 past the operand's width), OF from the final result for
+ * SHL (for every count, as alu.ts; the SDM defines it for count 1 only), the operand's sign for
+ * SHR by 1 and 0 otherwise, 0 for SAR.
+ */
+export function shiftInline(
+  op: number,
+  size: number,
+  count: number,
+): { code: string; prod: Producer } | null {
+  const bits = size * 8;
+  const sign = bits - 1;
+  const m = maskOf(size);
+  const src = size === 4 ? 'a' : `(a ${m})`;
+  let r: string;
+  let cf: string;
+  let of: string;
+  if (op === 4 || op === 6) {
+    r = count >= bits ? '0' : `(a << ${count}) ${m}`;
+    cf = count > bits ? '0' : `((${src} >>> ${bits - count}) & 1)`;
+    of = `(((v >>> ${sign}) & 1) ^ ${cf})`;
+  } else if (op === 5) {
+    r = count >= bits ? '0' : `(${src} >>> ${count}) ${m}`;
+    cf = count > bits ? '0' : `((${src} >>> ${count - 1}) & 1)`;
+    of = count === 1 ? `((${src} >>> ${sign}) & 1)` : '0';
+  } else if (op === 7) {
+    const s = size === 4 ? 'a' : `((a << ${32 - bits}) >> ${32 - bits})`;
+    const c = count >= bits ? sign : count;
+    r = `(${s} >> ${c}) ${m}`;
+    cf = `((${s} >> ${count >= bits ? sign : count - 1}) & 1)`;
+    of = '0';
+  } else return null;
+  const code = `v = ${r}; fc = ${cf} | (${of} << 11); ${record(K_SHIFT, size)} fr = v;`;
+  return { code, prod: { kind: 'shift', size } };
 }

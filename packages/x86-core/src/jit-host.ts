@@ -43,6 +43,13 @@ export interface TraceHost {
   readonly writeOff: Int32Array;
   readonly codePages: Uint8Array;
   readonly a20Mask: number;
+  /** The backing array compiled code reaches directly, a DataView over it, and the direct table
+   * (per physical page: 0, or the page's offset in `ram` | 1 readable | 2 writable) that
+   * `directFill` fills (trace.ts). */
+  readonly ram: Uint8Array;
+  readonly ramView: DataView;
+  readonly direct: Int32Array;
+  directFill(p: number, off: number, bit: number): void;
   /** The TLB (memory.ts): per linear page, frame | permission bits (1 read, 2 supervisor write,
    * 4 user read, 8 user write); 0 = not cached. Compiled code with paging on looks up here and
    * takes the readLin/writeLin helpers (which walk the tables, fill it and raise #PF) on a miss. */
@@ -92,6 +99,10 @@ export const HOST: { readonly [K in keyof TraceHost]: `c.${K}` } = {
   writeOff: 'c.writeOff',
   codePages: 'c.codePages',
   a20Mask: 'c.a20Mask',
+  ram: 'c.ram',
+  ramView: 'c.ramView',
+  direct: 'c.direct',
+  directFill: 'c.directFill',
   tlb: 'c.tlb',
   alu: 'c.alu',
   shift: 'c.shift',

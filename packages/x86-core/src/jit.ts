@@ -40,10 +40,11 @@ import {
   incDec,
   type Producer,
   SYNC,
+  shiftInline,
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, RL4, store, WB } from './jit-memory.js';
+import { load, memoryConsts, RL4, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -95,6 +96,7 @@ class Insn extends Decoded {
 }
 
 const SS = 2;
+const DS = 3;
 
 /** Decodes the instruction at CS:eip for the compiler (decode.ts), or null when the compiler does
  * not take it: a byte beyond the CS limit or outside plain memory, LOCK/REP, more than four
@@ -334,12 +336,12 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   for (let i = 0; i < list.length; i++) {
     while (closeAt.length > 0 && closeAt[closeAt.length - 1] === i) {
       closeAt.pop();
-      lines.push('}');
+      lines.push(`${FLUSH} }`);
       prod = null; // two paths meet: the producer is whichever ran
     }
     const d = list[i] as Insn;
     // Where a fault would be reported from (the catch below): only instructions that can fault.
-    if (mayFault(d)) lines.push(`k = ${d.eip >>> 0}; ks = r[4];`);
+    if (mayFault(d)) lines.push(`/*K${d.eip >>> 0}*/ k = ${d.eip >>> 0}; ks = r[4];`);
     const cc = condBranch(d);
     if (cc >= 0) {
       const t = branchTarget(d);
@@ -356,7 +358,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
       const cond = condExpr(cc, prod);
       if (t === eip) lines.push(`if (${cond}) ${loopBack}`);
       else if (ti !== undefined && ti > i && ti <= limit && sequential(i, ti)) {
-        lines.push(`if (!${cond}) {`);
+        lines.push(`${FLUSH} if (!${cond}) {`);
         closeAt.push(ti);
       } else lines.push(`if (${cond}) ${exit(String(t >>> 0))}`);
       continue;
@@ -379,14 +381,53 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   // Close what is still open; control that skipped to an unemitted target leaves there.
   while (closeAt.length > 0) {
     const t = closeAt.pop() as number;
-    lines.push('}');
+    lines.push(`${FLUSH} }`);
     lines.push(exit(String((list[t] as Insn).eip >>> 0)));
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
-  const src = traceSource(lines.join('\n'), paged);
+  const counted = deferCounts(lines.join('\n'));
+  const src = traceSource(counted.body, counted.atFault, paged);
   const raw = new Function('c', 'r', 'lim', 'user', 'sync', 'cfOf', src) as RawTraceFn;
   const fn: TraceFn = (c, r, lim, user) => raw(c, r, lim, user, syncFlags, cfOf);
   return { ...key, fn, maxLen };
+}
+
+/** Marks a straight-line point where `n` is brought up to date (deferCounts). */
+const FLUSH = '/*F*/';
+
+/**
+ * The emitters count each retired instruction with `n++;`. Rather than an add per instruction,
+ * the count is carried at compile time (the text is in execution order along each path) and
+ * added to `n` only where it is read: at FLUSH points (where `if` blocks open and close, so both
+ * paths agree), in exits (`instructionCount += n + k`), around the loop-back (budget check,
+ * `n += k; continue`), and in the fault handler, which adds what was pending at the faulting
+ * instruction (`atFault`: a switch on its EIP, marked `/*K<eip>*\/`; one EIP occurs once per trace).
+ */
+function deferCounts(body: string): { body: string; atFault: string } {
+  let pending = 0;
+  const cases: string[] = [];
+  const out = body.replace(
+    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(c\.instructionCount \+= n);|n \+ (\d+) > lim|continue;/g,
+    (tok: string, faultEip?: string, exitCount?: string, maxLen?: string) => {
+      if (tok === 'n++;') {
+        pending++;
+        return '';
+      }
+      if (tok === FLUSH) {
+        const flushed = pending === 0 ? '' : `n += ${pending};`;
+        pending = 0;
+        return flushed;
+      }
+      if (faultEip !== undefined) {
+        if (pending !== 0) cases.push(`case ${faultEip}: n += ${pending}; break;`);
+        return '';
+      }
+      if (exitCount !== undefined) return pending === 0 ? tok : `${exitCount} + ${pending};`;
+      if (maxLen !== undefined) return `n + ${pending + Number(maxLen)} > lim`;
+      return pending === 0 ? tok : `n += ${pending}; continue;`;
+    },
+  );
+  return { body: out, atFault: cases.length === 0 ? '' : `switch (k) { ${cases.join(' ')} }` };
 }
 
 /**
@@ -397,7 +438,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
  * also reloads ESP: RL4) — stores the registers the trace assigns back first. The segment caches
  * a trace reads are loaded into locals on entry as well.
  */
-function traceSource(body: string, paged: boolean): string {
+function traceSource(body: string, atFault: string, paged: boolean): string {
   // Segment caches cannot change while a trace runs (no segment load is compiled): locals too.
   const segs = new Set<string>();
   const local = body
@@ -417,15 +458,14 @@ function traceSource(body: string, paged: boolean): string {
     .concat([...segs])
     .join(', ');
   return `"use strict";
-const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, bufs = ${C.bufs}, ri = ${C.readIdx},
-  ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}${paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : ''};
+const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, ${memoryConsts(paged)};
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0' : ''}${regs ? `, ${regs}` : ''};
 try {
 for (;;) {
 ${code}
 }
-} catch (e) { ${wb} ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
+} catch (e) { ${wb} ${SYNC} ${atFault} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }`;
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
@@ -434,7 +474,13 @@ function mayFault(d: Insn): boolean {
   const op = d.op;
   if (d.hasModrm && d.mod !== 3 && op !== 0x8d) return true;
   return (
-    (op >= 0x50 && op <= 0x5f) || op === 0x68 || op === 0x6a || op === 0xe8 || op === 0xc2 || op === 0xc3
+    (op >= 0x50 && op <= 0x5f) ||
+    (op >= 0xa0 && op <= 0xa3) ||
+    op === 0x68 ||
+    op === 0x6a ||
+    op === 0xe8 ||
+    op === 0xc2 ||
+    op === 0xc3
   );
 }
 
@@ -601,6 +647,11 @@ function emitHigh(e: Emit): Emitted | null {
       return e.done(d.o32 ? 'r[0] = (r[0] << 16) >> 16; n++;' : `${setReg(2, 0, '(r[0] << 24) >> 24')} n++;`);
     case 0x99:
       return e.done(d.o32 ? 'r[2] = r[0] >> 31; n++;' : `${setReg(2, 2, '(r[0] << 16) >> 31')} n++;`);
+    case 0xa0:
+    case 0xa1:
+    case 0xa2:
+    case 0xa3:
+      return emitMoffs(e);
     case 0xa8:
       return e.alu(4, 1, `a = r[0] & 0xff; b = ${d.imm};`, '');
     case 0xa9:
@@ -630,6 +681,14 @@ function emitHigh(e: Emit): Emitted | null {
     case 0xd2:
     case 0xd3: {
       const size = op & 1 ? osz : 1;
+      if (op < 0xd2) {
+        const imm = op < 0xd0 ? d.imm & 0x1f : 1;
+        // A masked count of 0 reads the operand (which may fault) and changes nothing.
+        if (imm === 0) return e.done(`${d.mod === 3 ? '' : ldRm(d, size, 'a')} n++;`);
+        const inl = shiftInline(d.reg, size, imm);
+        if (inl !== null)
+          return e.done(`${ldRm(d, size, 'a')} ${inl.code} ${stRm(d, size, 'v')} n++;`, inl.prod);
+      }
       const count = op < 0xd0 ? String(d.imm) : op < 0xd2 ? '1' : '(r[1] & 0xff)';
       return e.done(
         `${ldRm(d, size, 'a')} b = ${count}; if ((b & 0x1f) !== 0) { ${SYNC} ${stRm(d, size, `${C.shift}(${d.reg}, ${size}, a, b)`)} } n++;`,
@@ -641,7 +700,9 @@ function emitHigh(e: Emit): Emitted | null {
       const mask = d.o32 ? 'v >>> 0' : 'v & 0xffff';
       const adj = op === 0xc2 ? ` ${WB} ${C.setSp}(r[4] + ${d.imm}); ${RL4}` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
-      const head = `${pop(ctx, osz)}${adj} v = ${mask}; if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0); n++;`;
+      const check = (d.o32 ? 0xffffffff : 0xffff) > ctx.csLimit >>> 0;
+      const limit = check ? ` if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0);` : '';
+      const head = `${pop(ctx, osz)}${adj} v = ${mask};${limit} n++;`;
       if (how === 'follow' && expectRet !== undefined)
         return e.done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
       return e.done(`${head} ${exit('v')}`, prev, true);
@@ -685,6 +746,18 @@ function emitHigh(e: Emit): Emitted | null {
     default:
       return null;
   }
+}
+
+/** MOV AL/eAX <-> moffs (A0-A3): the offset is an immediate of the address size, in DS or the
+ * override (modrm.ts movMoffs). */
+function emitMoffs(e: Emit): Emitted {
+  const { d, prev } = e;
+  const size = d.op & 1 ? (d.o32 ? 4 : 2) : 1;
+  const seg = d.seg >= 0 ? d.seg : DS;
+  const off = String(d.a32 ? d.imm >>> 0 : d.imm & 0xffff);
+  if (d.op < 0xa2)
+    return e.done(`${load(size, seg, off, 'v', d.paged)} ${setReg(size, 0, 'v')} n++;`, prev, true);
+  return e.done(`${store(size, seg, off, getReg(size, 0), d.paged)} n++;`, prev, true);
 }
 
 /** The 0F opcodes the table marks as compiled: CMOVcc, SETcc, IMUL, MOVZX/MOVSX. */

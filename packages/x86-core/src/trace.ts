@@ -12,6 +12,26 @@ const JIT_IDLE_FAULTS = 16;
 /** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
  * writes, flushes. */
 export abstract class CpuTrace extends CpuCpuid {
+  /** @internal (TraceHost) The backing array compiled memory accesses reach directly
+   * (jit-memory.ts): the longest of the bus's arrays (the RAM when it is one array, else one of
+   * its chunks) and a DataView over it. Chosen before the first compile after a flush (every
+   * memory-map change flushes). */
+  ram: Uint8Array = new Uint8Array(0);
+  /** @internal (TraceHost) */
+  ramView: DataView = new DataView(this.ram.buffer);
+  /** @internal (TraceHost) The direct table: per physical page below its length, 0 (not known to
+   * be in `ram`) or the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain
+   * writes go there and no trace was compiled from the page). Compiled code fills an entry
+   * (directFill) when an access finds the page in `ram` through the bus's page tables. Sized for
+   * `ram`'s pages from 0 and grown to the next power of two of pages that covers a fill above
+   * (16 KiB for 16 MiB of RAM at 0, not the 4 MiB a whole 4 GiB table would allocate for every
+   * Cpu); a flush empties it. */
+  direct = new Int32Array(0);
+  private ramStale = true;
+  /** The page range directFill has written since the table was last emptied. */
+  private directLo = 0x7fffffff;
+  private directHi = -1;
+
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
   /** The interpreter just branched to CS:EIP: count the target's heat (hashed), and once it is hot
@@ -123,7 +143,50 @@ export abstract class CpuTrace extends CpuCpuid {
     };
   }
 
+  /** Empty the direct table (only the range directFill wrote) and pick `ram`: the longest of the
+   * bus's backing arrays. */
+  private pickRam(): void {
+    if (this.directHi >= this.directLo) this.direct.fill(0, this.directLo, this.directHi + 1);
+    this.directLo = 0x7fffffff;
+    this.directHi = -1;
+    const bufs = this.bufs;
+    let buf: Uint8Array = new Uint8Array(0);
+    for (let b = 1; b < bufs.length; b++) {
+      const x = bufs[b];
+      if (x != null && x.length > buf.length) buf = x;
+    }
+    this.ram = buf;
+    this.ramView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    // Room for as many pages as `ram` holds from page 0 (where RAM usually starts), so the first
+    // trace's fills land in the table it runs with; directFill grows it for pages above.
+    let want = 1024;
+    while (want < buf.length >>> 12 && want < this.readIdx.length) want *= 2;
+    if (this.direct.length < want) this.direct = new Int32Array(want);
+    this.ramStale = false;
+  }
+
+  /** @internal (TraceHost) Compiled code found physical page `p` at offset `off` of `ram` through
+   * the bus's page tables, for reads (`bit` 1) or writes (2: and not a code page). */
+  directFill(p: number, off: number, bit: number): void {
+    if ((off & 0xfff) !== 0) return;
+    if (p >= this.direct.length) {
+      // A running trace keeps the table it started with (its entries stay true); the next entry
+      // sees this one.
+      let n = 1024;
+      while (n <= p) n *= 2;
+      const grown = new Int32Array(n);
+      grown.set(this.direct);
+      this.direct = grown;
+    }
+    const cur = this.direct[p] as number;
+    // Reads and writes of a page may go to different places (PAM): one offset per entry.
+    this.direct[p] = cur !== 0 && (cur & -4096) === off ? cur | bit : off | bit;
+    if (p < this.directLo) this.directLo = p;
+    if (p > this.directHi) this.directHi = p;
+  }
+
   protected compile(): Trace | null {
+    if (this.ramStale) this.pickRam();
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
     const interpretHere = (): Trace => {
@@ -185,6 +248,7 @@ export abstract class CpuTrace extends CpuCpuid {
         }
         if (list[list.length - 1] !== t) list.push(t);
         this.codePages[p] = 1;
+        if (p < this.direct.length) this.direct[p] &= ~2;
       }
     }
     return t;
@@ -234,6 +298,7 @@ export abstract class CpuTrace extends CpuCpuid {
 
   /** Forget every compiled trace (memory map, A20, reset, state load). */
   protected override jitFlush(): void {
+    this.ramStale = true;
     if (this.traces.size === 0 && this.pageTraces.size === 0) return;
     for (const t of this.traces.values()) t.dead = true;
     if (this.jitActive) this.jitBreak = true;

@@ -59,6 +59,8 @@ export interface MachineOptions {
   /** Trace compiler on (default) or off (pure interpreter). */
   jit?: boolean;
   jitThreshold?: number;
+  /** RAM allocated in chunks of this many bytes (memory-bus `chunkSize`) rather than one array. */
+  ramChunk?: number;
 }
 
 export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
@@ -67,7 +69,7 @@ export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
   }
   const memory = new MemoryBus();
   const io = new IoBus();
-  memory.addRam('ram', 0, RAM_SIZE);
+  memory.addRam('ram', 0, RAM_SIZE, opts.ramChunk === undefined ? {} : { chunkSize: opts.ramChunk });
   memory.addRom('bios', 0x1_0000_0000 - image.length, image);
   const isaSize = Math.min(image.length, 0x20000);
   memory.addRom('isa-bios', 0x100000 - isaSize, image.subarray(image.length - isaSize), { priority: 1 });
