@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, exitKind, exitStatusHelp, UsageError } from './errors.js';
 import { didYouMean } from './suggest.js';
+import { tuneV8 } from './v8-tuning.js';
 
 interface Context {
   version: string;
@@ -129,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const c = findCommand(cmd);
+  tuneV8(); // before the command's code (the machine) is loaded and compiled
   return (await c.load())(rest, { version: version() });
 }
 

@@ -81,6 +81,11 @@ describe('DeviceRegistry + checkDeviceSpecs', () => {
     expect(() => reg.register(widget)).toThrow(/already registered/);
     expect(() => new DeviceRegistry().register({ ...port, driver: 'Bad Name' })).toThrow(/lower-case/);
   });
+  it('lists the types sorted by driver name', () => {
+    const named = (driver: string) => ({ ...port, driver });
+    const r = new DeviceRegistry([widget, named('pci2'), port, named('pci-stub'), named('pc')]);
+    expect(r.list().map((t) => t.driver)).toEqual(['pc', 'pci-stub', 'pci2', 'port', 'widget']);
+  });
   it('names ids after the driver and checks specs together', () => {
     const r = checkDeviceSpecs(reg, [
       { driver: 'widget', addr: '03.0' },
