@@ -32,7 +32,7 @@ export const RL4 = '/*RL4*/';
 
 /** The prologue constants the memory emitters name (jit.ts traceSource puts them in the trace). */
 export function memoryConsts(paged: boolean): string {
-  const pg = paged ? `, tlb = ${C.tlb}, nr = user ? 4 : 1, nw = user ? 8 : 2` : '';
+  const pg = paged ? `, tlb = ${C.tlb}` : '';
   return `bufs = ${C.bufs}, ri = ${C.readIdx}, ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}, dt = ${C.direct}, dn = dt.length, ram = ${C.ram}, rv = ${C.ramView}${pg}`;
 }
 

@@ -9,6 +9,9 @@ import { CS, JIT_MAX_KILLS } from './state.js';
  * interpreter. */
 const JIT_IDLE_FAULTS = 16;
 
+/** Numbers the CPUs that compile traces (in creation order: the same program numbers them the same). */
+let jitInstances = 0;
+
 /** Glue to the trace compiler (jit.ts): branch heat, trace lookup/compile/run, invalidation on code
  * writes, flushes. */
 export abstract class CpuTrace extends CpuCpuid {
@@ -21,15 +24,17 @@ export abstract class CpuTrace extends CpuCpuid {
   ramView: DataView = new DataView(this.ram.buffer);
   /** @internal (TraceHost) The direct table: per physical page below its length, 0 (not known to
    * be in `ram`) or the page's page-aligned offset in `ram` | 1 (plain reads go there) | 2 (plain
-   * writes go there and no trace was compiled from the page). Compiled code fills an entry
-   * (directFill) when an access finds the page in `ram` through the bus's page tables. Sized for
-   * `ram`'s pages from 0 and grown to the next power of two of pages that covers a fill above
-   * (16 KiB for 16 MiB of RAM at 0, not the 4 MiB a whole 4 GiB table would allocate for every
-   * Cpu); a flush empties it. */
+   * writes go there and no trace was compiled from the page). Filled from the bus's page tables
+   * when `ram` is picked (fillDirect), and by compiled code (directFill) when an access above the
+   * table finds its page in `ram`. Sized for `ram`'s pages from 0 and grown to the next power of
+   * two of pages that covers a fill above (16 KiB for 16 MiB of RAM at 0, not the 4 MiB a whole
+   * 4 GiB table would allocate for every Cpu); a flush refills it. */
   direct = new Int32Array(0);
   private ramStale = true;
-  /** The page range directFill has written since the table was last emptied. */
-  private directLo = 0x7fffffff;
+  /** This CPU's number, and its compiles so far: every trace's source says both (TraceEnv.tag). */
+  private readonly jitInstance = ++jitInstances;
+  private compiles = 0;
+  /** The highest page with a direct entry (fillDirect, directFill). */
   private directHi = -1;
 
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
@@ -77,7 +82,7 @@ export abstract class CpuTrace extends CpuCpuid {
     const before = this.instructionCount;
     let left = false;
     try {
-      fn(this, this.regs, end - before, this.cpl === 3);
+      fn(end - before, this.cpl === 3);
       left = true;
     } finally {
       this.jitActive = false;
@@ -140,15 +145,14 @@ export abstract class CpuTrace extends CpuCpuid {
       cs32: this.cs32,
       ss32: this.ss32,
       paged,
+      host: this,
+      regs: this.regs,
+      tag: `cpu ${this.jitInstance} trace ${++this.compiles}`,
     };
   }
 
-  /** Empty the direct table (only the range directFill wrote) and pick `ram`: the longest of the
-   * bus's backing arrays. */
+  /** Pick `ram` (the longest of the bus's backing arrays) and fill the direct table afresh. */
   private pickRam(): void {
-    if (this.directHi >= this.directLo) this.direct.fill(0, this.directLo, this.directHi + 1);
-    this.directLo = 0x7fffffff;
-    this.directHi = -1;
     const bufs = this.bufs;
     let buf: Uint8Array = new Uint8Array(0);
     for (let b = 1; b < bufs.length; b++) {
@@ -157,12 +161,35 @@ export abstract class CpuTrace extends CpuCpuid {
     }
     this.ram = buf;
     this.ramView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    // Room for as many pages as `ram` holds from page 0 (where RAM usually starts), so the first
-    // trace's fills land in the table it runs with; directFill grows it for pages above.
+    // Room for as many pages as `ram` holds from page 0 (where RAM usually starts); directFill
+    // grows it for pages above.
     let want = 1024;
     while (want < buf.length >>> 12 && want < this.readIdx.length) want *= 2;
     if (this.direct.length < want) this.direct = new Int32Array(want);
+    this.fillDirect(Math.max(want, this.directHi + 1));
     this.ramStale = false;
+  }
+
+  /** Rewrite the direct table's first `pages` entries from the bus's page tables: every page whose
+   * reads `ram` backs, writable where its writes go to the same bytes and no trace was compiled from
+   * it. Filled before any trace runs, so compiled code meets the generic path only for what is not
+   * plain RAM (and V8 compiles the hot loops without it). */
+  private fillDirect(pages: number): void {
+    const { bufs, readIdx, readOff, writeIdx, writeOff, ram, direct, codePages } = this;
+    const end = Math.min(pages, direct.length, readIdx.length);
+    let hi = -1;
+    for (let p = 0; p < end; p++) {
+      const off = readOff[p] as number;
+      let e = 0;
+      if (bufs[readIdx[p] as number] === ram && (off & 0xfff) === 0) {
+        e = off | 1;
+        const w = bufs[writeIdx[p] as number] === ram && writeOff[p] === off;
+        if (w && codePages[p] === 0) e |= 2;
+        hi = p;
+      }
+      direct[p] = e;
+    }
+    this.directHi = hi;
   }
 
   /** @internal (TraceHost) Compiled code found physical page `p` at offset `off` of `ram` through
@@ -170,18 +197,18 @@ export abstract class CpuTrace extends CpuCpuid {
   directFill(p: number, off: number, bit: number): void {
     if ((off & 0xfff) !== 0) return;
     if (p >= this.direct.length) {
-      // A running trace keeps the table it started with (its entries stay true); the next entry
-      // sees this one.
+      // Every trace names the table as a constant (jit.ts traceSource): a new table retires them
+      // all. A running trace keeps the one it started with (its entries stay true) until it leaves.
       let n = 1024;
       while (n <= p) n *= 2;
       const grown = new Int32Array(n);
       grown.set(this.direct);
+      this.retireTraces();
       this.direct = grown;
     }
     const cur = this.direct[p] as number;
     // Reads and writes of a page may go to different places (PAM): one offset per entry.
     this.direct[p] = cur !== 0 && (cur & -4096) === off ? cur | bit : off | bit;
-    if (p < this.directLo) this.directLo = p;
     if (p > this.directHi) this.directHi = p;
   }
 
@@ -299,6 +326,11 @@ export abstract class CpuTrace extends CpuCpuid {
   /** Forget every compiled trace (memory map, A20, reset, state load). */
   protected override jitFlush(): void {
     this.ramStale = true;
+    this.retireTraces();
+  }
+
+  /** Kill every compiled trace: their entries compile afresh when hot again. */
+  private retireTraces(): void {
     if (this.traces.size === 0 && this.pageTraces.size === 0) return;
     for (const t of this.traces.values()) t.dead = true;
     if (this.jitActive) this.jitBreak = true;

@@ -205,6 +205,40 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
     });
   }
 
+  // The direct table covers `ram`'s length from page 0; here `ram` is a 32 MiB region at 256 MiB
+  // (longer than the 16 MiB at 0; its lazy chunk is made before the first compile picks `ram`), so
+  // the loop's stores there grow the table, and growing it retires every trace (each names the
+  // table as a constant): the recompiled loop must go on exactly.
+  it('stores that grow the direct table retire the traces and agree with the interpreter', () => {
+    const hi = 0x10000000;
+    const src = pm32(`    mov edi, ${hi}
+    mov ebp, 3000
+.top:
+    mov [edi], ebp
+    add byte [edi + 4], 3
+    mov eax, [edi]
+    add edi, 0x1000
+    dec ebp
+    jnz .top
+    ret
+`);
+    const image = assemble(src);
+    const opts = { extraRam: [hi, 32 << 20] as [number, number] };
+    const a = createMachine(image, { jit: true, jitThreshold: 8, ...opts });
+    const b = createMachine(image, { jit: false, ...opts });
+    for (const m of [a, b]) {
+      m.memory.write8(hi + (32 << 20) - 1, 0);
+      while (m.cpu.run(1_000_000).reason === 'budget');
+    }
+    expect(state(a.cpu)).toBe(state(b.cpu));
+    const span = 3000 * 0x1000;
+    expect(Buffer.from(a.memory.readBytes(hi, span)).equals(Buffer.from(b.memory.readBytes(hi, span)))).toBe(
+      true,
+    );
+    expect(a.cpu.jitStats.flushes).toBeGreaterThan(0);
+    expect(a.cpu.jitStats.instructions).toBeGreaterThan(a.cpu.instructionCount / 2);
+  });
+
   it('every condition after every inline flag producer, at edge operands, in all sizes', () => {
     // 144 operand pairs from EDGES (a table at 0x40000), one per loop iteration; each iteration runs
     // every producer in every size and records all 16 conditions with SETcc and with Jcc.

@@ -61,6 +61,8 @@ export interface MachineOptions {
   jitThreshold?: number;
   /** RAM allocated in chunks of this many bytes (memory-bus `chunkSize`) rather than one array. */
   ramChunk?: number;
+  /** A second RAM region: [base, size]. */
+  extraRam?: [number, number];
 }
 
 export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
@@ -70,6 +72,7 @@ export function createMachine(image: Uint8Array, opts: MachineOptions = {}) {
   const memory = new MemoryBus();
   const io = new IoBus();
   memory.addRam('ram', 0, RAM_SIZE, opts.ramChunk === undefined ? {} : { chunkSize: opts.ramChunk });
+  if (opts.extraRam !== undefined) memory.addRam('extra-ram', opts.extraRam[0], opts.extraRam[1]);
   memory.addRom('bios', 0x1_0000_0000 - image.length, image);
   const isaSize = Math.min(image.length, 0x20000);
   memory.addRom('isa-bios', 0x100000 - isaSize, image.subarray(image.length - isaSize), { priority: 1 });
