@@ -14,6 +14,12 @@
 //      first time (which fills its direct entry: directFill);
 //   3. the interpreter's readLin*/writeLin*: a TLB miss (page walk, accessed/dirty bits, #PF), MMIO,
 //      unmapped, a page crossing, a store to a code page.
+// In front of them, a page cache in trace locals (MemPlan.cache): the linear page a site's last tier-1
+// access went to and the delta from its linear address to `ram`. What tier 1 found stays true while
+// the trace runs until a slow access (tier 3: a walk refills TLB entries, a device may remap memory),
+// after which every cache of the trace is emptied (the RT marker), so a hit is exactly a tier-1 access.
+// Behavioural reference (no code copied): QEMU's softmmu TLB compares the page tag and adds the
+// cached host addend (accel/tcg/cputlb.c, tlb_entry addend); here the tag and addend are per site.
 
 import { HOST as C } from './jit-host.js';
 
@@ -26,9 +32,86 @@ function writeLin(size: number): string {
 }
 
 /** Markers traceSource (jit.ts) replaces: store the registers the trace assigns back to the Cpu
- * (before anything outside the trace may look at them), and reload ESP after setSp. */
+ * (before anything outside the trace may look at them), reload ESP after setSp, and empty every
+ * page cache (after a slow access). */
 export const WB = '/*WB*/';
 export const RL4 = '/*RL4*/';
+export const RT = '/*RT*/';
+
+/** The segment state a trace is specialised for: the Cpu's segment caches (cpu.ts segLo/segHi/
+ * segBase/segWritable) as they were at compile time. */
+export interface SegView {
+  readonly lo: ArrayLike<number>;
+  readonly hi: ArrayLike<number>;
+  readonly base: ArrayLike<number>;
+  readonly w: ArrayLike<number>;
+}
+
+/**
+ * One compile's memory operands: paging on/off, the segment state the code is specialised for
+ * (null: read the Cpu's segment caches, which any segment state passes), the segments the code
+ * reads (their compile-time state is the trace's entry guard, trace.ts), and the page caches.
+ * Specialised code turns the limit checks and bases into constants: with flat 4 GiB segments
+ * there is no base to add, no lower bound and only the wrap check of a multi-byte access; in
+ * real mode the 0xFFFF limit stays, as a constant.
+ */
+export class MemPlan {
+  /** Cache locals by key (the kind of access and the offset expression: sites with the same
+   * address share one). */
+  private readonly byKey = new Map<string, number>();
+  readonly used = new Set<number>();
+  constructor(
+    readonly paged: boolean,
+    readonly seg: SegView | null,
+  ) {}
+
+  /** The number of the page cache for a site (locals `tgN`: the linear page, `adN`: the addend to `ram`). */
+  cache(write: boolean, off: string): number {
+    const key = `${write ? 'w' : 'r'}${off}`;
+    let n = this.byKey.get(key);
+    if (n === undefined) {
+      n = this.byKey.size;
+      this.byKey.set(key, n);
+    }
+    return n;
+  }
+
+  /** How many page caches the trace declares. */
+  get caches(): number {
+    return this.byKey.size;
+  }
+
+  /** [segment, lo, hi, base, writable] for every segment the code reads, flattened; empty when
+   * not specialised. */
+  guard(): number[] {
+    const s = this.seg;
+    if (s === null) return [];
+    const out: number[] = [];
+    for (const i of [...this.used].sort())
+      out.push(i, s.lo[i] as number, s.hi[i] as number, s.base[i] as number, s.w[i] as number);
+    return out;
+  }
+
+  /** The segment check (memory.ts rd8…wr32: [segLo, segHi], writable) of a `last + 1`-byte access at
+   * local `o`, then the linear address into local `l`. */
+  check(seg: number, last: number, write: boolean): string {
+    this.used.add(seg);
+    const s = this.seg;
+    if (s === null) {
+      const w = write ? ` || sW[${seg}] === 0` : '';
+      return `if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]${w}) ${C.segFault}(${seg}); l = (sB[${seg}] + o) | 0;`;
+    }
+    const lo = s.lo[seg] as number;
+    const top = (s.hi[seg] as number) - last;
+    const base = s.base[seg] as number;
+    const conds: string[] = [];
+    if (lo > 0) conds.push(`o < ${lo}`);
+    if (top < 0 || (write && s.w[seg] === 0)) conds.push('true');
+    else if (top < 0xffffffff) conds.push(`o > ${top}`);
+    const fault = conds.length === 0 ? '' : `if (${conds.join(' || ')}) ${C.segFault}(${seg}); `;
+    return `${fault}l = ${base === 0 ? 'o | 0' : `(${base} + o) | 0`};`;
+  }
+}
 
 /** The prologue constants the memory emitters name (jit.ts traceSource puts them in the trace). */
 export function memoryConsts(paged: boolean): string {
@@ -36,14 +119,14 @@ export function memoryConsts(paged: boolean): string {
   return `bufs = ${C.bufs}, ri = ${C.readIdx}, ro = ${C.readOff}, wi = ${C.writeIdx}, wo = ${C.writeOff}, cp = ${C.codePages}, am = ${C.a20Mask}, dt = ${C.direct}, dn = dt.length, ram = ${C.ram}, rv = ${C.ramView}${pg}`;
 }
 
-/** Where a memory operand's bytes are: `x` = physical address (A20 applied), `p` its page, `i` its
+/** Where the bytes at linear `l` are: `x` = physical address (A20 applied), `p` its page, `i` its
  * direct entry. Paging off: linear = physical. Paging on: the TLB entry of the linear page when it
  * grants the access (`need`: the local holding the permission bit for this CPL), else i = 0 and
  * `m` null (`generic`), so the access takes the interpreter's readLin/writeLin (page walk, TLB
  * fill, #PF), exactly what the interpreter's translate() does. */
-function locate(paged: boolean, seg: number, need: string): string {
-  if (!paged) return `x = (sB[${seg}] + o) & am; p = x >>> 12; i = p < dn ? dt[p] : 0;`;
-  return `l = (sB[${seg}] + o) | 0; e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; i = (e & ${need}) !== 0 && p < dn ? dt[p] : 0;`;
+function locate(paged: boolean, need: string): string {
+  if (!paged) return 'x = l & am; p = x >>> 12; i = p < dn ? dt[p] : 0;';
+  return `e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; i = (e & ${need}) !== 0 && p < dn ? dt[p] : 0;`;
 }
 
 /** Tier 2's array from the bus's page tables (`idx`: ri / wi), null when paging denies the access. */
@@ -51,43 +134,57 @@ function generic(paged: boolean, idx: string, need: string): string {
   return paged ? `m = (e & ${need}) !== 0 ? bufs[${idx}[p]] : null;` : `m = bufs[${idx}[p]];`;
 }
 
+/** Page cache `n`: a hit (same linear page as the last tier-1 access, and the access within it),
+ * and the fill after a tier-1 access (the page's offset in `ram` minus its linear page). */
+function cached(n: number, size: number): { hit: string; fill: string; at: string } {
+  const inPage = size === 1 ? '' : ` && (l & 0xfff) <= ${0x1000 - size}`;
+  return {
+    hit: `(l & -4096) === tg${n}${inPage}`,
+    fill: `tg${n} = l & -4096; ad${n} = ((i & -4096) - tg${n}) | 0;`,
+    at: `(ad${n} + l) | 0`,
+  };
+}
+
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
-export function load(size: number, seg: number, off: string, dst: string, paged: boolean): string {
-  const last = size - 1;
-  const check = `o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]) ${C.segFault}(${seg});`;
-  const at = '(i & -4096) + (x & 0xfff)';
-  let direct: string;
+export function load(size: number, seg: number, off: string, dst: string, plan: MemPlan): string {
+  const paged = plan.paged;
+  const check = `o = (${off}) >>> 0; ${plan.check(seg, size - 1, false)}`;
+  const pc = cached(plan.cache(false, off), size);
+  const read = (at: string): string =>
+    size === 1
+      ? `${dst} = ram[${at}];`
+      : size === 2
+        ? `${dst} = rv.getUint16(${at}, true);`
+        : `${dst} = rv.getInt32(${at}, true);`;
   let bytes: string;
-  if (size === 1) {
-    direct = `${dst} = ram[${at}];`;
-    bytes = `${dst} = m[ro[p] + (x & 0xfff)];`;
-  } else if (size === 2) {
-    direct = `${dst} = rv.getUint16(${at}, true);`;
-    bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
-  } else {
-    direct = `${dst} = rv.getInt32(${at}, true);`;
+  if (size === 1) bytes = `${dst} = m[ro[p] + (x & 0xfff)];`;
+  else if (size === 2) bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
+  else
     bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
-  }
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
+  const slow = `{ ${WB} ${dst} = ${readLin(size)}(l); slowMem = true; ${RT} }`;
   const fill = `if (m === ram) ${C.directFill}(p, ro[p], 1);`;
-  return `${check} ${locate(paged, seg, 'nr')} if (i !== 0${inPage}) { ${direct} } else { ${generic(paged, 'ri', 'nr')} if (m !== null${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  const tiers = `${locate(paged, 'nr')} if (i !== 0${inPage}) { ${pc.fill} ${read('(i & -4096) + (x & 0xfff)')} } else { ${generic(paged, 'ri', 'nr')} if (m !== null${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  return `${check} if (${pc.hit}) { ${read(pc.at)} } else { ${tiers} }`;
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
-export function store(size: number, seg: number, off: string, val: string, paged: boolean): string {
-  const last = size - 1;
-  const check = `w = ${val}; o = (${off}) >>> 0; if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}] || sW[${seg}] === 0) ${C.segFault}(${seg});`;
-  const at = '(i & -4096) + (x & 0xfff)';
-  let direct: string;
+export function store(size: number, seg: number, off: string, val: string, plan: MemPlan): string {
+  const paged = plan.paged;
+  const check = `w = ${val}; o = (${off}) >>> 0; ${plan.check(seg, size - 1, true)}`;
+  const pc = cached(plan.cache(true, off), size);
+  const write = (at: string): string =>
+    size === 1
+      ? `ram[${at}] = w;`
+      : size === 2
+        ? `rv.setInt16(${at}, w, true);`
+        : `rv.setInt32(${at}, w, true);`;
   let bytes = 'i = wo[p] + (x & 0xfff); m[i] = w;';
-  if (size === 1) direct = `ram[${at}] = w;`;
-  else if (size === 2) direct = `rv.setInt16(${at}, w, true);`;
-  else direct = `rv.setInt32(${at}, w, true);`;
   if (size >= 2) bytes += ' m[i + 1] = w >> 8;';
   if (size === 4) bytes += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+  const slow = `{ ${WB} ${writeLin(size)}(l, w); slowMem = true; ${RT} }`;
   const fill = `if (m === ram) ${C.directFill}(p, wo[p], 2);`;
-  return `${check} ${locate(paged, seg, 'nw')} if ((i & 2) !== 0${inPage}) { ${direct} } else { ${generic(paged, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  const tiers = `${locate(paged, 'nw')} if ((i & 2) !== 0${inPage}) { ${pc.fill} ${write('(i & -4096) + (x & 0xfff)')} } else { ${generic(paged, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  return `${check} if (${pc.hit}) { ${write(pc.at)} } else { ${tiers} }`;
 }

@@ -44,7 +44,7 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, memoryConsts, RL4, store, WB } from './jit-memory.js';
+import { load, MemPlan, memoryConsts, RL4, RT, type SegView, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -72,6 +72,10 @@ export interface Trace {
   readonly paged: boolean;
   /** Paging on: linear code page, physical frame (page-aligned), flattened pairs. */
   readonly pages: number[];
+  /** The segment state the code was specialised for: [segment, lo, hi, base, writable] of each
+   * segment it reads, flattened (jit-memory.ts MemPlan.guard); empty when it reads the Cpu's
+   * segment caches. The trace is entered only while those segments are in that state. */
+  readonly segs: number[];
   dead: boolean;
   /** Entries that ended in a fault before any instruction retired (trace.ts). */
   idleFaults: number;
@@ -85,8 +89,8 @@ const MAX_TRACE = 48;
 class Insn extends Decoded {
   lin = 0;
   ea = '';
-  /** Compiled for paging on (memory operands look up the TLB). */
-  paged = false;
+  /** The compile's memory operands (paging, segment specialisation, page caches). */
+  mem!: MemPlan;
 }
 
 const SS = 2;
@@ -102,7 +106,6 @@ function decodeForTrace(env: TraceEnv, eip: number): Insn | null {
   if (!decodeInstruction(d, at, eip, env.cs32)) return null;
   if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
   d.lin = (csBase + d.eip) | 0;
-  d.paged = env.paged;
   if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
   return d;
 }
@@ -150,18 +153,18 @@ function setReg(size: number, i: number, v: string): string {
 /** Read the ModRM r/m operand into local `dst`. */
 function ldRm(d: Insn, size: number, dst: string): string {
   if (d.mod === 3) return `${dst} = ${getReg(size, d.rm)};`;
-  return load(size, d.eaSeg, d.ea, dst, d.paged);
+  return load(size, d.eaSeg, d.ea, dst, d.mem);
 }
 
 function stRm(d: Insn, size: number, val: string): string {
   if (d.mod === 3) return setReg(size, d.rm, val);
-  return store(size, d.eaSeg, d.ea, val, d.paged);
+  return store(size, d.eaSeg, d.ea, val, d.mem);
 }
 
 interface Ctx {
   ss32: boolean;
   csLimit: number;
-  paged: boolean;
+  mem: MemPlan;
 }
 
 /** The instructions a trace from `eip` covers, in execution order, with the compile-time decision
@@ -255,6 +258,10 @@ export interface TraceEnv {
   cs32: boolean;
   ss32: boolean;
   paged: boolean;
+  /** The segment state to specialise the code for (the trace is then entered only while the
+   * segments it reads are in that state: Trace.segs), or null for code that reads the Cpu's
+   * segment caches. */
+  seg: SegView | null;
   /** The CPU the trace is bound to, and its register array. */
   host: TraceHost;
   regs: Int32Array;
@@ -299,13 +306,15 @@ function codeSpan(env: TraceEnv, list: Insn[]): { ranges: number[]; pages: numbe
 export function compileTrace(env: TraceEnv, eip: number): Trace {
   const { csBase, csLimit, cs32, ss32, paged } = env;
   const lin = (csBase + eip) | 0;
-  const ctx: Ctx = { ss32, csLimit, paged };
+  const mem = new MemPlan(paged, env.seg);
+  const ctx: Ctx = { ss32, csLimit, mem };
   // Phase 1: the trace as a list of instructions in execution order.
   const { list, expectRet, how, pc } = followTrace(env, eip);
+  for (const d of list) d.mem = mem;
   const maxLen = list.length;
   const { ranges, pages } = codeSpan(env, list);
   const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false, idleFaults: 0 };
-  if (list.length === 0) return { ...key, fn: null, maxLen: 0 };
+  if (list.length === 0) return { ...key, segs: [], fn: null, maxLen: 0 };
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
   // straight-line fall-through become `if (!cond) { … }`, properly nested; other conditional
@@ -386,10 +395,10 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   }
   if (!ended) lines.push(exit(String(pc >>> 0)));
   const counted = deferCounts(lines.join('\n'));
-  const src = traceSource(counted.body, counted.atFault, paged, env.tag);
+  const src = traceSource(counted.body, counted.atFault, mem, env.tag);
   const make = new Function('c', 'r', 'sync', 'cfOf', src) as TraceFactory;
   const fn = make(env.host, env.regs, syncFlags, cfOf);
-  return { ...key, fn, maxLen };
+  return { ...key, segs: mem.guard(), fn, maxLen };
 }
 
 /** Marks a straight-line point where `n` is brought up to date (deferCounts). */
@@ -445,7 +454,8 @@ function deferCounts(body: string): { body: string; atFault: string } {
  * also reloads ESP: RL4) — stores the registers the trace assigns back first. The segment caches
  * a trace reads are loaded into locals on entry as well.
  */
-function traceSource(body: string, atFault: string, paged: boolean, tag: string): string {
+function traceSource(body: string, atFault: string, mem: MemPlan, tag: string): string {
+  const paged = mem.paged;
   // Segment caches cannot change while a trace runs (no segment load is compiled): locals too.
   const segs = new Set<string>();
   const local = body
@@ -459,7 +469,11 @@ function traceSource(body: string, atFault: string, paged: boolean, tag: string)
   for (const m of local.matchAll(/\br(\d)\b/g)) used.add(Number(m[1]));
   for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
   const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
-  const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
+  // Page caches (jit-memory.ts): a tag no page has (1), emptied after every slow access.
+  const tags = Array.from({ length: mem.caches }, (_, n) => `tg${n}`);
+  const caches = tags.map((t, n) => `${t} = 1, ad${n} = 0`).join(', ');
+  const empty = tags.length === 0 ? '' : `${tags.join(' = ')} = 1;`;
+  const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];').replaceAll(RT, empty);
   const regs = [...used]
     .map((i) => `r${i} = r[${i}]`)
     .concat([...segs])
@@ -468,7 +482,7 @@ function traceSource(body: string, atFault: string, paged: boolean, tag: string)
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, ${memoryConsts(paged)};
 return function trace(lim, user) {
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
-  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''};
+  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false, l = 0${paged ? ', e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''}${caches ? `, ${caches}` : ''};
 try {
 for (;;) {
 ${code}
@@ -520,7 +534,7 @@ interface Emitted {
 function push(ctx: Ctx, size: number, val: string): string {
   const sp = ctx.ss32 ? `b = (r[4] - ${size}) | 0;` : `b = (r[4] - ${size}) & 0xffff;`;
   const commit = ctx.ss32 ? 'r[4] = b;' : 'r[4] = (r[4] & -65536) | b;';
-  return `${sp} ${store(size, SS, 'b', val, ctx.paged)} ${commit}`;
+  return `${sp} ${store(size, SS, 'b', val, ctx.mem)} ${commit}`;
 }
 
 /** Pop `size` bytes into v. */
@@ -529,7 +543,7 @@ function pop(ctx: Ctx, size: number): string {
   const commit = ctx.ss32
     ? `r[4] = (b + ${size}) | 0;`
     : `r[4] = (r[4] & -65536) | ((b + ${size}) & 0xffff);`;
-  return `${sp} ${load(size, SS, 'b', 'v', ctx.paged)} ${commit}`;
+  return `${sp} ${load(size, SS, 'b', 'v', ctx.mem)} ${commit}`;
 }
 
 /** What emitting one instruction needs: the instruction, the trace context, the flag producer
@@ -765,8 +779,8 @@ function emitMoffs(e: Emit): Emitted {
   const seg = d.seg >= 0 ? d.seg : DS;
   const off = String(d.a32 ? d.imm >>> 0 : d.imm & 0xffff);
   if (d.op < 0xa2)
-    return e.done(`${load(size, seg, off, 'v', d.paged)} ${setReg(size, 0, 'v')} n++;`, prev, true);
-  return e.done(`${store(size, seg, off, getReg(size, 0), d.paged)} n++;`, prev, true);
+    return e.done(`${load(size, seg, off, 'v', d.mem)} ${setReg(size, 0, 'v')} n++;`, prev, true);
+  return e.done(`${store(size, seg, off, getReg(size, 0), d.mem)} n++;`, prev, true);
 }
 
 /** The 0F opcodes the table marks as compiled: CMOVcc, SETcc, IMUL, MOVZX/MOVSX. */

@@ -36,6 +36,10 @@ export abstract class CpuTrace extends CpuCpuid {
   private compiles = 0;
   /** The highest page with a direct entry (fillDirect, directFill). */
   private directHi = -1;
+  /** Entries whose trace met another segment state than it was specialised for: compiled from
+   * then on to read the Cpu's segment caches (so code run under changing segments compiles once
+   * more, not on every change). */
+  private segVaries = new Set<number>();
 
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
@@ -66,9 +70,13 @@ export abstract class CpuTrace extends CpuCpuid {
       t.cs32 !== this.cs32 ||
       t.ss32 !== this.ss32 ||
       t.paged !== this.paging ||
-      (t.paged && this.codeMoved(t))
+      (t.paged && this.codeMoved(t)) ||
+      !this.segsMatch(t.segs)
     ) {
-      if (t !== undefined) this.killTrace(t);
+      if (t !== undefined) {
+        if (!this.segsMatch(t.segs)) this.segVaries.add(lin);
+        this.killTrace(t);
+      }
       const made = this.compile();
       if (made === null) return false;
       t = made;
@@ -94,6 +102,23 @@ export abstract class CpuTrace extends CpuCpuid {
         this.killTrace(t);
         this.traceKills.set(t.lin, JIT_MAX_KILLS);
       }
+    }
+    return true;
+  }
+
+  /** The segments a trace was specialised for are in the state it was compiled for (jit.ts
+   * Trace.segs). Segment caches change only by segment loads and mode switches, which no trace
+   * contains, so checking at entry covers the whole run of the trace. */
+  private segsMatch(g: number[]): boolean {
+    for (let i = 0; i < g.length; i += 5) {
+      const s = g[i] as number;
+      if (
+        this.segLo[s] !== g[i + 1] ||
+        this.segHi[s] !== g[i + 2] ||
+        this.segBase[s] !== g[i + 3] ||
+        this.segWritable[s] !== g[i + 4]
+      )
+        return false;
     }
     return true;
   }
@@ -145,6 +170,14 @@ export abstract class CpuTrace extends CpuCpuid {
       cs32: this.cs32,
       ss32: this.ss32,
       paged,
+      seg: this.segVaries.has((this.csBase + this.eip) | 0)
+        ? null
+        : {
+            lo: this.segLo.slice(),
+            hi: this.segHi.slice(),
+            base: this.segBase.slice(),
+            w: this.segWritable.slice(),
+          },
       host: this,
       regs: this.regs,
       tag: `cpu ${this.jitInstance} trace ${++this.compiles}`,
@@ -225,6 +258,7 @@ export abstract class CpuTrace extends CpuCpuid {
         ss32: this.ss32,
         paged: this.paging,
         pages: [],
+        segs: [],
         fn: null,
         maxLen: 0,
         ranges: [],
@@ -338,6 +372,7 @@ export abstract class CpuTrace extends CpuCpuid {
     for (const p of this.pageTraces.keys()) this.codePages[p] = 0;
     this.pageTraces.clear();
     this.traceKills.clear();
+    this.segVaries.clear();
     this.heat.fill(0);
     this.jitStats.flushes++;
   }

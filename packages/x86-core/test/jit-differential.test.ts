@@ -8,10 +8,10 @@
 // rewrites itself inside a compiled loop, a fault in the middle of a compiled loop, and budgets
 // that end inside a trace.
 import { describe, expect, it } from 'vitest';
-import type { Cpu } from '../src/index.js';
+import { lockstep, PTE, pm32, state } from './harness/lockstep.js';
 import { createMachine } from './harness/machine.js';
 import { Rng, randomStep } from './harness/randgen.js';
-import { assemble, pm32Source, toolGate } from './harness/tools.js';
+import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 const CC = [
@@ -111,43 +111,6 @@ function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: num
   }
   const on = paged ? ['    PAGING_ON'] : [];
   return pm32([...on, ...init, ...loop, '    ret', ...funcs, ''].join('\n'));
-}
-
-/** A 32-bit flat protected-mode test body in the oracle skeleton, interrupts off (traces run only
- * on the Cpu's fast path). */
-function pm32(body: string): string {
-  return pm32Source(`%include "bench/paging.inc"\n    cli\n${body}`);
-}
-
-function state(cpu: Cpu): string {
-  return JSON.stringify({ n: cpu.instructionCount, ...cpu.getRegisters() });
-}
-
-/** Run the image on both cores in lockstep; returns the compiled core for further checks. */
-function lockstep(
-  image: Uint8Array,
-  seed: number,
-  budget = 5_000_000,
-  ramChunk?: number,
-): { jit: Cpu; ram: [Uint8Array, Uint8Array] } {
-  const a = createMachine(image, { jit: true, jitThreshold: 8, ramChunk });
-  const b = createMachine(image, { jit: false, ramChunk });
-  const r = new Rng(seed ^ 0x51ce);
-  let total = 0;
-  for (;;) {
-    // Slices of odd sizes, some tiny, so budgets end inside traces and around their entries.
-    const slice = r.chance(0.2) ? 1 + r.below(7) : 1 + r.below(20_000);
-    const ea = a.cpu.run(slice);
-    const eb = b.cpu.run(slice);
-    expect(ea.reason, `run() reason after ${total} instructions`).toBe(eb.reason);
-    expect(ea.instructions).toBe(eb.instructions);
-    const sa = state(a.cpu);
-    const sb = state(b.cpu);
-    if (sa !== sb) expect.fail(`after ${total + ea.instructions} instructions:\n jit  ${sa}\n interp ${sb}`);
-    total += ea.instructions;
-    if (ea.reason !== 'budget' || total >= budget) break;
-  }
-  return { jit: a.cpu, ram: [a.memory.readBytes(0, 0x200000), b.memory.readBytes(0, 0x200000)] };
 }
 
 /** Run `body` in lockstep once per pair of EDGES (ESI points at the pair; EDI starts at 1 MiB), the
@@ -480,9 +443,6 @@ tests16:
     expect(jit.jitStats.instructions).toBeGreaterThan(500);
   });
 });
-
-/** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
-const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
 
 /** Copies the routines v1 and v2 (labels v1…v1_end, v2…v2_end) to frames 0x20000 and 0x21000. */
 const COPY_V1_V2 = [0x20000, 0x21000]
