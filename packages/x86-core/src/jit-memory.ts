@@ -23,14 +23,6 @@
 
 import { HOST as C } from './jit-host.js';
 
-function readLin(size: number): string {
-  return size === 1 ? C.readLin8 : size === 2 ? C.readLin16 : C.readLin32;
-}
-
-function writeLin(size: number): string {
-  return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
-}
-
 /** Markers traceSource (jit.ts) replaces: store the registers the trace assigns back to the Cpu
  * (before anything outside the trace may look at them), reload ESP after setSp, and empty every
  * page cache (after a slow access). */
@@ -99,7 +91,7 @@ export class MemPlan {
     const s = this.seg;
     if (s === null) {
       const w = write ? ` || sW[${seg}] === 0` : '';
-      return `if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]${w}) ${C.segFault}(${seg}); l = (sB[${seg}] + o) | 0;`;
+      return `if (o < sLo[${seg}] || o${last ? ` + ${last}` : ''} > sHi[${seg}]${w}) segFault(${seg}); l = (sB[${seg}] + o) | 0;`;
     }
     const lo = s.lo[seg] as number;
     const top = (s.hi[seg] as number) - last;
@@ -108,7 +100,7 @@ export class MemPlan {
     if (lo > 0) conds.push(`o < ${lo}`);
     if (top < 0 || (write && s.w[seg] === 0)) conds.push('true');
     else if (top < 0xffffffff) conds.push(`o > ${top}`);
-    const fault = conds.length === 0 ? '' : `if (${conds.join(' || ')}) ${C.segFault}(${seg}); `;
+    const fault = conds.length === 0 ? '' : `if (${conds.join(' || ')}) segFault(${seg}); `;
     return `${fault}l = ${base === 0 ? 'o | 0' : `(${base} + o) | 0`};`;
   }
 }
@@ -129,11 +121,6 @@ function locate(paged: boolean, need: string): string {
   return `e = tlb[l >>> 12]; x = ((e & -4096) | (l & 0xfff)) & am; p = x >>> 12; i = (e & ${need}) !== 0 && p < dn ? dt[p] : 0;`;
 }
 
-/** Tier 2's array from the bus's page tables (`idx`: ri / wi), null when paging denies the access. */
-function generic(paged: boolean, idx: string, need: string): string {
-  return paged ? `m = (e & ${need}) !== 0 ? bufs[${idx}[p]] : null;` : `m = bufs[${idx}[p]];`;
-}
-
 /** Page cache `n`: a hit (same linear page as the last tier-1 access, and the access within it),
  * and the fill after a tier-1 access (the page's offset in `ram` minus its linear page). */
 function cached(n: number, size: number): { hit: string; fill: string; at: string } {
@@ -143,6 +130,47 @@ function cached(n: number, size: number): { hit: string; fill: string; at: strin
     fill: `tg${n} = l & -4096; ad${n} = ((i & -4096) - tg${n}) | 0;`,
     at: `(ad${n} + l) | 0`,
   };
+}
+
+/** The out-of-line tiers 2 and 3 of a `size`-byte load or store, called as `ld4(l, x, p[, e,
+ * need])` / `st4(l, x, p[, e, need], w)` from the trace (jit.ts traceSource defines those it calls
+ * in the trace's factory). Out of line, the trace has no property, element or arithmetic
+ * operations on paths its first runs never took: V8 would compile each such operation without
+ * type feedback into a deoptimisation, taken (and the trace recompiled) the first time the path
+ * runs after optimisation. A call to a function of the factory needs no feedback.
+ * Tier 2: the bus's page tables (`bufs[ri[p]]` / `bufs[wi[p]]`, null when paging denies the
+ * access; a store also needs a page no trace was compiled from), filling the direct entry of a page
+ * of `ram`; tier 3: the interpreter's readLin/writeLin. */
+export function memoryHelper(name: string, paged: boolean): string {
+  const size = Number(name.slice(2));
+  const write = name[0] === 's';
+  const args = `l, x, p${paged ? ', e, need' : ''}${write ? ', w' : ''}`;
+  const idx = write ? 'wi' : 'ri';
+  const off = write ? 'wo' : 'ro';
+  const m = paged ? `(e & need) !== 0 ? bufs[${idx}[p]] : null` : `bufs[${idx}[p]]`;
+  const ok = `m !== null${write ? ' && cp[p] === 0' : ''}${size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`}`;
+  const fill = `if (m === ram) ${C.directFill}(p, ${off}[p], ${write ? 2 : 1});`;
+  let plain: string;
+  if (write) {
+    plain = 'm[i] = w;';
+    if (size >= 2) plain += ' m[i + 1] = w >> 8;';
+    if (size === 4) plain += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
+    plain += ` ${fill} return;`;
+  } else {
+    const bytes = ['m[i]', '(m[i + 1] << 8)', '(m[i + 2] << 16)', '(m[i + 3] << 24)'].slice(0, size);
+    plain = `const v = ${bytes.join(' | ')}; ${fill} return v;`;
+  }
+  const slow = write
+    ? `${size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32}(l, w);`
+    : `return ${size === 1 ? C.readLin8 : size === 2 ? C.readLin16 : C.readLin32}(l);`;
+  return `const ${name} = function ${name}(${args}) { const m = ${m}; if (${ok}) { const i = ${off}[p] + (x & 0xfff); ${plain} } ${slow} };`;
+}
+
+/** The call to tiers 2 and 3 (memoryHelper) where tier 1 does not apply: registers written back
+ * first (the slow path may reach a device), then every page cache emptied. */
+function slowCall(name: string, paged: boolean, dst: string | null): string {
+  const args = `l, x, p${paged ? `, e, ${dst === null ? 'nw' : 'nr'}` : ''}${dst === null ? ', w' : ''}`;
+  return `{ ${WB} ${dst === null ? '' : `${dst} = `}${name}(${args}); slowMem = true; ${RT} }`;
 }
 
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
@@ -156,15 +184,8 @@ export function load(size: number, seg: number, off: string, dst: string, plan: 
       : size === 2
         ? `${dst} = rv.getUint16(${at}, true);`
         : `${dst} = rv.getInt32(${at}, true);`;
-  let bytes: string;
-  if (size === 1) bytes = `${dst} = m[ro[p] + (x & 0xfff)];`;
-  else if (size === 2) bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8);`;
-  else
-    bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${dst} = ${readLin(size)}(l); slowMem = true; ${RT} }`;
-  const fill = `if (m === ram) ${C.directFill}(p, ro[p], 1);`;
-  const tiers = `${locate(paged, 'nr')} if (i !== 0${inPage}) { ${pc.fill} ${read('(i & -4096) + (x & 0xfff)')} } else { ${generic(paged, 'ri', 'nr')} if (m !== null${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  const tiers = `${locate(paged, 'nr')} if (i !== 0${inPage}) { ${pc.fill} ${read('(i & -4096) + (x & 0xfff)')} } else ${slowCall(`ld${size}`, paged, dst)}`;
   return `${check} if (${pc.hit}) { ${read(pc.at)} } else { ${tiers} }`;
 }
 
@@ -179,12 +200,7 @@ export function store(size: number, seg: number, off: string, val: string, plan:
       : size === 2
         ? `rv.setInt16(${at}, w, true);`
         : `rv.setInt32(${at}, w, true);`;
-  let bytes = 'i = wo[p] + (x & 0xfff); m[i] = w;';
-  if (size >= 2) bytes += ' m[i + 1] = w >> 8;';
-  if (size === 4) bytes += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${writeLin(size)}(l, w); slowMem = true; ${RT} }`;
-  const fill = `if (m === ram) ${C.directFill}(p, wo[p], 2);`;
-  const tiers = `${locate(paged, 'nw')} if ((i & 2) !== 0${inPage}) { ${pc.fill} ${write('(i & -4096) + (x & 0xfff)')} } else { ${generic(paged, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${bytes} ${fill} } else ${slow} }`;
+  const tiers = `${locate(paged, 'nw')} if ((i & 2) !== 0${inPage}) { ${pc.fill} ${write('(i & -4096) + (x & 0xfff)')} } else ${slowCall(`st${size}`, paged, null)}`;
   return `${check} if (${pc.hit}) { ${write(pc.at)} } else { ${tiers} }`;
 }

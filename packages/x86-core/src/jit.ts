@@ -44,7 +44,7 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, MemPlan, memoryConsts, RL4, RT, type SegView, store, WB } from './jit-memory.js';
+import { load, MemPlan, memoryConsts, memoryHelper, RL4, RT, type SegView, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -334,8 +334,9 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   };
   const lines: string[] = [];
   const closeAt: number[] = []; // stack of list indices where an open `if` closes
-  const exit = (eipExpr: string) =>
-    `{ ${WB} ${SYNC} ${C.eip} = ${eipExpr}; ${C.instructionCount} += n; return; }`;
+  // Every exit leaves through the one exit path after the loop (traceSource): registers, flags,
+  // EIP and count are stored there.
+  const exit = (eipExpr: string) => `{ xe = ${eipExpr}; ${XN}; break out; }`;
   // Only the budget is checked on the way round: a stop request, the slow path or an interrupt to
   // poll can only arise from a device or listener reached by a slow memory access, and the check
   // after each such access leaves the trace.
@@ -378,9 +379,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
     if ((d.mod !== 3 && d.op !== 0x8d) || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
-      lines.push(
-        `if (slowMem) { slowMem = false; if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; ${exit(String(d.next >>> 0))} } }`,
-      );
+      lines.push(`if (slowMem) { slowMem = false; if (brk()) ${exit(String(d.next >>> 0))} }`);
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {
       ended = true;
@@ -408,7 +407,7 @@ const FLUSH = '/*F*/';
  * The emitters count each retired instruction with `n++;`. Rather than an add per instruction,
  * the count is carried at compile time (the text is in execution order along each path) and
  * added to `n` only where it is read: at FLUSH points (where `if` blocks open and close, so both
- * paths agree), in exits (`instructionCount += n + k`), around the loop-back (budget check,
+ * paths agree), in exits (`xn = k`, added on the exit path), around the loop-back (budget check,
  * `n += k; continue`), and in the fault handler, which adds what was pending at the faulting
  * instruction (`atFault`: a switch on its EIP, marked `/*K<eip>*\/`; one EIP occurs once per trace).
  */
@@ -416,8 +415,8 @@ function deferCounts(body: string): { body: string; atFault: string } {
   let pending = 0;
   const cases: string[] = [];
   const out = body.replace(
-    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(c\.instructionCount \+= n);|n \+ (\d+) > lim|continue;/g,
-    (tok: string, faultEip?: string, exitCount?: string, maxLen?: string) => {
+    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(xn = 0\/\*XN\*\/)|n \+ (\d+) > lim|continue;/g,
+    (tok: string, faultEip?: string, xn?: string, maxLen?: string) => {
       if (tok === 'n++;') {
         pending++;
         return '';
@@ -431,7 +430,7 @@ function deferCounts(body: string): { body: string; atFault: string } {
         if (pending !== 0) cases.push(`case ${faultEip}: n += ${pending}; break;`);
         return '';
       }
-      if (exitCount !== undefined) return pending === 0 ? tok : `${exitCount} + ${pending};`;
+      if (xn !== undefined) return `xn = ${pending}`;
       if (maxLen !== undefined) return `n + ${pending + Number(maxLen)} > lim`;
       return pending === 0 ? tok : `n += ${pending}; continue;`;
     },
@@ -468,27 +467,59 @@ function traceSource(body: string, atFault: string, mem: MemPlan, tag: string): 
   const written = new Set<number>();
   for (const m of local.matchAll(/\br(\d)\b/g)) used.add(Number(m[1]));
   for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
+  const wrote = [...written].map((i) => `r${i}`).join(', ');
   const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
   // Page caches (jit-memory.ts): a tag no page has (1), emptied after every slow access.
   const tags = Array.from({ length: mem.caches }, (_, n) => `tg${n}`);
   const caches = tags.map((t, n) => `${t} = 1, ad${n} = 0`).join(', ');
   const empty = tags.length === 0 ? '' : `${tags.join(' = ')} = 1;`;
-  const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];').replaceAll(RT, empty);
+  const state = `${wrote ? `${wrote}, ` : ''}fk, fa, fb, fr, fc`;
+  const code = local
+    .replaceAll(WB, wrote ? `wb(${wrote});` : '')
+    .replaceAll(RL4, 'r4 = r[4];')
+    .replaceAll(RT, empty);
   const regs = [...used]
     .map((i) => `r${i} = r[${i}]`)
     .concat([...segs])
     .join(', ');
+  const helpers = ['ld1', 'ld2', 'ld4', 'st1', 'st2', 'st4']
+    .filter((h) => code.includes(`${h}(`))
+    .map((h) => memoryHelper(h, paged))
+    .join('\n');
   return `"use strict"; /* ${tag} */
 const sLo = ${C.segLo}, sHi = ${C.segHi}, sB = ${C.segBase}, sW = ${C.segWritable}, ${memoryConsts(paged)};
+${coldPaths(wrote, wb, state, atFault)}
+${helpers}
 return function trace(lim, user) {
-let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
-  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false, l = 0${paged ? ', e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''}${caches ? `, ${caches}` : ''};
+let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0,
+  fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false, l = 0, xe = 0, xn = 0${paged ? ', e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''}${caches ? `, ${caches}` : ''};
 try {
-for (;;) {
+out: for (;;) {
 ${code}
 }
-} catch (e) { ${wb} ${SYNC} ${atFault} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }
+} catch (e) { faulted(k, ks, n, ${state}); throw e; }
+${wb} ${SYNC} ${C.eip} = xe; ${C.instructionCount} += n + xn;
 };`;
+}
+
+/** An exit's count of instructions retired since `n` was last brought up to date (deferCounts). */
+const XN = 'xn = 0/*XN*/';
+
+/**
+ * The functions of a trace's factory its rarely run paths call: a fault (registers, flags and the
+ * count stored, and where it happened), the check after a slow access, the register write-back
+ * before one, and the faults of a RET beyond the CS limit and of a segment check. Out of line, as
+ * memoryHelper (jit-memory.ts) explains, the trace's own code stays small (V8 compiles it sooner
+ * and faster) and holds fewer operations that would need type feedback on a path it has not run
+ * yet. Exits need no function: each sets `xe`/`xn` and breaks to the one exit path after the loop,
+ * whose stores have their feedback from the first exit that ran.
+ */
+function coldPaths(wrote: string, wb: string, state: string, atFault: string): string {
+  return `const faulted = function faulted(k, ks, n, ${state}) { ${atFault} ${wb} ${SYNC} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; };
+const brk = function brk() { if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; return true; } return false; };
+const wb = function wb(${wrote}) { ${wb} };
+const fault = function fault(v, e) { ${C.fault}(v, e); };
+const segFault = function segFault(s) { ${C.segFault}(s); };`;
 }
 
 /** Memory operands (not LEA) and stack accesses can fault; register-only work and branches whose
@@ -724,7 +755,7 @@ function emitHigh(e: Emit): Emitted | null {
       const adj = op === 0xc2 ? ` ${WB} ${C.setSp}(r[4] + ${d.imm}); ${RL4}` : '';
       // cpu.ts checkEip: #GP(0) when the return address is beyond the CS limit.
       const check = (d.o32 ? 0xffffffff : 0xffff) > ctx.csLimit >>> 0;
-      const limit = check ? ` if (v > ${ctx.csLimit >>> 0}) ${C.fault}(13, 0);` : '';
+      const limit = check ? ` if (v > ${ctx.csLimit >>> 0}) fault(13, 0);` : '';
       const head = `${pop(ctx, osz)}${adj} v = ${mask};${limit} n++;`;
       if (how === 'follow' && expectRet !== undefined)
         return e.done(`${head} if (v !== ${expectRet >>> 0}) ${exit('v')}`, prev, true);
