@@ -185,8 +185,8 @@ export function load(size: number, seg: number, off: string, dst: string, plan: 
         ? `${dst} = rv.getUint16(${at}, true);`
         : `${dst} = rv.getInt32(${at}, true);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const tiers = `${locate(paged, 'nr')} if (i !== 0${inPage}) { ${pc.fill} ${read('(i & -4096) + (x & 0xfff)')} } else ${slowCall(`ld${size}`, paged, dst)}`;
-  return `${check} if (${pc.hit}) { ${read(pc.at)} } else { ${tiers} }`;
+  const miss = `${locate(paged, 'nr')} if (!(i !== 0${inPage})) { ${slowCall(`ld${size}`, paged, dst)} break mem; } ${pc.fill}`;
+  return `${check} mem: { if (!(${pc.hit})) { ${miss} } ${read(pc.at)} }`;
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
@@ -201,6 +201,6 @@ export function store(size: number, seg: number, off: string, val: string, plan:
         ? `rv.setInt16(${at}, w, true);`
         : `rv.setInt32(${at}, w, true);`;
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const tiers = `${locate(paged, 'nw')} if ((i & 2) !== 0${inPage}) { ${pc.fill} ${write('(i & -4096) + (x & 0xfff)')} } else ${slowCall(`st${size}`, paged, null)}`;
-  return `${check} if (${pc.hit}) { ${write(pc.at)} } else { ${tiers} }`;
+  const miss = `${locate(paged, 'nw')} if (!((i & 2) !== 0${inPage})) { ${slowCall(`st${size}`, paged, null)} break mem; } ${pc.fill}`;
+  return `${check} mem: { if (!(${pc.hit})) { ${miss} } ${write(pc.at)} }`;
 }
