@@ -25,6 +25,17 @@ function writeLin(size: number): string {
   return size === 1 ? C.writeLin8 : size === 2 ? C.writeLin16 : C.writeLin32;
 }
 
+/** The label of the trace's main loop (jit.ts traceSource): `break`ing out of it leaves the trace with
+ * a #PF pending (the fault exit after the loop reports it as the catch would a thrown one). */
+export const PF_EXIT = 'pf';
+
+/** Paging on, before a slow access: a #PF the access would raise is found by the Cpu's pfFirst
+ * (memory.ts) and the trace leaves with it pending instead of the helper throwing it (a JavaScript
+ * throw and unwind cost about as much as the rest of a #PF round trip). */
+function pfProbe(paged: boolean, size: number, write: boolean): string {
+  return paged ? `if (${C.pfFirst}(l, ${size}, ${write})) break ${PF_EXIT};` : '';
+}
+
 /** Markers traceSource (jit.ts) replaces: store the registers the trace assigns back to the Cpu
  * (before anything outside the trace may look at them), and reload ESP after setSp. */
 export const WB = '/*WB*/';
@@ -69,7 +80,7 @@ export function load(size: number, seg: number, off: string, dst: string, paged:
     bytes = `i = ro[p] + (x & 0xfff); ${dst} = m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24);`;
   }
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
+  const slow = `{ ${WB} ${pfProbe(paged, size, false)} ${dst} = ${readLin(size)}((sB[${seg}] + o) | 0); slowMem = true; }`;
   const fill = `if (m === ram) ${C.directFill}(p, ro[p], 1);`;
   return `${check} ${locate(paged, seg, 'nr')} if (i !== 0${inPage}) { ${direct} } else { ${generic(paged, 'ri', 'nr')} if (m !== null${inPage}) { ${bytes} ${fill} } else ${slow} }`;
 }
@@ -87,7 +98,7 @@ export function store(size: number, seg: number, off: string, val: string, paged
   if (size >= 2) bytes += ' m[i + 1] = w >> 8;';
   if (size === 4) bytes += ' m[i + 2] = w >> 16; m[i + 3] = w >> 24;';
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const slow = `{ ${WB} ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
+  const slow = `{ ${WB} ${pfProbe(paged, size, true)} ${writeLin(size)}((sB[${seg}] + o) | 0, w); slowMem = true; }`;
   const fill = `if (m === ram) ${C.directFill}(p, wo[p], 2);`;
   return `${check} ${locate(paged, seg, 'nw')} if ((i & 2) !== 0${inPage}) { ${direct} } else { ${generic(paged, 'wi', 'nw')} if (m !== null && cp[p] === 0${inPage}) { ${bytes} ${fill} } else ${slow} }`;
 }

@@ -44,7 +44,7 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, memoryConsts, RL4, store, WB } from './jit-memory.js';
+import { load, memoryConsts, PF_EXIT, RL4, store, WB } from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -101,6 +101,11 @@ function decodeForTrace(env: TraceEnv, eip: number): Insn | null {
   const at = (pos: number): number => (pos >>> 0 > csLimit ? -1 : peek((csBase + pos) | 0));
   if (!decodeInstruction(d, at, eip, env.cs32)) return null;
   if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
+  if (d.op === 0x120) {
+    // MOV r32, CRn ignores mod (system.ts movCrDr); CR1 and CR5-7 are #UD: left to the interpreter.
+    if (d.reg === 1 || d.reg > 4) return null;
+    d.mod = 3;
+  }
   d.lin = (csBase + d.eip) | 0;
   d.paged = env.paged;
   if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
@@ -223,6 +228,11 @@ function followTrace(env: TraceEnv, eip: number): Path {
       how.set(idx, 'follow');
       pc = t;
       continue;
+    }
+    if (op === 0xcf) {
+      // IRET (jitIret) may change the mode, CS, SS and IF: the trace leaves right after it.
+      how.set(idx, 'exit');
+      break;
     }
     if (isRet) {
       const expect = retStack.pop();
@@ -460,6 +470,9 @@ function traceSource(body: string, atFault: string, paged: boolean, tag: string)
   for (const m of local.matchAll(/\br(\d) = /g)) written.add(Number(m[1]));
   const wb = [...written].map((i) => `r[${i}] = r${i};`).join(' ');
   const code = local.replaceAll(WB, wb).replaceAll(RL4, 'r4 = r[4];');
+  // A fault: thrown by a helper (the catch), or a #PF found before the access (jit-memory.ts pfProbe:
+  // leaves the loop, and the Cpu delivers the pending fault).
+  const fault = `${wb} ${SYNC} ${atFault} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks;`;
   const regs = [...used]
     .map((i) => `r${i} = r[${i}]`)
     .concat([...segs])
@@ -470,10 +483,11 @@ return function trace(lim, user) {
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0, m = null,
   fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false${paged ? ', l = 0, e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''};
 try {
-for (;;) {
+${PF_EXIT}: for (;;) {
 ${code}
 }
-} catch (e) { ${wb} ${SYNC} ${atFault} ${C.instructionCount} += n; ${C.startEip} = k; ${C.startEsp} = ks; throw e; }
+} catch (e) { ${fault} throw e; }
+${fault}
 };`;
 }
 
@@ -489,7 +503,9 @@ function mayFault(d: Insn): boolean {
     op === 0x6a ||
     op === 0xe8 ||
     op === 0xc2 ||
-    op === 0xc3
+    op === 0xc3 ||
+    op === 0xcf ||
+    op === 0x120
   );
 }
 
@@ -721,6 +737,10 @@ function emitHigh(e: Emit): Emitted | null {
       const size = op === 0xc6 ? 1 : osz;
       return e.done(`${stRm(d, size, String(d.imm | 0))} n++;`);
     }
+    case 0xcf:
+      // The interpreter's IRET on the written-back registers and flags; it sets EIP (and whatever
+      // else it changes), so the exit stores nothing after it.
+      return e.done(`${WB} ${SYNC} ${C.jitIret}(${d.o32}); n++; ${C.instructionCount} += n; return;`);
     case 0xe8: {
       const t = branchTarget(d);
       const code = `${push(ctx, osz, String(d.next | 0))} n++;`;
@@ -781,6 +801,7 @@ function emit0f(e: Emit): Emitted | null {
     );
   if (o2 >= 0x90 && o2 <= 0x9f)
     return e.done(`${condPrefix(prev, o2 & 15)} ${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+  if (o2 === 0x20) return e.done(`${setReg(4, d.rm, `${C.movFromCr}(${d.reg})`)} n++;`);
   if (o2 === 0xaf)
     return e.done(
       `${ldRm(d, osz, 'b')} ${SYNC} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,

@@ -5,8 +5,9 @@ import { CpuCpuid } from './cpuid.js';
 import { compileTrace, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
-/** Entries of a trace that fault before it retires anything, after which its entry is left to the
- * interpreter. */
+/** Entries of a trace that fault (by a throw) before it retires anything, after which its entry is
+ * left to the interpreter. A #PF a compiled access finds before it happens (jit-memory.ts pfProbe)
+ * leaves the trace without a throw and does not count: that round trip is as cheap compiled. */
 const JIT_IDLE_FAULTS = 16;
 
 /** Numbers the CPUs that compile traces (in creation order: the same program numbers them the same). */
@@ -88,8 +89,8 @@ export abstract class CpuTrace extends CpuCpuid {
       this.jitActive = false;
       const ran = this.instructionCount - before;
       this.jitStats.instructions += ran;
-      // A trace that keeps faulting on its first instruction (a store to a page the guest maps in
-      // its #PF handler, every entry) only adds its entry and an extra unwind to each fault.
+      // A trace that keeps throwing a fault from its first instruction only adds its entry and an
+      // extra unwind to each fault.
       if (!left && ran === 0 && ++t.idleFaults >= JIT_IDLE_FAULTS) {
         this.killTrace(t);
         this.traceKills.set(t.lin, JIT_MAX_KILLS);

@@ -808,9 +808,9 @@ gdtr3:
     // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
     // each pass; each first store there faults inside the compiled loop, the handler maps the page
     // and the store is retried. Passes alternate between a loop whose first instruction is the
-    // faulting store (its trace only ever faults before retiring anything, so after 16 such entries
-    // trace.ts leaves it to the interpreter) and one that retires an instruction first (faults
-    // inside the running trace every time).
+    // faulting store and one that retires an instruction first. Both loops stay compiled: the
+    // #PF is found before the store (pfFirst) and the trace leaves with it pending, no throw; the
+    // handler (MOV from CR2, the page-table store, IRET) is a trace of its own.
     const src = pm32(`    PAGING_ON
     SETGATE32 14, pfh, 0x8E
     mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
@@ -873,7 +873,10 @@ pfh:
     const view = new DataView(ram[0].buffer, ram[0].byteOffset);
     expect(view.getInt32(0x30000, true)).toBe(45 * ((128 * 129) / 2));
     expect(jit.jitStats.entries).toBeGreaterThan(1000);
-    expect(jit.jitStats.invalidated, 'the always-faulting trace was retired').toBeGreaterThan(0);
+    // The handler's 13 instructions per fault are over half the work: interpreted, they kept the
+    // compiled share under one half.
+    expect(jit.jitStats.instructions).toBeGreaterThan(0.75 * jit.instructionCount);
+    expect(jit.jitStats.invalidated).toBe(0);
   });
 });
 
