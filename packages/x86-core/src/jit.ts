@@ -77,6 +77,30 @@ export interface Trace {
   idleFaults: number;
 }
 
+/** What a Trace is keyed and validated by (compileTrace, and trace.ts for an entry left to the
+ * interpreter). */
+export type TraceKey = Pick<Trace, 'lin' | 'csBase' | 'csLimit' | 'cs32' | 'ss32' | 'paged' | 'pages' | 'ranges'>;
+
+/** Every Trace comes from here, its fields in one order, so the Cpu's trace lookups (trace.ts
+ * runTrace) see one object shape: traces built by different literals or spreads have different
+ * hidden classes, and the lookup's optimised code then deoptimises ("wrong map") on each new one. */
+export function makeTrace(k: TraceKey, fn: TraceFn | null, maxLen: number): Trace {
+  return {
+    lin: k.lin,
+    csBase: k.csBase,
+    csLimit: k.csLimit,
+    cs32: k.cs32,
+    ss32: k.ss32,
+    paged: k.paged,
+    pages: k.pages,
+    ranges: k.ranges,
+    fn,
+    maxLen,
+    dead: false,
+    idleFaults: 0,
+  };
+}
+
 /** Most guest instructions in one trace. */
 const MAX_TRACE = 48;
 
@@ -314,8 +338,8 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   const { list, expectRet, how, pc } = followTrace(env, eip);
   const maxLen = list.length;
   const { ranges, pages } = codeSpan(env, list);
-  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false, idleFaults: 0 };
-  if (list.length === 0) return { ...key, fn: null, maxLen: 0 };
+  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges };
+  if (list.length === 0) return makeTrace(key, null, 0);
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
   // straight-line fall-through become `if (!cond) { … }`, properly nested; other conditional
@@ -399,7 +423,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   const src = traceSource(counted.body, counted.atFault, paged, env.tag);
   const make = new Function('c', 'r', 'sync', 'cfOf', src) as TraceFactory;
   const fn = make(env.host, env.regs, syncFlags, cfOf);
-  return { ...key, fn, maxLen };
+  return makeTrace(key, fn, maxLen);
 }
 
 /** Marks a straight-line point where `n` is brought up to date (deferCounts). */

@@ -2,7 +2,7 @@
 // Behavioural references (no code copied): see jit.ts.
 
 import { CpuCpuid } from './cpuid.js';
-import { compileTrace, type Trace, type TraceEnv } from './jit.js';
+import { compileTrace, makeTrace, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
 /** Entries of a trace that fault (by a throw) before it retires anything, after which its entry is
@@ -218,20 +218,8 @@ export abstract class CpuTrace extends CpuCpuid {
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
     const interpretHere = (): Trace => {
-      const none: Trace = {
-        lin,
-        csBase: this.csBase,
-        csLimit: this.csLimit,
-        cs32: this.cs32,
-        ss32: this.ss32,
-        paged: this.paging,
-        pages: [],
-        fn: null,
-        maxLen: 0,
-        ranges: [],
-        dead: false,
-        idleFaults: 0,
-      };
+      const key = { lin, csBase: this.csBase, csLimit: this.csLimit, cs32: this.cs32, ss32: this.ss32 };
+      const none = makeTrace({ ...key, paged: this.paging, pages: [], ranges: [] }, null, 0);
       this.traces.set(lin, none);
       return none;
     };
