@@ -79,7 +79,10 @@ export interface Trace {
 
 /** What a Trace is keyed and validated by (compileTrace, and trace.ts for an entry left to the
  * interpreter). */
-export type TraceKey = Pick<Trace, 'lin' | 'csBase' | 'csLimit' | 'cs32' | 'ss32' | 'paged' | 'pages' | 'ranges'>;
+export type TraceKey = Pick<
+  Trace,
+  'lin' | 'csBase' | 'csLimit' | 'cs32' | 'ss32' | 'paged' | 'pages' | 'ranges'
+>;
 
 /** Every Trace comes from here, its fields in one order, so the Cpu's trace lookups (trace.ts
  * runTrace) see one object shape: traces built by different literals or spreads have different
@@ -403,8 +406,11 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
     if ((d.mod !== 3 && d.op !== 0x8d) || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
+      // Where the guest goes next: a followed CALL/JMP's target or inlined RET's return address
+      // (its push or pop may be the slow access: a CALL whose push overwrites its own code).
+      const next = how.get(i) === 'follow' ? (expectRet.get(i) ?? branchTarget(d)) : d.next;
       lines.push(
-        `if (slowMem) { slowMem = false; if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; ${exit(String(d.next >>> 0))} } }`,
+        `if (slowMem) { slowMem = false; if (${C.jitBreak} || ${C.stopRequested} || ${C.slow} || ${C.intrPoll}) { ${C.jitBreak} = false; ${exit(String(next >>> 0))} } }`,
       );
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {

@@ -8,10 +8,10 @@
 // rewrites itself inside a compiled loop, a fault in the middle of a compiled loop, and budgets
 // that end inside a trace.
 import { describe, expect, it } from 'vitest';
-import type { Cpu } from '../src/index.js';
+import { lockstep, PTE, pm32, state } from './harness/lockstep.js';
 import { createMachine } from './harness/machine.js';
 import { Rng, randomStep } from './harness/randgen.js';
-import { assemble, pm32Source, toolGate } from './harness/tools.js';
+import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 const CC = [
@@ -111,43 +111,6 @@ function loopProgram(seed: number, mode: 16 | 32, steps: number, iterations: num
   }
   const on = paged ? ['    PAGING_ON'] : [];
   return pm32([...on, ...init, ...loop, '    ret', ...funcs, ''].join('\n'));
-}
-
-/** A 32-bit flat protected-mode test body in the oracle skeleton, interrupts off (traces run only
- * on the Cpu's fast path). */
-function pm32(body: string): string {
-  return pm32Source(`%include "bench/paging.inc"\n    cli\n${body}`);
-}
-
-function state(cpu: Cpu): string {
-  return JSON.stringify({ n: cpu.instructionCount, ...cpu.getRegisters() });
-}
-
-/** Run the image on both cores in lockstep; returns the compiled core for further checks. */
-function lockstep(
-  image: Uint8Array,
-  seed: number,
-  budget = 5_000_000,
-  ramChunk?: number,
-): { jit: Cpu; ram: [Uint8Array, Uint8Array] } {
-  const a = createMachine(image, { jit: true, jitThreshold: 8, ramChunk });
-  const b = createMachine(image, { jit: false, ramChunk });
-  const r = new Rng(seed ^ 0x51ce);
-  let total = 0;
-  for (;;) {
-    // Slices of odd sizes, some tiny, so budgets end inside traces and around their entries.
-    const slice = r.chance(0.2) ? 1 + r.below(7) : 1 + r.below(20_000);
-    const ea = a.cpu.run(slice);
-    const eb = b.cpu.run(slice);
-    expect(ea.reason, `run() reason after ${total} instructions`).toBe(eb.reason);
-    expect(ea.instructions).toBe(eb.instructions);
-    const sa = state(a.cpu);
-    const sb = state(b.cpu);
-    if (sa !== sb) expect.fail(`after ${total + ea.instructions} instructions:\n jit  ${sa}\n interp ${sb}`);
-    total += ea.instructions;
-    if (ea.reason !== 'budget' || total >= budget) break;
-  }
-  return { jit: a.cpu, ram: [a.memory.readBytes(0, 0x200000), b.memory.readBytes(0, 0x200000)] };
 }
 
 /** Run `body` in lockstep once per pair of EDGES (ESI points at the pair; EDI starts at 1 MiB), the
@@ -398,6 +361,45 @@ smc_end:
     expect(jit.jitStats.invalidated).toBeGreaterThan(0);
   });
 
+  it('a followed CALL whose push overwrites the running trace leaves it for the call target', () => {
+    // Run from RAM at 0x20000. The loop's trace follows `call g` into g and `call .f` into .f;
+    // the second call's push lands on g's `mov eax, imm32` immediate (the same bytes: the return
+    // address), a write to the trace's own code, which kills it: the trace leaves after the CALL
+    // for .f (it left for the instruction after the CALL, skipping .f's `inc esi`).
+    const at = (l: string): string => `0x20000 + (${l} - smc_start)`;
+    const src = pm32(`    mov esi, smc_start
+    mov edi, 0x20000
+    mov ecx, smc_end - smc_start
+    rep movsb
+    mov eax, 0x20000
+    call eax
+    mov [0x30000], esi
+    ret
+smc_start:
+    mov [0x30004], esp
+    mov ebp, 200
+    xor esi, esi
+.l: mov esp, [0x30004]
+    call g
+    mov esp, ${at('g')} + 5
+    call .f
+.ret:
+    dec ebp
+    jnz .l
+    mov esp, [0x30004]
+    ret
+.f: inc esi
+    ret
+g:  mov eax, ${at('smc_start.ret')}
+    ret
+smc_end:
+`);
+    const { jit, ram } = lockstep(assemble(src), 43);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    expect(new DataView(ram[0].buffer, ram[0].byteOffset).getInt32(0x30000, true)).toBe(200);
+    expect(jit.jitStats.invalidated).toBeGreaterThan(0);
+  });
+
   it('a compiled store to a page that later holds compiled code kills that code', () => {
     // The .fill loop (compiled) stores into page 0x20000 from the start, so its stores there take
     // the direct path (jit-memory.ts tier 1); then the routine's loop at 0x20005 gets hot and compiled.
@@ -480,9 +482,6 @@ tests16:
     expect(jit.jitStats.instructions).toBeGreaterThan(500);
   });
 });
-
-/** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
-const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
 
 /** Copies the routines v1 and v2 (labels v1…v1_end, v2…v2_end) to frames 0x20000 and 0x21000. */
 const COPY_V1_V2 = [0x20000, 0x21000]
@@ -802,81 +801,6 @@ gdtr3:
     expect(view.getUint32(0x30008, true), 'faults handled').toBe(12);
     expect(jit.exceptionCounts[14]).toBe(12);
     expect(jit.jitStats.instructions).toBeGreaterThan(10_000);
-  });
-
-  it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
-    // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
-    // each pass; each first store there faults inside the compiled loop, the handler maps the page
-    // and the store is retried. Passes alternate between a loop whose first instruction is the
-    // faulting store and one that retires an instruction first. Both loops stay compiled: the
-    // #PF is found before the store (pfFirst) and the trace leaves with it pending, no throw; the
-    // handler (MOV from CR2, the page-table store, IRET) is a trace of its own.
-    const src = pm32(`    PAGING_ON
-    SETGATE32 14, pfh, 0x8E
-    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
-    xor esi, esi
-    mov ebp, 30
-.o: mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
-.l: mov [ebx], ecx
-    add [ebx + 4], ecx
-    add esi, [ebx]
-    add ebx, 0x1000
-    dec ecx
-    jnz .l
-    test ebp, 1
-    jz .n
-    mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
-.m: inc edx
-    mov [ebx], ecx
-    add [ebx + 4], ecx
-    add esi, [ebx]
-    add ebx, 0x1000
-    dec ecx
-    jnz .m
-.n: dec ebp
-    jnz .o
-    mov [0x30000], esi
-    ret
-pfh:
-    push eax
-    push edx
-    mov eax, cr2
-    shr eax, 12
-    and eax, 0x3FF
-    mov edx, eax
-    shl eax, 12
-    add eax, 0x800000 | 3
-    mov [PG_PT + 0x4000 + edx * 4], eax
-    pop edx
-    pop eax
-    add esp, 4
-    iret
-`);
-    const image = assemble(src);
-    const { jit, ram } = lockstep(image, 29);
-    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-    expect(jit.exceptionCounts[14]).toBe(45 * 128);
-    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
-    expect(view.getInt32(0x30000, true)).toBe(45 * ((128 * 129) / 2));
-    expect(jit.jitStats.entries).toBeGreaterThan(1000);
-    // The handler's 13 instructions per fault are over half the work: interpreted, they kept the
-    // compiled share under one half.
-    expect(jit.jitStats.instructions).toBeGreaterThan(0.75 * jit.instructionCount);
-    expect(jit.jitStats.invalidated).toBe(0);
   });
 });
 
