@@ -4,7 +4,7 @@
 // IRET at the end). Both cores must agree on counts, registers and flags after every slice of odd
 // size (budgets ending inside handlers and loops) and on RAM at the end.
 import { describe, expect, it } from 'vitest';
-import { lockstep, PTE, pm32 } from './harness/lockstep.js';
+import { lockstep, PTE, pm32, RING3 } from './harness/lockstep.js';
 import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
@@ -91,43 +91,15 @@ pfh:
     // it and IRETs back to ring 3 (popping SS:ESP) — compiled once hot. The 16 data pages start not
     // present: their first touches are #PFs left pending by the compiled loop, mapped by a handler.
     const src = pm32(`    PAGING_ON
-    mov esi, gdt3
-    mov edi, 0x3000
-    mov ecx, gdt3_end - gdt3
-    rep movsb
-    mov dword [0x3100 + 4], 0x6F000        ; TSS esp0
-    mov dword [0x3100 + 8], 0x10           ; TSS ss0
-    lgdt [gdtr3]
-    mov ax, 0x28
-    ltr ax
+${RING3.setup}
     SETGATE32 14, pfh, 0x8E
     SETGATE32 13, gph, 0x8E
-    mov ecx, 4
-.pd: or dword [PG_PD + ecx * 4 - 4], 4     ; user bit on the directory entries
-    dec ecx
-    jnz .pd
-    mov ecx, 0xF0
-.code: or dword [PG_PT + ecx * 4], 4       ; ROM code pages 0xF0000-0xFFFFF: user
-    inc ecx
-    cmp ecx, 0x100
-    jb .code
-    or dword [${PTE(0x50000)}], 4           ; user stack page
-    or dword [${PTE(0x4f000)}], 4
+${RING3.userPages}
     mov edi, ${PTE(0x900000)}
     mov ecx, 16
     xor eax, eax
     rep stosd                             ; 0x900000-0x90FFFF not present
-    mov [0x30010], esp
-    push dword 0x23
-    push dword 0x50000
-    push dword 0x2
-    push dword 0x1B
-    push dword user
-    iretd
-user:
-    mov ax, 0x23
-    mov ds, ax
-    mov es, ax
+${RING3.enter}
     xor ebx, ebx
     mov ecx, 3000
 .l: mov eax, ecx
@@ -166,27 +138,7 @@ gph:
     pop eax
     add esp, 4
     iretd
-back:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, [0x30010]
-    mov eax, [0x900004]
-    mov [0x30000], eax
-    ret
-align 8
-gdt3:
-    dq 0
-    dq 0x00CF9A000000FFFF
-    dq 0x00CF92000000FFFF
-    dq 0x00CFFA000000FFFF
-    dq 0x00CFF2000000FFFF
-    dw 0x67, 0x3100, 0x8900, 0
-gdt3_end:
-gdtr3:
-    dw gdt3_end - gdt3 - 1
-    dd 0x3000
+${RING3.back}
 `);
     const { jit, ram } = lockstep(assemble(src), 41);
     expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
