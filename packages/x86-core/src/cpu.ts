@@ -187,16 +187,9 @@ export class Cpu extends CpuExecute {
         break;
       } catch (e) {
         if (e === FAULT) {
-          // An exception delivery counts against the budget, so a handler that faults again forever
-          // cannot keep run() from returning.
-          this.runEnd--;
-          this.takeFault();
-          if (this.shutdownState) {
-            reason = 'triple-fault';
-            break;
-          }
-          if (this.stopRequested) {
-            reason = 'stopped';
+          const end = this.deliverFault();
+          if (end !== null) {
+            reason = end;
             break;
           }
           continue;
@@ -214,6 +207,17 @@ export class Cpu extends CpuExecute {
       }
     }
     return { reason, instructions: this.instructionCount - start };
+  }
+
+  /** Deliver the fault an instruction raised (thrown, or left pending by a compiled trace). An
+   * exception delivery counts against the budget, so a handler that faults again forever cannot
+   * keep run() from returning. Returns why the run ends now, or null to go on. */
+  private deliverFault(): RunReason | null {
+    this.runEnd--;
+    this.takeFault();
+    if (this.shutdownState) return 'triple-fault';
+    if (this.stopRequested) return 'stopped';
+    return null;
   }
 
   /** Runs until the instruction count reaches runEnd (which every exception delivery lowers by one)
@@ -235,6 +239,12 @@ export class Cpu extends CpuExecute {
           this.jitProbe = false;
           if (this.runTrace(this.runEnd)) {
             this.jitProbe = true;
+            if (this.faultPending) {
+              // The trace left with a #PF pending (jit-memory.ts pfProbe): deliver it as a thrown one.
+              this.faultPending = false;
+              const end = this.deliverFault();
+              if (end !== null) return end;
+            }
             if (this.stopRequested) return 'stopped';
             continue;
           }

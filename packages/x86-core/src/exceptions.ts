@@ -165,6 +165,8 @@ export abstract class CpuExceptions extends CpuVm86 {
     this.eip = this.startEip;
     this.regs[ESP] = this.startEsp;
     this.deliverException(this.excVector, this.excCode);
+    // The handler's entry is a branch target like any other: once hot, it runs as a trace.
+    if (this.jitOn) this.branched();
   }
 
   /** Deliver an exception raised by an instruction, handling double and triple faults. */

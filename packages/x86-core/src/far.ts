@@ -223,6 +223,13 @@ export abstract class CpuFar extends CpuExceptions {
     this.invalidateSegsForCpl();
   }
 
+  /** @internal (TraceHost) IRET as the last instruction of a compiled trace, which decoded the
+   * operand size (o32) at compile time. */
+  jitIret(o32: boolean): void {
+    this.o32 = o32;
+    this.iret();
+  }
+
   protected iret(): void {
     const o32 = this.o32;
     const size = o32 ? 4 : 2;

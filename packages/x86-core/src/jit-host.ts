@@ -68,6 +68,11 @@ export interface TraceHost {
   writeLin8(lin: number, v: number): void;
   writeLin16(lin: number, v: number): void;
   writeLin32(lin: number, v: number): void;
+  /** Paging on: a #PF the access would raise, found and left pending without a throw (memory.ts). */
+  pfFirst(lin: number, size: number, write: boolean): boolean;
+  /** MOV r32, CRn (n 0, 2, 3, 4; system.ts) and IRET with its operand size (far.ts). */
+  movFromCr(n: number): number;
+  jitIret(o32: boolean): void;
 }
 
 /** `c.<member>` for every TraceHost member: how generated code names the CPU's fields and helpers
@@ -118,4 +123,7 @@ export const HOST: { readonly [K in keyof TraceHost]: `c.${K}` } = {
   writeLin8: 'c.writeLin8',
   writeLin16: 'c.writeLin16',
   writeLin32: 'c.writeLin32',
+  pfFirst: 'c.pfFirst',
+  movFromCr: 'c.movFromCr',
+  jitIret: 'c.jitIret',
 };

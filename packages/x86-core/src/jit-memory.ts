@@ -23,6 +23,17 @@
 
 import { HOST as C } from './jit-host.js';
 
+/** The label of the trace's main loop (jit.ts traceSource): `break`ing out of it leaves the trace with
+ * a #PF pending (the fault exit after the loop reports it as the catch would a thrown one). */
+export const PF_EXIT = 'pf';
+
+/** Paging on, before a slow access: a #PF the access would raise is found by the Cpu's pfFirst
+ * (memory.ts) and the trace leaves with it pending instead of the helper throwing it (a JavaScript
+ * throw and unwind cost about as much as the rest of a #PF round trip). */
+function pfProbe(paged: boolean, size: number, write: boolean): string {
+  return paged ? `if (${C.pfFirst}(l, ${size}, ${write})) break ${PF_EXIT};` : '';
+}
+
 /** Markers traceSource (jit.ts) replaces: store the registers the trace assigns back to the Cpu
  * (before anything outside the trace may look at them), reload ESP after setSp, and empty every
  * page cache (after a slow access). */
@@ -167,10 +178,12 @@ export function memoryHelper(name: string, paged: boolean): string {
 }
 
 /** The call to tiers 2 and 3 (memoryHelper) where tier 1 does not apply: registers written back
- * first (the slow path may reach a device), then every page cache emptied. */
+ * first (the slow path may reach a device), with paging a #PF found first (pfProbe: the TLB does not
+ * allow the access and the walk faults), then every page cache emptied. */
 function slowCall(name: string, paged: boolean, dst: string | null): string {
   const args = `l, x, p${paged ? `, e, ${dst === null ? 'nw' : 'nr'}` : ''}${dst === null ? ', w' : ''}`;
-  return `{ ${WB} ${dst === null ? '' : `${dst} = `}${name}(${args}); slowMem = true; ${RT} }`;
+  const probe = pfProbe(paged, Number(name.slice(2)), dst === null);
+  return `{ ${WB} ${probe} ${dst === null ? '' : `${dst} = `}${name}(${args}); slowMem = true; ${RT} }`;
 }
 
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */

@@ -44,7 +44,18 @@ import {
   syncFlags,
 } from './jit-flags.js';
 import { HOST as C, type CodePeek, type TraceHost } from './jit-host.js';
-import { load, MemPlan, memoryConsts, memoryHelper, RL4, RT, type SegView, store, WB } from './jit-memory.js';
+import {
+  load,
+  MemPlan,
+  memoryConsts,
+  memoryHelper,
+  PF_EXIT,
+  RL4,
+  RT,
+  type SegView,
+  store,
+  WB,
+} from './jit-memory.js';
 
 export type { CodePeek, TraceHost } from './jit-host.js';
 
@@ -81,6 +92,34 @@ export interface Trace {
   idleFaults: number;
 }
 
+/** What a Trace is keyed and validated by (compileTrace, and trace.ts for an entry left to the
+ * interpreter). */
+export type TraceKey = Pick<
+  Trace,
+  'lin' | 'csBase' | 'csLimit' | 'cs32' | 'ss32' | 'paged' | 'pages' | 'ranges' | 'segs'
+>;
+
+/** Every Trace comes from here, its fields in one order, so the Cpu's trace lookups (trace.ts
+ * runTrace) see one object shape: traces built by different literals or spreads have different
+ * hidden classes, and the lookup's optimised code then deoptimises ("wrong map") on each new one. */
+export function makeTrace(k: TraceKey, fn: TraceFn | null, maxLen: number): Trace {
+  return {
+    lin: k.lin,
+    csBase: k.csBase,
+    csLimit: k.csLimit,
+    cs32: k.cs32,
+    ss32: k.ss32,
+    paged: k.paged,
+    pages: k.pages,
+    ranges: k.ranges,
+    segs: k.segs,
+    fn,
+    maxLen,
+    dead: false,
+    idleFaults: 0,
+  };
+}
+
 /** Most guest instructions in one trace. */
 const MAX_TRACE = 48;
 
@@ -105,6 +144,11 @@ function decodeForTrace(env: TraceEnv, eip: number): Insn | null {
   const at = (pos: number): number => (pos >>> 0 > csLimit ? -1 : peek((csBase + pos) | 0));
   if (!decodeInstruction(d, at, eip, env.cs32)) return null;
   if (d.lock || d.rep !== 0 || d.prefixes > 4 || d.row === null || !d.row.jit) return null;
+  if (d.op === 0x120) {
+    // MOV r32, CRn ignores mod (system.ts movCrDr); CR1 and CR5-7 are #UD: left to the interpreter.
+    if (d.reg === 1 || d.reg > 4) return null;
+    d.mod = 3;
+  }
   d.lin = (csBase + d.eip) | 0;
   if (d.hasModrm && d.mod !== 3) d.ea = d.a32 ? eaExpr32(d) : eaExpr16(d);
   return d;
@@ -227,6 +271,11 @@ function followTrace(env: TraceEnv, eip: number): Path {
       pc = t;
       continue;
     }
+    if (op === 0xcf) {
+      // IRET (jitIret) may change the mode, CS, SS and IF: the trace leaves right after it.
+      how.set(idx, 'exit');
+      break;
+    }
     if (isRet) {
       const expect = retStack.pop();
       if (expect === undefined) {
@@ -313,8 +362,8 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   for (const d of list) d.mem = mem;
   const maxLen = list.length;
   const { ranges, pages } = codeSpan(env, list);
-  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges, dead: false, idleFaults: 0 };
-  if (list.length === 0) return { ...key, segs: [], fn: null, maxLen: 0 };
+  const key = { lin, csBase, csLimit, cs32, ss32, paged, pages, ranges };
+  if (list.length === 0) return makeTrace({ ...key, segs: [] }, null, 0);
 
   // Phase 2: JavaScript. Forward conditional branches whose target is a later instruction reached by
   // straight-line fall-through become `if (!cond) { … }`, properly nested; other conditional
@@ -379,7 +428,10 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
     if ((d.mod !== 3 && d.op !== 0x8d) || out.mem) {
       // A slow memory access may have reached a device (which may stop the CPU or change the
       // memory map) or written this trace's own code: leave after this instruction.
-      lines.push(`if (slowMem) { slowMem = false; if (brk()) ${exit(String(d.next >>> 0))} }`);
+      // Where the guest goes next: a followed CALL/JMP's target or inlined RET's return address
+      // (its push or pop may be the slow access: a CALL whose push overwrites its own code).
+      const next = how.get(i) === 'follow' ? (expectRet.get(i) ?? branchTarget(d)) : d.next;
+      lines.push(`if (slowMem) { slowMem = false; if (brk()) ${exit(String(next >>> 0))} }`);
     }
     if (how.get(i) === 'exit' || how.get(i) === 'loop') {
       ended = true;
@@ -397,7 +449,7 @@ export function compileTrace(env: TraceEnv, eip: number): Trace {
   const src = traceSource(counted.body, counted.atFault, mem, env.tag);
   const make = new Function('c', 'r', 'sync', 'cfOf', src) as TraceFactory;
   const fn = make(env.host, env.regs, syncFlags, cfOf);
-  return { ...key, segs: mem.guard(), fn, maxLen };
+  return makeTrace({ ...key, segs: mem.guard() }, fn, maxLen);
 }
 
 /** Marks a straight-line point where `n` is brought up to date (deferCounts). */
@@ -415,8 +467,8 @@ function deferCounts(body: string): { body: string; atFault: string } {
   let pending = 0;
   const cases: string[] = [];
   const out = body.replace(
-    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(xn = 0\/\*XN\*\/)|n \+ (\d+) > lim|continue;/g,
-    (tok: string, faultEip?: string, xn?: string, maxLen?: string) => {
+    /n\+\+;|\/\*F\*\/|\/\*K(\d+)\*\/|(xn = 0\/\*XN\*\/)|(c\.instructionCount \+= n);|n \+ (\d+) > lim|continue;/g,
+    (tok: string, faultEip?: string, xn?: string, count?: string, maxLen?: string) => {
       if (tok === 'n++;') {
         pending++;
         return '';
@@ -431,6 +483,7 @@ function deferCounts(body: string): { body: string; atFault: string } {
         return '';
       }
       if (xn !== undefined) return `xn = ${pending}`;
+      if (count !== undefined) return pending === 0 ? tok : `${count} + ${pending};`;
       if (maxLen !== undefined) return `n + ${pending + Number(maxLen)} > lim`;
       return pending === 0 ? tok : `n += ${pending}; continue;`;
     },
@@ -494,11 +547,14 @@ return function trace(lim, user) {
 let n = 0, k = 0, ks = 0, o = 0, a = 0, b = 0, v = 0, w = 0, x = 0, p = 0, i = 0,
   fk = 0, fa = 0, fb = 0, fr = 0, fc = 0, slowMem = false, l = 0, xe = 0, xn = 0${paged ? ', e = 0, nr = user ? 4 : 1, nw = user ? 8 : 2' : ''}${regs ? `, ${regs}` : ''}${caches ? `, ${caches}` : ''};
 try {
+${PF_EXIT}: {
 out: for (;;) {
 ${code}
 }
+${wb} ${SYNC} ${C.eip} = xe; ${C.instructionCount} += n + xn; return;
+}
 } catch (e) { faulted(k, ks, n, ${state}); throw e; }
-${wb} ${SYNC} ${C.eip} = xe; ${C.instructionCount} += n + xn;
+faulted(k, ks, n, ${state});
 };`;
 }
 
@@ -534,7 +590,9 @@ function mayFault(d: Insn): boolean {
     op === 0x6a ||
     op === 0xe8 ||
     op === 0xc2 ||
-    op === 0xc3
+    op === 0xc3 ||
+    op === 0xcf ||
+    op === 0x120
   );
 }
 
@@ -766,6 +824,10 @@ function emitHigh(e: Emit): Emitted | null {
       const size = op === 0xc6 ? 1 : osz;
       return e.done(`${stRm(d, size, String(d.imm | 0))} n++;`);
     }
+    case 0xcf:
+      // The interpreter's IRET on the written-back registers and flags; it sets EIP (and whatever
+      // else it changes), so the exit stores nothing after it.
+      return e.done(`${WB} ${SYNC} ${C.jitIret}(${d.o32}); n++; ${C.instructionCount} += n; return;`);
     case 0xe8: {
       const t = branchTarget(d);
       const code = `${push(ctx, osz, String(d.next | 0))} n++;`;
@@ -826,6 +888,7 @@ function emit0f(e: Emit): Emitted | null {
     );
   if (o2 >= 0x90 && o2 <= 0x9f)
     return e.done(`${condPrefix(prev, o2 & 15)} ${stRm(d, 1, `(${condExpr(o2 & 15, prev)} ? 1 : 0)`)} n++;`);
+  if (o2 === 0x20) return e.done(`${setReg(4, d.rm, `${C.movFromCr}(${d.reg})`)} n++;`);
   if (o2 === 0xaf)
     return e.done(
       `${ldRm(d, osz, 'b')} ${SYNC} v = ${C.imul2}(${osz}, ${getReg(osz, d.reg)}, b); ${setReg(osz, d.reg, 'v')} n++;`,

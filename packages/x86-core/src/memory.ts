@@ -75,7 +75,15 @@ export abstract class CpuMemory extends CpuFlags {
     off >>>= 0;
     if (off < this.segLo[s] || off + size - 1 > this.segHi[s] || (write && this.segWritable[s] === 0))
       return false;
-    const lin = (this.segBase[s] + off) | 0;
+    return this.pfFirst((this.segBase[s] + off) | 0, size, write);
+  }
+
+  /** @internal (TraceHost) pageFaultFirst() past the segment checks, for the linear access
+   * [lin, lin+size) (paging on): true when it lies within one page, the TLB does not allow it and
+   * the walk faults — the #PF is then recorded and pending (faultPending), for the caller to
+   * deliver without a throw (compiled code leaves its trace: jit-memory.ts). Otherwise false, with
+   * the walk's side effects done, and the access proceeds through the readLin and writeLin helpers. */
+  pfFirst(lin: number, size: number, write: boolean): boolean {
     if ((lin & 0xfff) > 0x1000 - size) return false;
     const user = this.cpl === 3;
     if ((this.tlb[lin >>> 12] & (user ? (write ? 8 : 4) : write ? 2 : 1)) !== 0) return false;

@@ -83,8 +83,11 @@ export abstract class CpuSegments extends CpuAlu {
     return addr;
   }
 
-  /** System-structure reads are supervisor accesses even at CPL 3. */
+  /** System-structure reads are supervisor accesses even at CPL 3. Paging makes only a CPL-3
+   * access a user one (memory.ts translate), so below CPL 3 the plain read is the same access
+   * (without the try/finally, which every exception delivery and IRET pays for). */
   protected readLinSys32(lin: number): number {
+    if (this.cpl !== 3) return this.readLin32(lin | 0);
     const c = this.cpl;
     this.cpl = 0;
     try {
@@ -95,6 +98,10 @@ export abstract class CpuSegments extends CpuAlu {
   }
 
   protected writeLinSys8(lin: number, v: number): void {
+    if (this.cpl !== 3) {
+      this.writeLin8(lin | 0, v);
+      return;
+    }
     const c = this.cpl;
     this.cpl = 0;
     try {

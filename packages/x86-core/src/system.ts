@@ -100,6 +100,13 @@ export abstract class CpuSystem extends CpuStrings {
     }
   }
 
+  /** @internal (TraceHost) MOV r32, CRn for n = 0, 2, 3 or 4 (the others are #UD: movCrDr): #GP(0)
+   * in protected mode outside CPL 0 (vm86 included: its CPL is 3). */
+  movFromCr(n: number): number {
+    if (this.pe && this.cpl !== 0) this.fault(GP, 0);
+    return n === 0 ? this.cr0 : n === 2 ? this.cr2 : n === 3 ? this.cr3 : this.cr4;
+  }
+
   protected movCrDr(op: number): void {
     // MOV CR/DR ignores mod and always uses a 32-bit register: no displacement follows the ModRM
     // byte whatever mod says (SDM vol. 2 MOV—Move to/from Control Registers; QEMU's translate.c
@@ -112,24 +119,8 @@ export abstract class CpuSystem extends CpuStrings {
     const r = this.regs;
     const n = this.reg;
     if (op === 0x20) {
-      let v: number;
-      switch (n) {
-        case 0:
-          v = this.cr0;
-          break;
-        case 2:
-          v = this.cr2;
-          break;
-        case 3:
-          v = this.cr3;
-          break;
-        case 4:
-          v = this.cr4;
-          break;
-        default:
-          this.ud();
-      }
-      r[this.rm] = v;
+      if (n === 1 || n > 4) this.ud();
+      r[this.rm] = this.movFromCr(n);
     } else if (op === 0x22) {
       const v = r[this.rm];
       switch (n) {

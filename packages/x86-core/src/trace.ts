@@ -2,11 +2,12 @@
 // Behavioural references (no code copied): see jit.ts.
 
 import { CpuCpuid } from './cpuid.js';
-import { compileTrace, type Trace, type TraceEnv } from './jit.js';
+import { compileTrace, makeTrace, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
-/** Entries of a trace that fault before it retires anything, after which its entry is left to the
- * interpreter. */
+/** Entries of a trace that fault (by a throw) before it retires anything, after which its entry is
+ * left to the interpreter. A #PF a compiled access finds before it happens (jit-memory.ts pfProbe)
+ * leaves the trace without a throw and does not count: that round trip is as cheap compiled. */
 const JIT_IDLE_FAULTS = 16;
 
 /** Numbers the CPUs that compile traces (in creation order: the same program numbers them the same). */
@@ -96,8 +97,8 @@ export abstract class CpuTrace extends CpuCpuid {
       this.jitActive = false;
       const ran = this.instructionCount - before;
       this.jitStats.instructions += ran;
-      // A trace that keeps faulting on its first instruction (a store to a page the guest maps in
-      // its #PF handler, every entry) only adds its entry and an extra unwind to each fault.
+      // A trace that keeps throwing a fault from its first instruction only adds its entry and an
+      // extra unwind to each fault.
       if (!left && ran === 0 && ++t.idleFaults >= JIT_IDLE_FAULTS) {
         this.killTrace(t);
         this.traceKills.set(t.lin, JIT_MAX_KILLS);
@@ -250,21 +251,8 @@ export abstract class CpuTrace extends CpuCpuid {
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
     const interpretHere = (): Trace => {
-      const none: Trace = {
-        lin,
-        csBase: this.csBase,
-        csLimit: this.csLimit,
-        cs32: this.cs32,
-        ss32: this.ss32,
-        paged: this.paging,
-        pages: [],
-        segs: [],
-        fn: null,
-        maxLen: 0,
-        ranges: [],
-        dead: false,
-        idleFaults: 0,
-      };
+      const key = { lin, csBase: this.csBase, csLimit: this.csLimit, cs32: this.cs32, ss32: this.ss32 };
+      const none = makeTrace({ ...key, paged: this.paging, pages: [], ranges: [], segs: [] }, null, 0);
       this.traces.set(lin, none);
       return none;
     };

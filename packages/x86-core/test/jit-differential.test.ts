@@ -8,7 +8,7 @@
 // rewrites itself inside a compiled loop, a fault in the middle of a compiled loop, and budgets
 // that end inside a trace.
 import { describe, expect, it } from 'vitest';
-import { lockstep, PTE, pm32, state } from './harness/lockstep.js';
+import { lockstep, PTE, pm32, RING3, state } from './harness/lockstep.js';
 import { createMachine } from './harness/machine.js';
 import { Rng, randomStep } from './harness/randgen.js';
 import { assemble, toolGate } from './harness/tools.js';
@@ -133,6 +133,14 @@ ${pairs.join('\n')}
   expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
   expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
 }
+
+/** Copies the routine smc_start…smc_end to RAM at 0x20000 (writable code) and calls it there. */
+const CALL_SMC = `    mov esi, smc_start
+    mov edi, 0x20000
+    mov ecx, smc_end - smc_start
+    rep movsb
+    mov eax, 0x20000
+    call eax`;
 
 describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
   const cases: { seed: number; mode: 16 | 32 }[] = [
@@ -332,12 +340,7 @@ tests16:
   it('code that rewrites itself inside a compiled loop runs the new code', () => {
     // 32-bit flat: copy a routine to RAM at 0x20000 and call it. Each iteration patches the imm8
     // of its own `add eax, imm8` (83 C0 ib) with CL before executing it.
-    const src = pm32(`    mov esi, smc_start
-    mov edi, 0x20000
-    mov ecx, smc_end - smc_start
-    rep movsb
-    mov eax, 0x20000
-    call eax
+    const src = pm32(`${CALL_SMC}
     mov [0x30000], eax
     ret
 smc_start:
@@ -358,6 +361,40 @@ smc_end:
     for (let c = 300; c >= 1; c--) expected = (expected + (((c & 0xff) << 24) >> 24)) | 0;
     const view = new DataView(ram[0].buffer, ram[0].byteOffset);
     expect(view.getInt32(0x30000, true)).toBe(expected);
+    expect(jit.jitStats.invalidated).toBeGreaterThan(0);
+  });
+
+  it('a followed CALL whose push overwrites the running trace leaves it for the call target', () => {
+    // Run from RAM at 0x20000. The loop's trace follows `call g` into g and `call .f` into .f;
+    // the second call's push lands on g's `mov eax, imm32` immediate (the same bytes: the return
+    // address), a write to the trace's own code, which kills it: the trace leaves after the CALL
+    // for .f (it left for the instruction after the CALL, skipping .f's `inc esi`).
+    const at = (l: string): string => `0x20000 + (${l} - smc_start)`;
+    const src = pm32(`${CALL_SMC}
+    mov [0x30000], esi
+    ret
+smc_start:
+    mov [0x30004], esp
+    mov ebp, 200
+    xor esi, esi
+.l: mov esp, [0x30004]
+    call g
+    mov esp, ${at('g')} + 5
+    call .f
+.ret:
+    dec ebp
+    jnz .l
+    mov esp, [0x30004]
+    ret
+.f: inc esi
+    ret
+g:  mov eax, ${at('smc_start.ret')}
+    ret
+smc_end:
+`);
+    const { jit, ram } = lockstep(assemble(src), 43);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    expect(new DataView(ram[0].buffer, ram[0].byteOffset).getInt32(0x30000, true)).toBe(200);
     expect(jit.jitStats.invalidated).toBeGreaterThan(0);
   });
 
@@ -661,28 +698,10 @@ ${routine(1000, 'v2')}
     // user read or write of each faults (#PF error code U|P|W bits); the ring-0 handler grants U and
     // W and INVLPGs, and the access is retried. Traces entered at CPL 3 check the TLB's user bits.
     const src = pm32(`    PAGING_ON
-    mov esi, gdt3
-    mov edi, 0x3000
-    mov ecx, gdt3_end - gdt3
-    rep movsb
-    mov dword [0x3100 + 4], 0x6F000        ; TSS esp0
-    mov dword [0x3100 + 8], 0x10           ; TSS ss0
-    lgdt [gdtr3]
-    mov ax, 0x28
-    ltr ax
+${RING3.setup}
     SETGATE32 14, pfh, 0x8E
     SETGATE32 13, back, 0x8E
-    mov ecx, 4
-.pd: or dword [PG_PD + ecx * 4 - 4], 4     ; user bit on the directory entries
-    dec ecx
-    jnz .pd
-    mov ecx, 0xF0
-.code: or dword [PG_PT + ecx * 4], 4       ; ROM code pages 0xF0000-0xFFFFF: user
-    inc ecx
-    cmp ecx, 0x100
-    jb .code
-    or dword [${PTE(0x50000)}], 4           ; user stack page
-    or dword [${PTE(0x4f000)}], 4
+${RING3.userPages}
     mov ecx, 0
 .data:
     mov eax, ecx
@@ -699,17 +718,7 @@ ${routine(1000, 'v2')}
     inc ecx
     cmp ecx, 16
     jb .data
-    mov [0x30010], esp
-    push dword 0x23
-    push dword 0x50000
-    push dword 0x2
-    push dword 0x1B
-    push dword user
-    iretd
-user:
-    mov ax, 0x23
-    mov ds, ax
-    mov es, ax
+${RING3.enter}
     xor ebx, ebx
     mov ecx, 3000
 .l: mov eax, ecx
@@ -734,27 +743,7 @@ pfh:
     pop eax
     add esp, 4
     iretd
-back:
-    mov ax, 0x10
-    mov ds, ax
-    mov es, ax
-    mov ss, ax
-    mov esp, [0x30010]
-    mov eax, [0x900004]
-    mov [0x30000], eax
-    ret
-align 8
-gdt3:
-    dq 0
-    dq 0x00CF9A000000FFFF
-    dq 0x00CF92000000FFFF
-    dq 0x00CFFA000000FFFF
-    dq 0x00CFF2000000FFFF
-    dw 0x67, 0x3100, 0x8900, 0
-gdt3_end:
-gdtr3:
-    dw gdt3_end - gdt3 - 1
-    dd 0x3000
+${RING3.back}
 `);
     const { jit, ram } = lockstep(assemble(src), 37);
     expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
@@ -762,78 +751,6 @@ gdtr3:
     expect(view.getUint32(0x30008, true), 'faults handled').toBe(12);
     expect(jit.exceptionCounts[14]).toBe(12);
     expect(jit.jitStats.instructions).toBeGreaterThan(10_000);
-  });
-
-  it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
-    // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
-    // each pass; each first store there faults inside the compiled loop, the handler maps the page
-    // and the store is retried. Passes alternate between a loop whose first instruction is the
-    // faulting store (its trace only ever faults before retiring anything, so after 16 such entries
-    // trace.ts leaves it to the interpreter) and one that retires an instruction first (faults
-    // inside the running trace every time).
-    const src = pm32(`    PAGING_ON
-    SETGATE32 14, pfh, 0x8E
-    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
-    xor esi, esi
-    mov ebp, 30
-.o: mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
-.l: mov [ebx], ecx
-    add [ebx + 4], ecx
-    add esi, [ebx]
-    add ebx, 0x1000
-    dec ecx
-    jnz .l
-    test ebp, 1
-    jz .n
-    mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
-.m: inc edx
-    mov [ebx], ecx
-    add [ebx + 4], ecx
-    add esi, [ebx]
-    add ebx, 0x1000
-    dec ecx
-    jnz .m
-.n: dec ebp
-    jnz .o
-    mov [0x30000], esi
-    ret
-pfh:
-    push eax
-    push edx
-    mov eax, cr2
-    shr eax, 12
-    and eax, 0x3FF
-    mov edx, eax
-    shl eax, 12
-    add eax, 0x800000 | 3
-    mov [PG_PT + 0x4000 + edx * 4], eax
-    pop edx
-    pop eax
-    add esp, 4
-    iret
-`);
-    const image = assemble(src);
-    const { jit, ram } = lockstep(image, 29);
-    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-    expect(jit.exceptionCounts[14]).toBe(45 * 128);
-    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
-    expect(view.getInt32(0x30000, true)).toBe(45 * ((128 * 129) / 2));
-    expect(jit.jitStats.entries).toBeGreaterThan(1000);
-    expect(jit.jitStats.invalidated, 'the always-faulting trace was retired').toBeGreaterThan(0);
   });
 });
 

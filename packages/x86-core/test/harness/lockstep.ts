@@ -1,11 +1,14 @@
-// The trace compiler's lockstep harness: one image on a compiled core (threshold 8) and an
-// interpreting one, run in slices of odd sizes; after every slice both must agree on the run()
-// result, the instruction count and every register and flag (test/jit-*.test.ts).
+// Lockstep runs of the trace compiler against the interpreter (test/jit-*.test.ts): the same image on
+// a core with `jit: true` (threshold 8) and one with `jit: false`, in slices of odd sizes, comparing
+// the instruction count, every register and flag after each slice and RAM at the end.
 import { expect } from 'vitest';
 import type { Cpu } from '../../src/index.js';
 import { createMachine } from './machine.js';
 import { Rng } from './randgen.js';
 import { pm32Source } from './tools.js';
+
+/** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
+export const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
 
 /** A 32-bit flat protected-mode test body in the oracle skeleton, interrupts off (traces run only
  * on the Cpu's fast path). */
@@ -44,5 +47,63 @@ export function lockstep(
   return { jit: a.cpu, ram: [a.memory.readBytes(0, 0x200000), b.memory.readBytes(0, 0x200000)] };
 }
 
-/** PTE address of a linear page under bench/paging.inc's identity map (its page tables are contiguous). */
-export const PTE = (lin: number): string => `PG_PT + ${(lin >>> 12) * 4}`;
+/** Pieces of a ring-3 test body under paging (bench/paging.inc): `setup` copies a GDT with ring-3
+ * segments (0x1B code, 0x23 data) and a TSS (0x28, ring-0 stack 0x10:0x6F000) to 0x3000 and loads
+ * them; `userPages` sets the user bit on the page directory entries, the ROM code pages and the
+ * stack pages; `enter` IRETs to ring 3 at the label `user` (ESP saved at 0x30010) and loads the
+ * ring-3 data segments; `back` (jumped to by a ring-0 handler) returns to ring 0 and stores
+ * [0x900004] at 0x30000, and holds the GDT. */
+export const RING3 = {
+  setup: `    mov esi, gdt3
+    mov edi, 0x3000
+    mov ecx, gdt3_end - gdt3
+    rep movsb
+    mov dword [0x3100 + 4], 0x6F000        ; TSS esp0
+    mov dword [0x3100 + 8], 0x10           ; TSS ss0
+    lgdt [gdtr3]
+    mov ax, 0x28
+    ltr ax`,
+  userPages: `    mov ecx, 4
+.pd: or dword [PG_PD + ecx * 4 - 4], 4     ; user bit on the directory entries
+    dec ecx
+    jnz .pd
+    mov ecx, 0xF0
+.code: or dword [PG_PT + ecx * 4], 4       ; ROM code pages 0xF0000-0xFFFFF: user
+    inc ecx
+    cmp ecx, 0x100
+    jb .code
+    or dword [${PTE(0x50000)}], 4           ; user stack page
+    or dword [${PTE(0x4f000)}], 4`,
+  enter: `    mov [0x30010], esp
+    push dword 0x23
+    push dword 0x50000
+    push dword 0x2
+    push dword 0x1B
+    push dword user
+    iretd
+user:
+    mov ax, 0x23
+    mov ds, ax
+    mov es, ax`,
+  back: `back:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov esp, [0x30010]
+    mov eax, [0x900004]
+    mov [0x30000], eax
+    ret
+align 8
+gdt3:
+    dq 0
+    dq 0x00CF9A000000FFFF
+    dq 0x00CF92000000FFFF
+    dq 0x00CFFA000000FFFF
+    dq 0x00CFF2000000FFFF
+    dw 0x67, 0x3100, 0x8900, 0
+gdt3_end:
+gdtr3:
+    dw gdt3_end - gdt3 - 1
+    dd 0x3000`,
+};
