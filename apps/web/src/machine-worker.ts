@@ -135,16 +135,15 @@ let current: Session | null = null;
 let starts = 0;
 
 /** Starts `msg` once `fetching` (the firmware it names by URL, if the run needs it) is here. */
-async function begin(msg: StartMessage, fetching: Promise<Fetched> | null): Promise<void> {
+async function begin(msg: StartMessage, fetching: Promise<Fetched | null> | null): Promise<void> {
   const which = ++starts;
   const t0 = performance.now();
   const started = stamp();
-  if (!fetching) {
-    start({ ...msg, seabios: msg.seabios instanceof Uint8Array ? msg.seabios : null }, t0, started, 0);
-    return;
-  }
-  const { image, at } = await fetching;
-  if (which === starts) start({ ...msg, seabios: image }, t0, started, performance.timeOrigin + at);
+  const own = msg.seabios instanceof Uint8Array ? msg.seabios : null;
+  const got = fetching && (await fetching);
+  if (which !== starts) return;
+  if (got) start({ ...msg, seabios: got.image }, t0, started, performance.timeOrigin + got.at);
+  else start({ ...msg, seabios: own }, t0, started, 0);
 }
 
 function start(
