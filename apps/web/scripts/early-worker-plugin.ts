@@ -7,8 +7,9 @@ import { EARLY_WORKER, startEarly } from '../src/early.ts';
 import { SEABIOS_PATH } from '../src/firmware.ts';
 import { AUTOSTART } from '../src/protocol.ts';
 
-/** The machine worker's entry as Vite emits it (src/worker.ts → assets/worker-<hash>.js). */
-const WORKER_FILE = /^assets\/worker-[\w-]+\.js$/;
+/** The machine worker's entry as Vite emits it (src/worker.ts → assets/worker-<8-character hash>.js;
+ * not a chunk such as worker-start-<hash>.js). */
+const WORKER_FILE = /^assets\/worker-[\w-]{8}\.js$/;
 
 export function earlyWorker(): Plugin {
   return {
