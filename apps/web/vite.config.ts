@@ -1,8 +1,10 @@
 // Vite build of the web demo. Workspace packages resolve from source through the "@vmkit/source"
 // export condition (as vitest and tsx do), so a build never picks up a stale dist/. The machine
-// runs in a module Web Worker. Debian's SeaBIOS, when installed, is copied into the site; a service
-// worker keeps the whole site for offline use.
+// runs in a module Web Worker (one file), which index.html's first script starts for `?autoboot`.
+// Debian's SeaBIOS, when installed, is copied into the site; a service worker keeps the whole
+// site for offline use.
 import { defaultClientConditions, defineConfig } from 'vite';
+import { earlyWorker } from './scripts/early-worker-plugin.ts';
 import { offlineServiceWorker } from './scripts/offline-plugin.ts';
 import { seabiosFirmware } from './scripts/seabios-plugin.ts';
 
@@ -15,5 +17,5 @@ export default defineConfig({
   build: { target: 'es2022', sourcemap: true, reportCompressedSize: false },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
-  plugins: [seabiosFirmware(), offlineServiceWorker()],
+  plugins: [seabiosFirmware(), offlineServiceWorker(), earlyWorker()],
 });

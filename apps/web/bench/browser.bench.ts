@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launch } from '../test/helpers/browser.ts';
-import { waitDone } from '../test/helpers/page.ts';
+import { pageMarks, waitDone } from '../test/helpers/page.ts';
 import { serveStatic } from '../test/helpers/server.ts';
 import { APP_DIR, buildSite } from '../test/helpers/site.ts';
 
@@ -57,15 +57,7 @@ async function visit(page: Page, url: string): Promise<PageRun> {
   await page.locator('[data-view=console]').click();
   const text = await page.locator('[data-testid=console]').textContent();
   if (!text?.includes('No bootable device.')) throw new Error('the page console lacks "No bootable device."');
-  const marks = await page.evaluate(() => {
-    const out: Record<string, number> = {};
-    for (const m of performance.getEntriesByType('mark'))
-      if (m.name.startsWith('vmkit:') && !(m.name.slice(6) in out)) out[m.name.slice(6)] = m.startTime;
-    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    if (n) out['html-loaded'] = n.responseEnd;
-    return out;
-  });
-  return { wallMs, marks, instructions: r.instructions };
+  return { wallMs, marks: await pageMarks(page), instructions: r.instructions };
 }
 
 /** A first visit (new browser context), then a repeat visit once the service worker has the site

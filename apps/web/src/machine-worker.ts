@@ -1,14 +1,16 @@
-// The machine's Web Worker (loaded by its entry, worker.ts): builds the PC from the page's spec,
+// The machine's Web Worker (after worker-start.ts, in its entry worker.ts): builds the PC from the page's spec,
 // runs its firmware, and streams the debug console, the event stream and progress back in
 // batches, then the report. Everything a guest or a dropped file can do ends here as a message,
 // never as an uncaught exception.
 import { type BootReport, ConfigError, createMachine, type Machine, type MachineEvent } from '@vmkit/machine';
-import type { Fetched } from './firmware.js';
+import { type Fetched, firmwareFor } from './firmware.js';
 import { igdOf } from './igd.js';
 import { machineInput } from './machine-input.js';
-import type { Batch, FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
+import type { AutoStart, Batch, FromWorker, RunExtras, StartMessage, ToWorker } from './protocol.js';
 import { registry } from './registry.js';
+import { parseQuery } from './spec.js';
 import { stamp, type WorkerTiming } from './timing.js';
+import { autostart, early, fetching } from './worker-start.js';
 
 /** When this worker's code had loaded (its module evaluated). */
 const LOADED = stamp();
@@ -133,16 +135,15 @@ let current: Session | null = null;
 let starts = 0;
 
 /** Starts `msg` once `fetching` (the firmware it names by URL, if the run needs it) is here. */
-async function begin(msg: StartMessage, fetching: Promise<Fetched> | null): Promise<void> {
+async function begin(msg: StartMessage, fetching: Promise<Fetched | null> | null): Promise<void> {
   const which = ++starts;
   const t0 = performance.now();
   const started = stamp();
-  if (!fetching) {
-    start({ ...msg, seabios: msg.seabios instanceof Uint8Array ? msg.seabios : null }, t0, started, 0);
-    return;
-  }
-  const { image, at } = await fetching;
-  if (which === starts) start({ ...msg, seabios: image }, t0, started, performance.timeOrigin + at);
+  const own = msg.seabios instanceof Uint8Array ? msg.seabios : null;
+  const got = fetching && (await fetching);
+  if (which !== starts) return;
+  if (got) start({ ...msg, seabios: got.image }, t0, started, performance.timeOrigin + got.at);
+  else start({ ...msg, seabios: own }, t0, started, 0);
 }
 
 function start(
@@ -310,25 +311,21 @@ function control(msg: ToWorker): void {
 }
 
 function receive(msg: ToWorker): void {
-  if (msg.type === 'start') void begin(msg, fetcher(msg));
+  if (msg.type === 'start') void begin(msg, firmwareFor(msg));
   else control(msg);
 }
 
-/** What a start message asks this worker to fetch (the entry's `firmwareFor`: this module
- * imports nothing the entry does, so the entry loads as one file). */
-let fetcher: (msg: StartMessage) => Promise<Fetched> | null = () => null;
-
-/** Takes over from the entry: starts the run the page asked this worker to start on its own
- * (`autostart`, its firmware on the way in `fetching`), then the messages that arrived while this
- * code loaded, then listens. */
-export function serve(
-  fetch: (msg: StartMessage) => Promise<Fetched> | null,
-  autostart: StartMessage | null,
-  fetching: Promise<Fetched> | null,
-  early: ToWorker[],
-): void {
-  fetcher = fetch;
+/** Takes over from worker-start.ts: starts the run the worker was started with (its firmware on
+ * the way), then the messages that arrived while this code loaded, then listens. */
+export function serve(): void {
   scope.onmessage = (ev) => receive(ev.data);
-  if (autostart) void begin(autostart, fetching);
-  for (const m of early) receive(m);
+  if (autostart) void begin(startOf(autostart), fetching);
+  for (const m of early.splice(0)) receive(m);
+}
+
+/** The start message of a run the worker starts on its own: a query string read as the page reads
+ * it (the page shows the same link problems, if any). */
+function startOf(a: AutoStart): StartMessage {
+  if (a.type === 'start') return a;
+  return { type: 'start', spec: parseQuery(a.search).state.spec, files: [], seabios: a.seabios };
 }

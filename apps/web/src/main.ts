@@ -1,7 +1,9 @@
-// The page's entry, kept small. With `?autoboot` it starts the run at once in a new machine worker
-// that fetches the firmware itself (the worker's code, most of the site, is the critical path;
-// nothing on it waits for this thread), otherwise it starts an idle worker for the first Boot;
-// then it loads the page's UI, which renders meanwhile.
+// The page's entry, kept small. With `?autoboot` it follows the run index.html's first script
+// started in a machine worker (src/early.ts), or starts it at once in a new one; that worker
+// fetches the firmware itself (the worker's code, most of the site, is the critical path; nothing
+// on it waits for this thread). Otherwise it starts an idle worker for the first Boot. Then it
+// loads the page's UI, which renders meanwhile.
+import { earlyWorker } from './early.js';
 import { fetchSeabios, seabiosUrl } from './firmware.js';
 import { prestartWorker, Run } from './run.js';
 import { parseQuery } from './spec.js';
@@ -11,7 +13,7 @@ import { mark } from './timing.js';
 mark('main');
 const { state } = parseQuery(location.search);
 const firmwareUrl = seabiosUrl();
-const autoRun = state.autoboot ? new Run(state.spec, [], { url: firmwareUrl }) : null;
+const autoRun = state.autoboot ? new Run(state.spec, [], { url: firmwareUrl }, false, earlyWorker()) : null;
 if (!autoRun) prestartWorker();
 /** The page's own copy of Debian's SeaBIOS (for the runs Boot starts). With ?autoboot it is
  * fetched once the worker has its copy, so the two do not share the network with the worker's

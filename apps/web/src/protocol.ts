@@ -17,12 +17,25 @@ export interface StartMessage {
   paused?: boolean;
 }
 
-/** A worker whose name is this prefix followed by a StartMessage as JSON starts that run as soon
+/** A worker whose name is this prefix followed by an AutoStart as JSON starts that run as soon
  * as its code has loaded, without waiting for a message from the page: a message posted to a
  * worker before its script has run is queued on the page's main thread and handed over only when
  * that thread is next free, which while the page's UI loads and renders is hundreds of
  * milliseconds later (`?autoboot`). */
 export const AUTOSTART = 'vmkit-machine ';
+
+/** The run the page's own query string asks for (`?autoboot`), as index.html's first script
+ * starts it (src/early.ts), before any of the page's code has loaded: the worker reads the spec
+ * from `search` with parseQuery, as the page does, and fetches Debian's SeaBIOS from `seabios`
+ * when that spec boots it. */
+export interface QueryStart {
+  type: 'query';
+  search: string;
+  seabios: { url: string };
+}
+
+/** What a worker named AUTOSTART + JSON starts on its own. */
+export type AutoStart = StartMessage | QueryStart;
 
 export type ToWorker =
   | StartMessage

@@ -5,6 +5,7 @@ import type { BootReport, MachineEvent } from '@vmkit/machine';
 import type { HostFile } from './host-files.js';
 import {
   AUTOSTART,
+  type AutoStart,
   type Batch,
   type FromWorker,
   type RunExtras,
@@ -44,7 +45,7 @@ export const RENDER_MS = 200;
 const idle: Worker[] = [];
 
 /** An idle worker, or a new one; with `autostart`, always a new one that starts that run itself. */
-function takeWorker(autostart?: StartMessage): Worker {
+function takeWorker(autostart?: AutoStart): Worker {
   const reused = autostart ? undefined : idle.pop();
   if (reused) return reused;
   mark('worker-created');
@@ -74,8 +75,15 @@ export class Run {
 
   /** `seabios` as StartMessage takes it: with `{ url }` (and no dropped files) a new worker
    * starts the run on its own and fetches the firmware itself (`?autoboot`: nothing on the
-   * critical path waits for the page's main thread). */
-  constructor(spec: RunSpec, files: HostFile[], seabios: StartMessage['seabios'], paused = false) {
+   * critical path waits for the page's main thread). `started`: a worker already started on its
+   * own with this run (index.html's first script, src/early.ts). */
+  constructor(
+    spec: RunSpec,
+    files: HostFile[],
+    seabios: StartMessage['seabios'],
+    paused = false,
+    started: Worker | null = null,
+  ) {
     this.started = new Promise<void>((resolve) => {
       this.onStarted = resolve;
     });
@@ -95,8 +103,9 @@ export class Run {
       workerMs: null,
     };
     const start: StartMessage = { type: 'start', spec, files, seabios, paused };
-    const autostart = seabios !== null && !(seabios instanceof Uint8Array) && files.length === 0;
-    this.worker = takeWorker(autostart ? start : undefined);
+    const autostart =
+      started !== null || (seabios !== null && !(seabios instanceof Uint8Array) && files.length === 0);
+    this.worker = started ?? takeWorker(autostart ? start : undefined);
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();

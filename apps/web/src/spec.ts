@@ -2,6 +2,7 @@
 // to the worker. Files the user dropped (a BIOS image, host dumps) cannot live in a URL: the spec
 // names them ('file', 'dump') and the page says a link alone will not reproduce them.
 import { OPREGION_POLICIES, type OpRegionPolicy } from '@vmkit/vfio-igd';
+import { queryFirmware } from './firmware.js';
 
 export type FirmwareChoice = 'seabios' | 'hle' | 'file';
 
@@ -58,11 +59,9 @@ export function parseQuery(search: string): { state: PageState; problems: string
   const q = new URLSearchParams(search);
   const problems: string[] = [];
   const spec: RunSpec = { ...DEFAULT_SPEC, devices: [] };
-  const firmware = q.get('firmware');
-  if (firmware !== null) {
-    if (firmware === 'seabios' || firmware === 'hle') spec.firmware = firmware;
-    else problems.push(`firmware '${firmware}' is unknown (seabios or hle; drop a file for your own image)`);
-  }
+  const firmware = queryFirmware(q);
+  spec.firmware = firmware.firmware;
+  if (firmware.problem) problems.push(firmware.problem);
   const igd = q.get('igd');
   if (igd !== null) spec.igd = igd.replace(/^synthetic:/, '');
   const model = q.get('model');

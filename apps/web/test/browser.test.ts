@@ -17,7 +17,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, launch } from './helpers/browser.ts';
 import { vmkitBootJson } from './helpers/cli.ts';
-import { openPage, type PageReport, waitDone } from './helpers/page.ts';
+import { openPage, type PageReport, pageMarks, waitDone } from './helpers/page.ts';
 import { type StaticServer, serveStatic } from './helpers/server.ts';
 import { APP_DIR, buildSite } from './helpers/site.ts';
 
@@ -72,6 +72,9 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
       const shown = await waitDone(page);
       expectSameReport(shown, await cli);
       expect(shown.asls).not.toBe(0);
+      // index.html's first script started the machine worker, before the page's entry had run.
+      const marks = await pageMarks(page);
+      expect(marks['worker-created']).toBeLessThan(marks.main!);
       await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain('trace compiler');
       // The views render from that run; one screenshot each (test artefacts).
       for (const view of ['timeline', 'console', 'map', 'pci', 'opregion']) {
@@ -318,6 +321,9 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
         const cli = vmkitBootJson(['--firmware', 'seabios', '--opregion-policy', 'map', '--no-jit']);
         const { page } = await openPage(browser, `${strict.url}?policy=map&autoboot`);
         expectSameReport(await waitDone(page), await cli);
+        // No inline script under this policy: the page's entry started the worker itself.
+        const marks = await pageMarks(page);
+        expect(marks['worker-created']).toBeGreaterThan(marks.main!);
         await expect(page.locator('[data-testid=report]').textContent()).resolves.toContain(
           "Content-Security-Policy forbids 'unsafe-eval'",
         );

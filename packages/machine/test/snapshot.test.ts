@@ -51,6 +51,14 @@ describe.skipIf(!haveBios)('snapshot and restore with real SeaBIOS', () => {
     });
   }
 
+  it('the config id is the same whenever first asked for, and differs for another config', () => {
+    const booted = createMachine(config());
+    booted.boot();
+    const fresh = createMachine(config());
+    expect(booted.configId).toBe(fresh.configId);
+    expect(createMachine(config({ memory: '256M' })).configId).not.toBe(fresh.configId);
+  });
+
   it('a finished machine restores finished; the snapshot is small', () => {
     const snap = whole!.snapshot();
     const bytes = encodeSnapshot(snap);

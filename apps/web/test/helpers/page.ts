@@ -45,3 +45,16 @@ export async function openPage(
   await page.goto(url);
   return { page, errors };
 }
+
+/** The page's `vmkit:*` User Timing marks (src/timing.ts), the first of each name, in ms after
+ * navigation start, with `html-loaded` (the navigation's responseEnd). */
+export function pageMarks(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const m of performance.getEntriesByType('mark'))
+      if (m.name.startsWith('vmkit:') && !(m.name.slice(6) in out)) out[m.name.slice(6)] = m.startTime;
+    const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    if (n) out['html-loaded'] = n.responseEnd;
+    return out;
+  });
+}
