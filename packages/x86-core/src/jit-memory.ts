@@ -188,32 +188,36 @@ function slowCall(name: string, paged: boolean, dst: string | null): string {
 
 /** Load `size` bytes at segment `seg`, offset `off` (a JS expression) into local `dst`. */
 export function load(size: number, seg: number, off: string, dst: string, plan: MemPlan): string {
-  const paged = plan.paged;
-  const check = `o = (${off}) >>> 0; ${plan.check(seg, size - 1, false)}`;
-  const pc = cached(plan.cache(false, off), size);
-  const read = (at: string): string =>
-    size === 1
-      ? `${dst} = ram[${at}];`
-      : size === 2
-        ? `${dst} = rv.getUint16(${at}, true);`
-        : `${dst} = rv.getInt32(${at}, true);`;
-  const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const miss = `${locate(paged, 'nr')} if (!(i !== 0${inPage})) { ${slowCall(`ld${size}`, paged, dst)} break mem; } ${pc.fill}`;
-  return `${check} mem: { if (!(${pc.hit})) { ${miss} } ${read(pc.at)} }`;
+  const at = (a: string): string =>
+    size === 1 ? `ram[${a}]` : `rv.${size === 2 ? 'getUint16' : 'getInt32'}(${a}, true)`;
+  return access(size, seg, off, plan, dst, '', (a) => `${dst} = ${at(a)};`);
 }
 
 /** Store local/expression `val` (evaluated once, into w) as `size` bytes at seg:off. */
 export function store(size: number, seg: number, off: string, val: string, plan: MemPlan): string {
-  const paged = plan.paged;
-  const check = `w = ${val}; o = (${off}) >>> 0; ${plan.check(seg, size - 1, true)}`;
-  const pc = cached(plan.cache(true, off), size);
-  const write = (at: string): string =>
-    size === 1
-      ? `ram[${at}] = w;`
-      : size === 2
-        ? `rv.setInt16(${at}, w, true);`
-        : `rv.setInt32(${at}, w, true);`;
+  const put = (a: string): string =>
+    size === 1 ? `ram[${a}] = w;` : `rv.${size === 2 ? 'setInt16' : 'setInt32'}(${a}, w, true);`;
+  return access(size, seg, off, plan, null, `w = ${val}; `, put);
+}
+
+/** One memory operand: the segment check, the page cache, tier 1 (`direct(at)`: the access to
+ * `ram` at an offset expression) and, on a miss tier 1 does not serve, the slow call. `dst` is the
+ * load's destination, null for a store (whose value `pre` evaluates into w first). */
+function access(
+  size: number,
+  seg: number,
+  off: string,
+  plan: MemPlan,
+  dst: string | null,
+  pre: string,
+  direct: (at: string) => string,
+): string {
+  const write = dst === null;
+  const check = `${pre}o = (${off}) >>> 0; ${plan.check(seg, size - 1, write)}`;
+  const pc = cached(plan.cache(write, off), size);
   const inPage = size === 1 ? '' : ` && (x & 0xfff) <= ${0x1000 - size}`;
-  const miss = `${locate(paged, 'nw')} if (!((i & 2) !== 0${inPage})) { ${slowCall(`st${size}`, paged, null)} break mem; } ${pc.fill}`;
-  return `${check} mem: { if (!(${pc.hit})) { ${miss} } ${write(pc.at)} }`;
+  const tier1 = write ? '(i & 2) !== 0' : 'i !== 0';
+  const name = `${write ? 'st' : 'ld'}${size}`;
+  const miss = `${locate(plan.paged, write ? 'nw' : 'nr')} if (!(${tier1}${inPage})) { ${slowCall(name, plan.paged, dst)} break mem; } ${pc.fill}`;
+  return `${check} mem: { if (!(${pc.hit})) { ${miss} } ${direct(pc.at)} }`;
 }

@@ -5,6 +5,12 @@
 import { CpuFlags } from './flags.js';
 import { CR0_WP, CR4_PSE, FAULT, GP, PFV } from './state.js';
 
+/** The TLB entry's permission bit an access needs (1 read, 2 supervisor write, 4 user read, 8 user
+ * write: the entry walk() fills, jit-host.ts TraceHost.tlb). */
+function tlbNeed(user: boolean, write: boolean): number {
+  return user ? (write ? 8 : 4) : write ? 2 : 1;
+}
+
 /** Memory: paging (TLB, page walk), linear and segmented reads/writes with limit checks,
  * instruction fetch through the cached EIP window. */
 export abstract class CpuMemory extends CpuFlags {
@@ -48,8 +54,7 @@ export abstract class CpuMemory extends CpuFlags {
     const vp = lin >>> 12;
     const e = this.tlb[vp];
     const user = this.cpl === 3;
-    const need = user ? (write ? 8 : 4) : write ? 2 : 1;
-    if ((e & need) !== 0) return (e & ~0xfff) | (lin & 0xfff);
+    if ((e & tlbNeed(user, write)) !== 0) return (e & ~0xfff) | (lin & 0xfff);
     return this.walk(lin, write, user);
   }
 
@@ -86,7 +91,7 @@ export abstract class CpuMemory extends CpuFlags {
   pfFirst(lin: number, size: number, write: boolean): boolean {
     if ((lin & 0xfff) > 0x1000 - size) return false;
     const user = this.cpl === 3;
-    if ((this.tlb[lin >>> 12] & (user ? (write ? 8 : 4) : write ? 2 : 1)) !== 0) return false;
+    if ((this.tlb[lin >>> 12] & tlbNeed(user, write)) !== 0) return false;
     this.walkTry(lin, write, user);
     if (!this.walkFaulted) return false;
     this.walkFaulted = false;

@@ -64,6 +64,7 @@ export abstract class CpuTrace extends CpuCpuid {
       return false;
     }
     let t = this.traces.get(lin);
+    const segsOk = t === undefined || this.segsMatch(t.segs);
     if (
       t === undefined ||
       t.csBase !== this.csBase ||
@@ -72,10 +73,10 @@ export abstract class CpuTrace extends CpuCpuid {
       t.ss32 !== this.ss32 ||
       t.paged !== this.paging ||
       (t.paged && this.codeMoved(t)) ||
-      !this.segsMatch(t.segs)
+      !segsOk
     ) {
       if (t !== undefined) {
-        if (!this.segsMatch(t.segs)) this.segVaries.add(lin);
+        if (!segsOk) this.segVaries.add(lin);
         this.killTrace(t);
       }
       const made = this.compile();
