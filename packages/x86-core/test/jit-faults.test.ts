@@ -17,19 +17,22 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled co
     // faulting store and one that retires an instruction first. Both loops stay compiled: the
     // #PF is found before the store (pfFirst) and the trace leaves with it pending, no throw; the
     // handler (MOV from CR2, the page-table store, IRET) is a trace of its own.
-    const src = pm32(`    PAGING_ON
-    SETGATE32 14, pfh, 0x8E
-    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
-    xor esi, esi
-    mov ebp, 30
-.o: mov edi, PG_PT + 0x4000
+    // Each pass unmaps the 128 pages at 16 MiB again (their page table cleared, CR3 reloaded).
+    const UNMAP = `    mov edi, PG_PT + 0x4000
     mov ecx, 128
     xor eax, eax
     rep stosd
     mov eax, cr3
     mov cr3, eax
     mov ebx, 0x1000000
-    mov ecx, 128
+    mov ecx, 128`;
+    const src = pm32(`    PAGING_ON
+    SETGATE32 14, pfh, 0x8E
+    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
+    xor esi, esi
+    mov ebp, 30
+.o:
+${UNMAP}
 .l: mov [ebx], ecx
     add [ebx + 4], ecx
     add esi, [ebx]
@@ -38,14 +41,7 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled co
     jnz .l
     test ebp, 1
     jz .n
-    mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
+${UNMAP}
 .m: inc edx
     mov [ebx], ecx
     add [ebx + 4], ecx
