@@ -680,17 +680,14 @@ export abstract class CpuAlu extends CpuStack {
   /** Group 1 (80–83): ALU r/m, imm (83: a sign-extended imm8). */
   protected group1(op: number): void {
     this.modrm();
-    if (this.rmFaultsFirst(op === 0x80 || op === 0x82 ? 1 : this.o32 ? 4 : 2, false)) return;
-    if (op === 0x80 || op === 0x82) {
-      const a = this.readRm8();
-      const v = this.alu(this.reg, 1, a, this.fetch8());
-      if (this.reg !== 7) this.writeRm8(v);
-      return;
-    }
-    const osize = this.o32 ? 4 : 2;
-    const a = this.readRm(osize);
-    const b = op === 0x83 ? ((this.fetch8() << 24) >> 24) & (this.o32 ? -1 : 0xffff) : this.fetchS(osize);
-    const v = this.alu(this.reg, osize, a, b);
-    if (this.reg !== 7) this.writeRm(osize, v);
+    // One path for the byte and word/dword forms (see modrm.ts's register helpers).
+    const size = op === 0x80 || op === 0x82 ? 1 : this.o32 ? 4 : 2;
+    if (this.rmFaultsFirst(size, false)) return;
+    const a = this.readRm(size);
+    // 83: a sign-extended imm8 at the operand size.
+    const imm = this.fetchS(op === 0x83 ? 1 : size);
+    const b = op === 0x83 ? ((imm << 24) >> 24) & (size === 4 ? -1 : 0xffff) : imm;
+    const v = this.alu(this.reg, size, a, b);
+    if (this.reg !== 7) this.writeRm(size, v);
   }
 }

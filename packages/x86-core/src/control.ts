@@ -12,8 +12,7 @@ export abstract class CpuControl extends CpuFar {
   }
 
   protected jumpRel(d: number): void {
-    let t = (this.eip + d) | 0;
-    if (!this.o32) t &= 0xffff;
+    const t = (this.eip + d) & (this.o32 ? -1 : 0xffff);
     if (t >>> 0 > this.segHi[CS]) this.fault(GP, 0);
     this.eip = t >>> 0;
     if (this.jitOn) this.branched();
@@ -94,7 +93,8 @@ export abstract class CpuControl extends CpuFar {
 
   /** Jcc rel16/32 (0F 80–8F). */
   protected jccNear(op: number): void {
-    const d = this.o32 ? this.fetch32() : (this.fetch16() << 16) >> 16;
+    const sh = this.o32 ? 0 : 16;
+    const d = (this.fetchS(this.o32 ? 4 : 2) << sh) >> sh;
     if (this.cond(op & 15)) this.jumpRel(d);
   }
 
@@ -167,7 +167,7 @@ export abstract class CpuControl extends CpuFar {
   /** RET (C3). */
   protected retNear(): void {
     const ip = this.popO();
-    this.eip = this.o32 ? ip >>> 0 : ip & 0xffff;
+    this.eip = (ip & (this.o32 ? -1 : 0xffff)) >>> 0;
     this.checkEip();
     if (this.jitOn) this.branched();
   }
@@ -176,8 +176,7 @@ export abstract class CpuControl extends CpuFar {
   protected callNear(): void {
     const d = this.fetchS(this.o32 ? 4 : 2);
     const ret = this.eip;
-    let t = (this.eip + d) | 0;
-    if (!this.o32) t &= 0xffff;
+    const t = (this.eip + d) & (this.o32 ? -1 : 0xffff);
     if (t >>> 0 > this.segLimit[CS]) this.fault(GP, 0);
     this.pushO(ret);
     this.eip = t >>> 0;

@@ -283,7 +283,7 @@ export abstract class CpuExecute extends CpuExecute0f {
         this.xchgRmReg(this.o32 ? 4 : 2);
         break;
       case 0x88:
-        this.movRmReg8();
+        this.movRmReg(1);
         break;
       case 0x89:
         this.movRmReg(this.o32 ? 4 : 2);

@@ -325,16 +325,54 @@ export abstract class CpuMemory extends CpuFlags {
     this.writeLin32((this.segBase[s] + off) | 0, v);
   }
 
+  // rdS/wrS take one path for every operand size (the segment check, then a linear access whose
+  // RAM fast path is the same code for 1, 2 and 4 bytes), so the 16-bit code SeaBIOS runs after its
+  // 32-bit POST meets no branch V8 has not seen run in the functions these are inlined into
+  // (modrm.ts's register helpers, README "The cold boot"). Accesses near a page's end and device
+  // memory go through the sized functions above.
   protected rdS(size: number, s: number, off: number): number {
-    if (size === 1) return this.rd8(s, off);
-    if (size === 2) return this.rd16(s, off);
-    return this.rd32(s, off);
+    off >>>= 0;
+    if (off < this.segLo[s] || off + size - 1 > this.segHi[s]) this.segFault(s);
+    const lin = (this.segBase[s] + off) | 0;
+    if ((lin & 0xfff) > 0xffc) return this.readLinSized(size, lin);
+    let a = lin;
+    if (this.paging) a = this.translate(lin, false);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf === null) return this.readLinSized(size, lin);
+    // Four bytes of the page are read whatever the size; the mask keeps the operand's.
+    const i = this.readOff[p] + (a & 0xfff);
+    const v = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    return v & (size === 4 ? -1 : size === 2 ? 0xffff : 0xff);
+  }
+
+  private readLinSized(size: number, lin: number): number {
+    if (size === 1) return this.readLin8(lin);
+    if (size === 2) return this.readLin16(lin);
+    return this.readLin32(lin);
   }
 
   protected wrS(size: number, s: number, off: number, v: number): void {
-    if (size === 1) this.wr8(s, off, v);
-    else if (size === 2) this.wr16(s, off, v);
-    else this.wr32(s, off, v);
+    off >>>= 0;
+    if (off < this.segLo[s] || off + size - 1 > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
+    const lin = (this.segBase[s] + off) | 0;
+    if ((lin & 0xfff) > 0x1000 - size) return this.writeLinSized(size, lin, v);
+    let a = lin;
+    if (this.paging) a = this.translate(lin, true);
+    a &= this.a20Mask;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf === null) return this.writeLinSized(size, lin, v);
+    const i = this.writeOff[p] + (a & 0xfff);
+    for (let k = 0; k < size; k++) buf[i + k] = v >> (k << 3);
+    if (this.codePages[p] !== 0) this.codeWrite(a, size);
+  }
+
+  private writeLinSized(size: number, lin: number, v: number): void {
+    if (size === 1) this.writeLin8(lin, v);
+    else if (size === 2) this.writeLin16(lin, v);
+    else this.writeLin32(lin, v);
   }
 
   /** Check that [off, off+len) is writable in segment s (used before multi-part stores). */
@@ -418,7 +456,22 @@ export abstract class CpuMemory extends CpuFlags {
     return a | (b << 8) | (c << 16) | (this.fetch8() << 24);
   }
 
+  /** An immediate of `size` bytes. One path for every size while four bytes from EIP are in the
+   * window (the bytes past the immediate are read and masked off), so 16- and 32-bit code share
+   * it (see modrm.ts's register helpers); otherwise byte by byte. */
   protected fetchS(size: number): number {
+    const eip = this.eip;
+    if (eip >= this.fetchLo && eip + 3 <= this.fetchHi) {
+      this.eip = eip + size;
+      const i = this.fetchDelta + eip;
+      const b = this.fetchBuf;
+      const v = b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+      return v & (size === 4 ? -1 : size === 2 ? 0xffff : 0xff);
+    }
+    return this.fetchSBytes(size);
+  }
+
+  private fetchSBytes(size: number): number {
     if (size === 1) return this.fetch8();
     if (size === 2) return this.fetch16();
     return this.fetch32();

@@ -7,25 +7,33 @@ import { ARITH, DS, EAX, EBP, EBX, EDI, ESI, ESP, LZ_LOGIC, SS } from './state.j
 
 /** Registers by size and the ModRM/SIB effective address; r/m operand access. */
 export abstract class CpuModrm extends CpuMemory {
+  // The register helpers take one path for every size and register: no branch whose property loads
+  // or calls V8 first meets after it has optimized a caller (SeaBIOS's 16-bit code after its 32-bit
+  // POST), each of which deoptimized the dispatch function it was inlined into (README, "The cold
+  // boot"). AL–BL are bits 0–7 of EAX–EBX, AH–BH bits 8–15.
   protected getReg8(i: number): number {
-    return i < 4 ? this.regs[i] & 0xff : (this.regs[i - 4] >> 8) & 0xff;
+    return (this.regs[i & 3] >> ((i & 4) << 1)) & 0xff;
   }
 
   protected setReg8(i: number, v: number): void {
-    if (i < 4) this.regs[i] = (this.regs[i] & ~0xff) | (v & 0xff);
-    else this.regs[i - 4] = (this.regs[i - 4] & ~0xff00) | ((v & 0xff) << 8);
+    const r = this.regs;
+    const j = i & 3;
+    const sh = (i & 4) << 1;
+    r[j] = (r[j] & ~(0xff << sh)) | ((v & 0xff) << sh);
   }
 
   protected getReg(size: number, i: number): number {
     if (size === 1) return this.getReg8(i);
-    if (size === 2) return this.regs[i] & 0xffff;
-    return this.regs[i];
+    return this.regs[i] & (size === 2 ? 0xffff : -1);
   }
 
   protected setReg(size: number, i: number, v: number): void {
     if (size === 1) this.setReg8(i, v);
-    else if (size === 2) this.regs[i] = (this.regs[i] & ~0xffff) | (v & 0xffff);
-    else this.regs[i] = v;
+    else {
+      const r = this.regs;
+      const m = size === 2 ? 0xffff : -1;
+      r[i] = (r[i] & ~m) | (v & m);
+    }
   }
 
   protected modrm(): void {
@@ -220,14 +228,9 @@ export abstract class CpuModrm extends CpuMemory {
   /** ALU AL/eAX, imm (04/05, 0C/0D, … 3C/3D). */
   protected aluAccImm(op: number): void {
     const aluOp = op >> 3;
-    if ((op & 1) === 0) {
-      const v = this.alu(aluOp, 1, this.regs[EAX] & 0xff, this.fetch8());
-      if (aluOp !== 7) this.setReg8(0, v);
-      return;
-    }
-    const osize = this.o32 ? 4 : 2;
-    const v = this.alu(aluOp, osize, this.getReg(osize, EAX), this.fetchS(osize));
-    if (aluOp !== 7) this.setReg(osize, EAX, v);
+    const size = (op & 1) === 0 ? 1 : this.o32 ? 4 : 2;
+    const v = this.alu(aluOp, size, this.getReg(size, EAX), this.fetchS(size));
+    if (aluOp !== 7) this.setReg(size, EAX, v);
   }
 
   /** TEST r/m, r (84/85). The 16/32-bit form writes the lazy logic record directly (lazy() with
@@ -259,33 +262,9 @@ export abstract class CpuModrm extends CpuMemory {
     this.setReg(size, this.reg, a);
   }
 
-  /** MOV r/m8, r8 (88), with the byte-store fast path of SeaBIOS's memset: an in-limit writable
-   * segment, no paging, plain RAM goes straight into the page buffer. */
-  protected movRmReg8(): void {
-    this.modrm();
-    const v = this.getReg8(this.reg);
-    if (this.mod === 3) {
-      this.setReg8(this.rm, v);
-      return;
-    }
-    const s = this.eaSeg;
-    const off = this.eaOff >>> 0;
-    if (!this.paging && off >= this.segLo[s] && off <= this.segHi[s] && this.segWritable[s] !== 0) {
-      const a = (this.segBase[s] + off) & this.a20Mask;
-      const p = a >>> 12;
-      const buf = this.bufs[this.writeIdx[p]];
-      if (buf !== null) {
-        buf[this.writeOff[p] + (a & 0xfff)] = v;
-        if (this.codePages[p] !== 0) this.codeWrite(a, 1);
-        return;
-      }
-    }
-    if (this.paging && this.pageFaultFirst(s, off, 1, true)) return;
-    this.wr8(s, off, v);
-  }
-
-  /** MOV r/m16/32, r (89). With paging on, a store to a page the guest has yet to map takes its #PF
-   * without a throw (pageFaultFirst: the first touch of a fresh page). */
+  /** MOV r/m, r (88/89), one path for every size (wrS's RAM fast path is SeaBIOS's memset). With
+   * paging on, a store to a page the guest has yet to map takes its #PF without a throw
+   * (pageFaultFirst: the first touch of a fresh page). */
   protected movRmReg(size: number): void {
     this.modrm();
     if (this.rmFaultsFirst(size, true)) return;
@@ -296,8 +275,7 @@ export abstract class CpuModrm extends CpuMemory {
   protected movRegRm(size: number): void {
     this.modrm();
     if (this.rmFaultsFirst(size, false)) return;
-    if (size === 1) this.setReg8(this.reg, this.readRm8());
-    else this.setReg(size, this.reg, this.readRm(size));
+    this.setReg(size, this.reg, this.readRm(size));
   }
 
   /** LEA (8D): a register operand is #UD. */

@@ -13,8 +13,10 @@ export abstract class CpuStack extends CpuModrm {
 
   /** @internal (TraceHost) */
   setSp(v: number): void {
-    if (this.ss32) this.regs[ESP] = v;
-    else this.regs[ESP] = (this.regs[ESP] & ~0xffff) | (v & 0xffff);
+    // One path for both stack widths (see modrm.ts's register helpers).
+    const r = this.regs;
+    const m = this.spMask();
+    r[ESP] = (r[ESP] & ~m) | (v & m);
   }
 
   protected push16(v: number): void {

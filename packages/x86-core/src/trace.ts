@@ -50,8 +50,14 @@ export abstract class CpuTrace extends CpuCpuid {
   protected override branched(): void {
     const lin = (this.csBase + this.eip) | 0;
     const h = (lin ^ (lin >>> 16)) & 0xffff;
-    if (this.heat[h] < this.jitHot) this.heat[h]++;
-    else this.jitProbe = true;
+    // Both outcomes through the same stores: the probe's store is first reached long after V8 has
+    // optimized the callers this is inlined into (jumpRel, callNear …), and a store V8 never saw
+    // run deoptimizes them there (README, "The cold boot").
+    const heat = this.heat;
+    const n = heat[h];
+    const hot = n >= this.jitHot;
+    heat[h] = hot ? n : n + 1;
+    this.jitProbe = this.jitProbe || hot;
   }
 
   protected runTrace(end: number): boolean {

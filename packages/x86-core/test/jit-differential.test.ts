@@ -210,6 +210,30 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter', () => {
     expect(a.cpu.jitStats.instructions).toBeGreaterThan(a.cpu.instructionCount / 2);
   });
 
+  // jit.ts MAX_LINEAR: a trace follows at most 16 instructions past its last branch back to its entry.
+  // The loop at .l is followed by 40 ADDs: its trace ends after 16 of them, the next trace (at the
+  // 17th, hot once traces keep leaving there) after 16 more, a third runs the rest; with the whole
+  // tail in the loop's trace (48 instructions) two traces ran it. The sums agree with the interpreter.
+  it('a loop with a long straight tail: traces cut 16 instructions past the branch back, same state', () => {
+    const tail = Array.from({ length: 40 }, (_, i) => `    add eax, ${i + 1}`).join('\n');
+    const src = pm32(`    xor eax, eax
+    mov ebp, 200
+.o: mov ecx, 20
+.l: dec ecx
+    jnz .l
+${tail}
+    dec ebp
+    jnz .o
+    mov [0x30000], eax
+    ret
+`);
+    const { jit, ram } = lockstep(assemble(src), 41);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    expect(new DataView(ram[0].buffer, ram[0].byteOffset).getUint32(0x30000, true)).toBe(200 * 820);
+    expect(jit.jitStats.compiled).toBe(8); // 6 when a trace may run 48 instructions past it
+    expect(jit.jitStats.instructions).toBeGreaterThan(jit.instructionCount / 2);
+  });
+
   it('every condition after every inline flag producer, at edge operands, in all sizes', () => {
     // 144 operand pairs from EDGES (a table at 0x40000), one per loop iteration; each iteration runs
     // every producer in every size and records all 16 conditions with SETcc and with Jcc.
