@@ -357,13 +357,19 @@ export abstract class CpuMemory extends CpuFlags {
     off >>>= 0;
     if (off < this.segLo[s] || off + size - 1 > this.segHi[s] || this.segWritable[s] === 0) this.segFault(s);
     const lin = (this.segBase[s] + off) | 0;
-    if ((lin & 0xfff) > 0x1000 - size) return this.writeLinSized(size, lin, v);
+    if ((lin & 0xfff) > 0x1000 - size) {
+      this.writeLinSized(size, lin, v);
+      return;
+    }
     let a = lin;
     if (this.paging) a = this.translate(lin, true);
     a &= this.a20Mask;
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
-    if (buf === null) return this.writeLinSized(size, lin, v);
+    if (buf === null) {
+      this.writeLinSized(size, lin, v);
+      return;
+    }
     const i = this.writeOff[p] + (a & 0xfff);
     for (let k = 0; k < size; k++) buf[i + k] = v >> (k << 3);
     if (this.codePages[p] !== 0) this.codeWrite(a, size);

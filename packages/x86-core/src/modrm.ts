@@ -199,8 +199,7 @@ export abstract class CpuModrm extends CpuMemory {
     if (this.reg !== 0) this.ud(); // group 11: MOV is /0 only
     const v = this.fetchS(size);
     if (this.rmFaultsFirst(size, true)) return;
-    if (size === 1) this.writeRm8(v);
-    else this.writeRm(size, v);
+    this.writeRm(size, v);
   }
 
   /** XLAT (D7). */
