@@ -169,11 +169,19 @@ export abstract class CpuMemory extends CpuFlags {
     return 0;
   }
 
+  /** The physical address a read (physWrite: a write) of `lin` goes to: translated with paging on
+   * (a #PF throws), A20 applied. */
+  private physRead(lin: number): number {
+    return (this.paging ? this.translate(lin, false) : lin) & this.a20Mask;
+  }
+
+  private physWrite(lin: number): number {
+    return (this.paging ? this.translate(lin, true) : lin) & this.a20Mask;
+  }
+
   /** @internal (TraceHost) */
   readLin8(lin: number): number {
-    let a = lin;
-    if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
+    const a = this.physRead(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) return buf[this.readOff[p] + (a & 0xfff)];
@@ -184,9 +192,7 @@ export abstract class CpuMemory extends CpuFlags {
   /** @internal (TraceHost) */
   readLin16(lin: number): number {
     if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8(lin + 1) << 8);
-    let a = lin;
-    if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
+    const a = this.physRead(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) {
@@ -200,9 +206,7 @@ export abstract class CpuMemory extends CpuFlags {
   /** @internal (TraceHost) */
   readLin32(lin: number): number {
     if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
-    let a = lin;
-    if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
+    const a = this.physRead(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) {
@@ -215,9 +219,7 @@ export abstract class CpuMemory extends CpuFlags {
 
   /** @internal (TraceHost) */
   writeLin8(lin: number, v: number): void {
-    let a = lin;
-    if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
+    const a = this.physWrite(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
@@ -241,9 +243,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLin8(lin + 1, v >> 8);
       return;
     }
-    let a = lin;
-    if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
+    const a = this.physWrite(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
@@ -271,9 +271,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLin8(lin + 3, v >> 24);
       return;
     }
-    let a = lin;
-    if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
+    const a = this.physWrite(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
@@ -335,9 +333,7 @@ export abstract class CpuMemory extends CpuFlags {
     if (off < this.segLo[s] || off + size - 1 > this.segHi[s]) this.segFault(s);
     const lin = (this.segBase[s] + off) | 0;
     if ((lin & 0xfff) > 0xffc) return this.readLinSized(size, lin);
-    let a = lin;
-    if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
+    const a = this.physRead(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf === null) return this.readLinSized(size, lin);
@@ -361,9 +357,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLinSized(size, lin, v);
       return;
     }
-    let a = lin;
-    if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
+    const a = this.physWrite(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf === null) {
@@ -417,9 +411,7 @@ export abstract class CpuMemory extends CpuFlags {
     const eip = this.eip;
     if (eip > this.csLimit) this.fault(GP, 0);
     const lin = (this.csBase + eip) | 0;
-    let a = lin;
-    if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
+    const a = this.physRead(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     this.eip = eip + 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asm, rig } from './unit-fakes.js';
+import { asm, REAL_PROLOG, rig } from './unit-fakes.js';
 
 describe('real mode basics', () => {
   it('resets to F000:FFF0 with the signature in EDX', () => {
@@ -40,11 +40,7 @@ org 0x7c00
 describe('operand sizes at the end of a page', () => {
   it('byte, word and dword loads and stores at 0x2FF8–0x2FFF read and write only their bytes', () => {
     const r = rig(
-      asm(`bits 16
-org 0x7c00
-  cli
-  xor ax, ax
-  mov ds, ax
+      asm(`${REAL_PROLOG}
   mov si, 0x2ff8
   mov di, 0x600
 .l:
