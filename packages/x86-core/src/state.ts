@@ -198,7 +198,7 @@ export interface CpuOptions {
   /** Compile hot code to JavaScript (jit.ts). Default true; false keeps the pure interpreter.
    * Off by itself where the platform forbids `new Function` (a strict Content-Security-Policy). */
   jit?: boolean;
-  /** Taken branches to a target before its trace is compiled (default 1000; 1..65535). */
+  /** Taken branches to a target before its trace is compiled (default JIT_HOT, 4000; 1..65535). */
   jitThreshold?: number;
 }
 
