@@ -101,9 +101,8 @@ export abstract class CpuMemory extends CpuFlags {
 
   /** walk() without the throw: a fault sets CR2, excVector/excCode and walkFaulted. */
   private walkTry(lin: number, write: boolean, user: boolean): number {
-    const mem = this.memory;
     const pdeAddr = (((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask) >>> 0;
-    let pde = mem.read32(pdeAddr) | 0;
+    let pde = this.tableRead(pdeAddr);
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     if ((pde & 1) === 0) return this.pageFault(lin, errBase);
     const wp = (this.cr0 & CR0_WP) !== 0;
@@ -119,22 +118,22 @@ export abstract class CpuMemory extends CpuFlags {
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pde & want) !== want) {
         pde |= want;
-        mem.write32(pdeAddr, pde >>> 0);
+        this.tableWrite(pdeAddr, pde);
       }
       dirty = pde & 0x40;
       frame = (pde & 0xffc00000) | (lin & 0x3ff000);
     } else {
       const pteAddr = (((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & this.a20Mask) >>> 0;
-      let pte = mem.read32(pteAddr) | 0;
+      let pte = this.tableRead(pteAddr);
       if ((pte & 1) === 0) return this.pageFault(lin, errBase);
       rw = pde & pte & 2;
       us = pde & pte & 4;
       if ((user && !us) || (write && !rw && (user || wp))) return this.pageFault(lin, errBase | 1);
-      if ((pde & 0x20) === 0) mem.write32(pdeAddr, (pde | 0x20) >>> 0);
+      if ((pde & 0x20) === 0) this.tableWrite(pdeAddr, pde | 0x20);
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pte & want) !== want) {
         pte |= want;
-        mem.write32(pteAddr, pte >>> 0);
+        this.tableWrite(pteAddr, pte);
       }
       dirty = pte & 0x40;
       frame = pte & ~0xfff;
@@ -159,6 +158,32 @@ export abstract class CpuMemory extends CpuFlags {
     }
     this.tlb[vp] = frame | bits;
     return frame | (lin & 0xfff);
+  }
+
+  /** A page-directory or page-table entry (4-aligned physical address) read as the bus reads it. */
+  private tableRead(a: number): number {
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf == null) return this.memory.read32(a) | 0;
+    const i = this.readOff[p] + (a & 0xfff);
+    return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+  }
+
+  /** The walk's accessed/dirty-bit store, as this CPU's other stores make it: straight to RAM, and
+   * traces compiled from those bytes die (codeWrite); to the bus where the page is not RAM. */
+  private tableWrite(a: number, v: number): void {
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf == null) {
+      this.memory.write32(a, v >>> 0);
+      return;
+    }
+    const i = this.writeOff[p] + (a & 0xfff);
+    buf[i] = v;
+    buf[i + 1] = v >> 8;
+    buf[i + 2] = v >> 16;
+    buf[i + 3] = v >> 24;
+    if (this.codePages[p] !== 0) this.codeWrite(a, 4);
   }
 
   private pageFault(lin: number, code: number): number {

@@ -29,6 +29,72 @@ export abstract class CpuStack extends CpuModrm {
     this.setSp(sp);
   }
 
+  /** A delivery's or IRET's stack frame, in push order (frame[0] is pushed first, i.e. lies at the
+   * highest address): pushFrame() writes it, peekFrame() reads it. */
+  protected readonly frame = new Int32Array(10);
+
+  /** Push frame[0..n) (`size` bytes each, frame[0] first) once checkWrite(SS) has passed for the
+   * whole frame: the same stores as push16/push32 one by one (which the frame falls back to when it
+   * is not in one page of RAM, or wraps a 16-bit stack), made with one translation, straight to RAM
+   * (a code page's traces still see the write: codeWrite). */
+  protected pushFrame(size: number, n: number): void {
+    const len = size * n;
+    const esp = this.regs[ESP];
+    const sp = (esp - len) & this.spMask();
+    const lin = (this.segBase[SS] + sp) | 0;
+    const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if ((a & 0xfff) + len > 0x1000 || (!this.ss32 && (esp & 0xffff) < len) || buf == null) {
+      for (let i = 0; i < n; i++) {
+        if (size === 4) this.push32(this.frame[i]);
+        else this.push16(this.frame[i]);
+      }
+      return;
+    }
+    let o = this.writeOff[p] + (a & 0xfff) + len;
+    for (let i = 0; i < n; i++) {
+      const v = this.frame[i];
+      o -= size;
+      buf[o] = v;
+      buf[o + 1] = v >> 8;
+      if (size === 4) {
+        buf[o + 2] = v >> 16;
+        buf[o + 3] = v >> 24;
+      }
+    }
+    if (this.codePages[p] !== 0) this.codeWrite(a, len);
+    this.setSp(sp);
+  }
+
+  /** frame[i] ← peekStack(size, i * size) for i < n: the same reads (and the same first fault), made
+   * with one segment check and one translation when the n slots lie within the segment and in one
+   * page of RAM. */
+  protected peekFrame(size: number, n: number): void {
+    const len = size * n;
+    const sp = this.regs[ESP] & this.spMask();
+    const lin = (this.segBase[SS] + sp) | 0;
+    if (
+      sp >= this.segLo[SS] &&
+      sp + len - 1 <= this.segHi[SS] &&
+      (this.ss32 || sp + len <= 0x10000) &&
+      (lin & 0xfff) + len <= 0x1000
+    ) {
+      const a = ((this.paging ? this.translate(lin, false) : lin) & this.a20Mask) >>> 0;
+      const p = a >>> 12;
+      const buf = this.bufs[this.readIdx[p]];
+      if (buf != null) {
+        let o = this.readOff[p] + (a & 0xfff);
+        for (let i = 0; i < n; i++, o += size) {
+          const v = buf[o] | (buf[o + 1] << 8);
+          this.frame[i] = size === 4 ? v | (buf[o + 2] << 16) | (buf[o + 3] << 24) : v;
+        }
+        return;
+      }
+    }
+    for (let i = 0; i < n; i++) this.frame[i] = this.peekStack(size, i * size);
+  }
+
   protected pushO(v: number): void {
     if (this.o32) this.push32(v);
     else this.push16(v);
