@@ -99,15 +99,16 @@ export abstract class CpuExceptions extends CpuVm86 {
     const oldSs = this.segSel[SS];
     const oldEsp = this.regs[ESP];
     const push = gate32 ? 4 : 2;
-    let newCpl = this.cpl;
+    const oldCpl = this.cpl;
+    let newCpl = oldCpl;
     let n = 0;
     if ((attr & 4) === 0 && dpl < this.cpl) {
       // Inter-privilege: switch to the inner stack from the TSS.
       const saveSs = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
       this.switchToInnerStack(dpl);
       try {
-        const n = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
-        this.checkWriteAt(dpl, (this.regs[ESP] - n) & this.spMask(), n);
+        const len = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
+        this.checkWriteAt(dpl, (this.regs[ESP] - len) & this.spMask(), len);
       } catch (e) {
         this.setSegCache(SS, saveSs[0], saveSs[1], saveSs[2], saveSs[3]);
         this.regs[ESP] = oldEsp;
@@ -119,9 +120,6 @@ export abstract class CpuExceptions extends CpuVm86 {
       this.frame[0] = oldSs;
       this.frame[1] = oldEsp;
       n = 2;
-    } else {
-      const len = push * (errorCode >= 0 ? 4 : 3);
-      this.checkWrite(SS, (this.regs[ESP] - len) & this.spMask(), len);
     }
     const f = this.frame;
     f[n] = fl;
@@ -129,7 +127,9 @@ export abstract class CpuExceptions extends CpuVm86 {
     f[n + 2] = retEip;
     n += 3;
     if (errorCode >= 0) f[n++] = errorCode;
-    this.pushFrame(push, n);
+    // An inner stack's frame was checked whole above (its SS restored if that faulted); pushFrame
+    // checks the frame on the same stack.
+    this.pushFrame(push, n, newCpl !== oldCpl);
     this.descLo = csLo;
     this.descHi = csHi;
     this.loadCs(sel, newCpl);

@@ -33,19 +33,25 @@ export abstract class CpuStack extends CpuModrm {
    * highest address): pushFrame() writes it, peekFrame() reads it. */
   protected readonly frame = new Int32Array(10);
 
-  /** Push frame[0..n) (`size` bytes each, frame[0] first) once checkWrite(SS) has passed for the
-   * whole frame: the same stores as push16/push32 one by one (which the frame falls back to when it
-   * is not in one page of RAM, or wraps a 16-bit stack), made with one translation, straight to RAM
-   * (a code page's traces still see the write: codeWrite). */
-  protected pushFrame(size: number, n: number): void {
+  /** Push frame[0..n) (`size` bytes each, frame[0] first) as one checked frame: checkWrite(SS) over
+   * the whole frame first (unless the caller has made it: `checked`), then the same stores as
+   * push16/push32 one by one — made with that one translation, straight to RAM, when the frame lies
+   * in one page of it (a code page's traces still see the write: codeWrite); push by push when it
+   * does not, or wraps a 16-bit stack. */
+  protected pushFrame(size: number, n: number, checked: boolean): void {
     const len = size * n;
     const esp = this.regs[ESP];
     const sp = (esp - len) & this.spMask();
+    if (!checked && (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0))
+      this.segFault(SS);
     const lin = (this.segBase[SS] + sp) | 0;
     const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
-    if ((a & 0xfff) + len > 0x1000 || (!this.ss32 && (esp & 0xffff) < len) || buf == null) {
+    if ((lin & 0xfff) + len > 0x1000 || (!this.ss32 && (esp & 0xffff) < len) || buf == null) {
+      // checkWrite's second translation: the frame's last page, at its first byte.
+      const last = (lin + len - 1) | 0;
+      if (!checked && this.paging && ((lin ^ last) & ~0xfff) !== 0) this.translate(last & ~0xfff, true);
       for (let i = 0; i < n; i++) {
         if (size === 4) this.push32(this.frame[i]);
         else this.push16(this.frame[i]);
