@@ -102,7 +102,7 @@ export abstract class CpuMemory extends CpuFlags {
   /** walk() without the throw: a fault sets CR2, excVector/excCode and walkFaulted. */
   private walkTry(lin: number, write: boolean, user: boolean): number {
     const pdeAddr = (((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask) >>> 0;
-    let pde = this.tableRead(pdeAddr);
+    let pde = this.physRead32(pdeAddr);
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     if ((pde & 1) === 0) return this.pageFault(lin, errBase);
     const wp = (this.cr0 & CR0_WP) !== 0;
@@ -118,22 +118,22 @@ export abstract class CpuMemory extends CpuFlags {
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pde & want) !== want) {
         pde |= want;
-        this.tableWrite(pdeAddr, pde);
+        this.physWrite(pdeAddr, pde, 4);
       }
       dirty = pde & 0x40;
       frame = (pde & 0xffc00000) | (lin & 0x3ff000);
     } else {
       const pteAddr = (((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & this.a20Mask) >>> 0;
-      let pte = this.tableRead(pteAddr);
+      let pte = this.physRead32(pteAddr);
       if ((pte & 1) === 0) return this.pageFault(lin, errBase);
       rw = pde & pte & 2;
       us = pde & pte & 4;
       if ((user && !us) || (write && !rw && (user || wp))) return this.pageFault(lin, errBase | 1);
-      if ((pde & 0x20) === 0) this.tableWrite(pdeAddr, pde | 0x20);
+      if ((pde & 0x20) === 0) this.physWrite(pdeAddr, pde | 0x20, 4);
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pte & want) !== want) {
         pte |= want;
-        this.tableWrite(pteAddr, pte);
+        this.physWrite(pteAddr, pte, 4);
       }
       dirty = pte & 0x40;
       frame = pte & ~0xfff;
@@ -160,30 +160,39 @@ export abstract class CpuMemory extends CpuFlags {
     return frame | (lin & 0xfff);
   }
 
-  /** A page-directory or page-table entry (4-aligned physical address) read as the bus reads it. */
-  private tableRead(a: number): number {
+  /** The 4 bytes at physical `a` (within one page), as this CPU's reads take them: from RAM, else
+   * from the bus (device memory: the interrupt line is polled after it). */
+  private physRead32(a: number): number {
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
-    if (buf == null) return this.memory.read32(a) | 0;
-    const i = this.readOff[p] + (a & 0xfff);
-    return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    if (buf !== null) {
+      const i = this.readOff[p] + (a & 0xfff);
+      return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    }
+    this.intrPoll = true;
+    return this.memory.read32(a >>> 0) | 0;
   }
 
-  /** The walk's accessed/dirty-bit store, as this CPU's other stores make it: straight to RAM, and
-   * traces compiled from those bytes die (codeWrite); to the bus where the page is not RAM. */
-  private tableWrite(a: number, v: number): void {
+  /** A 2- or 4-byte store at physical `a` (within one page), as this CPU's stores make it: to RAM,
+   * where the traces compiled from those bytes die (codeWrite), else to the bus. The page walk's
+   * accessed/dirty stores are made so too. */
+  private physWrite(a: number, v: number, size: 2 | 4): void {
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
-    if (buf == null) {
-      this.memory.write32(a, v >>> 0);
-      return;
+    if (buf !== null) {
+      const i = this.writeOff[p] + (a & 0xfff);
+      buf[i] = v;
+      buf[i + 1] = v >> 8;
+      if (size === 4) {
+        buf[i + 2] = v >> 16;
+        buf[i + 3] = v >> 24;
+      }
+      if (this.codePages[p] !== 0) this.codeWrite(a, size);
+    } else {
+      this.intrPoll = true;
+      if (size === 4) this.memory.write32(a >>> 0, v >>> 0);
+      else this.memory.write16(a >>> 0, v & 0xffff);
     }
-    const i = this.writeOff[p] + (a & 0xfff);
-    buf[i] = v;
-    buf[i + 1] = v >> 8;
-    buf[i + 2] = v >> 16;
-    buf[i + 3] = v >> 24;
-    if (this.codePages[p] !== 0) this.codeWrite(a, 4);
   }
 
   private pageFault(lin: number, code: number): number {
@@ -227,15 +236,7 @@ export abstract class CpuMemory extends CpuFlags {
     if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
     let a = lin;
     if (this.paging) a = this.translate(lin, false);
-    a &= this.a20Mask;
-    const p = a >>> 12;
-    const buf = this.bufs[this.readIdx[p]];
-    if (buf !== null) {
-      const i = this.readOff[p] + (a & 0xfff);
-      return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-    }
-    this.intrPoll = true;
-    return this.memory.read32(a >>> 0) | 0;
+    return this.physRead32(a & this.a20Mask);
   }
 
   /** @internal (TraceHost) */
@@ -268,18 +269,7 @@ export abstract class CpuMemory extends CpuFlags {
     }
     let a = lin;
     if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf !== null) {
-      const i = this.writeOff[p] + (a & 0xfff);
-      buf[i] = v;
-      buf[i + 1] = v >> 8;
-      if (this.codePages[p] !== 0) this.codeWrite(a, 2);
-    } else {
-      this.intrPoll = true;
-      this.memory.write16(a >>> 0, v & 0xffff);
-    }
+    this.physWrite(a & this.a20Mask, v, 2);
   }
 
   /** @internal (TraceHost) */
@@ -298,20 +288,7 @@ export abstract class CpuMemory extends CpuFlags {
     }
     let a = lin;
     if (this.paging) a = this.translate(lin, true);
-    a &= this.a20Mask;
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf !== null) {
-      const i = this.writeOff[p] + (a & 0xfff);
-      buf[i] = v;
-      buf[i + 1] = v >> 8;
-      buf[i + 2] = v >> 16;
-      buf[i + 3] = v >> 24;
-      if (this.codePages[p] !== 0) this.codeWrite(a, 4);
-    } else {
-      this.intrPoll = true;
-      this.memory.write32(a >>> 0, v >>> 0);
-    }
+    this.physWrite(a & this.a20Mask, v, 4);
   }
 
   protected rd8(s: number, off: number): number {

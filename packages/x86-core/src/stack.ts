@@ -41,7 +41,8 @@ export abstract class CpuStack extends CpuModrm {
   protected pushFrame(size: number, n: number, checked: boolean): void {
     const len = size * n;
     const esp = this.regs[ESP];
-    const sp = (esp - len) & this.spMask();
+    // (Unsigned: the segment check compares offsets as memory.ts checkWrite does.)
+    const sp = ((esp - len) & this.spMask()) >>> 0;
     if (!checked && (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0))
       this.segFault(SS);
     const lin = (this.segBase[SS] + sp) | 0;
@@ -78,7 +79,7 @@ export abstract class CpuStack extends CpuModrm {
    * page of RAM. */
   protected peekFrame(size: number, n: number): void {
     const len = size * n;
-    const sp = this.regs[ESP] & this.spMask();
+    const sp = (this.regs[ESP] & this.spMask()) >>> 0;
     const lin = (this.segBase[SS] + sp) | 0;
     if (
       sp >= this.segLo[SS] &&

@@ -9,6 +9,32 @@ import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 
+/** Unmap the 128 pages at 16 MiB (their page table at PG_PT + 0x4000 cleared, CR3 reloaded);
+ * then EBX = 16 MiB, ECX = 128. */
+const UNMAP = `    mov edi, PG_PT + 0x4000
+    mov ecx, 128
+    xor eax, eax
+    rep stosd
+    mov eax, cr3
+    mov cr3, eax
+    mov ebx, 0x1000000
+    mov ecx, 128`;
+
+/** The end of a #PF handler that pushed EAX then EDX: map CR2's page in the table at
+ * PG_PT + 0x4000 (16 MiB up) to frame 8 MiB + its index * 4 KiB, restore EDX and EAX, drop the
+ * error code and IRET (bench/pagefault32.asm's handler). */
+const MAP_CR2_IRET = `    mov eax, cr2
+    shr eax, 12
+    and eax, 0x3FF
+    mov edx, eax
+    shl eax, 12
+    add eax, 0x800000 | 3
+    mov [PG_PT + 0x4000 + edx * 4], eax
+    pop edx
+    pop eax
+    add esp, 4
+    iret`;
+
 describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled code', () => {
   it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
     // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
@@ -17,15 +43,7 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled co
     // faulting store and one that retires an instruction first. Both loops stay compiled: the
     // #PF is found before the store (pfFirst) and the trace leaves with it pending, no throw; the
     // handler (MOV from CR2, the page-table store, IRET) is a trace of its own.
-    // Each pass unmaps the 128 pages at 16 MiB again (their page table cleared, CR3 reloaded).
-    const UNMAP = `    mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128`;
+    // Each pass unmaps the 128 pages at 16 MiB again (UNMAP).
     const src = pm32(`    PAGING_ON
     SETGATE32 14, pfh, 0x8E
     mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
@@ -56,17 +74,7 @@ ${UNMAP}
 pfh:
     push eax
     push edx
-    mov eax, cr2
-    shr eax, 12
-    and eax, 0x3FF
-    mov edx, eax
-    shl eax, 12
-    add eax, 0x800000 | 3
-    mov [PG_PT + 0x4000 + edx * 4], eax
-    pop edx
-    pop eax
-    add esp, 4
-    iret
+${MAP_CR2_IRET}
 `);
     const image = assemble(src);
     const { jit, ram } = lockstep(image, 29);
@@ -144,28 +152,29 @@ ${RING3.back}
     // (each ended its trace) and the handlers never entered as traces, under a quarter was.
     expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
   });
-  it('#PF frames at every offset across a stack page boundary: delivery and the compiled IRET', () => {
-    // Exception delivery writes its frame with one translation when it lies in one page of RAM and
-    // push by push otherwise (stack.ts pushFrame); IRET reads it likewise (peekFrame). Each fault
-    // here starts one byte higher on the stack, so the 16-byte #PF frame lies below 0x61000, across
-    // it at each of its 15 split points (aligned or not), and above it. The handler checks the
-    // frame it was given (error code, EIP, CS, EFLAGS) and the loop checks that the IRET restored
-    // ESP; both count mismatches at 0x30004.
-    const src = pm32(`    PAGING_ON
+  for (const [where, top] of [
+    ['low', 0x61000],
+    ['above 2 GiB (a kernel stack)', 0xc0061000],
+  ] as const)
+    it(`#PF frames at every offset across a stack page boundary, ${where}: delivery and the compiled IRET`, () => {
+      // Exception delivery writes its frame with one translation when it lies in one page of RAM and
+      // push by push otherwise (stack.ts pushFrame); IRET reads it likewise (peekFrame). Each fault
+      // here starts one byte higher on the stack, so the 16-byte #PF frame lies below 0x61000, across
+      // it at each of its 15 split points (aligned or not), and above it. The handler checks the
+      // frame it was given (error code, EIP, CS, EFLAGS) and the loop checks that the IRET restored
+      // ESP; both count mismatches at 0x30004. The second run puts the stack at 0xC0061000 (directory
+      // entry 0x300 aliases the first 4 MiB), where offsets are negative as int32: an unsigned segment
+      // check, as checkWrite's, is needed there (a signed one raised #SS on every delivery).
+      const src = pm32(`    PAGING_ON
     SETGATE32 14, pfh, 0x8E
     mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
+    mov dword [PG_PD + 0x300 * 4], PG_PT | 3
     mov dword [0x30004], 0
     mov [0x30010], esp
     mov ebp, 24
-.o: mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128
-    mov esi, 0x61000 - 80
+.o:
+${UNMAP}
+    mov esi, ${top - 80}
 .l: mov esp, esi
     cmp ecx, ecx                          ; EFLAGS = ZF | PF | 2 at the fault
 ..@pfsite:
@@ -197,26 +206,16 @@ pfh:
 .bad:
     inc dword [0x30004]
 .map:
-    mov eax, cr2
-    shr eax, 12
-    and eax, 0x3FF
-    mov edx, eax
-    shl eax, 12
-    add eax, 0x800000 | 3
-    mov [PG_PT + 0x4000 + edx * 4], eax
-    pop edx
-    pop eax
-    add esp, 4
-    iret
+${MAP_CR2_IRET}
 `);
-    const { jit, ram } = lockstep(assemble(src), 53);
-    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-    expect(jit.exceptionCounts[14]).toBe(24 * 128);
-    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
-    expect(view.getInt32(0x30004, true), 'frame or ESP mismatches').toBe(0);
-    // The handler (and its IRET) ran compiled.
-    expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
-  });
+      const { jit, ram } = lockstep(assemble(src), 53);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+      expect(jit.exceptionCounts[14]).toBe(24 * 128);
+      const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+      expect(view.getInt32(0x30004, true), 'frame or ESP mismatches').toBe(0);
+      // The handler (and its IRET) ran compiled.
+      expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
+    });
 
   for (const [name, esp, cr2] of [
     ['its lower page', 0x61008, 0x60ff8],
