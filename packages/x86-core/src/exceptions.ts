@@ -68,8 +68,9 @@ export abstract class CpuExceptions extends CpuVm86 {
     const ext = kind === 0 || kind === 2 ? 1 : 0;
     const gsel = vector * 8 + 2 + ext;
     if (vector * 8 + 7 > this.idtrLimit) this.fault(GP, gsel);
-    const gLo = this.readLinSys32((this.idtrBase + vector * 8) | 0);
-    const gHi = this.readLinSys32((this.idtrBase + vector * 8 + 4) | 0);
+    this.readDesc((this.idtrBase + vector * 8) | 0);
+    const gLo = this.descLo;
+    const gHi = this.descHi;
     const gattr = (gHi >>> 8) & 0xff;
     const type = gattr & 0x1f;
     if (type !== 0x06 && type !== 0x07 && type !== 0x0e && type !== 0x0f) {
@@ -98,14 +99,16 @@ export abstract class CpuExceptions extends CpuVm86 {
     const oldSs = this.segSel[SS];
     const oldEsp = this.regs[ESP];
     const push = gate32 ? 4 : 2;
-    let newCpl = this.cpl;
+    const oldCpl = this.cpl;
+    let newCpl = oldCpl;
+    let n = 0;
     if ((attr & 4) === 0 && dpl < this.cpl) {
       // Inter-privilege: switch to the inner stack from the TSS.
       const saveSs = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
       this.switchToInnerStack(dpl);
       try {
-        const n = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
-        this.checkWriteAt(dpl, (this.regs[ESP] - n) & this.spMask(), n);
+        const len = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
+        this.checkWriteAt(dpl, (this.regs[ESP] - len) & this.spMask(), len);
       } catch (e) {
         this.setSegCache(SS, saveSs[0], saveSs[1], saveSs[2], saveSs[3]);
         this.regs[ESP] = oldEsp;
@@ -114,28 +117,19 @@ export abstract class CpuExceptions extends CpuVm86 {
       newCpl = dpl;
       this.cpl = dpl;
       if (fromVm86) this.pushVm86Segments(gate32);
-      if (gate32) {
-        this.push32(oldSs);
-        this.push32(oldEsp);
-      } else {
-        this.push16(oldSs);
-        this.push16(oldEsp);
-      }
-    } else {
-      const n = push * (errorCode >= 0 ? 4 : 3);
-      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
+      this.frame[0] = oldSs;
+      this.frame[1] = oldEsp;
+      n = 2;
     }
-    if (gate32) {
-      this.push32(fl);
-      this.push32(oldCs);
-      this.push32(retEip);
-      if (errorCode >= 0) this.push32(errorCode);
-    } else {
-      this.push16(fl);
-      this.push16(oldCs);
-      this.push16(retEip);
-      if (errorCode >= 0) this.push16(errorCode);
-    }
+    const f = this.frame;
+    f[n] = fl;
+    f[n + 1] = oldCs;
+    f[n + 2] = retEip;
+    n += 3;
+    if (errorCode >= 0) f[n++] = errorCode;
+    // An inner stack's frame was checked whole above (its SS restored if that faulted); pushFrame
+    // checks the frame on the same stack.
+    this.pushFrame(push, n, newCpl !== oldCpl);
     this.descLo = csLo;
     this.descHi = csHi;
     this.loadCs(sel, newCpl);

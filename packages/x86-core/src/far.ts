@@ -252,9 +252,10 @@ export abstract class CpuFar extends CpuExceptions {
       // Nested-task return needs task switching, which is not implemented.
       this.fault(TS, this.trSel & 0xfffc);
     }
-    const off = this.peekStack(size, 0) >>> 0;
-    const sel = this.peekStack(size, size) & 0xffff;
-    const fl = this.peekStack(size, 2 * size);
+    this.peekFrame(size, 3);
+    const off = this.frame[0] >>> 0;
+    const sel = this.frame[1] & 0xffff;
+    const fl = this.frame[2];
     if (o32 && fl & VM && this.cpl === 0) {
       this.iretToVm86(off, sel, fl);
       return;

@@ -101,9 +101,8 @@ export abstract class CpuMemory extends CpuFlags {
 
   /** walk() without the throw: a fault sets CR2, excVector/excCode and walkFaulted. */
   private walkTry(lin: number, write: boolean, user: boolean): number {
-    const mem = this.memory;
     const pdeAddr = (((this.cr3 & ~0xfff) + ((lin >>> 22) << 2)) & this.a20Mask) >>> 0;
-    let pde = mem.read32(pdeAddr) | 0;
+    let pde = this.physRead32(pdeAddr);
     const errBase = (write ? 2 : 0) | (user ? 4 : 0);
     if ((pde & 1) === 0) return this.pageFault(lin, errBase);
     const wp = (this.cr0 & CR0_WP) !== 0;
@@ -119,22 +118,22 @@ export abstract class CpuMemory extends CpuFlags {
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pde & want) !== want) {
         pde |= want;
-        mem.write32(pdeAddr, pde >>> 0);
+        this.physWrite(pdeAddr, pde, 4);
       }
       dirty = pde & 0x40;
       frame = (pde & 0xffc00000) | (lin & 0x3ff000);
     } else {
       const pteAddr = (((pde & ~0xfff) + (((lin >>> 12) & 0x3ff) << 2)) & this.a20Mask) >>> 0;
-      let pte = mem.read32(pteAddr) | 0;
+      let pte = this.physRead32(pteAddr);
       if ((pte & 1) === 0) return this.pageFault(lin, errBase);
       rw = pde & pte & 2;
       us = pde & pte & 4;
       if ((user && !us) || (write && !rw && (user || wp))) return this.pageFault(lin, errBase | 1);
-      if ((pde & 0x20) === 0) mem.write32(pdeAddr, (pde | 0x20) >>> 0);
+      if ((pde & 0x20) === 0) this.physWrite(pdeAddr, pde | 0x20, 4);
       const want = 0x20 | (write ? 0x40 : 0);
       if ((pte & want) !== want) {
         pte |= want;
-        mem.write32(pteAddr, pte >>> 0);
+        this.physWrite(pteAddr, pte, 4);
       }
       dirty = pte & 0x40;
       frame = pte & ~0xfff;
@@ -161,6 +160,41 @@ export abstract class CpuMemory extends CpuFlags {
     return frame | (lin & 0xfff);
   }
 
+  /** The 4 bytes at physical `a` (within one page), as this CPU's reads take them: from RAM, else
+   * from the bus (device memory: the interrupt line is polled after it). */
+  private physRead32(a: number): number {
+    const p = a >>> 12;
+    const buf = this.bufs[this.readIdx[p]];
+    if (buf !== null) {
+      const i = this.readOff[p] + (a & 0xfff);
+      return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    }
+    this.intrPoll = true;
+    return this.memory.read32(a >>> 0) | 0;
+  }
+
+  /** A 2- or 4-byte store at physical `a` (within one page), as this CPU's stores make it: to RAM,
+   * where the traces compiled from those bytes die (codeWrite), else to the bus. The page walk's
+   * accessed/dirty stores are made so too. */
+  private physWrite(a: number, v: number, size: 2 | 4): void {
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if (buf !== null) {
+      const i = this.writeOff[p] + (a & 0xfff);
+      buf[i] = v;
+      buf[i + 1] = v >> 8;
+      if (size === 4) {
+        buf[i + 2] = v >> 16;
+        buf[i + 3] = v >> 24;
+      }
+      if (this.codePages[p] !== 0) this.codeWrite(a, size);
+    } else {
+      this.intrPoll = true;
+      if (size === 4) this.memory.write32(a >>> 0, v >>> 0);
+      else this.memory.write16(a >>> 0, v & 0xffff);
+    }
+  }
+
   private pageFault(lin: number, code: number): number {
     this.cr2 = lin;
     this.excVector = PFV;
@@ -169,19 +203,19 @@ export abstract class CpuMemory extends CpuFlags {
     return 0;
   }
 
-  /** The physical address a read (physWrite: a write) of `lin` goes to: translated with paging on
+  /** The physical address a read (writeAddr: a write) of `lin` goes to: translated with paging on
    * (a #PF throws), A20 applied. */
-  private physRead(lin: number): number {
+  private readAddr(lin: number): number {
     return (this.paging ? this.translate(lin, false) : lin) & this.a20Mask;
   }
 
-  private physWrite(lin: number): number {
+  private writeAddr(lin: number): number {
     return (this.paging ? this.translate(lin, true) : lin) & this.a20Mask;
   }
 
   /** @internal (TraceHost) */
   readLin8(lin: number): number {
-    const a = this.physRead(lin);
+    const a = this.readAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) return buf[this.readOff[p] + (a & 0xfff)];
@@ -192,7 +226,7 @@ export abstract class CpuMemory extends CpuFlags {
   /** @internal (TraceHost) */
   readLin16(lin: number): number {
     if ((lin & 0xfff) === 0xfff) return this.readLin8(lin) | (this.readLin8(lin + 1) << 8);
-    const a = this.physRead(lin);
+    const a = this.readAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf !== null) {
@@ -206,20 +240,12 @@ export abstract class CpuMemory extends CpuFlags {
   /** @internal (TraceHost) */
   readLin32(lin: number): number {
     if ((lin & 0xfff) > 0xffc) return this.readLin16(lin) | (this.readLin16(lin + 2) << 16);
-    const a = this.physRead(lin);
-    const p = a >>> 12;
-    const buf = this.bufs[this.readIdx[p]];
-    if (buf !== null) {
-      const i = this.readOff[p] + (a & 0xfff);
-      return buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-    }
-    this.intrPoll = true;
-    return this.memory.read32(a >>> 0) | 0;
+    return this.physRead32(this.readAddr(lin));
   }
 
   /** @internal (TraceHost) */
   writeLin8(lin: number, v: number): void {
-    const a = this.physWrite(lin);
+    const a = this.writeAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
@@ -243,18 +269,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLin8(lin + 1, v >> 8);
       return;
     }
-    const a = this.physWrite(lin);
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf !== null) {
-      const i = this.writeOff[p] + (a & 0xfff);
-      buf[i] = v;
-      buf[i + 1] = v >> 8;
-      if (this.codePages[p] !== 0) this.codeWrite(a, 2);
-    } else {
-      this.intrPoll = true;
-      this.memory.write16(a >>> 0, v & 0xffff);
-    }
+    this.physWrite(this.writeAddr(lin), v, 2);
   }
 
   /** @internal (TraceHost) */
@@ -271,20 +286,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLin8(lin + 3, v >> 24);
       return;
     }
-    const a = this.physWrite(lin);
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf !== null) {
-      const i = this.writeOff[p] + (a & 0xfff);
-      buf[i] = v;
-      buf[i + 1] = v >> 8;
-      buf[i + 2] = v >> 16;
-      buf[i + 3] = v >> 24;
-      if (this.codePages[p] !== 0) this.codeWrite(a, 4);
-    } else {
-      this.intrPoll = true;
-      this.memory.write32(a >>> 0, v >>> 0);
-    }
+    this.physWrite(this.writeAddr(lin), v, 4);
   }
 
   protected rd8(s: number, off: number): number {
@@ -333,7 +335,7 @@ export abstract class CpuMemory extends CpuFlags {
     if (off < this.segLo[s] || off + size - 1 > this.segHi[s]) this.segFault(s);
     const lin = (this.segBase[s] + off) | 0;
     if ((lin & 0xfff) > 0xffc) return this.readLinSized(size, lin);
-    const a = this.physRead(lin);
+    const a = this.readAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     if (buf === null) return this.readLinSized(size, lin);
@@ -357,7 +359,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLinSized(size, lin, v);
       return;
     }
-    const a = this.physWrite(lin);
+    const a = this.writeAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf === null) {
@@ -411,7 +413,7 @@ export abstract class CpuMemory extends CpuFlags {
     const eip = this.eip;
     if (eip > this.csLimit) this.fault(GP, 0);
     const lin = (this.csBase + eip) | 0;
-    const a = this.physRead(lin);
+    const a = this.readAddr(lin);
     const p = a >>> 12;
     const buf = this.bufs[this.readIdx[p]];
     this.eip = eip + 1;

@@ -78,9 +78,32 @@ export abstract class CpuSegments extends CpuAlu {
     }
     if ((sel | 7) > limit) return this.fault(vector, sel & 0xfffc);
     const addr = (base + (sel & ~7)) | 0;
-    this.descLo = this.readLinSys32(addr);
-    this.descHi = this.readLinSys32(addr + 4);
+    this.readDesc(addr);
     return addr;
+  }
+
+  /** descLo/descHi ← the 8 bytes at linear `lin`, as readLinSys32(lin) and readLinSys32(lin + 4)
+   * read them (supervisor reads: the same walk, TLB fill and first #PF), with one translation when
+   * they lie in one page of RAM. */
+  protected readDesc(lin: number): void {
+    if ((lin & 0xfff) <= 0xff8) {
+      let a = lin;
+      if (this.paging) {
+        const e = this.tlb[lin >>> 12];
+        a = (e & 1) !== 0 ? (e & ~0xfff) | (lin & 0xfff) : this.walk(lin, false, false);
+      }
+      a &= this.a20Mask;
+      const p = a >>> 12;
+      const buf = this.bufs[this.readIdx[p]];
+      if (buf != null) {
+        const i = this.readOff[p] + (a & 0xfff);
+        this.descLo = buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+        this.descHi = buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24);
+        return;
+      }
+    }
+    this.descLo = this.readLinSys32(lin);
+    this.descHi = this.readLinSys32(lin + 4);
   }
 
   /** System-structure reads are supervisor accesses even at CPL 3. Paging makes only a CPL-3
@@ -172,7 +195,21 @@ export abstract class CpuSegments extends CpuAlu {
 
   /** Load CS for a far transfer to a code segment (descriptor already in descLo/descHi). */
   protected loadCs(sel: number, cpl: number): void {
-    this.setSegCache(CS, (sel & 0xfffc) | cpl, this.descBase(), this.descLimit(), this.descAttr());
+    const s = (sel & 0xfffc) | cpl;
+    const base = this.descBase();
+    const limit = this.descLimit();
+    const attr = this.descAttr();
+    // The commonest far transfer (an exception delivery and its IRET in one code segment) reloads
+    // the cache with what it holds: nothing changes, and the fetch window stays valid. (A cache
+    // loaded in real mode may hold the same values but a writable CS: setSegCache recomputes it.)
+    if (
+      this.segWritable[CS] !== 0 ||
+      this.segSel[CS] !== s ||
+      this.segBase[CS] !== base ||
+      this.segLimit[CS] !== limit ||
+      this.segAttr[CS] !== (attr & 0xf0ff)
+    )
+      this.setSegCache(CS, s, base, limit, attr);
     this.cpl = cpl;
   }
 

@@ -31,6 +31,79 @@ export abstract class CpuStack extends CpuModrm {
     this.setSp(sp);
   }
 
+  /** A delivery's or IRET's stack frame, in push order (frame[0] is pushed first, i.e. lies at the
+   * highest address): pushFrame() writes it, peekFrame() reads it. */
+  protected readonly frame = new Int32Array(10);
+
+  /** Push frame[0..n) (`size` bytes each, frame[0] first) as one checked frame: checkWrite(SS) over
+   * the whole frame first (unless the caller has made it: `checked`), then the same stores as
+   * push16/push32 one by one — made with that one translation, straight to RAM, when the frame lies
+   * in one page of it (a code page's traces still see the write: codeWrite); push by push when it
+   * does not, or wraps a 16-bit stack. */
+  protected pushFrame(size: number, n: number, checked: boolean): void {
+    const len = size * n;
+    const esp = this.regs[ESP];
+    // (Unsigned: the segment check compares offsets as memory.ts checkWrite does.)
+    const sp = ((esp - len) & this.spMask()) >>> 0;
+    if (!checked && (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0))
+      this.segFault(SS);
+    const lin = (this.segBase[SS] + sp) | 0;
+    const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
+    const p = a >>> 12;
+    const buf = this.bufs[this.writeIdx[p]];
+    if ((lin & 0xfff) + len > 0x1000 || (!this.ss32 && (esp & 0xffff) < len) || buf == null) {
+      // checkWrite's second translation: the frame's last page, at its first byte.
+      const last = (lin + len - 1) | 0;
+      if (!checked && this.paging && ((lin ^ last) & ~0xfff) !== 0) this.translate(last & ~0xfff, true);
+      for (let i = 0; i < n; i++) {
+        if (size === 4) this.push32(this.frame[i]);
+        else this.push16(this.frame[i]);
+      }
+      return;
+    }
+    let o = this.writeOff[p] + (a & 0xfff) + len;
+    for (let i = 0; i < n; i++) {
+      const v = this.frame[i];
+      o -= size;
+      buf[o] = v;
+      buf[o + 1] = v >> 8;
+      if (size === 4) {
+        buf[o + 2] = v >> 16;
+        buf[o + 3] = v >> 24;
+      }
+    }
+    if (this.codePages[p] !== 0) this.codeWrite(a, len);
+    this.setSp(sp);
+  }
+
+  /** frame[i] ← peekStack(size, i * size) for i < n: the same reads (and the same first fault), made
+   * with one segment check and one translation when the n slots lie within the segment and in one
+   * page of RAM. */
+  protected peekFrame(size: number, n: number): void {
+    const len = size * n;
+    const sp = (this.regs[ESP] & this.spMask()) >>> 0;
+    const lin = (this.segBase[SS] + sp) | 0;
+    if (
+      sp >= this.segLo[SS] &&
+      sp + len - 1 <= this.segHi[SS] &&
+      (this.ss32 || sp + len <= 0x10000) &&
+      (lin & 0xfff) + len <= 0x1000
+    ) {
+      const a = ((this.paging ? this.translate(lin, false) : lin) & this.a20Mask) >>> 0;
+      const p = a >>> 12;
+      const buf = this.bufs[this.readIdx[p]];
+      if (buf != null) {
+        let o = this.readOff[p] + (a & 0xfff);
+        for (let i = 0; i < n; i++, o += size) {
+          const v = buf[o] | (buf[o + 1] << 8);
+          this.frame[i] = size === 4 ? v | (buf[o + 2] << 16) | (buf[o + 3] << 24) : v;
+        }
+        return;
+      }
+    }
+    for (let i = 0; i < n; i++) this.frame[i] = this.peekStack(size, i * size);
+  }
+
   protected pushO(v: number): void {
     if (this.o32) this.push32(v);
     else this.push16(v);

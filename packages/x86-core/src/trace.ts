@@ -10,6 +10,9 @@ import { CS, JIT_MAX_KILLS } from './state.js';
  * leaves the trace without a throw and does not count: that round trip is as cheap compiled. */
 const JIT_IDLE_FAULTS = 16;
 
+/** Slots of the trace cache in front of the entry map (CpuTrace.traceSlots), a power of two. */
+const TRACE_SLOTS = 1024;
+
 /** Numbers the CPUs that compile traces (in creation order: the same program numbers them the same). */
 let jitInstances = 0;
 
@@ -41,6 +44,11 @@ export abstract class CpuTrace extends CpuCpuid {
    * then on to read the Cpu's segment caches (so code run under changing segments compiles once
    * more, not on every change). */
   private segVaries = new Set<number>();
+  /** A direct-mapped cache in front of `traces`, indexed by the entry's heat hash: a slot holds the
+   * trace `traces` has for its `lin` as long as that trace is not dead (a live trace is always the
+   * map's entry for its lin: a new one replaces only a killed one). Two entries per #PF round trip
+   * (the handler's, the faulting loop's) made the map lookup a tenth of the round trip. */
+  private readonly traceSlots: (Trace | null)[] = new Array<Trace | null>(TRACE_SLOTS).fill(null);
 
   /** Run the compiled trace at CS:EIP if it is hot, compiled (compiling it now if it just became
    * hot) and its longest iteration fits in the budget. False: interpret instead. */
@@ -69,7 +77,12 @@ export abstract class CpuTrace extends CpuCpuid {
       this.heat[h]++;
       return false;
     }
-    let t = this.traces.get(lin);
+    const slot = h & (TRACE_SLOTS - 1);
+    let t = this.traceSlots[slot] ?? undefined;
+    if (t === undefined || t.lin !== lin || t.dead) {
+      t = this.traces.get(lin);
+      if (t !== undefined) this.traceSlots[slot] = t;
+    }
     const segsOk = t === undefined || this.segsMatch(t.segs);
     if (
       t === undefined ||
@@ -88,6 +101,7 @@ export abstract class CpuTrace extends CpuCpuid {
       const made = this.compile();
       if (made === null) return false;
       t = made;
+      this.traceSlots[slot] = t;
     }
     const fn = t.fn;
     if (fn === null || this.instructionCount + t.maxLen > end) return false;

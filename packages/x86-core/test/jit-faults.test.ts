@@ -9,6 +9,32 @@ import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 
+/** Unmap the 128 pages at 16 MiB (their page table at PG_PT + 0x4000 cleared, CR3 reloaded);
+ * then EBX = 16 MiB, ECX = 128. */
+const UNMAP = `    mov edi, PG_PT + 0x4000
+    mov ecx, 128
+    xor eax, eax
+    rep stosd
+    mov eax, cr3
+    mov cr3, eax
+    mov ebx, 0x1000000
+    mov ecx, 128`;
+
+/** The end of a #PF handler that pushed EAX then EDX: map CR2's page in the table at
+ * PG_PT + 0x4000 (16 MiB up) to frame 8 MiB + its index * 4 KiB, restore EDX and EAX, drop the
+ * error code and IRET (bench/pagefault32.asm's handler). */
+const MAP_CR2_IRET = `    mov eax, cr2
+    shr eax, 12
+    and eax, 0x3FF
+    mov edx, eax
+    shl eax, 12
+    add eax, 0x800000 | 3
+    mov [PG_PT + 0x4000 + edx * 4], eax
+    pop edx
+    pop eax
+    add esp, 4
+    iret`;
+
 describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled code', () => {
   it('page faults inside compiled loops: a #PF handler maps each fresh page', () => {
     // bench/pagefault32.asm's shape on the oracle skeleton's IDT: the 4 MiB at 16 MiB start unmapped
@@ -17,15 +43,7 @@ describe.skipIf(gate.skip)('trace compiler vs interpreter: faults in compiled co
     // faulting store and one that retires an instruction first. Both loops stay compiled: the
     // #PF is found before the store (pfFirst) and the trace leaves with it pending, no throw; the
     // handler (MOV from CR2, the page-table store, IRET) is a trace of its own.
-    // Each pass unmaps the 128 pages at 16 MiB again (their page table cleared, CR3 reloaded).
-    const UNMAP = `    mov edi, PG_PT + 0x4000
-    mov ecx, 128
-    xor eax, eax
-    rep stosd
-    mov eax, cr3
-    mov cr3, eax
-    mov ebx, 0x1000000
-    mov ecx, 128`;
+    // Each pass unmaps the 128 pages at 16 MiB again (UNMAP).
     const src = pm32(`    PAGING_ON
     SETGATE32 14, pfh, 0x8E
     mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
@@ -56,17 +74,7 @@ ${UNMAP}
 pfh:
     push eax
     push edx
-    mov eax, cr2
-    shr eax, 12
-    and eax, 0x3FF
-    mov edx, eax
-    shl eax, 12
-    add eax, 0x800000 | 3
-    mov [PG_PT + 0x4000 + edx * 4], eax
-    pop edx
-    pop eax
-    add esp, 4
-    iret
+${MAP_CR2_IRET}
 `);
     const image = assemble(src);
     const { jit, ram } = lockstep(image, 29);
@@ -143,5 +151,163 @@ ${RING3.back}
     // Loop, handlers and the way back compiled: with MOV from CRn and IRET left to the interpreter
     // (each ended its trace) and the handlers never entered as traces, under a quarter was.
     expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
+  });
+  for (const [where, top] of [
+    ['low', 0x61000],
+    ['above 2 GiB (a kernel stack)', 0xc0061000],
+  ] as const)
+    it(`#PF frames at every offset across a stack page boundary, ${where}: delivery and the compiled IRET`, () => {
+      // Exception delivery writes its frame with one translation when it lies in one page of RAM and
+      // push by push otherwise (stack.ts pushFrame); IRET reads it likewise (peekFrame). Each fault
+      // here starts one byte higher on the stack, so the 16-byte #PF frame lies below 0x61000, across
+      // it at each of its 15 split points (aligned or not), and above it. The handler checks the
+      // frame it was given (error code, EIP, CS, EFLAGS) and the loop checks that the IRET restored
+      // ESP; both count mismatches at 0x30004. The second run puts the stack at 0xC0061000 (directory
+      // entry 0x300 aliases the first 4 MiB), where offsets are negative as int32: an unsigned segment
+      // check, as checkWrite's, is needed there (a signed one raised #SS on every delivery).
+      const src = pm32(`    PAGING_ON
+    SETGATE32 14, pfh, 0x8E
+    mov dword [PG_PD + 16], (PG_PT + 0x4000) | 3
+    mov dword [PG_PD + 0x300 * 4], PG_PT | 3
+    mov dword [0x30004], 0
+    mov [0x30010], esp
+    mov ebp, 24
+.o:
+${UNMAP}
+    mov esi, ${top - 80}
+.l: mov esp, esi
+    cmp ecx, ecx                          ; EFLAGS = ZF | PF | 2 at the fault
+..@pfsite:
+    mov [ebx], ecx
+    cmp esp, esi
+    je .k
+    inc dword [0x30004]
+.k: inc esi
+    add ebx, 0x1000
+    dec ecx
+    jnz .l
+    dec ebp
+    jnz .o
+    mov esp, [0x30010]
+    ret
+pfh:
+    push eax
+    push edx
+    cmp dword [esp + 8], 2                ; error code: a supervisor write, page not present
+    jne .bad
+    cmp dword [esp + 12], ..@pfsite
+    jne .bad
+    cmp dword [esp + 16], SEL_CODE32
+    jne .bad
+    mov eax, [esp + 20]
+    and eax, 0xFFF
+    cmp eax, 0x46
+    je .map
+.bad:
+    inc dword [0x30004]
+.map:
+${MAP_CR2_IRET}
+`);
+      const { jit, ram } = lockstep(assemble(src), 53);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+      expect(jit.exceptionCounts[14]).toBe(24 * 128);
+      const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+      expect(view.getInt32(0x30004, true), 'frame or ESP mismatches').toBe(0);
+      // The handler (and its IRET) ran compiled.
+      expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
+    });
+
+  for (const [name, esp, cr2] of [
+    ['its lower page', 0x61008, 0x60ff8],
+    ['its upper page', 0x60008, 0x60000],
+  ] as const) {
+    it(`a #PF whose frame crosses into a not-present stack page (${name}): #DF, then triple fault`, () => {
+      // The faulting store's #PF cannot be delivered (its frame, checked whole before anything is
+      // written, reaches a not-present page), so #DF; its frame faults the same way: triple fault.
+      // CR2 is the delivery's own #PF: the frame's first address the check finds unmapped (vmkit
+      // checks the frame's lowest page first, then its last; QEMU 7.2's do_interrupt_protected
+      // pushes slot by slot from the top instead, which differs when only the lower page is absent).
+      // Nothing of either frame is written.
+      const src = pm32(`    PAGING_ON
+    SETGATE32 14, pfh, 0x8E
+    SETGATE32 8, pfh, 0x8E
+    mov dword [${PTE(0x60000)}], 0
+    mov eax, cr3
+    mov cr3, eax
+    mov edi, 0x5FFE0
+    mov ecx, 8
+    mov eax, 0x5A5A5A5A
+    rep stosd                             ; (below the frame: must stay as written)
+    mov esp, ${esp}
+    mov ecx, 1000
+.l: mov [0x30000 + ecx * 4], ecx          ; a compiled loop: the fault comes from the trace
+    dec ecx
+    jnz .l
+    mov dword [0x1000000], 1              ; not present: #PF
+    hlt
+pfh:
+    hlt
+`);
+      const { jit, ram } = lockstep(assemble(src), 59);
+      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+      // (lockstep stopped both at the triple fault; the CPU stays shut down)
+      expect(jit.run(100).reason).toBe('shutdown');
+      expect(jit.exceptionCounts[14]).toBe(1);
+      expect(jit.exceptionCounts[8]).toBe(1);
+      expect(jit.getRegisters().cr2).toBe(cr2);
+      expect(jit.getRegisters().esp).toBe(esp);
+      const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+      for (let a = 0x5ffe0; a < 0x60000; a += 4) expect(view.getUint32(a, true)).toBe(0x5a5a5a5a);
+      for (let a = 0x61000; a < 0x61010; a += 4) expect(view.getUint32(a, true)).toBe(0);
+    });
+  }
+
+  it("the page walk's accessed/dirty stores into a code page kill only the traces over those bytes", () => {
+    // A page table whose first 16 entries map 0x1400000-0x140FFFF and whose upper half holds the
+    // compiled loop (copied there): each pass rewrites the 16 entries (A and D clear), reloads CR3
+    // and touches the 16 pages, and each walk sets A and D in an entry — a store into the loop's
+    // page beside its code. The walk's stores reach RAM as the CPU's other stores do and kill the
+    // traces whose bytes they overlap: none here. (Through the bus, each store killed every trace
+    // compiled from the page: the loop recompiled on every pass.)
+    const src = pm32(`    PAGING_ON
+    mov esi, ptloop
+    mov edi, 0x5F800
+    mov ecx, ptloop_end - ptloop
+    rep movsb
+    mov dword [PG_PD + 5 * 4], 0x5F000 | 3
+    mov eax, 0x5F800
+    call eax
+    ret
+ptloop:
+    mov ebp, 200
+.o: mov ecx, 16
+    mov eax, 0x800000 | 3
+    mov edi, 0x5F000
+.m: mov [edi], eax
+    add eax, 0x1000
+    add edi, 4
+    dec ecx
+    jnz .m
+    mov eax, cr3
+    mov cr3, eax
+    mov ecx, 16
+    mov ebx, 0x1400000
+.t: add [ebx], ecx
+    add ebx, 0x1000
+    dec ecx
+    jnz .t
+    dec ebp
+    jnz .o
+    ret
+ptloop_end:
+`);
+    const { jit, ram } = lockstep(assemble(src), 61);
+    expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+    const view = new DataView(ram[0].buffer, ram[0].byteOffset);
+    // Accessed and dirty set by the last pass's walks.
+    for (let i = 0; i < 16; i++)
+      expect(view.getUint32(0x5f000 + i * 4, true)).toBe((0x800000 + i * 0x1000) | 0x63);
+    expect(jit.jitStats.invalidated).toBe(0);
+    expect(jit.jitStats.instructions).toBeGreaterThan(0.5 * jit.instructionCount);
   });
 });
