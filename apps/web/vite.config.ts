@@ -12,9 +12,14 @@ export default defineConfig({
   // Relative asset URLs: the site works from any directory of a plain static file server.
   base: './',
   resolve: { conditions: ['@vmkit/source', ...defaultClientConditions] },
-  worker: { format: 'es' },
+  worker: { format: 'es', rolldownOptions: { output: { charset: 'ascii' } } },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: { target: 'es2022', sourcemap: true, reportCompressedSize: false },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    reportCompressedSize: false,
+    rolldownOptions: { output: { charset: 'ascii' } },
+  },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   plugins: [seabiosFirmware(), offlineServiceWorker(), earlyWorker()],
