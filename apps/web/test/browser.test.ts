@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
@@ -94,6 +95,18 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
       await page.close();
     },
   );
+
+  it('ships its scripts in ASCII (one-byte sources: Chromium need not decode them to UTF-16)', () => {
+    const scripts = readdirSync(join(site.dir, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join('assets', f));
+    expect(scripts.some((f) => /^assets\/worker-/.test(f))).toBe(true);
+    for (const f of [...scripts, 'sw.js']) {
+      const text = readFileSync(join(site.dir, f), 'utf8');
+      const at = text.search(/[^\x00-\x7f]/);
+      expect(at < 0 ? null : `${f}: ${JSON.stringify(text.slice(at, at + 20))}`).toBeNull();
+    }
+  });
 
   it('boots the TypeScript firmware to the same report as `vmkit boot --json --firmware hle`', async () => {
     const cli = vmkitBootJson(['--firmware', 'hle']);
