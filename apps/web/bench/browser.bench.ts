@@ -1,10 +1,10 @@
 // Browser part of `pnpm bench`: time from navigation to "No bootable device." for Debian's SeaBIOS
-// on the page (headless Chromium, the built site on a 127.0.0.1 static server, `?autoboot` with the
-// debug console open, `view=console`), next to
-// the Node in-process boot of the same config in the same run, interleaved run by run; where the
-// page's time goes (the app's `vmkit:*` User Timing marks); and the JavaScript the page transfers
-// before the first boot, gzipped (firmware images excluded). Prints `BENCH web <metric> <value>
-// <unit>` rows; medians of VMKIT_BENCH_RUNS (default 5) runs.
+// painted on the page (headless Chromium, the built site on a 127.0.0.1 static server, `?autoboot`
+// with the debug console open, `view=console`), next to the Node in-process boot of the same config
+// in the same run, interleaved run by run; where the page's time goes (the app's `vmkit:*` User
+// Timing marks, and `console-shown`, the bench's own observation of the line); and the JavaScript
+// the page transfers before the first boot, gzipped (firmware images excluded). Prints `BENCH web
+// <metric> <value> <unit>` rows; medians of VMKIT_BENCH_RUNS (default 5) runs.
 //
 // The comparison: each page load is a first visit (a new browser context: empty HTTP cache, no
 // service worker, a fresh worker whose V8 has compiled nothing), so its Node counterpart is a cold

@@ -122,8 +122,8 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run |
   // them then), their data held back while a run streams in (panels/view-data.ts).
   const running = a?.state === 'running';
   const events = useViewData(a?.events ?? NONE, running, TIMELINE_HOLD_MS);
-  // The console (one block of text) follows every update, the run's last lines in the same paint
-  // as the report.
+  // The console (one block of text) follows every update: the run's last lines are drawn as soon
+  // as they arrive, before the report (machine-worker.ts `finish`).
   const lines = a?.lines ?? NONE;
   const droppedEvents = a?.droppedEvents ?? 0;
   const droppedLines = a?.droppedLines ?? 0;

@@ -275,10 +275,10 @@ function finish(s: Session): void {
   s.timing.ended = stamp();
   const m = s.machine;
   post({ type: 'ended', instructions: m.instructions, virtualTimeNs: Math.round(m.now()), ...s.out.take() });
-  const report = s.machine.boot({ maxInstructions: s.budget });
+  const report = m.boot({ maxInstructions: s.budget });
   report.firmware.fallback = s.built.fallback;
   if (current === s) current = null;
-  const extras = extrasFor(s.machine, s.built, s.cpu, report);
+  const extras = extrasFor(m, s.built, s.cpu, report);
   s.timing.reported = stamp();
   post({
     type: 'done',
