@@ -90,6 +90,8 @@ export interface Trace {
   dead: boolean;
   /** Entries that ended in a fault before any instruction retired (trace.ts). */
   idleFaults: number;
+  /** Entries still to run with a short budget (trace.ts TRACE_WARM_ENTRIES). */
+  warm: number;
 }
 
 /** What a Trace is keyed and validated by (compileTrace, and trace.ts for an entry left to the
@@ -117,8 +119,22 @@ export function makeTrace(k: TraceKey, fn: TraceFn | null, maxLen: number): Trac
     maxLen,
     dead: false,
     idleFaults: 0,
+    warm: TRACE_WARM_ENTRIES,
   };
 }
+
+/** A new trace's first entries run with a budget of at most TRACE_WARM_ITERATIONS of its longest
+ * iteration (trace.ts runTrace), so that each leaves through its exit path after a few loop
+ * iterations. V8 gives a function its feedback vector only after it has run about eight times its
+ * bytecode size (--interrupt-budget-factor-for-feedback-allocation); a loop that then runs long is
+ * compiled while it runs (on-stack replacement, OSR), and whatever the function has not run with
+ * a feedback vector — the entry of its first call, the exit path after the loop — is compiled as a
+ * deoptimisation. Without these entries the OSR code deoptimised at every exit, V8 re-entered it
+ * on every call (re-optimising only after hundreds of calls, each spending little interpreter
+ * budget), and memset32-pg ran at ~1,300 or ~2,800 MIPS by how V8's concurrent compiles fell
+ * (README, "Steady tier-up"). Exact either way: a short budget only ends an entry at a loop-back. */
+export const TRACE_WARM_ENTRIES = 3;
+export const TRACE_WARM_ITERATIONS = 64;
 
 /** Most guest instructions in one trace. */
 const MAX_TRACE = 48;

@@ -2,7 +2,7 @@
 // Behavioural references (no code copied): see jit.ts.
 
 import { CpuCpuid } from './cpuid.js';
-import { compileTrace, makeTrace, type Trace, type TraceEnv } from './jit.js';
+import { compileTrace, makeTrace, TRACE_WARM_ITERATIONS, type Trace, type TraceEnv } from './jit.js';
 import { CS, JIT_MAX_KILLS } from './state.js';
 
 /** Entries of a trace that fault (by a throw) before it retires anything, after which its entry is
@@ -90,9 +90,15 @@ export abstract class CpuTrace extends CpuCpuid {
     this.jitActive = true;
     this.jitBreak = false;
     const before = this.instructionCount;
+    let lim = end - before;
+    if (t.warm > 0) {
+      // jit.ts TRACE_WARM_ENTRIES: the first entries leave after a few iterations.
+      t.warm--;
+      lim = Math.min(lim, t.maxLen * TRACE_WARM_ITERATIONS);
+    }
     let left = false;
     try {
-      fn(end - before, this.cpl === 3);
+      fn(lim, this.cpl === 3);
       left = true;
     } finally {
       this.jitActive = false;
