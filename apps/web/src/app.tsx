@@ -22,8 +22,7 @@ import { mark } from './timing.js';
 
 const NONE: readonly never[] = [];
 
-/** While a run streams in, the timeline's table is redrawn at most this often (milliseconds); the
- * console (one block of text) follows every progress message. */
+/** While a run streams in, the timeline's table is redrawn at most this often (milliseconds). */
 const TIMELINE_HOLD_MS = 2000;
 
 const VIEW_LABELS: Record<string, string> = {
@@ -123,7 +122,9 @@ export function App(props: { seabios: Promise<Uint8Array | null>; autoRun: Run |
   // them then), their data held back while a run streams in (panels/view-data.ts).
   const running = a?.state === 'running';
   const events = useViewData(a?.events ?? NONE, running, TIMELINE_HOLD_MS);
-  const lines = useViewData(a?.lines ?? NONE, running, 0);
+  // The console (one block of text) follows every update: the run's last lines are drawn as soon
+  // as they arrive, before the report (machine-worker.ts `finish`).
+  const lines = a?.lines ?? NONE;
   const droppedEvents = a?.droppedEvents ?? 0;
   const droppedLines = a?.droppedLines ?? 0;
   const timeline = useMemo(

@@ -267,15 +267,18 @@ function loop(s: Session): void {
   });
 }
 
-/** The report exactly as one uninterrupted boot() gives it: boot() from where the machine is
- * runs nothing more after a final stop (or with the budget spent) and reports. */
+/** The run's last lines and events at once (the page draws them while the report is built), then
+ * the report exactly as one uninterrupted boot() gives it: boot() from where the machine is runs
+ * nothing more after a final stop (or with the budget spent) and reports. */
 function finish(s: Session): void {
   s.mode = 'done';
   s.timing.ended = stamp();
-  const report = s.machine.boot({ maxInstructions: s.budget });
+  const m = s.machine;
+  post({ type: 'ended', instructions: m.instructions, virtualTimeNs: Math.round(m.now()), ...s.out.take() });
+  const report = m.boot({ maxInstructions: s.budget });
   report.firmware.fallback = s.built.fallback;
   if (current === s) current = null;
-  const extras = extrasFor(s.machine, s.built, s.cpu, report);
+  const extras = extrasFor(m, s.built, s.cpu, report);
   s.timing.reported = stamp();
   post({
     type: 'done',

@@ -86,7 +86,10 @@ export type FromWorker =
   /** One message per report to the page (at most every PROGRESS_MS while running, and at every
    * pause or step): batching keeps the page's re-renders off the machine's critical path. */
   | ({ type: 'progress' } & Progress)
-  /** The last batch with the report. `workerMs`: wall-clock time the worker spent building and
-   * running the machine; `timing`: its steps (src/timing.ts). */
+  /** The run has ended: its last events and console lines, sent before the worker builds the
+   * report (which takes a cold worker 10–25 ms), so the page can draw them meanwhile. */
+  | ({ type: 'ended'; instructions: number; virtualTimeNs: number } & Batch)
+  /** The report, with what the run produced after 'ended' (if anything). `workerMs`: wall-clock
+   * time the worker spent building and running the machine; `timing`: its steps (src/timing.ts). */
   | ({ type: 'done'; report: BootReport; extras: RunExtras; workerMs: number; timing: WorkerTiming } & Batch)
   | { type: 'error'; message: string };

@@ -203,6 +203,10 @@ export class Run {
           m.state !== 'running',
         );
         break;
+      case 'ended':
+        // The console's last lines now; the report follows.
+        this.update({ ...this.appended(m), instructions: m.instructions, virtualTimeNs: m.virtualTimeNs });
+        break;
       case 'done': {
         mark('done-received');
         markWorker(m.timing);

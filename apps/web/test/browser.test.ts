@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   truncateSync,
@@ -94,6 +95,44 @@ describe.skipIf(noChromium)('apps/web in Chromium', () => {
       await page.close();
     },
   );
+
+  it.skipIf(noSeabios)(
+    "draws the run's last console line as soon as the run ends, before the worker has built the report",
+    async () => {
+      const context = await browser.newContext();
+      // Notes the report's state at the first DOM change that put SeaBIOS's last line in the console.
+      await context.addInitScript({
+        content: `{
+          const watch = new MutationObserver(() => {
+            const text = document.querySelector('[data-testid=console]')?.textContent ?? '';
+            if (!text.includes('No bootable device.')) return;
+            watch.disconnect();
+            window.reportStateAtLastLine = document.querySelector('[data-testid=report]')?.dataset.state;
+          });
+          watch.observe(document, { subtree: true, childList: true, characterData: true });
+        }`,
+      });
+      const page = await context.newPage();
+      await page.goto(`${server.url}?firmware=seabios&autoboot&view=console`);
+      expect((await waitDone(page)).reason).toBe('boot-attempted');
+      await expect(
+        page.evaluate(() => (window as unknown as { reportStateAtLastLine?: string }).reportStateAtLastLine),
+      ).resolves.toBe('running');
+      await context.close();
+    },
+  );
+
+  it('ships its scripts in ASCII (one-byte sources: Chromium need not decode them to UTF-16)', () => {
+    const scripts = readdirSync(join(site.dir, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join('assets', f));
+    expect(scripts.some((f) => /^assets\/worker-/.test(f))).toBe(true);
+    for (const f of [...scripts, 'sw.js']) {
+      const text = readFileSync(join(site.dir, f), 'utf8');
+      const at = text.search(/[^\x00-\x7f]/);
+      expect(at < 0 ? null : `${f}: ${JSON.stringify(text.slice(at, at + 20))}`).toBeNull();
+    }
+  });
 
   it('boots the TypeScript firmware to the same report as `vmkit boot --json --firmware hle`', async () => {
     const cli = vmkitBootJson(['--firmware', 'hle']);

@@ -112,20 +112,27 @@ export function forEachRamPage(img: RamImage, put: (offset: number, bytes: Uint8
 
 // ------------------------------------------------------------------ config fingerprint
 
-const CRC_TABLE = /* @__PURE__ */ (() => {
+/** CRC-32's byte table, built on first use: the config fingerprint is computed only when a
+ * snapshot needs it, so a boot never pays for the table at import time. */
+let crcTable: Uint32Array | null = null;
+
+function crcTableOf(): Uint32Array {
+  if (crcTable !== null) return crcTable;
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
+  crcTable = t;
   return t;
-})();
+}
 
 /** CRC-32 (IEEE 802.3, as zlib's crc32). */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  const table = crcTableOf();
   let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { catalogueSource } from '@vmkit/vfio-igd';
 import { describe, expect, it } from 'vitest';
 import {
+  crc32,
   decodeSnapshot,
   encodeSnapshot,
   type MachineConfigInput,
@@ -118,5 +119,15 @@ describe('snapshot and restore with the TypeScript firmware', () => {
     const b = createMachine(cfg);
     b.restore(decodeSnapshot(encodeSnapshot(a.snapshot())));
     expect(b.report()).toEqual(r);
+  });
+});
+
+describe("crc32 (the config fingerprint's checksum; its table is built on first use)", () => {
+  it("gives zlib's CRC-32: the standard check value and a value continued across chunks", () => {
+    const text = new TextEncoder().encode('123456789');
+    // The CRC-32/ISO-HDLC check value (zlib's crc32 of "123456789").
+    expect(crc32(text)).toBe(0xcbf43926);
+    expect(crc32(text.subarray(4), crc32(text.subarray(0, 4)))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
   });
 });

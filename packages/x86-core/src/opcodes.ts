@@ -322,9 +322,16 @@ export interface OpRow {
   lockable: boolean;
 }
 
+/** The fixed operands a row writes out (registers and the constant 1). */
+const FIXED_OPERANDS = ['AL', 'CL', 'DX', '1', 'ES', 'CS', 'SS', 'DS', 'FS', 'GS', 'rAX'];
+
+// The table is parsed when the module is evaluated, by code that has never run (V8's interpreter,
+// every builtin's first call): ~450 rows, kept to plain comparisons and loops rather than regular
+// expressions, sets and callbacks per row, which cost a cold start several milliseconds.
+
 function parseOperand(s: string): Operand {
-  const fixed = /^(AL|CL|DX|1|ES|CS|SS|DS|FS|GS|rAX)$/.exec(s);
-  if (fixed) return { kind: OPND_FIXED, size: 0, text: s === 'rAX' ? s : s.toLowerCase() };
+  if (FIXED_OPERANDS.includes(s))
+    return { kind: OPND_FIXED, size: 0, text: s === 'rAX' ? s : s.toLowerCase() };
   const kind = 'EGMRSCDIJOAZ'.indexOf(s[0] as string) + 1;
   if (kind === 0) throw new Error(`opcode table: unknown operand ${s}`);
   const sz = s.slice(1);
@@ -343,31 +350,45 @@ function parseOperand(s: string): Operand {
   return { kind, size, text: '' };
 }
 
+function parseOperands(ops: string): Operand[] {
+  const out: Operand[] = [];
+  if (ops !== '') for (const s of ops.split(',')) out.push(parseOperand(s));
+  return out;
+}
+
 /** Parses `name[|name32][/nameA32] operands flags` (see the header). */
 function parseRow(spec: string, inherited: Operand[] | null): OpRow {
-  const words = spec.split(' ');
-  const flags = new Set<string>(words.filter((w) => w === '*' || w === '!' || w === '?' || w === 'L'));
-  const rest = words.filter((w) => !flags.has(w));
+  let jit = false;
+  let branch = false;
+  let conditional = false;
+  let lockable = false;
+  const rest: string[] = [];
+  for (const w of spec.split(' ')) {
+    if (w === '*') jit = true;
+    else if (w === '!') branch = true;
+    else if (w === '?') conditional = true;
+    else if (w === 'L') lockable = true;
+    else rest.push(w);
+  }
   // `call far Ap`, `jmp short Jb`: a two-word mnemonic when the second word is not operands.
-  let nameWords = 1;
-  if (rest.length >= 2 && /^(far|short)$/.test(rest[1] as string)) nameWords = 2;
+  const nameWords = rest[1] === 'far' || rest[1] === 'short' ? 2 : 1;
   const name = rest.slice(0, nameWords).join(' ');
-  const ops = rest.slice(nameWords).join(' ');
-  const operands = inherited ?? (ops === '' ? [] : ops.split(',').map(parseOperand));
+  const operands = inherited ?? parseOperands(rest.slice(nameWords).join(' '));
   const byAddress = name.includes('/');
-  const [n16, n32] = name.split(byAddress ? '/' : '|') as [string, string | undefined];
-  const modrm = operands.some((o) => o.kind >= OPND_E && o.kind <= OPND_D);
+  const cut = name.indexOf(byAddress ? '/' : '|');
+  let modrm = false;
+  for (const o of operands) if (o.kind >= OPND_E && o.kind <= OPND_D) modrm = true;
   return {
-    name16: n16,
-    name32: n32 ?? n16,
+    name16: cut < 0 ? name : name.slice(0, cut),
+    name32: cut < 0 ? name : name.slice(cut + 1),
     byAddress,
     operands,
     modrm,
     group: null,
-    jit: flags.has('*'),
-    branch: flags.has('!'),
-    conditional: flags.has('?'),
-    lockable: flags.has('L'),
+    jit,
+    branch,
+    conditional,
+    lockable,
   };
 }
 
@@ -379,7 +400,7 @@ function build(map: Record<number, string>): (OpRow | null)[] {
     if (grp) {
       const members = GROUPS[grp[1] as string];
       if (!members) throw new Error(`opcode table: unknown group ${grp[1]}`);
-      const shared = grp[2] && grp[2] !== '*' ? grp[2].split(',').map(parseOperand) : null;
+      const shared = grp[2] && grp[2] !== '*' ? parseOperands(grp[2]) : null;
       const row = parseRow(spec.replace(/^grp\w+/, 'group'), null);
       row.modrm = true;
       row.group = members.map((m) => (m === '' ? null : parseRow(m, shared)));
