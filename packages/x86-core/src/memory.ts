@@ -377,6 +377,37 @@ export abstract class CpuMemory extends CpuFlags {
     else this.writeLin32(lin, v);
   }
 
+  /** Bytes from linear `lin` (its first page already translated, for this access, to physical `a`,
+   * whose page the caller has found in RAM) up to `want`, that lie in pages which follow each other
+   * both physically and in one backing array, each further page's translation already in the TLB
+   * with this access's permission and for a write none holding compiled code: a bulk string step (strings.ts)
+   * is then one fill or copy instead of one per page, with the same stores, faults and A/D bits as
+   * page by page (a page the TLB does not allow ends the run; the next step translates it). */
+  protected ramRun(lin: number, a: number, want: number, write: boolean): number {
+    let bytes = 0x1000 - (lin & 0xfff);
+    let p = a >>> 12;
+    if (bytes >= want || (write && this.codePages[p] !== 0)) return Math.min(bytes, want);
+    const idx = write ? this.writeIdx : this.readIdx;
+    const off = write ? this.writeOff : this.readOff;
+    const need = tlbNeed(this.cpl === 3, write);
+    let vp = lin >>> 12;
+    while (bytes < want) {
+      vp = (vp + 1) & 0xfffff;
+      let q = vp;
+      if (this.paging) {
+        const e = this.tlb[vp];
+        if ((e & need) === 0) break;
+        q = e >>> 12;
+      }
+      q = ((q << 12) & this.a20Mask) >>> 12;
+      if (q !== p + 1 || idx[q] !== idx[p] || off[q] !== off[p] + 0x1000) break;
+      if (write && this.codePages[q] !== 0) break;
+      p = q;
+      bytes += 0x1000;
+    }
+    return Math.min(bytes, want);
+  }
+
   /** Check that [off, off+len) is writable in segment s (used before multi-part stores). */
   protected checkWrite(s: number, off: number, len: number): void {
     off >>>= 0;

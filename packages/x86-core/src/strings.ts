@@ -87,24 +87,23 @@ export abstract class CpuStrings extends CpuControl {
     this.repRetire(quota - budget);
   }
 
-  /** Bulk forward copy within one page on both sides when both are plain RAM. Returns the number of
-   * elements copied (0 when the fast path does not apply). */
+  /** Bulk forward copy over RAM on both sides: within one page, or over a run of pages that follow
+   * each other (memory.ts ramRun). Returns the number of elements copied (0 when the fast path does
+   * not apply). */
   protected bulkMovs(size: number, src: number, n: number): number {
     const si = this.idx(ESI) >>> 0;
     const di = this.idx(EDI) >>> 0;
     const linS = (this.segBase[src] + si) | 0;
     const linD = (this.segBase[ES] + di) | 0;
     let count = n;
-    const roomS = (0x1000 - (linS & 0xfff)) / size;
-    const roomD = (0x1000 - (linD & 0xfff)) / size;
-    count = Math.min(count, Math.floor(roomS), Math.floor(roomD));
     if (!this.a32)
       count = Math.min(count, Math.floor((0x10000 - si) / size), Math.floor((0x10000 - di) / size));
-    if (count < 2) return 0;
-    const bytes = count * size;
-    // Segment checks for the whole run.
-    if (si < this.segLo[src] || si + bytes - 1 > this.segHi[src]) return 0;
-    if (di < this.segLo[ES] || di + bytes - 1 > this.segHi[ES] || this.segWritable[ES] === 0) return 0;
+    const roomS = Math.floor((0x1000 - (linS & 0xfff)) / size);
+    const roomD = Math.floor((0x1000 - (linD & 0xfff)) / size);
+    const first = Math.min(count, roomS, roomD);
+    if (first < 2) return 0;
+    // Segment checks for the first page's run (the whole run's below).
+    if (!this.segSpan(src, si, first * size, false) || !this.segSpan(ES, di, first * size, true)) return 0;
     let ps = linS;
     let pd = linD;
     if (this.paging) {
@@ -118,6 +117,17 @@ export abstract class CpuStrings extends CpuControl {
     const bs = this.bufs[this.readIdx[pgS]];
     const bd = this.bufs[this.writeIdx[pgD]];
     if (bs === null || bd === null) return 0;
+    const run = Math.min(
+      this.ramRun(linS, ps, count * size, false),
+      this.ramRun(linD, pd, count * size, true),
+    );
+    count = Math.floor(run / size);
+    if (
+      count > first &&
+      !(this.segSpan(src, si, count * size, false) && this.segSpan(ES, di, count * size, true))
+    )
+      count = first;
+    const bytes = count * size;
     const s0 = this.readOff[pgS] + (ps & 0xfff);
     const d0 = this.writeOff[pgD] + (pd & 0xfff);
     if (bs === bd) {
@@ -137,6 +147,12 @@ export abstract class CpuStrings extends CpuControl {
     this.advance(ESI, bytes);
     this.advance(EDI, bytes);
     return count;
+  }
+
+  /** [off, off+bytes) lies within segment s (and s is writable, for a write). */
+  private segSpan(s: number, off: number, bytes: number, write: boolean): boolean {
+    if (off < this.segLo[s] || off + bytes - 1 > this.segHi[s]) return false;
+    return !write || this.segWritable[s] !== 0;
   }
 
   protected stos(size: number): void {
@@ -170,20 +186,25 @@ export abstract class CpuStrings extends CpuControl {
     this.repRetire(quota - budget);
   }
 
+  /** Bulk forward fill over RAM: within one page, or over a run of pages that follow each other
+   * (memory.ts ramRun). Returns the number of elements stored (0 when the fast path does not apply). */
   protected bulkStos(size: number, v: number, n: number): number {
     const di = this.idx(EDI) >>> 0;
     const linD = (this.segBase[ES] + di) | 0;
-    let count = Math.min(n, Math.floor((0x1000 - (linD & 0xfff)) / size));
+    let count = n;
     if (!this.a32) count = Math.min(count, Math.floor((0x10000 - di) / size));
-    if (count < 2) return 0;
-    const bytes = count * size;
-    if (di < this.segLo[ES] || di + bytes - 1 > this.segHi[ES] || this.segWritable[ES] === 0) return 0;
+    const first = Math.min(count, Math.floor((0x1000 - (linD & 0xfff)) / size));
+    if (first < 2) return 0;
+    if (!this.segSpan(ES, di, first * size, true)) return 0;
     let pd = linD;
     if (this.paging) pd = this.translate(linD, true);
     pd &= this.a20Mask;
     const pg = pd >>> 12;
     const bd = this.bufs[this.writeIdx[pg]];
     if (bd === null) return 0;
+    count = Math.floor(this.ramRun(linD, pd, count * size, true) / size);
+    if (count > first && !this.segSpan(ES, di, count * size, true)) count = first;
+    const bytes = count * size;
     const d0 = this.writeOff[pg] + (pd & 0xfff);
     if (size === 1) bd.fill(v & 0xff, d0, d0 + bytes);
     else {
