@@ -88,3 +88,21 @@ tss:
     opts,
   );
 }
+
+/** Assembly that builds a page directory at 0x80000 and one page table at 0x81000 mapping the first
+ * `pages` 4 KiB pages to themselves, present and writable (it does not turn paging on). */
+export function identityTable(pages: number): string {
+  return `
+  mov edi, 0x80000
+  xor eax, eax
+  mov ecx, 2048
+  rep stosd
+  mov dword [0x80000], 0x81000 | 3
+  mov edi, 0x81000
+  mov eax, 3
+  mov ecx, ${pages}
+.pt:
+  stosd
+  add eax, 0x1000
+  loop .pt`;
+}

@@ -3,25 +3,13 @@
 // same program single-stepped (step(): every fault unwinds to run() as a thrown FAULT): the same
 // CR2 values, error codes, faulting EIPs, instruction counts and final state.
 import { describe, expect, it } from 'vitest';
-import { pm } from './pm-rig.js';
+import { identityTable, pm } from './pm-rig.js';
 
 // Paging over 0..4 MiB (page directory 0x80000, table 0x81000): 0..2 MiB identity-mapped and
 // writable; 0x200000.. not present (the handler maps page n of it to frame 0x300000 + n*4 KiB);
 // page 0x1FF000 read-only (the handler makes it writable). Each #PF appends CR2, the error code and
 // the faulting EIP to a log at 0x700 (count at 0x6FC).
-const BODY = `
-  mov edi, 0x80000
-  xor eax, eax
-  mov ecx, 2048
-  rep stosd
-  mov dword [0x80000], 0x81000 | 3
-  mov edi, 0x81000
-  mov eax, 3
-  mov ecx, 512
-.pt:
-  stosd
-  add eax, 0x1000
-  loop .pt
+const BODY = `${identityTable(512)}
   and dword [0x81000 + 0x1ff*4], ~2
   mov eax, pf
   mov [0x1000 + 14*8], ax

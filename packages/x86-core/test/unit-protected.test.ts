@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pm } from './pm-rig.js';
+import { identityTable, pm } from './pm-rig.js';
 
 describe('protected mode', () => {
   it('delivers #GP through the IDT with an error code (stub records it)', () => {
@@ -83,19 +83,8 @@ ring0_isr:
     const r = pm(`
   ; page directory at 0x80000, one page table at 0x81000 identity-mapping 0..4 MiB,
   ; PDE 1 a 4 MiB page mapping 0x400000.. → physical 0 (PSE)
-  mov edi, 0x80000
-  xor eax, eax
-  mov ecx, 1024
-  rep stosd
-  mov dword [0x80000], 0x81000 | 3
+${identityTable(1024)}
   mov dword [0x80004], 0x00000083
-  mov edi, 0x81000
-  mov eax, 3
-  mov ecx, 1024
-.pt:
-  stosd
-  add eax, 0x1000
-  loop .pt
   and dword [0x81000 + 0x90*4], ~2   ; page 0x90000 read-only
   mov dword [0x90010], 0x5a5a5a5a
   mov eax, cr4

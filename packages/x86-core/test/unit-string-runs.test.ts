@@ -4,25 +4,13 @@
 // none holding compiled code. These programs put every one of those boundaries inside one REP and
 // check the bytes, the #PF and the death of a compiled routine against what page-by-page stores give.
 import { describe, expect, it } from 'vitest';
-import { pm } from './pm-rig.js';
+import { identityTable, pm } from './pm-rig.js';
 
 // Paging over 0..4 MiB (directory 0x80000, table 0x81000), identity except linear 0x200000..0x203fff
 // -> frames 0x300000, 0x301000 (adjacent), 0x305000, 0x306000 (adjacent, but not to 0x301000);
 // 0x204000 not present until the #PF handler maps it to 0x307000 (adjacent to 0x306000). Each #PF
 // logs CR2, its error code and ECX at 0x700 (count at 0x6fc).
-const PAGED = `
-  mov edi, 0x80000
-  xor eax, eax
-  mov ecx, 2048
-  rep stosd
-  mov dword [0x80000], 0x81000 | 3
-  mov edi, 0x81000
-  mov eax, 3
-  mov ecx, 1024
-.pt:
-  stosd
-  add eax, 0x1000
-  loop .pt
+const PAGED = `${identityTable(1024)}
   mov dword [0x81000 + 0x200*4], 0x300000 | 3
   mov dword [0x81000 + 0x201*4], 0x301000 | 3
   mov dword [0x81000 + 0x202*4], 0x305000 | 3
