@@ -106,3 +106,18 @@ export function identityTable(pages: number): string {
   add eax, 0x1000
   loop .pt`;
 }
+
+/** Assembly that points vector 14 (#PF) at `handler` and turns paging on over identityTable()'s
+ * directory, with `cr0Bits` ORed into CR0. */
+export function pagingOn(handler: string, cr0Bits = '0x80000000'): string {
+  return `
+  mov eax, ${handler}
+  mov [0x1000 + 14*8], ax
+  shr eax, 16
+  mov [0x1000 + 14*8 + 6], ax
+  mov eax, 0x80000
+  mov cr3, eax
+  mov eax, cr0
+  or eax, ${cr0Bits}
+  mov cr0, eax`;
+}

@@ -3,7 +3,7 @@
 // same program single-stepped (step(): every fault unwinds to run() as a thrown FAULT): the same
 // CR2 values, error codes, faulting EIPs, instruction counts and final state.
 import { describe, expect, it } from 'vitest';
-import { identityTable, pm } from './pm-rig.js';
+import { identityTable, pagingOn, pm } from './pm-rig.js';
 
 // Paging over 0..4 MiB (page directory 0x80000, table 0x81000): 0..2 MiB identity-mapped and
 // writable; 0x200000.. not present (the handler maps page n of it to frame 0x300000 + n*4 KiB);
@@ -11,15 +11,7 @@ import { identityTable, pm } from './pm-rig.js';
 // the faulting EIP to a log at 0x700 (count at 0x6FC).
 const BODY = `${identityTable(512)}
   and dword [0x81000 + 0x1ff*4], ~2
-  mov eax, pf
-  mov [0x1000 + 14*8], ax
-  shr eax, 16
-  mov [0x1000 + 14*8 + 6], ax
-  mov eax, 0x80000
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80010000   ; PG | WP
-  mov cr0, eax
+${pagingOn('pf', '0x80010000')} ; PG | WP
   mov ebx, 0x200000
   mov ecx, 0x11223344
   mov [ebx], ecx              ; 89: store, not present

@@ -4,7 +4,7 @@
 // none holding compiled code. These programs put every one of those boundaries inside one REP and
 // check the bytes, the #PF and the death of a compiled routine against what page-by-page stores give.
 import { describe, expect, it } from 'vitest';
-import { identityTable, pm } from './pm-rig.js';
+import { identityTable, pagingOn, pm } from './pm-rig.js';
 
 // Paging over 0..4 MiB (directory 0x80000, table 0x81000), identity except linear 0x200000..0x203fff
 // -> frames 0x300000, 0x301000 (adjacent), 0x305000, 0x306000 (adjacent, but not to 0x301000);
@@ -16,15 +16,7 @@ const PAGED = `${identityTable(1024)}
   mov dword [0x81000 + 0x202*4], 0x305000 | 3
   mov dword [0x81000 + 0x203*4], 0x306000 | 3
   mov dword [0x81000 + 0x204*4], 0
-  mov eax, pf
-  mov [0x1000 + 14*8], ax
-  shr eax, 16
-  mov [0x1000 + 14*8 + 6], ax
-  mov eax, 0x80000
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
+${pagingOn('pf')}
   cld
   mov edi, 0x200000           ; first pass: the TLB fills page by page; #PF at 0x204000
   mov eax, 0x11111111
