@@ -173,26 +173,22 @@ export abstract class CpuMemory extends CpuFlags {
     return this.memory.read32(a >>> 0) | 0;
   }
 
-  /** A 2- or 4-byte store at physical `a` (within one page), as this CPU's stores make it: to RAM,
-   * where the traces compiled from those bytes die (codeWrite), else to the bus. The page walk's
-   * accessed/dirty stores are made so too. */
-  private physWrite(a: number, v: number, size: 2 | 4): void {
+  /** A store of `size` (1, 2 or 4) bytes at physical `a` (within one page), as this CPU's stores
+   * make it: to RAM, where the traces compiled from those bytes die (codeWrite), else to the bus.
+   * One path for every size (see rdS/wrS); the page walk's accessed/dirty stores are made so too. */
+  private physWrite(a: number, v: number, size: number): void {
     const p = a >>> 12;
     const buf = this.bufs[this.writeIdx[p]];
     if (buf !== null) {
       const i = this.writeOff[p] + (a & 0xfff);
-      buf[i] = v;
-      buf[i + 1] = v >> 8;
-      if (size === 4) {
-        buf[i + 2] = v >> 16;
-        buf[i + 3] = v >> 24;
-      }
+      for (let k = 0; k < size; k++) buf[i + k] = v >> (k << 3);
       if (this.codePages[p] !== 0) this.codeWrite(a, size);
-    } else {
-      this.intrPoll = true;
-      if (size === 4) this.memory.write32(a >>> 0, v >>> 0);
-      else this.memory.write16(a >>> 0, v & 0xffff);
+      return;
     }
+    this.intrPoll = true;
+    if (size === 4) this.memory.write32(a >>> 0, v >>> 0);
+    else if (size === 2) this.memory.write16(a >>> 0, v & 0xffff);
+    else this.memory.write8(a >>> 0, v & 0xff);
   }
 
   private pageFault(lin: number, code: number): number {
@@ -245,16 +241,7 @@ export abstract class CpuMemory extends CpuFlags {
 
   /** @internal (TraceHost) */
   writeLin8(lin: number, v: number): void {
-    const a = this.writeAddr(lin);
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf !== null) {
-      buf[this.writeOff[p] + (a & 0xfff)] = v;
-      if (this.codePages[p] !== 0) this.codeWrite(a, 1);
-    } else {
-      this.intrPoll = true;
-      this.memory.write8(a >>> 0, v & 0xff);
-    }
+    this.physWrite(this.writeAddr(lin), v, 1);
   }
 
   /** @internal (TraceHost) */
@@ -326,7 +313,7 @@ export abstract class CpuMemory extends CpuFlags {
   }
 
   // rdS/wrS take one path for every operand size (the segment check, then a linear access whose
-  // RAM fast path is the same code for 1, 2 and 4 bytes), so the 16-bit code SeaBIOS runs after its
+  // RAM fast path is the same code for 1, 2 and 4 bytes: physWrite for a store), so the 16-bit code SeaBIOS runs after its
   // 32-bit POST meets no branch V8 has not seen run in the functions these are inlined into
   // (modrm.ts's register helpers, README "The cold boot"). Accesses near a page's end and device
   // memory go through the sized functions above.
@@ -359,16 +346,7 @@ export abstract class CpuMemory extends CpuFlags {
       this.writeLinSized(size, lin, v);
       return;
     }
-    const a = this.writeAddr(lin);
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if (buf === null) {
-      this.writeLinSized(size, lin, v);
-      return;
-    }
-    const i = this.writeOff[p] + (a & 0xfff);
-    for (let k = 0; k < size; k++) buf[i + k] = v >> (k << 3);
-    if (this.codePages[p] !== 0) this.codeWrite(a, size);
+    this.physWrite(this.writeAddr(lin), v, size);
   }
 
   private writeLinSized(size: number, lin: number, v: number): void {

@@ -278,8 +278,9 @@ export abstract class CpuTrace extends CpuCpuid {
     let t: Trace;
     const lin = (this.csBase + this.eip) | 0;
     const interpretHere = (): Trace => {
-      const key = { lin, csBase: this.csBase, csLimit: this.csLimit, cs32: this.cs32, ss32: this.ss32 };
-      const none = makeTrace({ ...key, paged: this.paging, pages: [], ranges: [], segs: [] }, null, 0);
+      const { csBase, csLimit, cs32, ss32 } = this;
+      const key = { lin, csBase, csLimit, cs32, ss32, paged: this.paging, pages: [], ranges: [], segs: [] };
+      const none = makeTrace(key, null, 0);
       this.traces.set(lin, none);
       return none;
     };
