@@ -95,41 +95,27 @@ export abstract class CpuExceptions extends CpuVm86 {
     if (off > this.descLimit()) this.fault(GP, ext);
     const csLo = this.descLo;
     const csHi = this.descHi;
-    const oldCs = this.segSel[CS];
-    const oldSs = this.segSel[SS];
-    const oldEsp = this.regs[ESP];
-    const push = gate32 ? 4 : 2;
     const oldCpl = this.cpl;
-    let newCpl = oldCpl;
-    let n = 0;
-    if ((attr & 4) === 0 && dpl < this.cpl) {
-      // Inter-privilege: switch to the inner stack from the TSS.
-      const saveSs = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
-      this.switchToInnerStack(dpl);
-      try {
-        const len = push * ((errorCode >= 0 ? 6 : 5) + (fromVm86 ? 4 : 0));
-        this.checkWriteAt(dpl, (this.regs[ESP] - len) & this.spMask(), len);
-      } catch (e) {
-        this.setSegCache(SS, saveSs[0], saveSs[1], saveSs[2], saveSs[3]);
-        this.regs[ESP] = oldEsp;
-        throw e;
-      }
-      newCpl = dpl;
-      this.cpl = dpl;
-      if (fromVm86) this.pushVm86Segments(gate32);
-      this.frame[0] = oldSs;
-      this.frame[1] = oldEsp;
-      n = 2;
-    }
+    const inner = (attr & 4) === 0 && dpl < oldCpl;
+    // The frame, top slot first (the inner stack's: GS FS DS ES from vm86, then SS ESP).
     const f = this.frame;
+    let n = 0;
+    if (inner) {
+      if (fromVm86) n = this.vm86SegmentSlots();
+      f[n] = this.segSel[SS];
+      f[n + 1] = this.regs[ESP];
+      n += 2;
+    }
     f[n] = fl;
-    f[n + 1] = oldCs;
+    f[n + 1] = this.segSel[CS];
     f[n + 2] = retEip;
     n += 3;
     if (errorCode >= 0) f[n++] = errorCode;
-    // An inner stack's frame was checked whole above (its SS restored if that faulted); pushFrame
-    // checks the frame on the same stack.
-    this.pushFrame(push, n, newCpl !== oldCpl);
+    const push = gate32 ? 4 : 2;
+    if (inner) this.pushOnInnerStack(dpl, push, n);
+    else this.pushFrame(push, n);
+    if (inner && fromVm86) this.nullVm86Segments();
+    const newCpl = inner ? dpl : oldCpl;
     this.descLo = csLo;
     this.descHi = csHi;
     this.loadCs(sel, newCpl);
@@ -139,13 +125,23 @@ export abstract class CpuExceptions extends CpuVm86 {
     this.halted = false;
   }
 
-  protected checkWriteAt(cpl: number, off: number, len: number): void {
-    const c = this.cpl;
-    this.cpl = cpl;
+  /** Switch to the TSS's stack for `dpl` and push frame[0..n) there (pushFrame) at CPL `dpl`, so
+   * the stores are supervisor accesses. A fault (#SS, #PF) restores SS:ESP and the CPL: its
+   * exception is delivered from the interrupted context, with the slots pushed before it written
+   * (QEMU 7.2 do_interrupt_protected loads the new SS and ESP only after the pushes). */
+  private pushOnInnerStack(dpl: number, size: number, n: number): void {
+    const oldCpl = this.cpl;
+    const oldEsp = this.regs[ESP];
+    const save = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
+    this.switchToInnerStack(dpl);
+    this.cpl = dpl;
     try {
-      this.checkWrite(SS, off, len);
-    } finally {
-      this.cpl = c;
+      this.pushFrame(size, n);
+    } catch (e) {
+      this.cpl = oldCpl;
+      this.setSegCache(SS, save[0], save[1], save[2], save[3]);
+      this.regs[ESP] = oldEsp;
+      throw e;
     }
   }
 

@@ -43,15 +43,7 @@ export abstract class CpuFar extends CpuExceptions {
     const retEip = this.eip;
     if (!this.pe || this.flags & VM) {
       if (!this.o32) off &= 0xffff;
-      if (this.o32) {
-        this.checkWrite(SS, (this.regs[ESP] - 8) & this.spMask(), 8);
-        this.push32(retCs);
-        this.push32(retEip);
-      } else {
-        this.checkWrite(SS, (this.regs[ESP] - 4) & this.spMask(), 4);
-        this.push16(retCs);
-        this.push16(retEip);
-      }
+      this.pushReturn(this.o32 ? 4 : 2, retCs, retEip);
       this.setCsReal(sel);
       this.eip = off >>> 0;
       return;
@@ -63,10 +55,7 @@ export abstract class CpuFar extends CpuExceptions {
       this.checkCodeTarget(sel);
       if (!this.o32) off &= 0xffff;
       if (off >>> 0 > this.descLimit()) this.fault(GP, 0);
-      const n = this.o32 ? 8 : 4;
-      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
-      this.pushO(retCs);
-      this.pushO(retEip);
+      this.pushReturn(this.o32 ? 4 : 2, retCs, retEip);
       this.loadCs(sel, this.cpl);
       this.eip = off >>> 0;
       return;
@@ -77,6 +66,14 @@ export abstract class CpuFar extends CpuExceptions {
       return;
     }
     this.fault(GP, sel & 0xfffc);
+  }
+
+  /** A far CALL's return address on the current stack, CS above EIP, as one frame (pushFrame:
+   * from the top, as QEMU 7.2 helper_lcall_protected's PUSHL CS, PUSHL EIP). */
+  private pushReturn(size: number, cs: number, eip: number): void {
+    this.frame[0] = cs;
+    this.frame[1] = eip;
+    this.pushFrame(size, 2);
   }
 
   /** JMP/CALL through a call gate (descriptor of the gate in descLo/descHi). */
@@ -133,15 +130,7 @@ export abstract class CpuFar extends CpuExceptions {
       }
       this.loadCs(sel, dpl);
     } else {
-      const n = gate32 ? 8 : 4;
-      this.checkWrite(SS, (this.regs[ESP] - n) & this.spMask(), n);
-      if (gate32) {
-        this.push32(retCs);
-        this.push32(retEip);
-      } else {
-        this.push16(retCs);
-        this.push16(retEip);
-      }
+      this.pushReturn(gate32 ? 4 : 2, retCs, retEip);
       this.loadCs(sel, this.cpl);
     }
     this.eip = off;

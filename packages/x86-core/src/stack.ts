@@ -35,50 +35,63 @@ export abstract class CpuStack extends CpuModrm {
    * highest address): pushFrame() writes it, peekFrame() reads it. */
   protected readonly frame = new Int32Array(10);
 
-  /** Push frame[0..n) (`size` bytes each, frame[0] first) as one checked frame: checkWrite(SS) over
-   * the whole frame first (unless the caller has made it: `checked`), then the same stores as
-   * push16/push32 one by one — made with that one translation, straight to RAM, when the frame lies
-   * in one page of it (a code page's traces still see the write: codeWrite); push by push when it
-   * does not, or wraps a 16-bit stack. */
-  protected pushFrame(size: number, n: number, checked: boolean): void {
+  /** Push frame[0..n) (`size` bytes each, frame[0] first) as one frame: the segment check over the
+   * whole frame first (#SS before any store), then the stores. When the frame lies in one page of
+   * RAM (and does not wrap a 16-bit stack) they are made with one translation, straight to RAM (a
+   * code page's traces still see the write: codeWrite). Otherwise slot by slot from the top, each
+   * slot a store of its own (one across the page boundary translates its first page at its first
+   * byte, then the second at that page's first byte, before writing either: memory.ts writeLin32),
+   * and ESP is set after the last: a #PF leaves the slots above the faulting one written and ESP as
+   * it was. That is QEMU 7.2's order (target/i386/tcg/seg_helper.c do_interrupt_protected: PUSHL
+   * from the top, each a cpu_stl_kernel_ra, SET_ESP after the last) and Bochs's
+   * (cpu/exception.cc protected_mode_int: push_32, or write_new_stack_dword at temp_ESP-4, -8, …).
+   * CR2 is the address of the first slot (from the top) that starts in a not-present page, or the
+   * first byte of the page above when a slot starting in a present page reaches into it. */
+  protected pushFrame(size: number, n: number): void {
     const len = size * n;
     const esp = this.regs[ESP];
+    const mask = this.spMask();
     // (Unsigned: the segment check compares offsets as memory.ts checkWrite does.)
-    const sp = ((esp - len) & this.spMask()) >>> 0;
-    if (!checked && (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0))
-      this.segFault(SS);
+    const sp = ((esp - len) & mask) >>> 0;
+    if (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0) this.segFault(SS);
     const lin = (this.segBase[SS] + sp) | 0;
-    const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
-    const p = a >>> 12;
-    const buf = this.bufs[this.writeIdx[p]];
-    if ((lin & 0xfff) + len > 0x1000 || (!this.ss32 && (esp & 0xffff) < len) || buf == null) {
-      // checkWrite's second translation: the frame's last page, at its first byte.
-      const last = (lin + len - 1) | 0;
-      if (!checked && this.paging && ((lin ^ last) & ~0xfff) !== 0) this.translate(last & ~0xfff, true);
-      for (let i = 0; i < n; i++) {
-        if (size === 4) this.push32(this.frame[i]);
-        else this.push16(this.frame[i]);
+    if ((lin & 0xfff) + len <= 0x1000 && (this.ss32 || (esp & 0xffff) >= len)) {
+      const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
+      const p = a >>> 12;
+      const buf = this.bufs[this.writeIdx[p]];
+      if (buf != null) {
+        let o = this.writeOff[p] + (a & 0xfff) + len;
+        for (let i = 0; i < n; i++) {
+          const v = this.frame[i];
+          o -= size;
+          buf[o] = v;
+          buf[o + 1] = v >> 8;
+          if (size === 4) {
+            buf[o + 2] = v >> 16;
+            buf[o + 3] = v >> 24;
+          }
+        }
+        if (this.codePages[p] !== 0) this.codeWrite(a, len);
+        this.setSp(sp);
+        return;
       }
-      return;
     }
-    let o = this.writeOff[p] + (a & 0xfff) + len;
+    let off = esp;
     for (let i = 0; i < n; i++) {
-      const v = this.frame[i];
-      o -= size;
-      buf[o] = v;
-      buf[o + 1] = v >> 8;
-      if (size === 4) {
-        buf[o + 2] = v >> 16;
-        buf[o + 3] = v >> 24;
-      }
+      off = (off - size) & mask;
+      this.wrS(size, SS, off, this.frame[i]);
     }
-    if (this.codePages[p] !== 0) this.codeWrite(a, len);
     this.setSp(sp);
   }
 
   /** frame[i] ← peekStack(size, i * size) for i < n: the same reads (and the same first fault), made
    * with one segment check and one translation when the n slots lie within the segment and in one
-   * page of RAM. */
+   * page of RAM. Otherwise slot by slot from the bottom, so a frame across a page boundary faults
+   * first in the page its lowest not-present slot touches: QEMU 7.2's order (seg_helper.c
+   * helper_ret_protected: POPL EIP, CS, EFLAGS). Bochs reads from the top instead (cpu/iret.cc
+   * iret_protected: EFLAGS, CS, EIP), so their CR2s can differ (ESP 6 bytes below a page boundary,
+   * the page below not present: QEMU faults at ESP, EIP's slot; Bochs reads EFLAGS above and faults
+   * at ESP + 4, CS's slot). vmkit follows QEMU, its oracle (test/programs/stackframe.asm). */
   protected peekFrame(size: number, n: number): void {
     const len = size * n;
     const sp = (this.regs[ESP] & this.spMask()) >>> 0;

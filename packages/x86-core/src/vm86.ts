@@ -59,12 +59,18 @@ export abstract class CpuVm86 extends CpuSegments {
   }
 
   /** Interrupt from vm86 (SDM vol. 2A INT n, INTERRUPT-FROM-VIRTUAL-8086-MODE): GS, FS, DS, ES go
-   * on the ring-0 stack first, then those registers are loaded with null selectors. */
-  protected pushVm86Segments(gate32: boolean): void {
-    for (const s of [GS, FS, DS, ES]) {
-      if (gate32) this.push32(this.segSel[s] as number);
-      else this.push16(this.segSel[s] as number);
-    }
+   * on the ring-0 stack first (frame[0..4), above SS and ESP; returns 4), then those registers are
+   * loaded with null selectors (nullVm86Segments). */
+  protected vm86SegmentSlots(): number {
+    const f = this.frame;
+    f[0] = this.segSel[GS] as number;
+    f[1] = this.segSel[FS] as number;
+    f[2] = this.segSel[DS] as number;
+    f[3] = this.segSel[ES] as number;
+    return 4;
+  }
+
+  protected nullVm86Segments(): void {
     for (const s of [GS, FS, DS, ES]) this.setSegCache(s, 0, 0, 0, 0);
   }
 }

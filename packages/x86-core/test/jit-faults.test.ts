@@ -9,6 +9,17 @@ import { assemble, toolGate } from './harness/tools.js';
 
 const gate = toolGate('nasm');
 
+/** Where a 32-bit #PF frame (4 slots) pushed from `esp` down, top slot first, first touches the
+ * not-present page at `page`: CR2 (the slot's address, or the page's first byte when the slot
+ * starts below it) and how many slots above it were written. */
+function framePushFault(esp: number, page: number): { cr2: number; written: number } {
+  for (let k = 0; k < 4; k++) {
+    const a = esp - 4 * (k + 1);
+    if (a + 3 >= page && a < page + 0x1000) return { cr2: Math.max(a, page), written: k };
+  }
+  throw new Error('the frame does not reach the page');
+}
+
 /** Unmap the 128 pages at 16 MiB (their page table at PG_PT + 0x4000 cleared, CR3 reloaded);
  * then EBX = 16 MiB, ECX = 128. */
 const UNMAP = `    mov edi, PG_PT + 0x4000
@@ -217,27 +228,35 @@ ${MAP_CR2_IRET}
       expect(jit.jitStats.instructions).toBeGreaterThan(0.7 * jit.instructionCount);
     });
 
-  for (const [name, esp, cr2] of [
-    ['its lower page', 0x61008, 0x60ff8],
-    ['its upper page', 0x60008, 0x60000],
+  for (const [name, boundary] of [
+    ['its lower page', 0x61000],
+    ['its upper page', 0x60000],
   ] as const) {
-    it(`a #PF whose frame crosses into a not-present stack page (${name}): #DF, then triple fault`, () => {
-      // The faulting store's #PF cannot be delivered (its frame, checked whole before anything is
-      // written, reaches a not-present page), so #DF; its frame faults the same way: triple fault.
-      // CR2 is the delivery's own #PF: the frame's first address the check finds unmapped (vmkit
-      // checks the frame's lowest page first, then its last; QEMU 7.2's do_interrupt_protected
-      // pushes slot by slot from the top instead, which differs when only the lower page is absent).
-      // Nothing of either frame is written.
-      const src = pm32(`    PAGING_ON
+    it(`a #PF whose frame crosses into a not-present stack page (${name}), at every split: #DF, then triple fault`, () => {
+      // Page 0x60000 is not present; ESP starts 1 to 15 bytes above `boundary`, so the 16-byte #PF
+      // frame crosses it. The frame is pushed slot by slot from the top (EFLAGS, CS, EIP, error
+      // code), as QEMU 7.2's do_interrupt_protected (PUSHL) and Bochs's protected_mode_int
+      // (push_32) do: the slots above the first one that touches the page are written, then the
+      // #PF. CR2 is that slot's address if it starts in the page, else the page's first byte (a
+      // store across two pages faults on its second page there: QEMU accel/tcg/cputlb.c
+      // store_helper_unaligned, Bochs access_write_linear). The #PF cannot be delivered, so #DF,
+      // whose frame (the same slots, error code 0) faults the same way: triple fault.
+      // test/programs/stackframe.asm checks the same order against QEMU across a privilege change.
+      for (let t = 1; t < 16; t++) {
+        const esp = boundary + t;
+        const src = pm32(`    PAGING_ON
     SETGATE32 14, pfh, 0x8E
     SETGATE32 8, pfh, 0x8E
+    mov edi, 0x5FFE0
+    mov ecx, 16
+    mov eax, 0x5A5A5A5A
+    rep stosd                             ; the bytes around both boundaries
+    mov edi, 0x60FE0
+    mov ecx, 16
+    rep stosd
     mov dword [${PTE(0x60000)}], 0
     mov eax, cr3
     mov cr3, eax
-    mov edi, 0x5FFE0
-    mov ecx, 8
-    mov eax, 0x5A5A5A5A
-    rep stosd                             ; (below the frame: must stay as written)
     mov esp, ${esp}
     mov ecx, 1000
 .l: mov [0x30000 + ecx * 4], ecx          ; a compiled loop: the fault comes from the trace
@@ -248,17 +267,27 @@ ${MAP_CR2_IRET}
 pfh:
     hlt
 `);
-      const { jit, ram } = lockstep(assemble(src), 59);
-      expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
-      // (lockstep stopped both at the triple fault; the CPU stays shut down)
-      expect(jit.run(100).reason).toBe('shutdown');
-      expect(jit.exceptionCounts[14]).toBe(1);
-      expect(jit.exceptionCounts[8]).toBe(1);
-      expect(jit.getRegisters().cr2).toBe(cr2);
-      expect(jit.getRegisters().esp).toBe(esp);
-      const view = new DataView(ram[0].buffer, ram[0].byteOffset);
-      for (let a = 0x5ffe0; a < 0x60000; a += 4) expect(view.getUint32(a, true)).toBe(0x5a5a5a5a);
-      for (let a = 0x61000; a < 0x61010; a += 4) expect(view.getUint32(a, true)).toBe(0);
+        const { jit, ram } = lockstep(assemble(src), 59 + t);
+        expect(Buffer.from(ram[0]).equals(Buffer.from(ram[1])), 'RAM differs').toBe(true);
+        // (lockstep stopped both at the triple fault; the CPU stays shut down)
+        expect(jit.run(100).reason).toBe('shutdown');
+        expect(jit.exceptionCounts[14]).toBe(1);
+        expect(jit.exceptionCounts[8]).toBe(1);
+        const regs = jit.getRegisters();
+        const slots = [regs.eflags, 0x08, regs.eip];
+        const { cr2, written } = framePushFault(esp, 0x60000);
+        expect(regs.cr2, `ESP ${esp.toString(16)}: CR2`).toBe(cr2);
+        expect(regs.esp).toBe(esp);
+        // The 64 bytes around the boundary: the pattern, but for the slots written.
+        const want = new Uint8Array(0x40).fill(0x5a);
+        const view = new DataView(want.buffer);
+        for (let k = 0; k < written; k++)
+          view.setUint32(esp - 4 * (k + 1) - (boundary - 0x20), slots[k] as number, true);
+        expect(
+          ram[0].subarray(boundary - 0x20, boundary + 0x20),
+          `ESP ${esp.toString(16)}: the bytes written`,
+        ).toEqual(want);
+      }
     });
   }
 

@@ -37,13 +37,7 @@ tests32:
     mov dword [PD], PT0 | 3
     mov dword [PD + 4], PT1 | 3
     mov dword [0x3000], 0x600DCAFE
-    mov eax, PD
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80010000               ; PG | WP
-    mov cr0, eax
-    jmp .pg
-.pg:
+    PG_ENABLE PD, 0x80010000         ; PG | WP
     mov eax, [0x420000]
     CHK 0x2001, eax, 0x600DCAFE, 0, 0
     mov dword [0x420004], 0x11223344

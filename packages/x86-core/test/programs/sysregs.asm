@@ -46,13 +46,7 @@ tests32:
     mov dword [PD + 4], PT1 | 3
     mov dword [0x3000], 0x0600D000
     mov dword [0x4000], 0x0600D001
-    mov eax, PD
-    mov cr3, eax
-    mov eax, cr0
-    or eax, 0x80000000
-    mov cr0, eax
-    jmp .pg
-.pg:
+    PG_ENABLE PD, 0x80000000
     mov eax, [0x400000]
     CHK 0x3002, eax, 0x0600D000, 0, 0
     ; retarget the global PTE; toggling CR4.PGE must drop the global entry
