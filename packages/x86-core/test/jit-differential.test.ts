@@ -721,11 +721,7 @@ ${routine(1000, 'v2')}
     // pages at 0x900000: pages 8-15 start supervisor-only and pages 4-7 read-only, so the first
     // user read or write of each faults (#PF error code U|P|W bits); the ring-0 handler grants U and
     // W and INVLPGs, and the access is retried. Traces entered at CPL 3 check the TLB's user bits.
-    const src = pm32(`    PAGING_ON
-${RING3.setup}
-    SETGATE32 14, pfh, 0x8E
-    SETGATE32 13, back, 0x8E
-${RING3.userPages}
+    const src = pm32(`${RING3.paged('back')}
     mov ecx, 0
 .data:
     mov eax, ecx
@@ -742,31 +738,17 @@ ${RING3.userPages}
     inc ecx
     cmp ecx, 16
     jb .data
-${RING3.enter}
-    xor ebx, ebx
-    mov ecx, 3000
-.l: mov eax, ecx
-    and eax, 15
-    shl eax, 12
-    add ebx, [0x900000 + eax]
-    mov [0x900008 + eax], ecx
+${RING3.userLoop()}
     push ebx
     pop edx
     dec ecx
     jnz .l
     mov [0x900004], ebx
     cli                                   ; CPL 3 > IOPL: #GP, handled by 'back'
-pfh:
-    push eax
-    mov eax, cr2
-    shr eax, 12
-    or dword [PG_PT + eax * 4], 6
+${RING3.pfh(`    or dword [PG_PT + eax * 4], 6
     mov eax, cr2
     invlpg [eax]
-    inc dword [0x30008]
-    pop eax
-    add esp, 4
-    iretd
+    inc dword [0x30008]`)}
 ${RING3.back}
 `);
     const { jit, ram } = lockstep(assemble(src), 37);

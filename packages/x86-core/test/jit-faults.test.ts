@@ -105,41 +105,23 @@ ${MAP_CR2_IRET}
     // CR0, a #GP(0) thrown from the trace; the ring-0 handler (reading CR3/CR4 at CPL 0) steps over
     // it and IRETs back to ring 3 (popping SS:ESP) — compiled once hot. The 16 data pages start not
     // present: their first touches are #PFs left pending by the compiled loop, mapped by a handler.
-    const src = pm32(`    PAGING_ON
-${RING3.setup}
-    SETGATE32 14, pfh, 0x8E
-    SETGATE32 13, gph, 0x8E
-${RING3.userPages}
+    const src = pm32(`${RING3.paged('gph')}
     mov edi, ${PTE(0x900000)}
     mov ecx, 16
     xor eax, eax
     rep stosd                             ; 0x900000-0x90FFFF not present
-${RING3.enter}
-    xor ebx, ebx
-    mov ecx, 3000
-.l: mov eax, ecx
-    and eax, 15
-    shl eax, 12
-    add ebx, [0x900000 + eax]
-    mov [0x900008 + eax], ecx
+${RING3.userLoop()}
     mov edx, cr0                          ; #GP(0) at CPL 3
     add ebx, edx
     dec ecx
     jnz .l
     mov [0x900004], ebx
     cli                                   ; CPL 3 > IOPL: #GP, and gph returns to ring 0
-pfh:
-    push eax
-    mov eax, cr2
-    shr eax, 12
-    mov dword [PG_PT + eax * 4], 7        ; P | W | U, identity
+${RING3.pfh(`    mov dword [PG_PT + eax * 4], 7        ; P | W | U, identity
     shl eax, 12
     or [PG_PT + 0x1000 * 4 - 4], eax      ; (a write beside the tables: touches no mapping)
     mov eax, cr0
-    add [0x30008], eax
-    pop eax
-    add esp, 4
-    iretd
+    add [0x30008], eax`)}
 gph:
     push eax
     mov eax, [esp + 8]                    ; the faulting EIP

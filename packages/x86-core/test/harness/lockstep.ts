@@ -52,7 +52,11 @@ export function lockstep(
  * them; `userPages` sets the user bit on the page directory entries, the ROM code pages and the
  * stack pages; `enter` IRETs to ring 3 at the label `user` (ESP saved at 0x30010) and loads the
  * ring-3 data segments; `back` (jumped to by a ring-0 handler) returns to ring 0 and stores
- * [0x900004] at 0x30000, and holds the GDT. */
+ * [0x900004] at 0x30000, and holds the GDT. `paged(gp)` starts a body: PAGING_ON, `setup`, #PF to
+ * the label `pfh` and #GP to `gp`, `userPages`. `pfh(fix)` is that #PF handler: EAX (saved) holds
+ * CR2's page number for `fix`, then the error code is dropped and IRETD returns. `userLoop` is
+ * `enter` then the head of a 3000-pass ring-3 loop `.l` (ECX counting down) that adds a dword of one
+ * of the 16 pages at 0x900000 to EBX and stores ECX in it; the test adds the rest and `jnz .l`. */
 export const RING3 = {
   setup: `    mov esi, gdt3
     mov edi, 0x3000
@@ -106,4 +110,25 @@ gdt3_end:
 gdtr3:
     dw gdt3_end - gdt3 - 1
     dd 0x3000`,
+  paged: (gp: string): string => `    PAGING_ON
+${RING3.setup}
+    SETGATE32 14, pfh, 0x8E
+    SETGATE32 13, ${gp}, 0x8E
+${RING3.userPages}`,
+  pfh: (fix: string): string => `pfh:
+    push eax
+    mov eax, cr2
+    shr eax, 12
+${fix}
+    pop eax
+    add esp, 4
+    iretd`,
+  userLoop: (): string => `${RING3.enter}
+    xor ebx, ebx
+    mov ecx, 3000
+.l: mov eax, ecx
+    and eax, 15
+    shl eax, 12
+    add ebx, [0x900000 + eax]
+    mov [0x900008 + eax], ecx`,
 };
