@@ -7,7 +7,7 @@
 // type feedback changes. Every such compilation copies up to 920 bytes of helper bytecode into the
 // function it optimizes; with a budget of 150 only the small helpers (`fetch8`, `modrm`, register
 // access) are inlined, each compilation is a fraction of the work, and the code arrives sooner.
-// Measured on SeaBIOS to "No bootable device." (packages/x86-core/README.md, "The cold boot"): the
+// Measured on SeaBIOS to "No bootable device." (packages/x86-core/docs/performance.md, "The cold boot"): the
 // guest-run phase about halves (1030–1122 → 538–592 ms wall, interleaved on the shared box); warm
 // boots and the trace compiler's MIPS do not move beyond noise. --no-turbo-inlining gains the same
 // on the cold boot but costs the interpreter's steady state ~20 % (warm boots with the trace

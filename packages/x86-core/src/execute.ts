@@ -1,6 +1,6 @@
 // x86 core: the hot dispatch loop: prefixes and the common one-byte opcodes. Each case arm is a
 // call into the concern's file; the rare opcodes are in execute-rest.ts and the 0F map in
-// execute-0f.ts (see the README's "Speed design" for the hot/rare split).
+// execute-0f.ts (docs/performance.md, "Interpreter", says why the hot/rare split).
 
 import { CpuExecute0f } from './execute-0f.js';
 import {

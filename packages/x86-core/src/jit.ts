@@ -132,7 +132,8 @@ export function makeTrace(k: TraceKey, fn: TraceFn | null, maxLen: number): Trac
  * deoptimisation. Without these entries the OSR code deoptimised at every exit, V8 re-entered it
  * on every call (re-optimising only after hundreds of calls, each spending little interpreter
  * budget), and memset32-pg ran at ~1,300 or ~2,800 MIPS by how V8's concurrent compiles fell
- * (README, "Steady tier-up"). Exact either way: a short budget only ends an entry at a loop-back. */
+ * (docs/performance.md, "Steady tier-up"). Exact either way: a short budget only ends an entry at
+ * a loop-back. */
 export const TRACE_WARM_ENTRIES = 3;
 export const TRACE_WARM_ITERATIONS = 64;
 
@@ -142,8 +143,8 @@ const MAX_TRACE = 48;
  * when it has none): code that runs once per entry, reached only when every early exit falls
  * through, which V8 compiles all the same. SeaBIOS's cold boot retired as many instructions in
  * traces cut here as with 48, from 35 KB of generated source instead of 57 (its largest trace
- * 6 KB instead of 17: a ten-instruction loop with 30 instructions after it); README, "The cold
- * boot". */
+ * 6 KB instead of 17: a ten-instruction loop with 30 instructions after it); docs/performance.md,
+ * "Thresholds and trace length". */
 const MAX_LINEAR = 16;
 
 /** A decoded instruction with what the compiler adds: its linear address and the JavaScript

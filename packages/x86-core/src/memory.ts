@@ -315,8 +315,8 @@ export abstract class CpuMemory extends CpuFlags {
   // rdS/wrS take one path for every operand size (the segment check, then a linear access whose
   // RAM fast path is the same code for 1, 2 and 4 bytes: physWrite for a store), so the 16-bit code SeaBIOS runs after its
   // 32-bit POST meets no branch V8 has not seen run in the functions these are inlined into
-  // (modrm.ts's register helpers, README "The cold boot"). Accesses near a page's end and device
-  // memory go through the sized functions above.
+  // (modrm.ts's register helpers, docs/performance.md "The cold boot"). Accesses near a page's end
+  // and device memory go through the sized functions above.
   protected rdS(size: number, s: number, off: number): number {
     off >>>= 0;
     if (off < this.segLo[s] || off + size - 1 > this.segHi[s]) this.segFault(s);

@@ -9,8 +9,8 @@ import { ARITH, DS, EAX, EBP, EBX, EDI, ESI, ESP, LZ_LOGIC, SS } from './state.j
 export abstract class CpuModrm extends CpuMemory {
   // The register helpers take one path for every size and register: no branch whose property loads
   // or calls V8 first meets after it has optimized a caller (SeaBIOS's 16-bit code after its 32-bit
-  // POST), each of which deoptimized the dispatch function it was inlined into (README, "The cold
-  // boot"). AL–BL are bits 0–7 of EAX–EBX, AH–BH bits 8–15.
+  // POST), each of which deoptimized the dispatch function it was inlined into (docs/performance.md,
+  // "The cold boot"). AL–BL are bits 0–7 of EAX–EBX, AH–BH bits 8–15.
   protected getReg8(i: number): number {
     return (this.regs[i & 3] >> ((i & 4) << 1)) & 0xff;
   }

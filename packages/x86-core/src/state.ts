@@ -86,7 +86,7 @@ export const FAULT = { fault: true };
  * (~0.3 ms): V8 then compiles the generated function again with Maglev and TurboFan, on threads a
  * cold browser worker shares with its own run. At 4000, SeaBIOS's boot compiles 4 traces that
  * retire 86% of its 5.6 M instructions (at 1000: 11 traces, 88%), for ~110 ms less background
- * compilation per first page visit (README, "The cold boot"). */
+ * compilation per first page visit (docs/performance.md, "Thresholds and trace length"). */
 export const JIT_HOT = 4000;
 /** Writes that may kill the traces at one entry before the entry is left to the interpreter (code
  * that keeps rewriting itself, or data sharing bytes with hot code, would otherwise recompile

@@ -60,7 +60,7 @@ export abstract class CpuTrace extends CpuCpuid {
     const h = (lin ^ (lin >>> 16)) & 0xffff;
     // Both outcomes through the same stores: the probe's store is first reached long after V8 has
     // optimized the callers this is inlined into (jumpRel, callNear …), and a store V8 never saw
-    // run deoptimizes them there (README, "The cold boot").
+    // run deoptimizes them there (docs/performance.md, "The cold boot").
     const heat = this.heat;
     const n = heat[h];
     const hot = n >= this.jitHot;

@@ -1,7 +1,8 @@
 // How a new trace is first entered (jit.ts TRACE_WARM_ENTRIES): its first entries leave after a few
 // loop iterations, so V8 has run the trace's exit path with type feedback before it compiles the
-// loop (README, "Steady tier-up"). The budget of an entry is the only thing that differs: the
-// lockstep run against the interpreter checks that counts, registers and RAM stay the interpreter's.
+// loop (docs/performance.md, "Steady tier-up"). The budget of an entry is the only thing that
+// differs: the lockstep run against the interpreter checks that counts, registers and RAM stay the
+// interpreter's.
 import { describe, expect, it } from 'vitest';
 import { TRACE_WARM_ENTRIES, TRACE_WARM_ITERATIONS } from '../src/jit.js';
 import { lockstep, pm32 } from './harness/lockstep.js';
