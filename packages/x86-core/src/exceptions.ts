@@ -128,20 +128,25 @@ export abstract class CpuExceptions extends CpuVm86 {
   /** Switch to the TSS's stack for `dpl` and push frame[0..n) there (pushFrame) at CPL `dpl`, so
    * the stores are supervisor accesses. A fault (#SS, #PF) restores SS:ESP and the CPL: its
    * exception is delivered from the interrupted context, with the slots pushed before it written
-   * (QEMU 7.2 do_interrupt_protected loads the new SS and ESP only after the pushes). */
-  private pushOnInnerStack(dpl: number, size: number, n: number): void {
+   * (QEMU 7.2 do_interrupt_protected and helper_lcall_protected load the new SS and ESP only after
+   * the pushes). `commit` false restores them after the pushes too (far.ts: a call gate's
+   * parameter read that faults after the slots above it are pushed). */
+  protected pushOnInnerStack(dpl: number, size: number, n: number, commit = true): void {
     const oldCpl = this.cpl;
     const oldEsp = this.regs[ESP];
     const save = [this.segSel[SS], this.segBase[SS], this.segLimit[SS], this.segAttr[SS]];
     this.switchToInnerStack(dpl);
     this.cpl = dpl;
+    let pushed = false;
     try {
       this.pushFrame(size, n);
-    } catch (e) {
-      this.cpl = oldCpl;
-      this.setSegCache(SS, save[0], save[1], save[2], save[3]);
-      this.regs[ESP] = oldEsp;
-      throw e;
+      pushed = commit;
+    } finally {
+      if (!pushed) {
+        this.cpl = oldCpl;
+        this.setSegCache(SS, save[0], save[1], save[2], save[3]);
+        this.regs[ESP] = oldEsp;
+      }
     }
   }
 

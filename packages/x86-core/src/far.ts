@@ -3,7 +3,7 @@
 // (helper_ljmp_protected, helper_lcall_protected, helper_lret_protected, helper_iret_protected).
 
 import { CpuExceptions } from './exceptions.js';
-import { CS, EFLAGS_WRITABLE, ESP, GP, IF, IOPL, NP, NT, SS, SSF, TS, VM } from './state.js';
+import { CS, EFLAGS_WRITABLE, ESP, FAULT, GP, IF, IOPL, NP, NT, SS, SSF, TS, VM } from './state.js';
 
 /** Far transfers: far JMP/CALL (direct and through call gates, inner-level stack switch), far RET,
  * IRET, and the EFLAGS write rules they share with POPF. */
@@ -106,34 +106,57 @@ export abstract class CpuFar extends CpuExceptions {
     const savedLo = this.descLo;
     const savedHi = this.descHi;
     if ((attr & 4) === 0 && dpl < this.cpl) {
-      // Inter-privilege call: new stack from the TSS; parameters are copied.
-      const count = gHi & 0x1f;
-      const oldSs = this.segSel[SS];
-      const oldEsp = this.regs[ESP];
-      const params: number[] = [];
-      for (let i = 0; i < count; i++) params.push(this.peekStack(gate32 ? 4 : 2, i * (gate32 ? 4 : 2)));
-      this.switchToInnerStack(dpl);
+      this.callToInner(dpl, gate32 ? 4 : 2, gHi & 0x1f, retCs, retEip);
       this.descLo = savedLo;
       this.descHi = savedHi;
-      if (gate32) {
-        this.push32(oldSs);
-        this.push32(oldEsp);
-        for (let i = count - 1; i >= 0; i--) this.push32(params[i]);
-        this.push32(retCs);
-        this.push32(retEip);
-      } else {
-        this.push16(oldSs);
-        this.push16(oldEsp);
-        for (let i = count - 1; i >= 0; i--) this.push16(params[i]);
-        this.push16(retCs);
-        this.push16(retEip);
-      }
       this.loadCs(sel, dpl);
     } else {
       this.pushReturn(gate32 ? 4 : 2, retCs, retEip);
       this.loadCs(sel, this.cpl);
     }
     this.eip = off;
+  }
+
+  /** A CALL through a gate to a more privileged code segment (SDM vol. 3A 5.8.5): SS, ESP, the
+   * gate's `count` parameters (`size` bytes each, copied from the caller's stack, the last one
+   * first), CS, EIP go on the TSS's stack for `dpl` as one frame (exceptions.ts pushOnInnerStack:
+   * from the top; SS:ESP and the CPL change only once all of it is written, a fault restores them).
+   * QEMU 7.2 (target/i386/tcg/seg_helper.c helper_lcall_protected) and Bochs (cpu/call_far.cc
+   * call_gate) read each parameter just before pushing it, after the slots above it: so a read
+   * that faults (#PF, #SS on the caller's stack) is raised after those slots are written, and not
+   * at all when one of their pushes (or the TSS's stack, #TS) faults first. Here the parameters
+   * are read first and such a fault is held back (CR2 as before it) until the slots above it are
+   * pushed; what that leaves apart from their order is the reads' accessed bits when a push faults
+   * first, and an inner stack overlapping the parameters (read before, not after, it is written).
+   * The reads
+   * are the caller's, at its CPL (user reads at CPL 3, as Bochs's stack_read_dword; QEMU 7.2 makes
+   * them with cpu_ldl_kernel_ra, supervisor reads: test/harness/programs.ts lists the difference). */
+  private callToInner(dpl: number, size: number, count: number, retCs: number, retEip: number): void {
+    const f = this.frame;
+    f[0] = this.segSel[SS];
+    f[1] = this.regs[ESP];
+    let n = 2;
+    let i = count - 1;
+    const cr2 = this.cr2;
+    try {
+      for (; i >= 0; i--, n++) f[n] = this.peekStack(size, i * size);
+    } catch (e) {
+      if (e !== FAULT) throw e;
+    }
+    if (i < 0) {
+      f[n] = retCs;
+      f[n + 1] = retEip;
+      this.pushOnInnerStack(dpl, size, n + 2);
+      return;
+    }
+    // Parameter i's read faulted: raise that once SS, ESP and the parameters above it are pushed.
+    const vector = this.excVector;
+    const code = this.excCode;
+    const readCr2 = this.cr2;
+    this.cr2 = cr2;
+    this.pushOnInnerStack(dpl, size, n, false);
+    this.cr2 = readCr2;
+    this.fault(vector, code);
   }
 
   /** Load SS:ESP for privilege level `dpl` from the current TSS (SDM vol. 3A 7.2.1). */

@@ -31,14 +31,16 @@ export abstract class CpuStack extends CpuModrm {
     this.setSp(sp);
   }
 
-  /** A delivery's or IRET's stack frame, in push order (frame[0] is pushed first, i.e. lies at the
-   * highest address): pushFrame() writes it, peekFrame() reads it. */
-  protected readonly frame = new Int32Array(10);
+  /** A delivery's, far CALL's, PUSHA's or IRET's stack frame, in push order (frame[0] is pushed
+   * first, i.e. lies at the highest address): pushFrame() writes it, peekFrame() reads it. The
+   * largest is a call gate's to an inner level: SS, ESP, 31 parameters, CS, EIP (far.ts). */
+  protected readonly frame = new Int32Array(35);
 
   /** Push frame[0..n) (`size` bytes each, frame[0] first) as one frame: the segment check over the
    * whole frame first (#SS before any store), then the stores. When the frame lies in one page of
-   * RAM (and does not wrap a 16-bit stack) they are made with one translation, straight to RAM (a
-   * code page's traces still see the write: codeWrite). Otherwise slot by slot from the top, each
+   * RAM (and does not wrap a 16-bit stack) they are made with one translation (at the first slot
+   * stored, which is CR2 when that page faults), straight to RAM (a code page's traces still see
+   * the write: codeWrite). Otherwise slot by slot from the top, each
    * slot a store of its own (one across the page boundary translates its first page at its first
    * byte, then the second at that page's first byte, before writing either: memory.ts writeLin32),
    * and ESP is set after the last: a #PF leaves the slots above the faulting one written and ESP as
@@ -46,8 +48,9 @@ export abstract class CpuStack extends CpuModrm {
    * from the top, each a cpu_stl_kernel_ra, SET_ESP after the last) and Bochs's
    * (cpu/exception.cc protected_mode_int: push_32, or write_new_stack_dword at temp_ESP-4, -8, …).
    * CR2 is the address of the first slot (from the top) that starts in a not-present page, or the
-   * first byte of the page above when a slot starting in a present page reaches into it. */
-  protected pushFrame(size: number, n: number): void {
+   * first byte of the page above when a slot starting in a present page reaches into it.
+   * `fromBottom` (PUSHA) stores the slots the other way, frame[n-1] at the new ESP first. */
+  protected pushFrame(size: number, n: number, fromBottom = false): void {
     const len = size * n;
     const esp = this.regs[ESP];
     const mask = this.spMask();
@@ -56,7 +59,11 @@ export abstract class CpuStack extends CpuModrm {
     if (sp < this.segLo[SS] || sp + len - 1 > this.segHi[SS] || this.segWritable[SS] === 0) this.segFault(SS);
     const lin = (this.segBase[SS] + sp) | 0;
     if ((lin & 0xfff) + len <= 0x1000 && (this.ss32 || (esp & 0xffff) >= len)) {
-      const a = ((this.paging ? this.translate(lin, true) : lin) & this.a20Mask) >>> 0;
+      // Translated at the first slot stored (the page's #PF has CR2 there), the frame's base
+      // in the same page.
+      const first = fromBottom ? 0 : len - size;
+      const top = (lin + first) | 0;
+      const a = ((((this.paging ? this.translate(top, true) : top) & this.a20Mask) >>> 0) - first) >>> 0;
       const p = a >>> 12;
       const buf = this.bufs[this.writeIdx[p]];
       if (buf != null) {
@@ -76,10 +83,14 @@ export abstract class CpuStack extends CpuModrm {
         return;
       }
     }
-    let off = esp;
-    for (let i = 0; i < n; i++) {
-      off = (off - size) & mask;
-      this.wrS(size, SS, off, this.frame[i]);
+    if (fromBottom) {
+      for (let i = n - 1, off = sp; i >= 0; i--, off = (off + size) & mask)
+        this.wrS(size, SS, off, this.frame[i]);
+    } else {
+      for (let i = 0, off = esp; i < n; i++) {
+        off = (off - size) & mask;
+        this.wrS(size, SS, off, this.frame[i]);
+      }
     }
     this.setSp(sp);
   }
@@ -146,16 +157,19 @@ export abstract class CpuStack extends CpuModrm {
     return size === 4 ? this.rd32(SS, off) : this.rd16(SS, off);
   }
 
+  /** PUSHA/PUSHAD: EAX ECX EDX EBX, the ESP before, EBP ESI EDI, EDI at the new ESP. One frame
+   * (pushFrame: the segment check over all of it, then one translation when it lies in one page),
+   * stored from the bottom when it does not: QEMU 7.2 (target/i386/tcg/translate.c gen_pusha)
+   * stores EDI at ESP - 8 * size first and EAX last, so across a page boundary with the page above
+   * not present the slots below it are written before the #PF (CR2 that page's first byte); with
+   * the page below not present nothing is (CR2 the new ESP). Bochs stores from the top instead
+   * (cpu/stack32.cc PUSHA32: EAX at ESP - 4 first), which gives other CR2s and bytes; vmkit follows
+   * QEMU, its oracle (test/programs/stackframe.asm). */
   protected pusha(): void {
     const r = this.regs;
-    const n = this.o32 ? 32 : 16;
-    this.checkWrite(SS, (r[ESP] - n) & this.spMask(), n);
-    const sp = r[ESP];
-    for (let i = 0; i < 8; i++) {
-      const v = i === ESP ? sp : r[i];
-      if (this.o32) this.push32(v);
-      else this.push16(v);
-    }
+    const f = this.frame;
+    for (let i = 0; i < 8; i++) f[i] = r[i];
+    this.pushFrame(this.o32 ? 4 : 2, 8, true);
   }
 
   protected popa(): void {

@@ -15,11 +15,20 @@
 ; The #PF that follows goes to ring 0 on a stack of its own (TSS.ESP0), so it can be observed: its
 ; handler records CR2, the error code and the frame, and the run compares the 64 bytes around B
 ; with the pattern written before (the lowest byte changed, and a hash of all of them).
+;
+; Far CALLs through call gates from ring 3 to ring 1 (32-bit gates with 0, 1 and 3 parameters, a
+; 16-bit gate with 2): QEMU 7.2 (seg_helper.c helper_lcall_protected) and Bochs (cpu/call_far.cc
+; call_gate) push SS, ESP, then each parameter right after reading it from the caller's stack (the
+; last one first), then CS, EIP on the ring-1 stack, and load SS:ESP and the CPL after the last
+; push; a #PF on either stack is delivered from ring 3 with the slots pushed before it written.
+; Runs put the ring-1 stack across B, or the caller's parameters across B (ring-1 stack at B + 64).
+; PUSHA/PUSHAD across B: QEMU 7.2 (translate.c gen_pusha) stores EDI at the new ESP first, then up
+; to EAX; Bochs (cpu/stack32.cc PUSHA32) from EAX down, and the checks below follow QEMU.
 %define USE_PM32
 %include "inc/lib.inc"
 
 %define GDT2      0x3000
-%define GDTR2     0x3080
+%define GDTR2     0x30F0
 %define TSS       0x3400
 %define PD        0x10000
 %define PT        0x11000
@@ -35,6 +44,14 @@
 %define SEL_D3    0x53
 %define SEL_C1    0x59
 %define SEL_D1    0x61
+%define SEL_CG0   0x6B              ; call gates to SEL_C1:R1_STUB, DPL 3: 32-bit, 0 parameters
+%define SEL_CG1   0x73              ; 32-bit, 1 parameter
+%define SEL_CG3   0x7B              ; 32-bit, 3 parameters
+%define SEL_CG16  0x83              ; 16-bit, 2 parameters
+%define P0        0x11111111        ; the parameters, P0 at the caller's ESP
+%define P1        0x22222222
+%define P2        0x33333333
+%define SCAN_END  (B + 64)          ; run compares [B - 32, SCAN_END) with the pattern
 %define LO        1                 ; run modes: the pages made not present
 %define HI        2
 %define BOTH      3
@@ -74,9 +91,21 @@ bits 32
 %ifidn %2, r3_int42
     inc edx
 %endif
+%ifidn %2, r3_cg3p
+    mov edx, 2
+%endif
     call run
     CHK %1, dword [R_CR2], %5, 0, 0
     CHK %1 + 1, dword [R_LOW], %6, 0, 0
+%endmacro
+
+; SWEEP entry, EDX (0: ESP1 = B + t; 1: IRET; 2: the caller's ESP = B - t), frame bytes, id base
+%macro SWEEP 4
+    mov edi, %1
+    mov edx, %2
+    mov ecx, %3
+    mov ebp, %4
+    call sweep
 %endmacro
 
 tests32:
@@ -135,6 +164,69 @@ tests32:
     CHK 0x0505, dword [R_ERR], 6, 0, 0                  ; a user write, not present
     CASE 0x0510, r3_callf, B + 6, HI, B + 2, 0
     CASE 0x0520, r3_callf, B + 2, HI, B, 0
+    ; CALL through a 32-bit gate with 3 parameters, ring 3 to 1: SS ESP P2 P1 P0 CS EIP (28 bytes)
+    ; from ESP1 down, the parameters from the ring-3 stack (R3_STACK - 12 after the ring-3 pushes)
+    CASE 0x0700, r3_cg3, B + 8, LO, B - 4, B            ; SS and ESP written, P2 faults
+    CHK 0x0702, dword [R_ERR], 2, 0, 0                  ; a supervisor write, not present
+    CHK 0x0703, dword [R_EIP], r3_cg3.call, 0, 0        ; delivered from ring 3, at the CALL
+    CHK 0x0704, dword [R_CS], SEL_C3, 0, 0
+    CHK 0x0705, dword [R_ESP], R3_STACK - 12, 0, 0
+    CHK 0x0706, dword [R_SS], SEL_D3, 0, 0
+    CHK 0x0707, dword [B + 4], SEL_D3, 0, 0             ; the old SS
+    CHK 0x0708, dword [B], R3_STACK - 12, 0, 0          ; the old ESP
+    CASE 0x0710, r3_cg3, B + 8, HI, B + 4, 0            ; the first push faults
+    CASE 0x0720, r3_cg3, B + 16, LO, B - 4, B           ; P0 faults, P2 and P1 written
+    CHK 0x0722, dword [B + 4], P2, 0, 0
+    CHK 0x0723, dword [B], P1, 0, 0
+    CASE 0x0730, r3_cg16, B + 5, LO, B - 1, B + 1       ; 16-bit: SS SP written, P1 crosses
+    movzx eax, word [B + 3]
+    CHK 0x0732, eax, SEL_D3, 0, 0
+    movzx eax, word [B + 1]
+    CHK 0x0733, eax, (R3_STACK - 12) & 0xFFFF, 0, 0
+    ; the caller's parameters across B (P0 at B - 4 in the low page), the ring-1 stack at B + 64
+    CASE 0x0740, r3_cg3p, B - 4, LO, B - 4, B - 4       ; P0's read faults (R_LOW: run's P0)
+    CHK 0x0742, dword [R_ERR], 4, 0, 0                  ; a user read (at CPL 3), not present
+    CHK 0x0743, dword [R_EIP], r3_cg3p.call, 0, 0
+    CHK 0x0744, dword [R_ESP], B - 4, 0, 0
+    CHK 0x0745, dword [R_SS], SEL_D3, 0, 0
+    CHK 0x0746, dword [B + 60], SEL_D3, 0, 0            ; SS, ESP, P2, P1 pushed before the read
+    CHK 0x0747, dword [B + 56], B - 4, 0, 0
+    CHK 0x0748, dword [B + 52], P2, 0, 0
+    CHK 0x0749, dword [B + 48], P1, 0, 0
+    CHK 0x074A, dword [B + 44], 0xA5A5A5A5, 0, 0
+    CASE 0x0750, r3_cg3p, B - 4, HI, B + 60, B - 4      ; SS's push faults before any read
+    CHK 0x0752, dword [R_ERR], 2, 0, 0
+    ; the TSS's ring-1 SS null: #TS(0) (here to ring 0 too) before any parameter is read, and CR2
+    ; untouched by the read that would fault
+    SETGATE32 10, pfh, 0x8E
+    mov dword [TSS + 16], 0
+    mov eax, 0xC2C2C000
+    mov cr2, eax
+    CASE 0x0770, r3_cg3p, B - 4, LO, 0xC2C2C000, B - 4
+    CHK 0x0772, dword [R_ERR], 0, 0, 0
+    CHK 0x0773, dword [R_EIP], r3_cg3p.call, 0, 0
+    mov dword [TSS + 16], SEL_D1
+    ; PUSHAD at CPL 3: EDI at ESP - 32 first, up to EAX at ESP - 4
+    CASE 0x0800, r3_pushad, B + 8, HI, B, B - 24        ; EDI..EDX written below B, ECX faults
+    CHK 0x0802, dword [R_ERR], 6, 0, 0                  ; a user write, not present
+    CHK 0x0803, dword [R_EIP], r3_pushad.pusha, 0, 0
+    CHK 0x0804, dword [R_ESP], B + 8, 0, 0
+    CHK 0x0805, dword [B - 4], 0xD0D0D0D0, 0, 0         ; EDX
+    CHK 0x0806, dword [B - 12], B + 8, 0, 0             ; the ESP before
+    CHK 0x0807, dword [B - 24], 0xD1D1D1D1, 0, 0        ; EDI
+    CASE 0x0810, r3_pushad, B + 8, LO, B - 24, 0        ; EDI faults, nothing written
+    CASE 0x0820, r3_pushad, B + 6, HI, B, B - 26        ; ECX's slot crosses: at B
+    CASE 0x0830, r3_pushaw, B + 6, HI, B, B - 10        ; 16-bit: DI SI BP SP BX written, DX at B
+    movzx eax, word [B - 2]
+    CHK 0x0832, eax, 0xB0B0, 0, 0                       ; BX
+    movzx eax, word [B - 4]
+    CHK 0x0833, eax, (B + 6) & 0xFFFF, 0, 0             ; the SP before
+    ; a frame inside the not-present page: CR2 is its first store's address (the top slot's, but
+    ; PUSHA's lowest)
+    CASE 0x0190, r3_int40, B + 64, HI, B + 60, 0
+    CASE 0x0530, r3_callf, B + 64, HI, B + 60, 0
+    CASE 0x0760, r3_cg3, B + 64, HI, B + 60, 0
+    CASE 0x0840, r3_pushad, B + 64, HI, B + 32, 0
     ; every split point, every mode: a D line each (compared with QEMU's)
     mov dword [SW_ERRMASK], 0xFFFFFFFF
     mov edi, r3_int40
@@ -163,12 +255,26 @@ tests32:
     mov ecx, 8
     mov ebp, 0x5000
     call sweep
-    ; one #PF (or #DF) per run: 21 cases, 3 * (19 + 23 + 9 + 19 + 7) sweep runs
-    CHK 0x0600, dword [R_PFCNT], 21 + 3 * (19 + 23 + 9 + 19 + 7), 0, 0
+    mov dword [SW_ERRMASK], 0xFFFFFFFF
+    SWEEP r3_cg0, 0, 16, 0x6000
+    SWEEP r3_cg1, 0, 20, 0x7000
+    SWEEP r3_cg3, 0, 28, 0x8000
+    SWEEP r3_cg16, 0, 12, 0x9000
+    SWEEP r3_pushad, 0, 32, 0xD000
+    SWEEP r3_pushaw, 0, 16, 0xE000
+    ; (the error code's U/S bit left out: QEMU 7.2 reads a call gate's parameters as supervisor
+    ; reads, see 0x0742 in programs.ts)
+    mov dword [SW_ERRMASK], 3
+    SWEEP r3_cg1p, 2, 4, 0xA000
+    SWEEP r3_cg3p, 2, 12, 0xB000
+    SWEEP r3_cg16p, 2, 4, 0xC000
+    ; one #PF (or #DF, #TS) per run: 21 + 15 cases, then the sweep runs (3 modes each)
+    CHK 0x0600, dword [R_PFCNT], 36 + 3 * (19 + 23 + 9 + 19 + 7 + 15 + 19 + 27 + 11 + 31 + 15 + 3 + 11 + 3), 0, 0
     ret
 
-; sweep: EDI ring-3 entry, EDX 1 for IRET, ECX frame bytes, EBP id base. For each mode and each
-; t in 1 .. ECX-1: a run with ESP = B + t (IRET: B - t), then "D id" with id = base | mode << 8 | t,
+
+; sweep: EDI ring-3 entry, EDX 1 for IRET (2 for a call gate's parameters), ECX frame bytes, EBP id base. For each mode and each
+; t in 1 .. ECX-1: a run with ESP = B + t (EDX not 0: B - t), then "D id" with id = base | mode << 8 | t,
 ; EAX CR2, EBX the #PF frame's CS << 16 | SS << 4 | error code & [SW_ERRMASK], ECX the lowest
 ; changed byte, EDX the hash, ESI the #PF frame's EIP, EDI its ESP.
 sweep:
@@ -217,19 +323,28 @@ sweep:
     ret
 
 ; run: EAX the ring-1 ESP (TSS.ESP1), or with EDX = 1 the ESP the ring-1 IRET runs with (its frame
-; written there first: to ring 3 at r3_ud); EBX the pages made not present (LO, HI, BOTH); EDI the
+; written there first: to ring 3 at r3_ud), or with EDX = 2 the ring-3 ESP (P0 P1 P2 written there
+; first, TSS.ESP1 = B + 64); EBX the pages made not present (LO, HI, BOTH); EDI the
 ; ring-3 entry. Results in R_*.
 run:
     pushad
     mov [R_PARAM], eax
     mov edi, B - 32
     mov eax, 0xA5A5A5A5
-    mov ecx, 16
+    mov ecx, (SCAN_END - (B - 32)) / 4
     rep stosd
     mov eax, [R_PARAM]
     mov [TSS + 4 + 8], eax
     test edx, edx
     jz .pages
+    cmp edx, 2
+    jne .iret
+    mov dword [TSS + 4 + 8], B + 64
+    mov dword [eax], P0
+    mov dword [eax + 4], P1
+    mov dword [eax + 8], P2
+    jmp .pages
+.iret:
     mov dword [TSS + 4 + 8], R1_STACK
     mov dword [eax], r3_ud
     mov dword [eax + 4], SEL_C3
@@ -271,7 +386,7 @@ run:
     cmp byte [esi], 0xA5
     jne .found
     inc esi
-    cmp esi, B + 32
+    cmp esi, SCAN_END
     jb .scan
     jmp .hash
 .found:
@@ -284,7 +399,7 @@ run:
     movzx eax, byte [esi]
     add edx, eax
     inc esi
-    cmp esi, B + 32
+    cmp esi, SCAN_END
     jb .h
     mov [R_HASH], edx
     popad
@@ -333,6 +448,43 @@ r3_callf:                               ; EAX: the ESP for the far CALL
 r3_ud:
     ud2
 
+; call gates: with ESP1 = EAX (TSS) and the parameters pushed here; or (the entry + p) with the
+; caller's ESP = EAX, P0 P1 P2 written there by run
+%macro R3_GATE 2
+%1:
+    push dword P2
+    push dword P1
+    push dword P0
+.call:
+    call %2:0
+    ud2
+%{1}p:
+    mov esp, eax
+.call:
+    call %2:0
+    ud2
+%endmacro
+    R3_GATE r3_cg0, SEL_CG0
+    R3_GATE r3_cg1, SEL_CG1
+    R3_GATE r3_cg3, SEL_CG3
+    R3_GATE r3_cg16, SEL_CG16
+; PUSHAD or PUSHAW (%2) with ESP = EAX and the other registers known
+%macro R3_PUSHA 2
+%1:
+    mov esp, eax
+    mov ecx, 0xC0C0C0C0
+    mov edx, 0xD0D0D0D0
+    mov ebx, 0xB0B0B0B0
+    mov ebp, 0xB1B1B1B1
+    mov esi, 0x51515151
+    mov edi, 0xD1D1D1D1
+.pusha:
+    %2
+    ud2
+%endmacro
+    R3_PUSHA r3_pushad, pushad
+    R3_PUSHA r3_pushaw, pushaw
+
 ; ring 1
 r1_iret:
     mov esp, eax
@@ -355,7 +507,15 @@ setup:
     mov dword [GDT2 + 0x5C], 0x00CFBA00 ; code32 DPL 1
     mov dword [GDT2 + 0x60], 0x0000FFFF
     mov dword [GDT2 + 0x64], 0x00CFB200 ; data32 DPL 1
-    mov word [GDTR2], 0x67
+    mov dword [GDT2 + 0x68], (SEL_C1 << 16) | R1_STUB
+    mov dword [GDT2 + 0x6C], 0xEC00     ; 32-bit call gate, DPL 3, 0 parameters
+    mov dword [GDT2 + 0x70], (SEL_C1 << 16) | R1_STUB
+    mov dword [GDT2 + 0x74], 0xEC01
+    mov dword [GDT2 + 0x78], (SEL_C1 << 16) | R1_STUB
+    mov dword [GDT2 + 0x7C], 0xEC03
+    mov dword [GDT2 + 0x80], (SEL_C1 << 16) | R1_STUB
+    mov dword [GDT2 + 0x84], 0xE402     ; 16-bit call gate, 2 parameters
+    mov word [GDTR2], 0x87
     mov dword [GDTR2 + 2], GDT2
     lgdt [GDTR2]
     mov edi, TSS
