@@ -181,6 +181,16 @@ export abstract class CpuStack extends CpuModrm {
     this.setSp(r[ESP] + 8 * sz);
   }
 
+  /** ENTER Iw, Ib (C8). Its stores are made one by one, in QEMU 7.2's order (target/i386/tcg/
+   * translate.c gen_enter) and Bochs's (cpu/stack32.cc ENTER32_IwIb, stack16.cc ENTER16_IwIb): EBP
+   * at ESP - size; for i in 1 .. level - 1 a read of [EBP - size * i], stored at ESP - size * (i + 1);
+   * then the new frame pointer at ESP - size * (level + 1). Then the write probe at the final ESP
+   * (SDM vol. 2A ENTER: #SS(0) outside the limit, #PF "if a write using the final value of the stack
+   * pointer ... would cause a page fault"; Bochs: read_RMW_virtual_dword there; QEMU 7.2 has none,
+   * test/harness/programs.ts). EBP and ESP are loaded last: a fault (a store's or a read's #PF at
+   * its own address, a slot across a page boundary as memory.ts writeLin32) leaves them as they were
+   * and the slots stored before it written (test/programs/stackframe.asm, compared with QEMU). Each
+   * store is one wrS, whose RAM fast path is the one-page case. */
   protected enter(): void {
     const r = this.regs;
     const size = this.fetch16();
@@ -189,7 +199,6 @@ export abstract class CpuStack extends CpuModrm {
     const mask = this.spMask();
     let sp = r[ESP];
     let bp = r[EBP];
-    // Compute everything first, then commit (faults leave state unchanged).
     sp = (sp - osz) & mask;
     this.wrS(osz, SS, sp, bp);
     // FrameTemp is the whole ESP after the push: on a 16-bit stack SP wrapped inside ESP[15:0] and

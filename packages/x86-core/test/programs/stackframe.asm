@@ -24,6 +24,11 @@
 ; Runs put the ring-1 stack across B, or the caller's parameters across B (ring-1 stack at B + 64).
 ; PUSHA/PUSHAD across B: QEMU 7.2 (translate.c gen_pusha) stores EDI at the new ESP first, then up
 ; to EAX; Bochs (cpu/stack32.cc PUSHA32) from EAX down, and the checks below follow QEMU.
+; ENTER across B at CPL 3 (levels 0, 1, 3; 32- and 16-bit operand size): QEMU 7.2 (translate.c
+; gen_enter) and Bochs (cpu/stack32.cc ENTER32_IwIb, stack16.cc ENTER16_IwIb) store EBP at ESP - size
+; first, then for each of the level - 1 nested frame pointers read [EBP - size * i] and store it at
+; ESP - size * (i + 1), then store the new frame pointer (ESP - size) below them; EBP and ESP are
+; loaded last, so a #PF leaves them as they were and the slots above the faulting one written.
 %define USE_PM32
 %include "inc/lib.inc"
 
@@ -67,6 +72,7 @@
 %define R_PFCNT   0x620
 %define R_PARAM   0x624
 %define R_SS      0x628
+%define R_EBP     0x62C             ; EBP when the #PF was raised
 %define SW_ENTRY  0x640
 %define SW_IRET   0x644
 %define SW_LEN    0x648
@@ -74,6 +80,10 @@
 %define SW_MODE   0x650
 %define SW_T      0x654
 %define SW_ERRMASK 0x658
+%define FP_OLD    0x5E800           ; EBP for ENTER: the frame pointers at FP_OLD - 4, - 8 (- 2, - 4)
+%define FP1       0xF1F1F1F1
+%define FP2       0xF2F2F2F2
+%define NOFAULT   0xFFFFF000        ; not mapped: the ring-3 store after an ENTER that did not fault
 
 section .text16
 tests16:
@@ -227,6 +237,40 @@ tests32:
     CASE 0x0530, r3_callf, B + 64, HI, B + 60, 0
     CASE 0x0760, r3_cg3, B + 64, HI, B + 60, 0
     CASE 0x0840, r3_pushad, B + 64, HI, B + 32, 0
+    ; ENTER 0, 3 at CPL 3: EBP at ESP - 4, [EBP - 4] at ESP - 8, [EBP - 8] at ESP - 12, then the
+    ; new frame pointer (ESP - 4) at ESP - 16; a user write fault leaves EBP and ESP unchanged
+    mov dword [FP_OLD - 4], FP1
+    mov dword [FP_OLD - 8], FP2
+    CASE 0x0900, r3_enter3, B + 8, LO, B - 4, B         ; EBP and [EBP - 4] written, [EBP - 8] faults
+    CHK 0x0902, dword [R_ERR], 6, 0, 0                  ; a user write, not present
+    CHK 0x0903, dword [R_EIP], r3_enter3.enter, 0, 0
+    CHK 0x0904, dword [R_ESP], B + 8, 0, 0
+    CHK 0x0905, dword [R_EBP], FP_OLD, 0, 0
+    CHK 0x0906, dword [B + 4], FP_OLD, 0, 0
+    CHK 0x0907, dword [B], FP1, 0, 0
+    CASE 0x0910, r3_enter3, B + 8, HI, B + 4, 0         ; the first store faults
+    CASE 0x0920, r3_enter3, B + 6, LO, B - 2, B + 2     ; [EBP - 4]'s slot starts in the low page
+    CASE 0x0930, r3_enter3, B + 2, HI, B, 0             ; EBP's slot crosses: its high page, at B
+    CASE 0x0940, r3_enter3, B + 14, LO, B - 2, B + 2    ; only the new frame pointer's slot crosses
+    CHK 0x0942, dword [B + 2], FP2, 0, 0
+    ; the nested frame pointers read from the low page (EBP = B - 16) after EBP's store at B + 60
+    CASE 0x0950, r3_enter3r, B + 64, LO, B - 20, B + 60
+    CHK 0x0952, dword [R_ERR], 4, 0, 0                  ; a user read, not present
+    CHK 0x0953, dword [B + 60], B - 16, 0, 0
+    CHK 0x0954, dword [R_EBP], B - 16, 0, 0
+    ; ENTER 0x20, 0: nothing stored at the new ESP, which is still probed for a write after the
+    ; stores (SDM vol. 2A ENTER: #PF "if a write using the final value of the stack pointer
+    ; (within the current stack segment) would cause a page fault"; Bochs stack32.cc ENTER32_IwIb:
+    ; read_RMW_virtual_dword at the final ESP). QEMU 7.2's gen_enter has no such probe (programs.ts).
+    CASE 0x0960, r3_enter0s, B + 8, LO, B - 28, B + 4
+    CHK 0x0962, dword [R_ERR], 6, 0, 0
+    CHK 0x0963, dword [R_ESP], B + 8, 0, 0
+    CHK 0x0964, dword [R_EBP], FP_OLD, 0, 0
+    CHK 0x0965, dword [B + 4], FP_OLD, 0, 0
+    CASE 0x0970, r3_enter0s, B + 64, LO, NOFAULT, B + 60 ; all in the high page: no fault
+    CHK 0x0972, dword [R_ESP], B + 60 - 0x20, 0, 0
+    CHK 0x0973, dword [R_EBP], B + 60, 0, 0
+    CHK 0x0974, dword [R_EIP], r3_enter0s.done, 0, 0
     ; every split point, every mode: a D line each (compared with QEMU's)
     mov dword [SW_ERRMASK], 0xFFFFFFFF
     mov edi, r3_int40
@@ -262,21 +306,26 @@ tests32:
     SWEEP r3_cg16, 0, 12, 0x9000
     SWEEP r3_pushad, 0, 32, 0xD000
     SWEEP r3_pushaw, 0, 16, 0xE000
+    SWEEP r3_enter0, 0, 4, 0xF000
+    SWEEP r3_enter1, 0, 8, 0xF400
+    SWEEP r3_enter3, 0, 16, 0xF800
+    SWEEP r3_enterw3, 0, 8, 0xFC00
     ; (the error code's U/S bit left out: QEMU 7.2 reads a call gate's parameters as supervisor
     ; reads, see 0x0742 in programs.ts)
     mov dword [SW_ERRMASK], 3
     SWEEP r3_cg1p, 2, 4, 0xA000
     SWEEP r3_cg3p, 2, 12, 0xB000
     SWEEP r3_cg16p, 2, 4, 0xC000
-    ; one #PF (or #DF, #TS) per run: 21 + 15 cases, then the sweep runs (3 modes each)
-    CHK 0x0600, dword [R_PFCNT], 36 + 3 * (19 + 23 + 9 + 19 + 7 + 15 + 19 + 27 + 11 + 31 + 15 + 3 + 11 + 3), 0, 0
+    ; one #PF (or #DF, #TS) per run: 21 + 15 + 8 cases, then the sweep runs (3 modes each)
+    CHK 0x0600, dword [R_PFCNT], 44 + 3 * (19 + 23 + 9 + 19 + 7 + 15 + 19 + 27 + 11 + 31 + 15 + 3 + 11 + 3 + 3 + 7 + 15 + 7), 0, 0
     ret
 
 
 ; sweep: EDI ring-3 entry, EDX 1 for IRET (2 for a call gate's parameters), ECX frame bytes, EBP id base. For each mode and each
 ; t in 1 .. ECX-1: a run with ESP = B + t (EDX not 0: B - t), then "D id" with id = base | mode << 8 | t,
 ; EAX CR2, EBX the #PF frame's CS << 16 | SS << 4 | error code & [SW_ERRMASK], ECX the lowest
-; changed byte, EDX the hash, ESI the #PF frame's EIP, EDI its ESP.
+; changed byte, EDX the hash xor the EBP the #PF was raised with, ESI the #PF frame's EIP, EDI its
+; ESP.
 sweep:
     pushad
     mov [SW_ENTRY], edi
@@ -309,6 +358,7 @@ sweep:
     mov eax, [R_CR2]
     mov ecx, [R_LOW]
     mov edx, [R_HASH]
+    xor edx, [R_EBP]
     mov esi, [R_EIP]
     mov edi, [R_ESP]
     DUMP ebp, 0
@@ -407,6 +457,7 @@ run:
 
 ; #PF, or #DF (ring 0, on TSS.ESP0): record it, back to run.
 pfh:
+    mov [ss:R_EBP], ebp
     mov ax, SEL_DATA32
     mov ds, ax
     mov es, ax
@@ -484,6 +535,24 @@ r3_ud:
 %endmacro
     R3_PUSHA r3_pushad, pushad
     R3_PUSHA r3_pushaw, pushaw
+; ENTER (%2) with ESP = EAX and EBP = %3; a store to NOFAULT (a user write #PF there) if it did not
+; fault
+%macro R3_ENTER 3
+%1:
+    mov esp, eax
+    mov ebp, %3
+.enter:
+    %2
+.done:
+    mov [ss:NOFAULT], eax                ; (DS is null at CPL 3 here)
+    ud2
+%endmacro
+    R3_ENTER r3_enter0, {enter 0, 0}, FP_OLD
+    R3_ENTER r3_enter1, {enter 0, 1}, FP_OLD
+    R3_ENTER r3_enter3, {enter 0, 3}, FP_OLD
+    R3_ENTER r3_enterw3, {o16 enter 0, 3}, FP_OLD
+    R3_ENTER r3_enter3r, {enter 0, 3}, B - 16
+    R3_ENTER r3_enter0s, {enter 0x20, 0}, FP_OLD
 
 ; ring 1
 r1_iret:
