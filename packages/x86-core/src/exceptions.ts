@@ -20,6 +20,7 @@ import {
   PFV,
   RF,
   SS,
+  SSF,
   TF,
   TS,
   UD,
@@ -130,7 +131,11 @@ export abstract class CpuExceptions extends CpuVm86 {
    * exception is delivered from the interrupted context, with the slots pushed before it written
    * (QEMU 7.2 do_interrupt_protected and helper_lcall_protected load the new SS and ESP only after
    * the pushes). `commit` false restores them after the pushes too (far.ts: a call gate's
-   * parameter read that faults after the slots above it are pushed). */
+   * parameter read that faults after the slots above it are pushed). A frame beyond the new SS's
+   * limit is #SS with that selector (RPL cleared) as error code, not #SS(0) as on the current stack
+   * (SDM vol. 2A CALL and INT n pseudo-code: "#SS(SS selector)" for the new stack's pushes; Bochs
+   * cpu/access2.cc write_new_stack_dword/word: exception(BX_SS_EXCEPTION, selector & 0xfffc) when
+   * its RPL is not the CPL, which it never is here; QEMU 7.2 checks no limit there). */
   protected pushOnInnerStack(dpl: number, size: number, n: number, commit = true): void {
     const oldCpl = this.cpl;
     const oldEsp = this.regs[ESP];
@@ -141,6 +146,9 @@ export abstract class CpuExceptions extends CpuVm86 {
     try {
       this.pushFrame(size, n);
       pushed = commit;
+    } catch (e) {
+      if (e === FAULT && this.excVector === SSF) this.excCode = this.segSel[SS] & 0xfffc;
+      throw e;
     } finally {
       if (!pushed) {
         this.cpl = oldCpl;
