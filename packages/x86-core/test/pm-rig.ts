@@ -121,3 +121,17 @@ export function pagingOn(handler: string, cr0Bits = '0x80000000'): string {
   or eax, ${cr0Bits}
   mov cr0, eax`;
 }
+
+/** Assembly that makes IDT vector 0x40 a DPL-3 32-bit interrupt gate to `sel`:`handler` (INT 0x40
+ * from ring 3) and reloads IDTR to cover it. */
+export function userGate40(handler: string, sel: number): string {
+  return `
+  mov eax, ${handler}
+  mov [0x1000 + 0x40*8], ax
+  mov word [0x1000 + 0x40*8 + 2], ${sel}
+  mov word [0x1000 + 0x40*8 + 4], 0xee00
+  shr eax, 16
+  mov [0x1000 + 0x40*8 + 6], ax
+  mov word [idtr], 0x41*8-1
+  lidt [idtr]`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identityTable, pm } from './pm-rig.js';
+import { identityTable, pm, userGate40 } from './pm-rig.js';
 
 describe('protected mode', () => {
   it('delivers #GP through the IDT with an error code (stub records it)', () => {
@@ -28,15 +28,7 @@ describe('protected mode', () => {
       `
   mov ax, 0x28
   ltr ax
-  ; IDT vector 0x40: DPL-3 interrupt gate to ring0_isr
-  mov eax, ring0_isr
-  mov [0x1000 + 0x40*8], ax
-  mov word [0x1000 + 0x40*8 + 2], 0x08
-  mov word [0x1000 + 0x40*8 + 4], 0xee00
-  shr eax, 16
-  mov [0x1000 + 0x40*8 + 6], ax
-  mov word [idtr], 0x41*8-1
-  lidt [idtr]
+${userGate40('ring0_isr', 0x08)}
   push dword 0x23     ; SS
   push dword 0x50000  ; ESP
   push dword 0x202    ; EFLAGS (IF)
@@ -219,14 +211,7 @@ function ring1Stack(esp1: number, user: string, ring1 = 'ud2', ring0 = false) {
   mov dword [tss + 8 + ${dpl * 8}], 0x40 | ${dpl}
   mov ax, 0x28
   ltr ax
-  mov eax, ring1                ; IDT vector 0x40: DPL-3 interrupt gate to ring1
-  mov [0x1000 + 0x40*8], ax
-  mov word [0x1000 + 0x40*8 + 2], 0x38
-  mov word [0x1000 + 0x40*8 + 4], 0xee00
-  shr eax, 16
-  mov [0x1000 + 0x40*8 + 6], ax
-  mov word [idtr], 0x41*8-1
-  lidt [idtr]
+${userGate40('ring1', 0x38)}
   push dword 0x23
   push dword 0x50000
   push dword 2
