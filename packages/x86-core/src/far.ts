@@ -128,9 +128,9 @@ export abstract class CpuFar extends CpuExceptions {
    * are read first and such a fault is held back (CR2 as before it) until the slots above it are
    * pushed; what that leaves apart from their order is the reads' accessed bits when a push faults
    * first, and an inner stack overlapping the parameters (read before, not after, it is written).
-   * The reads
-   * are the caller's, at its CPL (user reads at CPL 3, as Bochs's stack_read_dword; QEMU 7.2 makes
-   * them with cpu_ldl_kernel_ra, supervisor reads: test/harness/programs.ts lists the difference). */
+   * The reads are the caller's, at its CPL (user reads at CPL 3, as Bochs's stack_read_dword; QEMU
+   * 7.2 makes them with cpu_ldl_kernel_ra, supervisor reads: test/harness/programs.ts lists the
+   * difference). */
   private callToInner(dpl: number, size: number, count: number, retCs: number, retEip: number): void {
     const f = this.frame;
     f[0] = this.segSel[SS];

@@ -40,11 +40,10 @@ export abstract class CpuStack extends CpuModrm {
    * whole frame first (#SS before any store), then the stores. When the frame lies in one page of
    * RAM (and does not wrap a 16-bit stack) they are made with one translation (at the first slot
    * stored, which is CR2 when that page faults), straight to RAM (a code page's traces still see
-   * the write: codeWrite). Otherwise slot by slot from the top, each
-   * slot a store of its own (one across the page boundary translates its first page at its first
-   * byte, then the second at that page's first byte, before writing either: memory.ts writeLin32),
-   * and ESP is set after the last: a #PF leaves the slots above the faulting one written and ESP as
-   * it was. That is QEMU 7.2's order (target/i386/tcg/seg_helper.c do_interrupt_protected: PUSHL
+   * the write: codeWrite). Otherwise slot by slot from the top, each slot a store of its own (one
+   * across the page boundary translates its first page at its first byte, then the second at that
+   * page's first byte, before writing either: memory.ts writeLin32), and ESP is set after the
+   * last: a #PF leaves the slots above the faulting one written and ESP as it was. That is QEMU 7.2's order (target/i386/tcg/seg_helper.c do_interrupt_protected: PUSHL
    * from the top, each a cpu_stl_kernel_ra, SET_ESP after the last) and Bochs's
    * (cpu/exception.cc protected_mode_int: push_32, or write_new_stack_dword at temp_ESP-4, -8, …).
    * CR2 is the address of the first slot (from the top) that starts in a not-present page, or the
